@@ -1,0 +1,142 @@
+"""The composition root: builds the services once, the qasync event loop and the main window."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import logging.handlers
+import os
+import sys
+import traceback
+from types import TracebackType
+
+# qasync picks the first Qt binding already imported, or QT_API; make it PySide6 before import.
+os.environ.setdefault("QT_API", "pyside6")
+
+from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+
+import qasync  # noqa: E402
+
+from slmdesk import __version__, paths  # noqa: E402
+from slmdesk.core.settings import load_settings  # noqa: E402
+from slmdesk.hardware.live import UsageSampler  # noqa: E402
+from slmdesk.jobs.runner import JobRunner  # noqa: E402
+from slmdesk.ui.context import AppContext  # noqa: E402
+from slmdesk.ui.main_window import PANE_NAMES, MainWindow  # noqa: E402
+
+log = logging.getLogger("slmdesk")
+
+SMOKE_TEST_PANE_MS = 150
+"""How long the smoke test shows each pane: enough for a paint and a status-bar refresh."""
+
+
+def build_context() -> AppContext:
+    """Build every service once. Raises OSError if the data directories cannot be created."""
+    app_paths = paths.resolve().ensure()
+    _configure_logging(app_paths.logs)
+    return AppContext(
+        paths=app_paths,
+        settings=load_settings(app_paths.settings_file),
+        runner=JobRunner(),
+        sampler=UsageSampler(),
+    )
+
+
+def _configure_logging(log_dir: os.PathLike[str]) -> None:
+    root = logging.getLogger()
+    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
+        return
+    handler = logging.handlers.RotatingFileHandler(
+        os.path.join(log_dir, "slmdesk.log"), maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class _FailureRecorder:
+    """Collects uncaught exceptions and Qt critical messages; shows them without dying."""
+
+    def __init__(self, interactive: bool) -> None:
+        self.failures: list[str] = []
+        self._interactive = interactive
+
+    def excepthook(
+        self, kind: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        log.error("uncaught exception:\n%s", text)
+        self.failures.append(text)
+        print(text, file=sys.stderr)
+        if self._interactive and QApplication.instance() is not None:
+            QMessageBox.critical(
+                None, "slmdesk: unexpected error", f"{kind.__name__}: {value}\n\nDetails are in the log."
+            )
+
+    def qt_message(self, kind: QtMsgType, _context: object, message: str) -> None:
+        if kind in (QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg):
+            self.failures.append(f"Qt: {message}")
+        log.log(logging.WARNING if kind != QtMsgType.QtDebugMsg else logging.DEBUG, "Qt: %s", message)
+
+
+def run_gui(smoke_test: bool = False) -> int:
+    """Open the main window and run the Qt + asyncio loop until it closes; return the exit code.
+
+    With ``smoke_test``, every pane and the About dialog are shown briefly, the window closes
+    by itself, and the exit code is 1 if any uncaught exception or Qt critical message occurred.
+    """
+    recorder = _FailureRecorder(interactive=not smoke_test)
+    sys.excepthook = recorder.excepthook
+    qInstallMessageHandler(recorder.qt_message)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("slmdesk")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("slmdesk")
+
+    try:
+        context = build_context()
+    except OSError as error:
+        QMessageBox.critical(None, "slmdesk cannot start", f"Cannot create its folders: {error}")
+        return 2
+    window = MainWindow(context)
+    window.show()
+    if smoke_test:
+        _schedule_smoke_test(window)
+
+    async def until_quit() -> None:
+        closed = asyncio.Event()
+        app.lastWindowClosed.connect(closed.set)
+        await closed.wait()
+
+    try:
+        qasync.run(until_quit())
+    finally:
+        context.runner.shutdown()
+        qInstallMessageHandler(None)
+        sys.excepthook = sys.__excepthook__
+    if recorder.failures:
+        print(f"slmdesk: {len(recorder.failures)} failure(s) during the run", file=sys.stderr)
+        return 1
+    if smoke_test:
+        print(f"slmdesk {__version__}: smoke test passed")
+    return 0
+
+
+def _schedule_smoke_test(window: MainWindow) -> None:
+    """Visit every pane, open and close About, then close the window."""
+    delay = 0
+    for name in PANE_NAMES:
+        delay += SMOKE_TEST_PANE_MS
+        QTimer.singleShot(delay, window, lambda n=name: window.show_pane(n))
+
+    def about_round_trip() -> None:
+        from slmdesk.ui.about import AboutDialog
+
+        dialog = AboutDialog(window)
+        dialog.show()
+        QTimer.singleShot(SMOKE_TEST_PANE_MS, dialog, dialog.close)
+
+    delay += SMOKE_TEST_PANE_MS
+    QTimer.singleShot(delay, window, about_round_trip)
+    QTimer.singleShot(delay + 3 * SMOKE_TEST_PANE_MS, window, window.close)

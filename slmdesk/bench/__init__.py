@@ -1,0 +1,1 @@
+"""Benchmark runner on top of engine/, statistics and export."""

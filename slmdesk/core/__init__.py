@@ -1,0 +1,1 @@
+"""Pure domain: dataclasses, the task protocol, errors and units. No Qt, no I/O frameworks."""

@@ -1,0 +1,1 @@
+"""File-format readers: GGUF headers, split GGUF sets, ONNX GenAI folders, safetensors headers."""

@@ -1,0 +1,1 @@
+"""Hardware probes: CPU, RAM, GPUs and disk into a hardware profile, and a live usage summary."""

