@@ -19,8 +19,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 import qasync  # noqa: E402
 
 from slmdesk import __version__, paths  # noqa: E402
+from slmdesk.core.errors import UserError  # noqa: E402
 from slmdesk.core.settings import load_settings  # noqa: E402
 from slmdesk.hardware.live import UsageSampler  # noqa: E402
+from slmdesk.inventory.repository import open_inventory  # noqa: E402
+from slmdesk.jobs.engine_session import EngineSession  # noqa: E402
 from slmdesk.jobs.runner import JobRunner  # noqa: E402
 from slmdesk.ui.context import AppContext  # noqa: E402
 from slmdesk.ui.main_window import PANE_NAMES, MainWindow  # noqa: E402
@@ -32,7 +35,12 @@ SMOKE_TEST_PANE_MS = 150
 
 
 def build_context() -> AppContext:
-    """Build every service once. Raises OSError if the data directories cannot be created."""
+    """Build every service once.
+
+    Raises:
+        OSError: the data directories cannot be created.
+        UserError: the inventory database cannot be opened or migrated.
+    """
     app_paths = paths.resolve().ensure()
     _configure_logging(app_paths.logs)
     return AppContext(
@@ -40,6 +48,8 @@ def build_context() -> AppContext:
         settings=load_settings(app_paths.settings_file),
         runner=JobRunner(),
         sampler=UsageSampler(),
+        inventory=open_inventory(app_paths.database),
+        engine=EngineSession(),
     )
 
 
@@ -99,6 +109,9 @@ def run_gui(smoke_test: bool = False) -> int:
     except OSError as error:
         QMessageBox.critical(None, "slmdesk cannot start", f"Cannot create its folders: {error}")
         return 2
+    except UserError as error:
+        QMessageBox.critical(None, "slmdesk cannot start", str(error))
+        return 2
     window = MainWindow(context)
     window.show()
     if smoke_test:
@@ -113,6 +126,8 @@ def run_gui(smoke_test: bool = False) -> int:
         qasync.run(until_quit())
     finally:
         context.runner.shutdown()
+        context.engine.shutdown()
+        context.inventory.close()
         qInstallMessageHandler(None)
         sys.excepthook = sys.__excepthook__
     if recorder.failures:

@@ -7,9 +7,14 @@ when no subcommand is given.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from slmdesk import __version__
+from slmdesk.core.errors import UserError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -26,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="open the main window, run the event loop briefly, close it; exit 0 unless anything failed",
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_inventory_commands(subparsers)
+    _add_engine_commands(subparsers)
     return parser
 
 
@@ -40,3 +47,338 @@ def run_headless(argv: Sequence[str] | None = None) -> tuple[int | None, argpars
     if handler is None:
         return None, args
     return handler(args), args
+
+
+# --- inventory: scan / list / show ---------------------------------------------------------
+
+
+def _add_inventory_commands(subparsers: Any) -> None:
+    """``scan``, ``list`` and ``show``: the inventory at ``paths.resolve().database``."""
+    scan = subparsers.add_parser(
+        "scan",
+        help="adopt models from files or folders (HF cache, Ollama, LM Studio, GPT4All, any folder)",
+        description="Add the models in PATH... to the inventory, by reference (nothing is copied). "
+        "Known artifacts whose files are gone are marked missing.",
+    )
+    scan.add_argument("paths", nargs="+", metavar="PATH", help="a model file or folder, or a folder to search")
+    scan.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    scan.set_defaults(handler=_cmd_scan)
+
+    listing = subparsers.add_parser("list", help="list the models in the inventory")
+    listing.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
+    listing.set_defaults(handler=_cmd_list)
+
+    show = subparsers.add_parser(
+        "show",
+        help="show one model's header facts (an inventory id, or any model file)",
+        description="Show an inventory entry by id, or read a model file or folder directly "
+        "(its id is null when it is not in the inventory).",
+    )
+    show.add_argument("target", metavar="ID|PATH")
+    show.add_argument("--json", action="store_true", help="print a JSON object")
+    show.set_defaults(handler=_cmd_show)
+
+
+def _fail(error: UserError) -> int:
+    print(f"slmdesk: error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(error.hint, file=sys.stderr)
+    return 1
+
+
+def _open_inventory() -> Any:
+    from slmdesk import paths
+    from slmdesk.inventory.repository import open_inventory
+
+    return open_inventory(paths.resolve().database)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _count(n: int | None) -> str:
+    """``134515008 -> '134.5M'`` (decimal prefixes, as model cards write parameter counts)."""
+    if n is None:
+        return "-"
+    for factor, suffix in ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K")):
+        if n >= factor:
+            return f"{n / factor:.1f}{suffix}"
+    return str(n)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(records: Sequence[Any]) -> str:
+    from slmdesk.core.units import format_bytes
+
+    header = ("ID", "STATUS", "FORMAT", "ARCH", "QUANT", "PARAMS", "CTX", "SIZE", "NAME", "SOURCE", "PATH")
+    rows = [
+        (
+            str(r.id),
+            r.status,
+            r.format,
+            r.architecture or "-",
+            r.quantization or "-",
+            _count(r.n_params),
+            str(r.context_length) if r.context_length else "-",
+            format_bytes(r.size_bytes),
+            _clip(r.display_name, 32),
+            r.source_detail.get("name") or r.source_detail.get("repo_id") or r.source_kind,
+            str(r.path),
+        )
+        for r in records
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    lines = []
+    for row in [header, *rows]:
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1])
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _cmd_scan(args: argparse.Namespace) -> int:
+    from slmdesk.core.tasks import run_inline
+    from slmdesk.inventory.scanners import scan_task
+
+    try:
+        with _open_inventory() as inventory:
+            summary = run_inline(scan_task(inventory, [Path(p) for p in args.paths]))
+            records = inventory.get_artifacts(summary.artifact_ids)
+    except UserError as error:
+        return _fail(error)
+    for warning in summary.warnings:
+        print(f"slmdesk: warning: {warning}", file=sys.stderr)
+    if args.json:
+        _print_json({"summary": summary.to_json(), "artifacts": [r.to_json() for r in records]})
+        return 0
+    if records:
+        print(_table(records))
+    print(
+        f"{len(records)} found: {summary.added} new, {summary.updated} updated, {summary.moved} moved, "
+        f"{summary.unchanged} unchanged, {summary.corrupt} unreadable; "
+        f"{summary.missing} newly missing, {summary.incomplete} incomplete."
+    )
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    try:
+        with _open_inventory() as inventory:
+            records = inventory.list_artifacts()
+    except UserError as error:
+        return _fail(error)
+    if args.json:
+        _print_json([r.to_json() for r in records])
+    elif records:
+        print(_table(records))
+    else:
+        print("The inventory is empty: add models with `slmdesk scan PATH`.")
+    return 0
+
+
+def _spec_json(spec: Any) -> dict[str, Any]:
+    """A file read directly (not in the inventory), with the inventory's JSON field names."""
+    return {
+        "id": None,
+        "path": str(spec.path),
+        "format": spec.format,
+        "architecture": spec.architecture,
+        "quantization": spec.quantization,
+        "size_bytes": spec.file_bytes,
+        "n_params": spec.n_params,
+        "context_length": spec.context_length,
+        "n_layer": spec.n_layer,
+        "n_head": spec.n_head_max,
+        "n_head_kv": spec.n_head_kv_max,
+        "n_embd": spec.n_embd,
+        "n_vocab": spec.n_vocab,
+        "sliding_window": spec.sliding_window,
+        "chat_template": spec.chat_template,
+        "sha256": None,
+        "status": "ok",
+        "source": None,
+    }
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from slmdesk.core.units import format_bytes
+    from slmdesk.formats.detect import read_spec
+
+    target: str = args.target
+    try:
+        with _open_inventory() as inventory:
+            if target.isdigit() and not Path(target).exists():
+                record = inventory.get_artifact(int(target))
+                if record is None:
+                    raise UserError(
+                        f"There is no model with id {target} in the inventory.",
+                        "See the ids with `slmdesk list`.",
+                    )
+            else:
+                record = inventory.find_by_path(target)
+        if record is not None:
+            data = record.to_json()
+            files = [str(f) for f in record.files]
+            error = record.error
+        else:
+            path = Path(target).expanduser()
+            if not path.exists():
+                raise UserError(f"{path} does not exist.", "Pass a model file or folder, or an inventory id.")
+            spec = read_spec(path.absolute())
+            data, files, error = _spec_json(spec), [str(f) for f in spec.files], None
+    except UserError as error_:
+        return _fail(error_)
+    if args.json:
+        _print_json(data)
+        return 0
+    labels = {
+        "size_bytes": ("size", lambda v: f"{format_bytes(v)} ({v:,} bytes)"),
+        "n_params": ("parameters", lambda v: f"{_count(v)} ({v:,})"),
+    }
+    for key, value in data.items():
+        if key in ("chat_template", "source"):
+            continue
+        label, render = labels.get(key, (key, str))
+        print(f"{label:>15}: {'-' if value is None else render(value)}")
+    if data["source"]:
+        detail = ", ".join(f"{k}={v}" for k, v in data["source"].items() if k != "kind")
+        print(f"{'source':>15}: {data['source']['kind']}" + (f" ({detail})" if detail else ""))
+    template = data["chat_template"]
+    print(f"{'chat_template':>15}: " + ("-" if not template else f"{len(template):,} characters"))
+    if error:
+        print(f"{'error':>15}: {error}")
+    if len(files) > 1:
+        print(f"{'files':>15}:")
+        for f in files:
+            print(f"{'':>17}{f}")
+    return 0
+
+
+# --- engine: chat / engine-host ----------------------------------------------------------
+
+
+def _add_engine_commands(subparsers: Any) -> None:
+    """``chat`` (one-shot reply through the engine) and the hidden ``engine-host``."""
+    chat = subparsers.add_parser(
+        "chat",
+        help="ask a model one question (an inventory id or a GGUF file / ONNX GenAI folder)",
+        description="Load the model in the engine process, send one message, print the reply. "
+        "The same engine and chat template handling as the Chat pane.",
+    )
+    chat.add_argument("target", metavar="ID|PATH")
+    chat.add_argument("-p", "--prompt", required=True, help="the user message")
+    chat.add_argument("--system", default="", help="a system prompt")
+    chat.add_argument("--temperature", type=float, default=0.7, help="0 = greedy (default 0.7)")
+    chat.add_argument("--max-tokens", type=int, default=256, help="most tokens to generate (default 256)")
+    chat.add_argument("--seed", type=int, default=None, help="sampling seed")
+    chat.add_argument("--ctx", type=int, default=2048, help="context length in tokens (default 2048)")
+    chat.add_argument("--threads", type=int, default=None, help="generation threads (default: physical cores)")
+    chat.add_argument("--json", action="store_true", help="print one JSON object with the reply and its stats")
+    chat.set_defaults(handler=_cmd_chat)
+
+    # The engine child process (slmdesk.engine.client.host_command). Hidden from --help:
+    # help=SUPPRESS still prints "==SUPPRESS==" on Python 3.11, so drop its help row instead.
+    host = subparsers.add_parser("engine-host", description="internal: serve the engine protocol on stdin/stdout")
+    host.set_defaults(handler=_cmd_engine_host)
+    subparsers._choices_actions = [a for a in subparsers._choices_actions if a.dest != "engine-host"]
+
+
+def _cmd_engine_host(_args: argparse.Namespace) -> int:
+    from slmdesk.engine.host import main
+
+    return main()
+
+
+def _chat_target(target: str) -> tuple[Path, str | None]:
+    """``(path, sha256 or None)`` for an inventory id or a path."""
+    path = Path(target).expanduser()
+    if target.isdigit() and not path.exists():
+        with _open_inventory() as inventory:
+            record = inventory.get_artifact(int(target))
+        if record is None:
+            raise UserError(f"There is no model with id {target} in the inventory.", "See the ids with `slmdesk list`.")
+        return Path(record.path), record.sha256
+    if not path.exists():
+        raise UserError(f"{path} does not exist.", "Pass a GGUF file, an ONNX GenAI folder or an inventory id.")
+    try:
+        with _open_inventory() as inventory:
+            record = inventory.find_by_path(path)
+    except UserError:  # a plain path still works when the inventory cannot be opened
+        record = None
+    return path.absolute(), (record.sha256 if record is not None else None)
+
+
+def _model_sha256(path: Path) -> str | None:
+    """SHA-256 of a GGUF file (None for a folder: an ONNX model has many files)."""
+    from slmdesk.core.tasks import run_inline
+    from slmdesk.formats.checksum import sha256_task
+
+    if not path.is_file():
+        return None
+    digest: str = run_inline(sha256_task(path))
+    return digest
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from slmdesk import paths
+    from slmdesk.engine import Done, EngineClient, LoadSettings, SamplingParams, Token
+
+    try:
+        path, sha256 = _chat_target(args.target)
+        settings = LoadSettings(n_ctx=args.ctx, n_threads=args.threads, seed=args.seed)
+        params = SamplingParams(temperature=args.temperature, max_tokens=args.max_tokens, seed=args.seed)
+        messages = [{"role": "system", "content": args.system}] if args.system else []
+        messages.append({"role": "user", "content": args.prompt})
+        with EngineClient(log_path=paths.resolve().logs / "engine.log") as client:
+            info = client.load(path, settings)
+            if info.template_warning and not args.json:
+                print(f"slmdesk: warning: {info.template_warning}", file=sys.stderr)
+            done: Done | None = None
+            for event in client.generate(messages, params):
+                if isinstance(event, Token) and not args.json:
+                    print(event.text, end="", flush=True)
+                elif isinstance(event, Done):
+                    done = event
+        if sha256 is None:
+            sha256 = _model_sha256(path)
+    except UserError as error:
+        if not args.json:
+            print()
+        return _fail(error)
+    except KeyboardInterrupt:
+        print("\nslmdesk: interrupted", file=sys.stderr)
+        return 130
+    assert done is not None
+    stats = done.stats
+    if args.json:
+        _print_json(
+            {
+                "text": done.text,
+                "prompt_tokens": stats.prompt_tokens,
+                "completion_tokens": stats.completion_tokens,
+                "ttft_s": stats.ttft_s,
+                "pp_tokens_per_s": stats.pp_tokens_per_s,
+                "tg_tokens_per_s": stats.tg_tokens_per_s,
+                "peak_rss_bytes": stats.peak_rss_bytes,
+                "backend": stats.backend,
+                "backend_version": stats.backend_version,
+                "finish_reason": stats.finish_reason,
+                "load_s": stats.load_s,
+                "model_path": str(path),
+                "model_sha256": sha256,
+                "template_warning": info.template_warning or None,
+            }
+        )
+        return 0
+    print()
+    from slmdesk.core.units import format_bytes
+
+    print(
+        f"[{stats.prompt_tokens} prompt tokens, {stats.completion_tokens} generated ({stats.finish_reason}); "
+        f"TTFT {stats.ttft_s:.2f} s, pp {stats.pp_tokens_per_s:.1f} t/s, tg {stats.tg_tokens_per_s:.1f} t/s; "
+        f"engine peak memory {format_bytes(stats.peak_rss_bytes)}; {stats.backend} {stats.backend_version}]",
+        file=sys.stderr,
+    )
+    return 0

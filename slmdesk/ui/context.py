@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from slmdesk.core.settings import Settings
 from slmdesk.hardware.live import UsageSampler
+from slmdesk.inventory.repository import Inventory
+from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
 
@@ -18,3 +20,5 @@ class AppContext:
     settings: Settings
     runner: JobRunner
     sampler: UsageSampler
+    inventory: Inventory
+    engine: EngineSession

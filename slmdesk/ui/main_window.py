@@ -14,9 +14,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.engine.types import LoadSettings
+from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.about import AboutDialog
+from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
 from slmdesk.ui.jobs.pane import JobsPane
+from slmdesk.ui.library.pane import LibraryPane
 from slmdesk.ui.placeholder import ComingLaterPane
 from slmdesk.ui.settings.pane import SettingsPane
 from slmdesk.ui.statusbar import UsageLabel
@@ -62,6 +66,10 @@ class MainWindow(QMainWindow):
             item.setToolTip(f"{name} (Ctrl+{index + 1})")
             item.setSizeHint(QSize(140, 36))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.library: LibraryPane = self.panes["Library"]  # type: ignore[assignment]
+        self.chat: ChatPane = self.panes["Chat"]  # type: ignore[assignment]
+        self.library.open_in_chat_requested.connect(self._on_open_in_chat)
+        self.library.records_changed.connect(self.chat.refresh_artifacts)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -77,6 +85,12 @@ class MainWindow(QMainWindow):
 
     # -- construction ---------------------------------------------------------------------
     def _build_pane(self, name: str) -> QWidget:
+        if name == "Library":
+            return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self)
+        if name == "Chat":
+            return ChatPane(
+                self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self
+            )
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
@@ -124,6 +138,20 @@ class MainWindow(QMainWindow):
         """Switch to the pane called ``name``. Raises ValueError for an unknown name."""
         self.sidebar.setCurrentRow(PANE_NAMES.index(name))
 
+    def load_settings_for(self, artifact: ArtifactRecord) -> LoadSettings:
+        """The settings a model is loaded with: n_ctx from Settings, capped at the trained context."""
+        n_ctx = self._context.settings.default_n_ctx
+        if artifact.context_length:
+            n_ctx = min(n_ctx, artifact.context_length)
+        threads = self._context.settings.n_threads or None
+        return LoadSettings(n_ctx=n_ctx, n_threads=threads)
+
+    @Slot(int)
+    def _on_open_in_chat(self, artifact_id: int) -> None:
+        self.chat.refresh_artifacts()
+        self.chat.select_artifact(artifact_id)
+        self.show_pane("Chat")
+
     @Slot()
     def _on_view_action(self) -> None:
         action = self.sender()
@@ -156,4 +184,5 @@ class MainWindow(QMainWindow):
                 return
         self.save_state()
         self._context.runner.shutdown()
+        self._context.engine.shutdown()
         event.accept()

@@ -1,0 +1,485 @@
+"""Hardware profiles: what a machine offers a model (memory, GPUs, bandwidth), and target presets.
+
+:class:`HardwareProfile` lives in ``core`` (not ``hardware/``) because the pure fit estimator in
+``core/fit.py`` consumes it and imports may only point down; ``slmdesk.hardware.profile``
+re-exports it and fills it from the real machine (``probe``).
+
+A profile is either probed ("this machine"), a built-in preset (a machine a user may want to
+check fit for before buying or deploying) or user-defined (a JSON object, see
+:meth:`HardwareProfile.to_dict`).
+
+"Available" memory is what a model may use: for a probed machine the operating system's own
+figure (``psutil.virtual_memory().available``: free plus reclaimable cache); for a preset the
+total minus :attr:`HardwareProfile.os_reserve_bytes`, the memory an idle system with a browser
+open keeps for itself (rules in :func:`desktop_os_reserve` and :func:`headless_os_reserve`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import MISSING, asdict, dataclass, fields, replace
+from typing import Any, Literal
+
+from slmdesk.core.errors import UserError
+from slmdesk.core.units import GIB, MIB
+
+ProfileSource = Literal["probed", "preset", "user"]
+
+GB = 1000**3
+"""Decimal gigabyte: memory bandwidth is quoted in GB/s by every vendor."""
+
+STREAM_EFFICIENCY = 0.7
+"""Sustained / theoretical DRAM bandwidth for CPU cores. STREAM Copy on desktop and laptop
+DDR4/DDR5 and on the Raspberry Pi typically reaches 60-80 % of the bus peak (McCalpin's STREAM
+results; Jeff Geerling's and Phoronix's Pi 5 and Ryzen runs); presets use 0.7 so that their
+figure is comparable with the copy benchmark slmdesk runs on the real machine
+(``slmdesk.hardware.bandwidth``)."""
+
+GPU_STREAM_EFFICIENCY = 0.85
+"""Sustained / theoretical bandwidth of GPU memory (GDDR6/HBM/Apple LPDDR seen from the GPU):
+device-to-device copies reach 80-90 % of the datasheet figure (NVIDIA ``bandwidthTest``
+results published for consumer and data-centre cards)."""
+
+APPLE_WORKING_SET_FRACTION_SMALL = 2 / 3
+APPLE_WORKING_SET_FRACTION_LARGE = 3 / 4
+"""Share of unified memory that Metal lets one process keep resident
+(``MTLDevice.recommendedMaxWorkingSetSize``, which llama.cpp prints at start-up as
+"recommendedMaxWorkingSetSize"): about 2/3 of RAM up to 36 GB machines and 3/4 above,
+as reported in llama.cpp's Metal logs by users of 8-192 GB Macs. Approximate."""
+
+
+def apple_gpu_working_set(ram_total_bytes: int) -> int:
+    """Bytes a Metal process may keep on the GPU of an Apple Silicon Mac with this much RAM.
+
+    Source: :data:`APPLE_WORKING_SET_FRACTION_SMALL` / :data:`APPLE_WORKING_SET_FRACTION_LARGE`.
+    """
+    fraction = APPLE_WORKING_SET_FRACTION_SMALL if ram_total_bytes <= 36 * GIB else APPLE_WORKING_SET_FRACTION_LARGE
+    return int(ram_total_bytes * fraction)
+
+
+def desktop_os_reserve(ram_total_bytes: int) -> int:
+    """Memory a desktop OS keeps for itself and a few open apps: 1.5 GiB + 1/8 of RAM.
+
+    A rule of thumb, not a measurement: idle Windows 11 / macOS / GNOME sessions with a
+    browser open use 2-4 GB on 8-16 GB machines. 8 GiB -> 2.5 GiB reserved (5.5 GiB left for
+    a model), 16 GiB -> 3.5 GiB, 32 GiB -> 5.5 GiB.
+    """
+    return int(1.5 * GIB + ram_total_bytes / 8)
+
+
+def headless_os_reserve(ram_total_bytes: int) -> int:
+    """Memory a headless Linux (Raspberry Pi OS Lite) keeps for itself: 128 MiB + 1/20 of RAM.
+
+    Rule of thumb: Pi OS Lite boots to about 100-150 MB used, plus page cache and the
+    firmware's GPU carve-out on older boards.
+    """
+    return int(128 * MIB + ram_total_bytes / 20)
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """One GPU as llama.cpp or ONNX Runtime could use it.
+
+    Attributes:
+        name: marketing name ("NVIDIA GeForce RTX 4060", "Apple M2").
+        vendor: "nvidia", "apple", "amd", "intel" or "other".
+        vram_total_bytes: device memory; for unified memory the Metal working-set limit.
+        vram_free_bytes: device memory free now (probed) or usable by a model (presets).
+        driver: driver version, when known.
+        unified: True when the GPU shares system RAM (Apple Silicon): its memory and the host's
+            are one pool.
+        bandwidth_bytes_per_s: sustained memory bandwidth, when known (bytes/s).
+        compute_capability: CUDA compute capability ("8.9"), when known.
+    """
+
+    name: str
+    vendor: str
+    vram_total_bytes: int
+    vram_free_bytes: int
+    driver: str | None = None
+    unified: bool = False
+    bandwidth_bytes_per_s: float | None = None
+    compute_capability: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> GpuInfo:
+        """Inverse of ``dataclasses.asdict``; raises ValueError on missing or mistyped fields."""
+        return _from_dict(cls, raw)
+
+
+@dataclass(frozen=True)
+class HardwareProfile:
+    """What a machine offers: CPU, memory, GPUs, memory bandwidth, engine back-ends.
+
+    Sizes are bytes, bandwidth bytes/s. Unknown values are None (or empty tuples).
+
+    Attributes:
+        name: "this machine", a preset's display name, or the user's name for it.
+        source: "probed", "preset" or "user".
+        os: ``platform.system()`` ("Linux", "Darwin", "Windows") or the preset's OS.
+        cpu_model: CPU brand string.
+        physical_cores / logical_cores: core counts.
+        cpu_features: instruction-set extensions llama.cpp cares about, lower case
+            ("avx", "avx2", "avx512f", "f16c", "fma", "neon", "dotprod", "sve", ...).
+        ram_total_bytes: installed RAM (or the container's memory limit, if lower).
+        ram_available_bytes: RAM a model may use now (see the module docstring).
+        swap_total_bytes / swap_free_bytes: swap space (never counted as room for a model:
+            decoding from swap is unusably slow).
+        models_disk_free_bytes: free space on the models directory's file system.
+        gpus: GPUs, largest first.
+        unified_memory: True on Apple Silicon: GPU and CPU share ``ram_*``.
+        memory_bandwidth_bytes_per_s: sustained CPU memory bandwidth (STREAM "copy"
+            convention: bytes read + bytes written per second).
+        bandwidth_source: where that figure comes from ("measured ...", "preset ...").
+        llama_gpu_offload: whether the installed llama.cpp can offload to a GPU
+            (``llama_supports_gpu_offload()``); None when unknown (presets assume a GPU build).
+        llama_devices: llama.cpp's devices ("CPU: AMD EPYC", "CUDA0: ...").
+        llama_cpu_features: llama.cpp's ``llama_print_system_info()`` CPU line.
+        onnx_providers: ONNX Runtime execution providers available.
+        os_reserve_bytes: for presets and user profiles, memory kept for the OS
+            (``ram_available_bytes = ram_total_bytes - os_reserve_bytes``).
+        description: one line for people ("Typical 2020-2024 ultrabook ...").
+    """
+
+    name: str
+    source: ProfileSource
+    os: str
+    cpu_model: str
+    physical_cores: int | None
+    logical_cores: int | None
+    cpu_features: tuple[str, ...]
+    ram_total_bytes: int
+    ram_available_bytes: int
+    swap_total_bytes: int = 0
+    swap_free_bytes: int = 0
+    models_disk_free_bytes: int | None = None
+    gpus: tuple[GpuInfo, ...] = ()
+    unified_memory: bool = False
+    memory_bandwidth_bytes_per_s: float | None = None
+    bandwidth_source: str = ""
+    llama_gpu_offload: bool | None = None
+    llama_devices: tuple[str, ...] = ()
+    llama_cpu_features: str = ""
+    onnx_providers: tuple[str, ...] = ()
+    os_reserve_bytes: int = 0
+    description: str = ""
+
+    @property
+    def best_gpu(self) -> GpuInfo | None:
+        """The GPU with the most free memory, or None."""
+        return max(self.gpus, key=lambda gpu: gpu.vram_free_bytes, default=None)
+
+    @property
+    def can_offload(self) -> bool:
+        """True when llama.cpp can put layers on a GPU here (a GPU exists and the build allows it)."""
+        return bool(self.gpus) and self.llama_gpu_offload is not False
+
+    def fingerprint(self) -> str:
+        """A stable id of the hardware (not of the moment): SHA-256 of CPU, RAM, GPUs, source and
+        name, 32 hex digits. Free memory and bandwidth do not enter it."""
+        key = json.dumps(
+            [
+                self.source,
+                self.name if self.source != "probed" else "",
+                self.cpu_model,
+                self.ram_total_bytes,
+                [(g.name, g.vram_total_bytes) for g in self.gpus],
+            ]
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (tuples become lists); :meth:`from_dict` reads it back."""
+        return json.loads(json.dumps(asdict(self)))
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> HardwareProfile:
+        """Build a profile from a decoded JSON object.
+
+        Required: ``name``, ``ram_total_bytes``. ``ram_available_bytes`` defaults to
+        ``ram_total_bytes - os_reserve_bytes`` (``os_reserve_bytes`` defaults to
+        :func:`desktop_os_reserve`); ``source`` defaults to "user", ``os`` to "unknown",
+        ``cpu_model`` to "", core counts to None, features to none.
+
+        Raises:
+            UserError: a field is missing or has the wrong type (the message names it).
+        """
+        if not isinstance(raw, Mapping):
+            raise UserError("A hardware profile must be a JSON object.", "Check the profile file.")
+        data = dict(raw)
+        try:
+            ram_total = int(data["ram_total_bytes"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise UserError(
+                f"Hardware profile {data.get('name', '?')!r} has no valid ram_total_bytes.",
+                "Give the installed RAM in bytes, for example 8589934592 for 8 GiB.",
+            ) from error
+        data.setdefault("source", "user")
+        data.setdefault("os", "unknown")
+        data.setdefault("cpu_model", "")
+        data.setdefault("physical_cores", None)
+        data.setdefault("logical_cores", None)
+        data.setdefault("cpu_features", [])
+        if "ram_available_bytes" not in data:
+            reserve = int(data.setdefault("os_reserve_bytes", desktop_os_reserve(ram_total)))
+            data["ram_available_bytes"] = max(0, ram_total - reserve)
+        data["gpus"] = [g if isinstance(g, GpuInfo) else GpuInfo.from_dict(g) for g in data.get("gpus", [])]
+        try:
+            return _from_dict(cls, data)
+        except ValueError as error:
+            raise UserError(f"Hardware profile {data.get('name', '?')!r}: {error}", "Check the profile file.") from error
+
+    def with_name(self, name: str, source: ProfileSource = "user") -> HardwareProfile:
+        """A copy under another name and source (to save a probed machine as a user profile)."""
+        return replace(self, name=name, source=source)
+
+
+def _from_dict(cls: type, raw: Mapping[str, Any]) -> Any:
+    """Construct dataclass ``cls`` from ``raw``: lists become tuples, unknown keys are ignored.
+
+    Raises ValueError naming the first missing or mistyped field.
+    """
+    values: dict[str, Any] = {}
+    for spec in fields(cls):
+        if spec.name not in raw:
+            if spec.default is not MISSING or spec.default_factory is not MISSING:
+                continue
+            raise ValueError(f"missing field {spec.name!r}")
+        value = raw[spec.name]
+        if isinstance(value, list):
+            value = tuple(value)
+        expected = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", "")
+        if value is not None and not _type_ok(value, str(expected)):
+            raise ValueError(f"field {spec.name!r} has the wrong type ({type(value).__name__})")
+        values[spec.name] = value
+    return cls(**values)
+
+
+def _type_ok(value: Any, annotation: str) -> bool:
+    """Loose check of a JSON value against a field's annotation string."""
+    if annotation.startswith("tuple"):
+        return isinstance(value, tuple)
+    if annotation.startswith("int"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation.startswith("float"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation.startswith("bool"):
+        return isinstance(value, bool)
+    if annotation.startswith(("str", "ProfileSource")):
+        return isinstance(value, str)
+    return True
+
+
+# --- presets -----------------------------------------------------------------------------------
+
+
+def _preset(
+    name: str,
+    description: str,
+    os: str,
+    cpu_model: str,
+    cores: tuple[int, int],
+    features: tuple[str, ...],
+    ram_gib: float,
+    reserve: int,
+    cpu_peak_gbps: float,
+    cpu_bus: str,
+    gpus: tuple[GpuInfo, ...] = (),
+    unified: bool = False,
+) -> HardwareProfile:
+    ram = int(ram_gib * GIB)
+    return HardwareProfile(
+        name=name,
+        source="preset",
+        os=os,
+        cpu_model=cpu_model,
+        physical_cores=cores[0],
+        logical_cores=cores[1],
+        cpu_features=features,
+        ram_total_bytes=ram,
+        ram_available_bytes=ram - reserve,
+        gpus=gpus,
+        unified_memory=unified,
+        memory_bandwidth_bytes_per_s=cpu_peak_gbps * GB * STREAM_EFFICIENCY,
+        bandwidth_source=f"preset: {cpu_bus}, {cpu_peak_gbps:g} GB/s peak x {STREAM_EFFICIENCY}",
+        llama_gpu_offload=True if gpus else None,
+        os_reserve_bytes=reserve,
+        description=description,
+    )
+
+
+_X86_AVX2 = ("sse3", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "f16c", "fma", "bmi2")
+_DESKTOP_GPU_RESERVE = 512 * MIB
+"""VRAM a desktop session keeps on a discrete GPU that also drives the display (compositor,
+browser): 0.3-0.6 GiB on Windows/GNOME as nvidia-smi shows it. Rule of thumb."""
+
+
+def _nvidia(name: str, vram_gib: int, peak_gbps: float, cc: str) -> GpuInfo:
+    total = vram_gib * GIB
+    return GpuInfo(
+        name=name,
+        vendor="nvidia",
+        vram_total_bytes=total,
+        vram_free_bytes=total - _DESKTOP_GPU_RESERVE,
+        bandwidth_bytes_per_s=peak_gbps * GB * GPU_STREAM_EFFICIENCY,
+        compute_capability=cc,
+    )
+
+
+def _apple_gpu(name: str, ram_gib: int, peak_gbps: float, reserve: int) -> GpuInfo:
+    ram = ram_gib * GIB
+    working_set = apple_gpu_working_set(ram)
+    return GpuInfo(
+        name=name,
+        vendor="apple",
+        vram_total_bytes=working_set,
+        vram_free_bytes=min(working_set, ram - reserve),
+        unified=True,
+        bandwidth_bytes_per_s=peak_gbps * GB * GPU_STREAM_EFFICIENCY,
+    )
+
+
+PRESETS: dict[str, HardwareProfile] = {
+    "laptop-8gb": _preset(
+        "8 GB laptop, no GPU",
+        "Typical ultrabook: 4-core x86 CPU with AVX2, 8 GB dual-channel DDR4-3200, integrated graphics.",
+        "Windows",
+        "x86-64 laptop CPU (4 cores, AVX2)",
+        (4, 8),
+        _X86_AVX2,
+        8,
+        desktop_os_reserve(8 * GIB),
+        51.2,
+        "DDR4-3200 dual channel",
+    ),
+    "laptop-4gb": _preset(
+        "4 GB budget laptop, no GPU",
+        "Budget laptop or Chromebook: 2-core x86 CPU, 4 GB single-channel DDR4-2400.",
+        "Windows",
+        "x86-64 budget CPU (2 cores, AVX2)",
+        (2, 4),
+        _X86_AVX2,
+        4,
+        desktop_os_reserve(4 * GIB),
+        19.2,
+        "DDR4-2400 single channel",
+    ),
+    "desktop-16gb-gpu-8gb": _preset(
+        "16 GB + 8 GB GPU",
+        "Gaming desktop: 6-core x86 CPU, 16 GB DDR5-5600, NVIDIA GPU with 8 GB GDDR6 (RTX 4060 class).",
+        "Windows",
+        "x86-64 desktop CPU (6 cores, AVX2)",
+        (6, 12),
+        _X86_AVX2,
+        16,
+        desktop_os_reserve(16 * GIB),
+        89.6,
+        "DDR5-5600 dual channel",
+        gpus=(_nvidia("NVIDIA GeForce RTX 4060 (8 GB)", 8, 272.0, "8.9"),),
+    ),
+    "desktop-32gb-gpu-24gb": _preset(
+        "32 GB + 24 GB GPU",
+        "Workstation: 8-core x86 CPU with AVX-512, 32 GB DDR5-5600, NVIDIA GPU with 24 GB (RTX 4090 class).",
+        "Linux",
+        "x86-64 desktop CPU (8 cores, AVX-512)",
+        (8, 16),
+        _X86_AVX2 + ("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16"),
+        32,
+        desktop_os_reserve(32 * GIB),
+        89.6,
+        "DDR5-5600 dual channel",
+        gpus=(_nvidia("NVIDIA GeForce RTX 4090 (24 GB)", 24, 1008.0, "8.9"),),
+    ),
+    "apple-m1-8gb": _preset(
+        "Apple M1 8 GB",
+        "MacBook Air M1 with 8 GB unified LPDDR4X-4266 (68 GB/s), 7/8-core GPU.",
+        "Darwin",
+        "Apple M1",
+        (8, 8),
+        ("neon", "dotprod", "fp16"),
+        8,
+        desktop_os_reserve(8 * GIB),
+        68.25,
+        "LPDDR4X-4266 128-bit unified",
+        gpus=(_apple_gpu("Apple M1 GPU", 8, 68.25, desktop_os_reserve(8 * GIB)),),
+        unified=True,
+    ),
+    "apple-m2-16gb": _preset(
+        "Apple M2 16 GB",
+        "MacBook Air/Pro M2 with 16 GB unified LPDDR5-6400 (100 GB/s), 10-core GPU.",
+        "Darwin",
+        "Apple M2",
+        (8, 8),
+        ("neon", "dotprod", "fp16", "i8mm", "bf16"),
+        16,
+        desktop_os_reserve(16 * GIB),
+        102.4,
+        "LPDDR5-6400 128-bit unified",
+        gpus=(_apple_gpu("Apple M2 GPU", 16, 102.4, desktop_os_reserve(16 * GIB)),),
+        unified=True,
+    ),
+    "rpi5-8gb": _preset(
+        "Raspberry Pi 5 8 GB",
+        "Raspberry Pi 5: 4x Cortex-A76 at 2.4 GHz, 8 GB LPDDR4X-4267 (32-bit), Pi OS Lite.",
+        "Linux",
+        "Broadcom BCM2712 (4x Cortex-A76)",
+        (4, 4),
+        ("neon", "dotprod", "fp16"),
+        8,
+        headless_os_reserve(8 * GIB),
+        17.1,
+        "LPDDR4X-4267 32-bit",
+    ),
+    "rpi-zero2w": _preset(
+        "Raspberry Pi Zero 2 W 512 MB",
+        "Raspberry Pi Zero 2 W: 4x Cortex-A53 at 1 GHz, 512 MB LPDDR2 (32-bit), Pi OS Lite.",
+        "Linux",
+        "Broadcom RP3A0 (4x Cortex-A53)",
+        (4, 4),
+        ("neon",),
+        0.5,
+        headless_os_reserve(GIB // 2),
+        3.6,
+        "LPDDR2-900 32-bit",
+    ),
+}
+"""Built-in target profiles by key. Bandwidth = datasheet peak x :data:`STREAM_EFFICIENCY`
+(:data:`GPU_STREAM_EFFICIENCY` for GPUs); available RAM = total - OS reserve."""
+
+
+def find_preset(name: str) -> HardwareProfile | None:
+    """The preset whose key or display name equals ``name`` (case-insensitive), or None."""
+    wanted = name.strip().casefold()
+    for key, profile in PRESETS.items():
+        if wanted in (key.casefold(), profile.name.casefold()):
+            return profile
+    return None
+
+
+def cpu_only_profile(
+    name: str,
+    ram_total_bytes: int,
+    ram_available_bytes: int | None = None,
+    bandwidth_bytes_per_s: float | None = None,
+) -> HardwareProfile:
+    """A minimal user profile: a CPU-only machine with this much RAM (bytes).
+
+    ``ram_available_bytes`` defaults to total minus :func:`desktop_os_reserve`.
+    """
+    reserve = desktop_os_reserve(ram_total_bytes) if ram_available_bytes is None else ram_total_bytes - ram_available_bytes
+    return HardwareProfile(
+        name=name,
+        source="user",
+        os="unknown",
+        cpu_model="",
+        physical_cores=None,
+        logical_cores=None,
+        cpu_features=(),
+        ram_total_bytes=ram_total_bytes,
+        ram_available_bytes=max(0, ram_total_bytes - reserve),
+        memory_bandwidth_bytes_per_s=bandwidth_bytes_per_s,
+        bandwidth_source="user" if bandwidth_bytes_per_s else "",
+        os_reserve_bytes=reserve,
+    )

@@ -1,0 +1,201 @@
+"""What both backends share inside the engine process: chat formatting, reply assembly, cancel state.
+
+Runs in the engine host only (it is imported by the backends), but imports no inference
+library itself, so unit tests use it directly.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from slmdesk.engine.context import fit_messages
+from slmdesk.engine.streaming import StopMatcher, Utf8Stream
+from slmdesk.engine.templates import (
+    CHATML_STOP_STRINGS,
+    CHATML_TEMPLATE,
+    ChatTemplate,
+    PreflightReport,
+    merge_system_prompt,
+    preflight,
+)
+from slmdesk.engine.types import Message
+
+FLUSH_INTERVAL_S = 0.05
+"""Token events are coalesced to at most one per 50 ms (20/s): the GUI repaints no faster, and
+a pipe message per token costs the 2-core machines we target measurable generation speed.
+The first token is always sent at once, so the time to first token is unaffected."""
+
+NO_TEMPLATE_WARNING = (
+    "This model has no chat template (it is probably a base model, not an instruct model). "
+    "slmdesk formats the conversation as ChatML, which the model was not trained on: "
+    "expect continuations of the text rather than answers."
+)
+
+
+@dataclass
+class GenerationControl:
+    """Shared between the host's reader thread (cancel) and the generation loop (count).
+
+    ``tokens`` is incremented by the loop for every generated token; ``cancel`` records the
+    count at the moment the cancel request arrived, so the stats can say how many tokens were
+    generated after it (0 or 1 by design).
+    """
+
+    event: threading.Event = field(default_factory=threading.Event)
+    tokens: int = 0
+    cancelled_at: int | None = None
+
+    def cancel(self) -> None:
+        """Called from the reader thread."""
+        if self.cancelled_at is None:
+            self.cancelled_at = self.tokens
+        self.event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once cancel was requested."""
+        return self.event.is_set()
+
+    def tokens_after_cancel(self) -> int | None:
+        """Tokens generated after the cancel request; None when not cancelled."""
+        return None if self.cancelled_at is None else self.tokens - self.cancelled_at
+
+
+class ReplyBuilder:
+    """Assembles reply text from token bytes or text: whole UTF-8 characters, stop strings cut,
+    events coalesced to one per :data:`FLUSH_INTERVAL_S`.
+
+    ``emit(text)`` is called with each batch of new text; :meth:`finish` returns the full reply.
+    """
+
+    def __init__(self, stops: Sequence[str], emit: Callable[[str], None], flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+        self._utf8 = Utf8Stream()
+        self._stops = StopMatcher(stops)
+        self._emit = emit
+        self._interval = flush_interval_s
+        self._pending: list[str] = []
+        self._parts: list[str] = []
+        self._last_flush = 0.0
+        self._sent_any = False
+
+    def add_bytes(self, data: bytes) -> bool:
+        """Add a token's bytes; return True when a stop string ended the reply."""
+        return self.add_text(self._utf8.feed(data))
+
+    def add_text(self, text: str) -> bool:
+        """Add decoded text; return True when a stop string ended the reply."""
+        if not text:
+            return False
+        visible, stopped = self._stops.feed(text)
+        if visible:
+            self._pending.append(visible)
+            now = time.perf_counter()
+            if not self._sent_any or now - self._last_flush >= self._interval:
+                self._flush(now)
+        return stopped
+
+    def _flush(self, now: float) -> None:
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending.clear()
+            self._parts.append(text)
+            self._emit(text)
+            self._sent_any = True
+        self._last_flush = now
+
+    def finish(self) -> str:
+        """Flush everything held back and return the whole reply text."""
+        if not self._stops.stopped:
+            tail = self._utf8.flush()
+            if tail:
+                visible, _ = self._stops.feed(tail)
+                if visible:
+                    self._pending.append(visible)
+            rest = self._stops.flush()
+            if rest:
+                self._pending.append(rest)
+        self._flush(time.perf_counter())
+        return "".join(self._parts)
+
+
+@dataclass
+class ChatFormat:
+    """A model's chat template after the load-time preflight.
+
+    Attributes:
+        template: the compiled template (the model's own or the ChatML fallback).
+        source: ``"model"`` or ``"fallback"``.
+        report: the preflight findings.
+        stop_strings: stops implied by the template (ChatML markers for the fallback).
+    """
+
+    template: ChatTemplate
+    source: str
+    report: PreflightReport
+    stop_strings: tuple[str, ...] = ()
+
+    @classmethod
+    def create(cls, source_text: str | None, bos_token: str, eos_token: str) -> ChatFormat:
+        """Compile the model's template (or the fallback when it has none) and preflight it.
+
+        A template that fails to compile or render falls back to ChatML with a warning; one
+        that reaches for Python internals raises :class:`TemplateSecurityError` (refused).
+        """
+        from slmdesk.engine.templates import TemplateError, TemplateSecurityError
+
+        if source_text:
+            try:
+                template = ChatTemplate(source_text, bos_token, eos_token)
+                report = preflight(template)
+            except TemplateSecurityError:
+                raise
+            except TemplateError as error:
+                report = PreflightReport(False, False, error.message, (error.message,))
+            if report.ok:
+                return cls(template, "model", report)
+            problem = report.warning
+        else:
+            problem = ""
+        template = ChatTemplate(CHATML_TEMPLATE, bos_token, eos_token)
+        fallback_report = preflight(template)
+        warning = NO_TEMPLATE_WARNING if not source_text else f"{problem} slmdesk uses ChatML instead."
+        report = PreflightReport(True, True, warning, (warning, *fallback_report.notes))
+        return cls(template, "fallback", report, CHATML_STOP_STRINGS)
+
+    def render(self, messages: Sequence[Message]) -> str:
+        """The prompt for ``messages`` (system prompt merged when the template rejects it)."""
+        if not self.report.system_prompt_supported:
+            messages = merge_system_prompt(messages)
+        return self.template.render(messages, add_generation_prompt=True)
+
+
+def prepare_prompt(
+    chat: ChatFormat,
+    messages: Sequence[Message],
+    tokenize: Callable[[str], list[int]],
+    n_ctx: int,
+    max_tokens: int,
+) -> tuple[list[int], tuple[int, ...]]:
+    """Render and tokenize ``messages``, dropping the oldest turns if they outgrow ``n_ctx``.
+
+    Returns ``(prompt token ids, indices of dropped messages)``.
+
+    Raises:
+        TemplateError: the template refused the conversation.
+        ContextOverflowError: the last message alone does not fit.
+    """
+    cache: dict[int, list[int]] = {}
+
+    def count(candidate: Sequence[Message]) -> int:
+        ids = tokenize(chat.render(candidate))
+        cache[len(candidate)] = ids
+        return len(ids)
+
+    kept, dropped = fit_messages(messages, n_ctx, max_tokens, count)
+    ids = cache.get(len(kept))
+    if ids is None:
+        ids = tokenize(chat.render(kept))
+    return ids, dropped

@@ -1,0 +1,396 @@
+"""The llama.cpp backend (llama-cpp-python 0.3.36), used inside the engine process only.
+
+Loading goes through ``llama_cpp.Llama`` (it maps our settings onto llama.cpp's parameter
+structs); generation uses the low-level C API directly: ``llama_decode`` on one-token batches
+from ``llama_batch_get_one`` (logits only for the last position), a native sampler chain
+(``llama_sampler_sample``) and ``llama_token_to_piece`` into a reused buffer. This is the loop
+of llama.cpp's own ``simple`` example; it avoids the per-token Python bookkeeping of
+``Llama.eval`` that field-notes Appendix B measured at 0.78x of llama-bench.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import io
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import llama_cpp
+from llama_cpp import llama_chat_format
+
+from slmdesk.engine.backend_base import ChatFormat, GenerationControl, ReplyBuilder, prepare_prompt
+from slmdesk.engine.memory import peak_rss_bytes
+from slmdesk.engine.types import (
+    KV_TYPES,
+    EngineError,
+    GenerationStats,
+    LoadInfo,
+    LoadSettings,
+    Message,
+    SamplingParams,
+)
+
+log = logging.getLogger(__name__)
+
+BACKEND = "llama.cpp"
+REPEAT_LAST_N = 64
+"""Tokens the repeat penalty looks back over (llama-cpp-python's ``last_n_tokens_size``)."""
+
+# llama.cpp log levels (enum ggml_log_level in ggml/include/ggml.h of the vendored llama.cpp;
+# llama-cpp-python's _logger.py comment lists an older order): DEBUG 1, INFO 2, WARN 3,
+# ERROR 4, CONT 5 (continues the previous line). INFO and above go to stderr, where the client
+# keeps the tail for crash reports; WARN/ERROR lines are also kept here for error messages.
+_LOG_DEBUG, _LOG_ERROR, _LOG_CONT = 1, 4, 5
+_recent_problems: deque[str] = deque(maxlen=8)
+_last_level = 0
+
+
+@llama_cpp.llama_log_callback
+def _log_callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
+    global _last_level
+    effective = _last_level if level == _LOG_CONT else level
+    if level != _LOG_CONT:
+        _last_level = level
+    if effective <= _LOG_DEBUG and not os.environ.get("SLMDESK_ENGINE_DEBUG"):
+        return
+    with contextlib.suppress(OSError):
+        os.write(2, text)
+    if effective == _LOG_ERROR:
+        line = text.decode("utf-8", errors="replace").strip()
+        if line:
+            _recent_problems.append(line)
+
+
+def _load_problem() -> str:
+    """The most telling llama.cpp error line of a failed load, without the function prefix
+    (``"error loading model: tensor 'blk.16.ffn_down.weight' data is not within the file
+    bounds, ..."``)."""
+    lines = list(_recent_problems)
+    best = next((line for line in lines if "error loading model" in line), lines[0] if lines else "")
+    prefix, sep, rest = best.partition(": ")
+    return rest if sep and " " not in prefix else best
+
+
+def install_log_callback() -> None:
+    """Route llama.cpp's log to stderr (replacing llama-cpp-python's, which drops INFO lines
+    unless ``verbose`` and would otherwise silence stderr entirely while loading)."""
+    llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
+
+
+class _UnusedFormatter:
+    """Stands in for llama-cpp-python's Jinja2ChatFormatter during the load (see ``load``)."""
+
+    def __init__(self, *_args: Any, **_kwargs: Any) -> None:
+        pass
+
+    def to_chat_handler(self) -> None:
+        return None
+
+
+def _physical_cores() -> int:
+    try:
+        import psutil
+
+        return max(1, psutil.cpu_count(logical=False) or os.cpu_count() or 1)
+    except ImportError:
+        return max(1, os.cpu_count() or 1)
+
+
+class LlamaBackend:
+    """One GGUF model loaded with llama.cpp; not thread-safe (the host's main thread owns it)."""
+
+    name = BACKEND
+    version = llama_cpp.__version__
+
+    def __init__(self) -> None:
+        install_log_callback()
+        self._llm: llama_cpp.Llama | None = None
+        self._chat: ChatFormat | None = None
+        self._cached: list[int] = []
+        self._settings = LoadSettings()
+        self._n_ctx = 0
+        self._load_s = 0.0
+        self._path = ""
+        self._add_bos = False
+        self._bos_text = ""
+        self._piece = ctypes.create_string_buffer(256)
+
+    # -- loading ----------------------------------------------------------------------
+
+    def load(self, path: str, settings: LoadSettings) -> LoadInfo:
+        """Load the GGUF at ``path``.
+
+        Raises:
+            EngineError: llama.cpp refused the file or the settings (message names the cause
+                from llama.cpp's log).
+            TemplateSecurityError: the model's chat template reaches for Python internals.
+        """
+        file = Path(path)
+        if not file.is_file():
+            raise EngineError(f"{file} does not exist or is not a file.", "Pick the model again in the Library.")
+        threads = settings.n_threads or _physical_cores()
+        _recent_problems.clear()
+        started = time.perf_counter()
+        try:
+            # verbose=True keeps stderr open (verbose=False points it at /dev/null during the
+            # load, hiding the reason of a native abort); llama.cpp's own log reaches stderr
+            # through our callback, llama-cpp-python's chatty prints are dropped here.
+            # Llama() also compiles every template in the metadata for its own chat handlers,
+            # which we never use (templates are rendered by slmdesk.engine.templates); a
+            # template that Jinja cannot parse must not fail the load, so skip that step.
+            with (
+                contextlib.redirect_stderr(io.StringIO()),
+                mock.patch.object(llama_chat_format, "Jinja2ChatFormatter", _UnusedFormatter),
+            ):
+                llm = llama_cpp.Llama(
+                    model_path=str(file),
+                    n_ctx=settings.n_ctx,
+                    n_gpu_layers=settings.n_gpu_layers,
+                    n_threads=threads,
+                    n_threads_batch=threads,
+                    n_batch=settings.n_batch,
+                    n_ubatch=settings.n_ubatch,
+                    type_k=KV_TYPES[settings.type_k],
+                    type_v=KV_TYPES[settings.type_v],
+                    flash_attn=settings.flash_attn,
+                    use_mmap=settings.use_mmap,
+                    seed=settings.seed if settings.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED,
+                    swa_full=settings.swa_full,
+                    verbose=True,
+                )
+        except Exception as error:  # noqa: BLE001 - llama-cpp-python raises ValueError, RuntimeError...
+            detail = _load_problem() or str(error)
+            raise EngineError(
+                f"llama.cpp cannot load {file.name}: {detail}",
+                "The file may be truncated or corrupt (download it again), or made for a newer llama.cpp.",
+            ) from error
+        self._load_s = time.perf_counter() - started
+        self._llm = llm
+        self._settings = settings
+        self._path = str(file)
+        self._cached = []
+        self._n_ctx = llama_cpp.llama_n_ctx(llm.ctx)
+        vocab = llama_cpp.llama_model_get_vocab(llm.model)
+        self._vocab = vocab
+        self._add_bos = bool(llama_cpp.llama_vocab_get_add_bos(vocab))
+        self._bos_text = self._token_text(llm.token_bos())
+        metadata = llm.metadata
+        self._chat = ChatFormat.create(
+            metadata.get("tokenizer.chat_template"), self._bos_text, self._token_text(llm.token_eos())
+        )
+        return LoadInfo(
+            path=self._path,
+            backend=BACKEND,
+            backend_version=self.version,
+            n_ctx=self._n_ctx,
+            n_ctx_train=int(llama_cpp.llama_model_n_ctx_train(llm.model)),
+            load_s=self._load_s,
+            peak_rss_bytes=peak_rss_bytes(),
+            model_name=metadata.get("general.name", file.stem),
+            architecture=metadata.get("general.architecture", ""),
+            chat_template_source=self._chat.source,
+            template_warning=self._chat.report.warning,
+            system_prompt_supported=self._chat.report.system_prompt_supported,
+            template_notes=self._chat.report.notes,
+            stop_strings=self._chat.stop_strings,
+            settings=settings,
+        )
+
+    def _token_text(self, token: int) -> str:
+        if token < 0:
+            return ""
+        return llama_cpp.llama_vocab_get_text(self._vocab, token).decode("utf-8", errors="replace")
+
+    def unload(self) -> None:
+        """Free the model and its context."""
+        if self._llm is not None:
+            self._llm.close()
+        self._llm = None
+        self._chat = None
+        self._cached = []
+
+    @property
+    def loaded(self) -> str:
+        """The loaded path, "" when none."""
+        return self._path if self._llm is not None else ""
+
+    # -- prompts ------------------------------------------------------------------------
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of a rendered prompt; BOS is added when the vocabulary asks for it and the
+        template did not already write it."""
+        assert self._llm is not None
+        add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
+        return self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens of the prompt for ``messages`` (with the generation prompt)."""
+        chat = self._require_chat()
+        return len(self.tokenize(chat.render(messages)))
+
+    def _require_chat(self) -> ChatFormat:
+        if self._llm is None or self._chat is None:
+            from slmdesk.engine.types import NotLoadedError
+
+            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        return self._chat
+
+    # -- generation ---------------------------------------------------------------------
+
+    def generate(
+        self,
+        messages: Sequence[Message],
+        params: SamplingParams,
+        control: GenerationControl,
+        on_prompt: Callable[[int, tuple[int, ...]], None],
+        on_prefill: Callable[[int, int], None],
+        on_text: Callable[[str], None],
+        started: float,
+    ) -> tuple[str, GenerationStats]:
+        """Generate one reply, streaming text through ``on_text``.
+
+        ``started`` is the ``time.perf_counter()`` at which the request arrived (for TTFT).
+        Returns ``(reply text, stats)``.
+
+        Raises:
+            TemplateError, ContextOverflowError: the conversation cannot be formatted or fit.
+            EngineError: llama_decode failed.
+        """
+        chat = self._require_chat()
+        llm = self._llm
+        assert llm is not None
+        prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+        on_prompt(len(prompt), dropped)
+        ctx = llm.ctx
+        vocab = self._vocab
+
+        # Reuse the KV cache of the previous turn for the common prefix (the chat history).
+        keep = 0
+        for a, b in zip(self._cached, prompt, strict=False):
+            if a != b:
+                break
+            keep += 1
+        if keep >= len(prompt):
+            keep = len(prompt) - 1  # re-evaluate the last token to get fresh logits
+        memory = llama_cpp.llama_get_memory(ctx)
+        if keep <= 0 or not llama_cpp.llama_memory_seq_rm(memory, 0, keep, -1):
+            llama_cpp.llama_memory_clear(memory, True)
+            keep = 0
+        cached = prompt[:keep]
+        self._cached = cached
+
+        builder = ReplyBuilder((*chat.stop_strings, *params.stop), on_text)
+        todo = prompt[keep:]
+        n_batch = self._settings.n_batch
+        t_prefill = time.perf_counter()
+        for start in range(0, len(todo), n_batch):
+            if control.cancelled:
+                break
+            chunk = todo[start : start + n_batch]
+            array = (llama_cpp.llama_token * len(chunk))(*chunk)
+            status = llama_cpp.llama_decode(ctx, llama_cpp.llama_batch_get_one(array, len(chunk)))
+            if status != 0:
+                self._cached = []
+                raise EngineError(f"llama.cpp failed to process the prompt (llama_decode returned {status}).")
+            cached.extend(chunk)
+            if len(todo) > n_batch:
+                on_prefill(start + len(chunk), len(todo))
+        t_prefill_end = time.perf_counter()
+
+        sampler = self._sampler(params)
+        token_buf = (llama_cpp.llama_token * 1)()
+        batch = llama_cpp.llama_batch_get_one(token_buf, 1)
+        piece = self._piece
+        piece_size = len(piece)
+        max_tokens = params.max_tokens
+        n_ctx = self._n_ctx
+        sample = llama_cpp.llama_sampler_sample
+        is_eog = llama_cpp.llama_vocab_is_eog
+        to_piece = llama_cpp.llama_token_to_piece
+        decode = llama_cpp.llama_decode
+        add_bytes = builder.add_bytes
+        cancel = control.event
+        n = 0
+        t_first = t_last = t_prefill_end
+        finish = "cancelled" if cancel.is_set() else ""
+        try:
+            while not finish:
+                token = sample(sampler, ctx, -1)
+                n += 1
+                control.tokens = n
+                t_last = time.perf_counter()
+                if n == 1:
+                    t_first = t_last
+                if is_eog(vocab, token):
+                    finish = "stop"
+                    break
+                size = to_piece(vocab, token, piece, piece_size, 0, False)
+                if size < 0:
+                    piece = ctypes.create_string_buffer(-size)
+                    piece_size = -size
+                    size = to_piece(vocab, token, piece, piece_size, 0, False)
+                if add_bytes(piece.raw[:size]):
+                    finish = "stop"
+                elif n >= max_tokens:
+                    finish = "length"
+                elif len(cached) >= n_ctx:
+                    finish = "context"
+                elif cancel.is_set():
+                    finish = "cancelled"
+                if finish:
+                    break
+                token_buf[0] = token
+                status = decode(ctx, batch)
+                if status != 0:
+                    raise EngineError(f"llama.cpp failed while generating (llama_decode returned {status}).")
+                cached.append(token)
+                if cancel.is_set():
+                    finish = "cancelled"
+        finally:
+            llama_cpp.llama_sampler_free(sampler)
+        text = builder.finish()
+        evaluated = len(todo)
+        prefill_s = t_prefill_end - t_prefill
+        stats = GenerationStats(
+            prompt_tokens=len(prompt),
+            prompt_tokens_evaluated=evaluated,
+            completion_tokens=n,
+            ttft_s=(t_first - started) if n else 0.0,
+            pp_tokens_per_s=evaluated / prefill_s if evaluated and prefill_s > 0 else 0.0,
+            tg_tokens_per_s=(n - 1) / (t_last - t_first) if n > 1 and t_last > t_first else 0.0,
+            load_s=self._load_s,
+            peak_rss_bytes=peak_rss_bytes(),
+            backend=BACKEND,
+            backend_version=self.version,
+            finish_reason=finish,
+            dropped_messages=dropped,
+            tokens_after_cancel=control.tokens_after_cancel(),
+        )
+        return text, stats
+
+    def _sampler(self, params: SamplingParams) -> llama_cpp.llama_sampler_p:
+        """A native sampler chain: [penalties], then greedy, or top-k, top-p, min-p,
+        temperature and a seeded draw (the order of llama-cpp-python's ``_init_sampler``)."""
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        add = llama_cpp.llama_sampler_chain_add
+        if params.repeat_penalty != 1.0:
+            add(chain, llama_cpp.llama_sampler_init_penalties(REPEAT_LAST_N, params.repeat_penalty, 0.0, 0.0))
+        if params.temperature <= 0:
+            add(chain, llama_cpp.llama_sampler_init_greedy())
+            return chain
+        seed = params.seed if params.seed is not None else self._settings.seed
+        if seed is None:
+            seed = llama_cpp.LLAMA_DEFAULT_SEED  # llama.cpp draws a random seed
+        add(chain, llama_cpp.llama_sampler_init_top_k(params.top_k))
+        add(chain, llama_cpp.llama_sampler_init_top_p(params.top_p, 1))
+        add(chain, llama_cpp.llama_sampler_init_min_p(params.min_p, 1))
+        add(chain, llama_cpp.llama_sampler_init_temp(params.temperature))
+        add(chain, llama_cpp.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+        return chain

@@ -1,0 +1,282 @@
+"""The ONNX Runtime GenAI backend (onnxruntime-genai 0.18.0), used inside the engine process only.
+
+A model is a folder with ``genai_config.json``, the ONNX graph and tokenizer files (what
+``onnxruntime_genai.models.builder`` writes). Telemetry is switched off before the library
+can initialise it: ``ORT_DISABLE_TELEMETRY=1`` is set before the import (the variable
+onnxruntime and onnxruntime-genai read, found in the 0.18.0 binary) and
+``og.disable_telemetry_events()`` is called before any ``og.Config``/``og.Model``.
+There is no timing API, so the stats are wall-clock measurements (field-notes section 3.1).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from slmdesk.engine.backend_base import ChatFormat, GenerationControl, ReplyBuilder, prepare_prompt
+from slmdesk.engine.memory import peak_rss_bytes
+from slmdesk.engine.types import (
+    EngineError,
+    GenerationStats,
+    LoadInfo,
+    LoadSettings,
+    Message,
+    NotLoadedError,
+    SamplingParams,
+)
+
+BACKEND = "onnxruntime-genai"
+TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"
+
+
+def import_genai() -> ModuleType:
+    """Import onnxruntime_genai with telemetry disabled (environment first, then the API).
+
+    Raises:
+        EngineError: the package is not installed.
+    """
+    os.environ[TELEMETRY_ENV] = "1"
+    try:
+        import onnxruntime_genai as og
+    except ImportError as error:
+        raise EngineError(
+            "ONNX Runtime GenAI is not installed, so ONNX models cannot be loaded.",
+            "Install onnxruntime-genai (it is a dependency of slmdesk).",
+        ) from error
+    og.disable_telemetry_events()
+    return og
+
+
+def _token_text(value: Any) -> str:
+    """A special token from tokenizer_config.json: a string or ``{"content": ...}``."""
+    if isinstance(value, dict):
+        value = value.get("content", "")
+    return value if isinstance(value, str) else ""
+
+
+def read_folder_template(folder: Path) -> tuple[str | None, str, str]:
+    """``(chat template or None, bos text, eos text)`` from an HF/ONNX GenAI model folder:
+    ``chat_template.jinja`` first, then ``tokenizer_config.json``'s ``chat_template`` (a string,
+    or a list of ``{"name", "template"}`` where ``default`` wins)."""
+    config: dict[str, Any] = {}
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    template: str | None = None
+    jinja = folder / "chat_template.jinja"
+    if jinja.is_file():
+        template = jinja.read_text(encoding="utf-8")
+    else:
+        raw = config.get("chat_template")
+        if isinstance(raw, str):
+            template = raw
+        elif isinstance(raw, list):
+            named = {item.get("name"): item.get("template") for item in raw if isinstance(item, dict)}
+            template = named.get("default") or next(iter(named.values()), None)
+    return template or None, _token_text(config.get("bos_token")), _token_text(config.get("eos_token"))
+
+
+class OnnxBackend:
+    """One ONNX GenAI model folder; not thread-safe (the host's main thread owns it).
+
+    Args:
+        og: the onnxruntime_genai module, injectable for tests; imported with
+            :func:`import_genai` on first load when None.
+    """
+
+    name = BACKEND
+
+    def __init__(self, og: ModuleType | None = None) -> None:
+        self._og = og
+        self._telemetry_off = False
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._chat: ChatFormat | None = None
+        self._eos: frozenset[int] = frozenset()
+        self._n_ctx = 0
+        self._load_s = 0.0
+        self._path = ""
+        self._settings = LoadSettings()
+
+    @property
+    def version(self) -> str:
+        """The onnxruntime-genai version ("" before the first load)."""
+        return str(getattr(self._og, "__version__", "")) if self._og is not None else ""
+
+    def _genai(self) -> ModuleType:
+        if self._og is None:
+            self._og = import_genai()
+        elif not self._telemetry_off:
+            self._og.disable_telemetry_events()
+        self._telemetry_off = True
+        return self._og
+
+    def load(self, path: str, settings: LoadSettings) -> LoadInfo:
+        """Load the model folder at ``path`` on the CPU execution provider.
+
+        ``n_ctx`` (when > 0) overrides ``search.max_length`` and ``n_threads`` sets
+        ``intra_op_num_threads``; the other llama.cpp settings do not apply.
+
+        Raises:
+            EngineError: not a GenAI model folder, or onnxruntime-genai refused it.
+            TemplateSecurityError: the folder's chat template reaches for Python internals.
+        """
+        folder = Path(path)
+        if not (folder / "genai_config.json").is_file():
+            raise EngineError(
+                f"{folder} is not an ONNX Runtime GenAI model (no genai_config.json).",
+                "Pick the folder that onnxruntime_genai.models.builder wrote.",
+            )
+        og = self._genai()
+        started = time.perf_counter()
+        try:
+            config = og.Config(str(folder))
+            config.clear_providers()
+            overlay: dict[str, Any] = {}
+            if settings.n_ctx > 0:
+                overlay["search"] = {"max_length": settings.n_ctx}
+            if settings.n_threads:
+                overlay["model"] = {"decoder": {"session_options": {"intra_op_num_threads": settings.n_threads}}}
+            if overlay:
+                config.overlay(json.dumps(overlay))
+            model = og.Model(config)
+            tokenizer = og.Tokenizer(model)
+        except Exception as error:  # noqa: BLE001 - og raises plain RuntimeError/OSError
+            raise EngineError(f"ONNX Runtime GenAI cannot load {folder.name}: {error}") from error
+        self._load_s = time.perf_counter() - started
+        self._model, self._tokenizer = model, tokenizer
+        self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids)
+        genai_config = json.loads((folder / "genai_config.json").read_text(encoding="utf-8"))
+        context_length = int(genai_config.get("model", {}).get("context_length", 0) or 0)
+        self._n_ctx = settings.n_ctx or context_length or 2048
+        template, bos, eos = read_folder_template(folder)
+        self._chat = ChatFormat.create(template, bos, eos)
+        self._path = str(folder)
+        self._settings = settings
+        return LoadInfo(
+            path=self._path,
+            backend=BACKEND,
+            backend_version=self.version,
+            n_ctx=self._n_ctx,
+            n_ctx_train=context_length,
+            load_s=self._load_s,
+            peak_rss_bytes=peak_rss_bytes(),
+            model_name=folder.name,
+            architecture=str(getattr(model, "type", "")),
+            chat_template_source=self._chat.source,
+            template_warning=self._chat.report.warning,
+            system_prompt_supported=self._chat.report.system_prompt_supported,
+            template_notes=self._chat.report.notes,
+            stop_strings=self._chat.stop_strings,
+            settings=settings,
+        )
+
+    def unload(self) -> None:
+        """Drop the model (onnxruntime frees it when the last reference goes)."""
+        self._model = self._tokenizer = self._chat = None
+        self._path = ""
+
+    @property
+    def loaded(self) -> str:
+        """The loaded folder, "" when none."""
+        return self._path if self._model is not None else ""
+
+    def _require(self) -> ChatFormat:
+        if self._model is None or self._chat is None:
+            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        return self._chat
+
+    def tokenize(self, text: str) -> list[int]:
+        """Token ids of a rendered prompt (the tokenizer adds no special tokens of its own)."""
+        return [int(t) for t in self._tokenizer.encode(text)]
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Tokens of the prompt for ``messages`` (with the generation prompt)."""
+        return len(self.tokenize(self._require().render(messages)))
+
+    def generate(
+        self,
+        messages: Sequence[Message],
+        params: SamplingParams,
+        control: GenerationControl,
+        on_prompt: Callable[[int, tuple[int, ...]], None],
+        on_prefill: Callable[[int, int], None],
+        on_text: Callable[[str], None],
+        started: float,
+    ) -> tuple[str, GenerationStats]:
+        """Generate one reply (same contract as :meth:`LlamaBackend.generate`). ``min_p`` is
+        not supported by onnxruntime-genai 0.18 and is ignored."""
+        chat = self._require()
+        og = self._genai()
+        prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+        on_prompt(len(prompt), dropped)
+        max_length = min(self._n_ctx, len(prompt) + params.max_tokens)
+        search: dict[str, Any] = {
+            "max_length": max_length,
+            "do_sample": params.temperature > 0,
+            "repetition_penalty": params.repeat_penalty,
+        }
+        if params.temperature > 0:
+            search.update(temperature=params.temperature, top_k=params.top_k, top_p=params.top_p)
+            seed = params.seed if params.seed is not None else self._settings.seed
+            if seed is not None:
+                search["random_seed"] = seed
+        generator_params = og.GeneratorParams(self._model)
+        generator_params.set_search_options(**search)
+        builder = ReplyBuilder((*chat.stop_strings, *params.stop), on_text)
+        stream = self._tokenizer.create_stream()
+        n = 0
+        finish = ""
+        t_prefill = time.perf_counter()
+        t_first = t_last = t_prefill
+        try:
+            generator = og.Generator(self._model, generator_params)
+            generator.append_tokens(prompt)
+        except Exception as error:  # noqa: BLE001
+            raise EngineError(f"ONNX Runtime GenAI failed to process the prompt: {error}") from error
+        cancel = control.event
+        while not finish:
+            if cancel.is_set():
+                finish = "cancelled"
+                break
+            if generator.is_done():
+                finish = "context" if len(prompt) + n >= self._n_ctx else "length"
+                break
+            generator.generate_next_token()
+            token = int(generator.get_next_tokens()[0])
+            n += 1
+            control.tokens = n
+            t_last = time.perf_counter()
+            if n == 1:
+                t_first = t_last
+            if token in self._eos:
+                finish = "stop"
+            elif builder.add_text(stream.decode(token)):
+                finish = "stop"
+            elif n >= params.max_tokens:
+                finish = "length"
+        text = builder.finish()
+        prefill_s = t_first - t_prefill
+        stats = GenerationStats(
+            prompt_tokens=len(prompt),
+            prompt_tokens_evaluated=len(prompt),
+            completion_tokens=n,
+            ttft_s=(t_first - started) if n else 0.0,
+            # The first generate_next_token runs the prompt pass and samples the first token.
+            pp_tokens_per_s=len(prompt) / prefill_s if n and prefill_s > 0 else 0.0,
+            tg_tokens_per_s=(n - 1) / (t_last - t_first) if n > 1 and t_last > t_first else 0.0,
+            load_s=self._load_s,
+            peak_rss_bytes=peak_rss_bytes(),
+            backend=BACKEND,
+            backend_version=self.version,
+            finish_reason=finish,
+            dropped_messages=dropped,
+            tokens_after_cancel=control.tokens_after_cancel(),
+        )
+        return text, stats

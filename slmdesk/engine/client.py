@@ -1,0 +1,520 @@
+"""The client side of the engine: starts the engine process and talks to it. Plain Python, no Qt.
+
+Used by ``jobs/`` (the Chat pane), the CLI and the benchmark. One client owns at most one
+engine process. Requests are serialized (one at a time, a second caller waits); ``cancel()``
+is the exception: it never waits, so a GUI thread can stop a reply that a worker thread is
+iterating. When the engine process dies, the pending call raises :class:`EngineCrashed`
+naming what it was doing and how it ended; ``start()`` + ``load()`` (or just ``load()``)
+bring it back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from slmdesk.core.errors import UserError
+from slmdesk.engine import protocol
+from slmdesk.engine.templates import TemplateError, TemplateSecurityError
+from slmdesk.engine.types import (
+    ContextOverflowError,
+    Done,
+    EngineCrashed,
+    EngineError,
+    EngineStats,
+    EngineTimeout,
+    Event,
+    GenerationStats,
+    LoadInfo,
+    LoadSettings,
+    Message,
+    NotLoadedError,
+    Prefill,
+    PromptReady,
+    SamplingParams,
+    Token,
+    from_dict,
+    to_dict,
+)
+
+_ERRORS: dict[str, type[UserError]] = {
+    "template_security": TemplateSecurityError,
+    "template": TemplateError,
+    "context": ContextOverflowError,
+    "not_loaded": NotLoadedError,
+    "engine": EngineError,
+    "user": UserError,
+    "internal": EngineError,
+}
+
+_SIGNALS = {
+    "SIGKILL": "killed (by the user, or by the system when memory ran out)",
+    "SIGSEGV": "crashed in native code (segmentation fault)",
+    "SIGABRT": "aborted by the inference library",
+    "SIGBUS": "bus error (the model file changed or could not be read while mapped)",
+    "SIGILL": "illegal instruction (the library was built for a newer CPU)",
+    "SIGTERM": "terminated",
+    "SIGFPE": "arithmetic fault in native code",
+}
+
+_EOF = object()
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait for the engine before declaring it stuck and stopping it (seconds).
+
+    Attributes:
+        start_s: process start to its ``hello`` (Python start-up, imports).
+        load_s: a model load (large files from slow disks).
+        request_s: small requests (count_tokens, stats, unload).
+        idle_s: the longest silence during a reply; the engine sends prompt-progress events
+            every ``n_batch`` tokens and token events at least every 50 ms while generating,
+            so only a hung engine is silent this long.
+    """
+
+    start_s: float = 60.0
+    load_s: float = 600.0
+    request_s: float = 60.0
+    idle_s: float = 300.0
+
+
+def host_command() -> list[str]:
+    """The command that starts an engine process from this program's own executable.
+
+    From source: ``[python, "-m", "slmdesk", "engine-host"]``. Frozen by PyInstaller
+    (``sys.frozen``): ``[the app executable, "engine-host"]``; the app's entry point parses
+    the subcommand like any other.
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, "engine-host"]
+    return [sys.executable, "-m", "slmdesk", "engine-host"]
+
+
+def describe_exit(returncode: int | None) -> str:
+    """``-9 -> "signal 9 (SIGKILL: killed ...)"``, ``3 -> "exit code 3"``."""
+    if returncode is None:
+        return "it stopped answering"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            return f"signal {-returncode}"
+        meaning = _SIGNALS.get(name)
+        return f"signal {-returncode} ({name}: {meaning})" if meaning else f"signal {-returncode} ({name})"
+    if sys.platform == "win32" and returncode > 0x7FFFFFFF:
+        return f"exit code 0x{returncode:08X}"
+    return f"exit code {returncode}"
+
+
+class EngineClient:
+    """A handle on one engine process.
+
+    Args:
+        command: the argv that starts the host (default :func:`host_command`).
+        env: extra environment variables for the engine process.
+        log_path: a file that receives the engine's stderr (llama.cpp's log), appended to.
+        timeouts: see :class:`Timeouts`.
+        stderr_lines: how many stderr lines to keep for crash reports.
+
+    Thread safety: one thread iterates :meth:`generate` while another may call
+    :meth:`cancel`; all other calls are serialized (a call made while a reply streams waits up
+    to ``timeouts.request_s``, then raises :class:`EngineError`).
+    """
+
+    def __init__(
+        self,
+        command: Sequence[str] | None = None,
+        env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+        timeouts: Timeouts = Timeouts(),
+        stderr_lines: int = 200,
+    ) -> None:
+        self._command = list(command) if command else host_command()
+        self._env = dict(env or {})
+        self._log_path = log_path
+        self.timeouts = timeouts
+        self._stderr: deque[str] = deque(maxlen=stderr_lines)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._inbox: queue.Queue[Any] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self._write_lock = threading.Lock()
+        self._request_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._generating: int | None = None
+        self._model_name = ""
+        self.pid: int | None = None
+        self.load_info: LoadInfo | None = None
+
+    # -- process lifecycle ---------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        """True while the engine process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def start(self) -> None:
+        """Start the engine process and wait for it to be ready (no-op if it runs).
+
+        Raises:
+            EngineCrashed: it exited during start-up.
+            EngineTimeout: it did not greet within ``timeouts.start_s``.
+        """
+        if self.running:
+            return
+        self._reap()
+        env = dict(os.environ)
+        env.update(self._env)
+        env["ORT_DISABLE_TELEMETRY"] = "1"  # onnxruntime(-genai): off before anything loads
+        if not getattr(sys, "frozen", False):
+            package_root = str(Path(__file__).resolve().parents[2])
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH", "")) if p)
+        kwargs: dict[str, Any] = {}
+        if sys.platform == "win32":
+            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
+        else:
+            kwargs["start_new_session"] = True  # Ctrl-C in a terminal reaches the parent only
+        self._stderr.clear()
+        self._inbox = queue.Queue()
+        try:
+            process = subprocess.Popen(
+                self._command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=env,
+                bufsize=0,
+                **kwargs,
+            )
+        except OSError as error:
+            raise EngineError(f"Cannot start the engine process: {error}.") from error
+        self._process = process
+        self.pid = process.pid
+        assert process.stdout is not None and process.stderr is not None
+        self._threads = [
+            threading.Thread(target=self._read_stdout, args=(process.stdout, self._inbox), name="engine-out", daemon=True),
+            threading.Thread(target=self._read_stderr, args=(process.stderr,), name="engine-err", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+        self._wait(0, self.timeouts.start_s, "starting")
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        """Stop the engine: ask it to exit, then terminate, then kill. Safe to call twice."""
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(OSError, ValueError):
+                self._write({"id": next(self._ids), "op": "shutdown"})
+                assert process.stdin is not None
+                process.stdin.close()
+            try:
+                process.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                process.terminate()
+                try:
+                    process.wait(timeout_s)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+        self._reap()
+
+    def __enter__(self) -> EngineClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def _reap(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout, process.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                if stream is not None:
+                    stream.close()
+        for thread in self._threads:
+            thread.join(2.0)
+        self._threads = []
+        self._process = None
+        self.load_info = None
+
+    def stderr_tail(self, lines: int = 20) -> str:
+        """The engine's last ``lines`` stderr lines (llama.cpp's log)."""
+        return "\n".join(list(self._stderr)[-lines:])
+
+    # -- reader threads ------------------------------------------------------------------
+
+    def _read_stdout(self, stream: IO[bytes], inbox: queue.Queue[Any]) -> None:
+        try:
+            for line in iter(stream.readline, b""):
+                try:
+                    inbox.put(protocol.decode(line))
+                except protocol.ProtocolError as error:
+                    self._stderr.append(f"[slmdesk] {error}")
+        except (OSError, ValueError):
+            pass
+        inbox.put(_EOF)
+
+    def _read_stderr(self, stream: IO[bytes]) -> None:
+        log = None
+        if self._log_path is not None:
+            with contextlib.suppress(OSError):
+                self._log_path.parent.mkdir(parents=True, exist_ok=True)
+                log = self._log_path.open("a", encoding="utf-8")
+        try:
+            for raw in iter(stream.readline, b""):
+                line = raw.decode("utf-8", errors="replace").rstrip("\n")
+                self._stderr.append(line)
+                if log is not None:
+                    log.write(line + "\n")
+                    log.flush()
+        except (OSError, ValueError):
+            pass
+        finally:
+            if log is not None:
+                log.close()
+
+    # -- plumbing ----------------------------------------------------------------------
+
+    def _write(self, message: dict[str, Any]) -> None:
+        process = self._process
+        if process is None or process.stdin is None:
+            raise BrokenPipeError("engine not running")
+        data = protocol.encode(message)
+        with self._write_lock:
+            process.stdin.write(data)
+            process.stdin.flush()
+
+    def _activity(self, what: str, preposition: str = "") -> str:
+        """``"generating a reply with model.gguf"``, or just the verb when no model is known."""
+        if not self._model_name:
+            return what
+        return f"{what} {preposition} {self._model_name}" if preposition else f"{what} {self._model_name}"
+
+    def _crashed(self, activity: str) -> EngineCrashed:
+        """Build the error for a dead engine (waits briefly for its exit status and log)."""
+        process = self._process
+        returncode = None
+        if process is not None:
+            try:
+                returncode = process.wait(5.0)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                returncode = process.wait()
+        for thread in self._threads:
+            thread.join(2.0)
+        tail = self.stderr_tail(8)
+        self._reap()
+        hint = "Load the model again to continue; the conversation is kept."
+        if tail:
+            hint = f"{hint}\nLast engine messages:\n{tail}"
+        return EngineCrashed(
+            f"The engine stopped while {activity}: {describe_exit(returncode)}.",
+            hint,
+            returncode=returncode,
+            stderr_tail=tail,
+        )
+
+    def _timed_out(self, activity: str, timeout_s: float) -> EngineTimeout:
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(5.0)
+        tail = self.stderr_tail(8)
+        self._reap()
+        hint = "It was stopped. Load the model again (with a smaller context or fewer GPU layers if it keeps happening)."
+        if tail:
+            hint = f"{hint}\nLast engine messages:\n{tail}"
+        return EngineTimeout(f"The engine did not answer for {timeout_s:g} s while {activity}.", hint)
+
+    def _wait(self, rid: int, timeout_s: float, activity: str) -> dict[str, Any]:
+        """The next message for request ``rid``; stale messages of earlier requests are skipped.
+
+        Raises:
+            EngineCrashed, EngineTimeout, and the mapped error of an ``error`` reply.
+        """
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                message = self._inbox.get(timeout=max(0.0, remaining))
+            except queue.Empty:
+                raise self._timed_out(activity, timeout_s) from None
+            if message is _EOF:
+                raise self._crashed(activity)
+            if message.get("id") != rid:
+                continue
+            if message.get("ev") == "error":
+                error_type = _ERRORS.get(message.get("kind", ""), EngineError)
+                raise error_type(message.get("message", "The engine reported an error."), message.get("hint", ""))
+            return message
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the request lock; a caller that would wait longer than ``timeouts.request_s``
+        (a reply is streaming) gets an error instead of freezing."""
+        if not self._request_lock.acquire(timeout=self.timeouts.request_s):
+            raise EngineError(
+                "The engine is busy with another request (a reply is being generated).",
+                "Wait for the reply to finish, or stop it.",
+            )
+        try:
+            yield
+        finally:
+            self._request_lock.release()
+
+    def _request(self, op: str, activity: str, timeout_s: float, **fields: Any) -> dict[str, Any]:
+        if not self.running:
+            if self._process is not None:
+                raise self._crashed(activity)
+            raise EngineError("The engine is not running.", "Load a model first.")
+        with self._exclusive():
+            rid = next(self._ids)
+            try:
+                self._write({"id": rid, "op": op, **fields})
+            except (OSError, ValueError):
+                raise self._crashed(activity) from None
+            return self._wait(rid, timeout_s, activity)
+
+    # -- API -------------------------------------------------------------------------------
+
+    def load(self, path: str | os.PathLike[str], settings: LoadSettings = LoadSettings(), backend: str = "auto") -> LoadInfo:
+        """Load a GGUF file (llama.cpp) or an ONNX GenAI folder; starts the engine if needed.
+
+        A loaded model is replaced. Returns what the engine measured and found.
+
+        Raises:
+            EngineError: the file cannot be loaded (corrupt, truncated, unsupported).
+            TemplateSecurityError: the model's chat template reaches for Python internals.
+            EngineCrashed: the engine died while loading (native abort, out of memory).
+            EngineTimeout: the load took longer than ``timeouts.load_s``.
+        """
+        target = Path(path).expanduser().absolute()
+        self.start()
+        self._model_name = target.name
+        reply = self._request(
+            "load",
+            self._activity("loading"),
+            self.timeouts.load_s,
+            path=str(target),
+            settings=to_dict(settings),
+            backend=backend,
+        )
+        info: LoadInfo = from_dict(LoadInfo, reply["info"])
+        self.load_info = info
+        return info
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> Iterator[Event]:
+        """Stream one reply: :class:`PromptReady`, then :class:`Prefill` (long prompts only),
+        :class:`Token` events, then :class:`Done`.
+
+        Nothing is sent until iteration starts. Stopping the iteration early (``break``,
+        ``close()``) cancels the reply and waits for the engine to finish it.
+
+        Raises (during iteration):
+            NotLoadedError, TemplateError, ContextOverflowError, EngineError,
+            EngineCrashed, EngineTimeout.
+        """
+        payload = [{"role": m["role"], "content": m["content"]} for m in messages]
+        activity = self._activity("generating a reply", "with")
+        if not self.running:
+            if self._process is not None:
+                raise self._crashed(activity)
+            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        with self._exclusive():
+            rid = next(self._ids)
+            try:
+                self._write({"id": rid, "op": "generate", "messages": payload, "params": to_dict(params)})
+            except (OSError, ValueError):
+                raise self._crashed(activity) from None
+            self._generating = rid
+            finished = False
+            try:
+                while True:
+                    message = self._wait(rid, self.timeouts.idle_s, activity)
+                    event = message["ev"]
+                    if event == "token":
+                        yield Token(message["text"])
+                    elif event == "prompt":
+                        yield PromptReady(message["prompt_tokens"], tuple(message.get("dropped_messages", ())))
+                    elif event == "prefill":
+                        yield Prefill(message["done"], message["total"])
+                    elif event == "done":
+                        finished = True
+                        yield Done(message["text"], from_dict(GenerationStats, message["stats"]))
+                        return
+            except (EngineCrashed, EngineTimeout):
+                finished = True
+                raise
+            except UserError:
+                finished = True  # an error reply ends the request
+                raise
+            finally:
+                self._generating = None
+                if not finished and self.running:
+                    self._drain(rid, activity)
+
+    def _drain(self, rid: int, activity: str) -> None:
+        """The consumer stopped early: cancel and read until the reply's end."""
+        with contextlib.suppress(OSError, ValueError):
+            self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+        with contextlib.suppress(UserError):
+            while self._wait(rid, self.timeouts.idle_s, activity)["ev"] != "done":
+                pass
+
+    def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> Done:
+        """Generate one reply and return its :class:`Done` event (text and stats)."""
+        done: Done | None = None
+        for event in self.generate(messages, params):
+            if isinstance(event, Done):
+                done = event
+        assert done is not None
+        return done
+
+    def cancel(self) -> None:
+        """Stop the reply being generated, within one token. Never blocks; no-op when idle.
+
+        The iterating thread then receives :class:`Done` with ``finish_reason == "cancelled"``.
+        """
+        rid = self._generating
+        if rid is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Prompt tokens for ``messages`` rendered with the model's template (as :meth:`generate`
+        would send them, before any dropping), for the running token count in the UI."""
+        payload = [{"role": m["role"], "content": m["content"]} for m in messages]
+        reply = self._request(
+            "count_tokens", self._activity("counting tokens", "with"), self.timeouts.request_s, messages=payload
+        )
+        return int(reply["prompt_tokens"])
+
+    def unload(self) -> None:
+        """Free the loaded model; the engine process stays up for the next load."""
+        if self.running:
+            self._request("unload", self._activity("unloading"), self.timeouts.request_s)
+        self.load_info = None
+        self._model_name = ""
+
+    def stats(self) -> EngineStats:
+        """The engine process's memory and what it has loaded."""
+        reply = self._request("stats", self._activity("reporting stats", "for"), self.timeouts.request_s)
+        stats: EngineStats = from_dict(EngineStats, reply["stats"])
+        return stats

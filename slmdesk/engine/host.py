@@ -1,0 +1,296 @@
+"""The engine process: reads protocol requests on stdin, runs a backend, writes events to stdout.
+
+Started by :class:`slmdesk.engine.client.EngineClient` as ``slmdesk engine-host`` (see
+:func:`slmdesk.engine.client.host_command`). Two threads: a reader thread parses stdin and
+handles ``cancel`` at once (it sets the running generation's event, checked between tokens);
+every other request is queued for the main thread, which owns the backend. Native code may
+print to file descriptor 1, so the protocol gets a private duplicate of it and fd 1 is pointed
+at stderr before any backend is imported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from slmdesk.core.errors import UserError
+from slmdesk.engine import protocol
+from slmdesk.engine.backend_base import GenerationControl
+from slmdesk.engine.memory import current_rss_bytes, peak_rss_bytes
+from slmdesk.engine.templates import TemplateError, TemplateSecurityError
+from slmdesk.engine.types import (
+    ContextOverflowError,
+    EngineError,
+    EngineStats,
+    GenerationStats,
+    LoadInfo,
+    LoadSettings,
+    Message,
+    NotLoadedError,
+    SamplingParams,
+    from_dict,
+    to_dict,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Backend(Protocol):
+    """What the host needs from a backend (``LlamaBackend``, ``OnnxBackend``)."""
+
+    name: str
+
+    @property
+    def loaded(self) -> str: ...
+
+    def load(self, path: str, settings: LoadSettings) -> LoadInfo: ...
+
+    def unload(self) -> None: ...
+
+    def count_tokens(self, messages: list[Message]) -> int: ...
+
+    def generate(
+        self,
+        messages: list[Message],
+        params: SamplingParams,
+        control: GenerationControl,
+        on_prompt: Any,
+        on_prefill: Any,
+        on_text: Any,
+        started: float,
+    ) -> tuple[str, GenerationStats]: ...
+
+
+def choose_backend(path: str, backend: str = "auto") -> str:
+    """``"llama"`` for a GGUF file, ``"onnx"`` for a folder with ``genai_config.json``.
+
+    Raises:
+        EngineError: an unknown backend name, or a path that is neither.
+    """
+    if backend in ("llama", "onnx"):
+        return backend
+    if backend != "auto":
+        raise EngineError(f"Unknown backend {backend!r}.", "Use auto, llama or onnx.")
+    target = Path(path)
+    if target.is_dir():
+        if (target / "genai_config.json").is_file():
+            return "onnx"
+        raise EngineError(f"{target} is a folder without genai_config.json.", "Pick a GGUF file or an ONNX GenAI folder.")
+    return "llama"
+
+
+def _error_kind(error: BaseException) -> str:
+    if isinstance(error, TemplateSecurityError):
+        return "template_security"
+    if isinstance(error, TemplateError):
+        return "template"
+    if isinstance(error, ContextOverflowError):
+        return "context"
+    if isinstance(error, NotLoadedError):
+        return "not_loaded"
+    if isinstance(error, EngineError):
+        return "engine"
+    if isinstance(error, UserError):
+        return "user"
+    return "internal"
+
+
+def _llama_backend() -> Backend:
+    from slmdesk.engine.backend_llama import LlamaBackend
+
+    return LlamaBackend()
+
+
+def _onnx_backend() -> Backend:
+    from slmdesk.engine.backend_onnx import OnnxBackend
+
+    return OnnxBackend()
+
+
+DEFAULT_BACKENDS: dict[str, Callable[[], Backend]] = {"llama": _llama_backend, "onnx": _onnx_backend}
+"""Backend factories by name; each imports its inference library only when called."""
+
+
+class EngineHost:
+    """The request loop. ``run()`` returns the process exit code.
+
+    Args:
+        reader, writer: the protocol streams (stdin and a duplicate of stdout in the process).
+        backends: backend factories by name (default :data:`DEFAULT_BACKENDS`; tests inject
+            fakes).
+    """
+
+    def __init__(
+        self, reader: BinaryIO, writer: BinaryIO, backends: Mapping[str, Callable[[], Backend]] | None = None
+    ) -> None:
+        self._factories = dict(backends or DEFAULT_BACKENDS)
+        self._reader = reader
+        self._writer = writer
+        self._write_lock = threading.Lock()
+        self._requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self._control: GenerationControl | None = None
+        self._control_id: int | None = None
+        self._control_lock = threading.Lock()
+        self._pending_cancels: set[int] = set()
+        self._backend: Backend | None = None
+
+    # -- I/O ---------------------------------------------------------------------------
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Write one message (thread-safe)."""
+        data = protocol.encode(message)
+        with self._write_lock:
+            self._writer.write(data)
+            self._writer.flush()
+
+    def _read_loop(self) -> None:
+        for line in iter(self._reader.readline, b""):
+            try:
+                message = protocol.decode(line)
+            except protocol.ProtocolError as error:
+                print(f"engine: ignoring a malformed request: {error}", file=sys.stderr)
+                continue
+            if message.get("op") == "cancel":
+                self._cancel(message.get("target"))
+                continue
+            self._requests.put(message)
+        # stdin closed: the client is gone; stop whatever runs and exit.
+        control = self._control
+        if control is not None:
+            control.cancel()
+        self._requests.put(None)
+
+    def _cancel(self, target: int | None) -> None:
+        """Cancel generation ``target`` (or whatever runs when None), even if it has not
+        started yet (a cancel can overtake its queued generate request)."""
+        with self._control_lock:
+            if self._control is not None and (target is None or target == self._control_id):
+                self._control.cancel()
+            elif target is not None:
+                self._pending_cancels.add(target)
+
+    # -- loop ----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """Serve requests until ``shutdown`` or the end of stdin."""
+        threading.Thread(target=self._read_loop, name="engine-stdin", daemon=True).start()
+        self.send({"id": 0, "ev": "hello", "protocol": protocol.PROTOCOL_VERSION, "pid": os.getpid()})
+        while True:
+            message = self._requests.get()
+            if message is None:
+                self._unload()
+                return 0
+            rid = message["id"]
+            op = message.get("op")
+            try:
+                if op == "shutdown":
+                    self._unload()
+                    self.send({"id": rid, "ev": "bye"})
+                    return 0
+                handler = getattr(self, f"_op_{op}", None)
+                if handler is None:
+                    raise EngineError(f"Unknown request {op!r}.")
+                handler(rid, message)
+            except Exception as error:  # noqa: BLE001 - every failure becomes an error reply
+                kind = _error_kind(error)
+                if kind == "internal":
+                    traceback.print_exc(file=sys.stderr)
+                message_text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+                self.send(
+                    {"id": rid, "ev": "error", "kind": kind, "message": message_text, "hint": getattr(error, "hint", "")}
+                )
+
+    # -- requests ------------------------------------------------------------------------
+
+    def _require(self) -> Backend:
+        if self._backend is None or not self._backend.loaded:
+            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        return self._backend
+
+    def _unload(self) -> None:
+        if self._backend is not None:
+            self._backend.unload()
+            self._backend = None
+
+    def _op_load(self, rid: int, message: dict[str, Any]) -> None:
+        path = str(message["path"])
+        settings = from_dict(LoadSettings, message.get("settings") or {})
+        kind = choose_backend(path, message.get("backend", "auto"))
+        self._unload()
+        backend = self._factories[kind]()
+        try:
+            info = backend.load(path, settings)
+        except BaseException:
+            backend.unload()  # e.g. loaded, then refused for a malicious chat template
+            raise
+        self._backend = backend
+        self.send({"id": rid, "ev": "loaded", "info": to_dict(info)})
+
+    def _op_unload(self, rid: int, _message: dict[str, Any]) -> None:
+        self._unload()
+        self.send({"id": rid, "ev": "unloaded"})
+
+    def _op_stats(self, rid: int, _message: dict[str, Any]) -> None:
+        backend = self._backend
+        stats = EngineStats(
+            pid=os.getpid(),
+            rss_bytes=current_rss_bytes(),
+            peak_rss_bytes=peak_rss_bytes(),
+            loaded=backend.loaded if backend else "",
+            backend=backend.name if backend and backend.loaded else "",
+        )
+        self.send({"id": rid, "ev": "stats", "stats": to_dict(stats)})
+
+    def _op_count_tokens(self, rid: int, message: dict[str, Any]) -> None:
+        count = self._require().count_tokens(list(message["messages"]))
+        self.send({"id": rid, "ev": "count", "prompt_tokens": count})
+
+    def _op_generate(self, rid: int, message: dict[str, Any]) -> None:
+        started = time.perf_counter()
+        backend = self._require()
+        params = from_dict(SamplingParams, message.get("params") or {})
+        control = GenerationControl()
+        with self._control_lock:
+            self._control_id = rid
+            self._control = control
+            if rid in self._pending_cancels:
+                self._pending_cancels.discard(rid)
+                control.cancel()
+        send = self.send
+        try:
+            text, stats = backend.generate(
+                list(message["messages"]),
+                params,
+                control,
+                on_prompt=lambda n, dropped: send(
+                    {"id": rid, "ev": "prompt", "prompt_tokens": n, "dropped_messages": list(dropped)}
+                ),
+                on_prefill=lambda done, total: send({"id": rid, "ev": "prefill", "done": done, "total": total}),
+                on_text=lambda text: send({"id": rid, "ev": "token", "text": text}),
+                started=started,
+            )
+        finally:
+            with self._control_lock:
+                self._control = None
+                self._control_id = None
+        self.send({"id": rid, "ev": "done", "text": text, "stats": to_dict(stats)})
+
+
+def main() -> int:
+    """Entry point of ``slmdesk engine-host``: serve the protocol on stdin/stdout."""
+    sys.stdout.flush()
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)  # stray native printf output goes to the log, never into the protocol
+    sys.stdout = sys.stderr
+    writer = os.fdopen(protocol_fd, "wb", buffering=0)
+    reader = sys.stdin.buffer
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="engine: %(levelname)s %(name)s: %(message)s")
+    return EngineHost(reader, writer).run()

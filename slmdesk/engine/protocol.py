@@ -1,0 +1,60 @@
+"""The wire protocol between the client and the engine host: JSON lines over the child's pipes.
+
+Every message is one JSON object on one line (UTF-8; JSON escapes newlines inside strings, so a
+line is always a whole message). The client writes requests to the child's stdin; the host
+writes replies and events to its stdout. The child's stderr is not part of the protocol: it
+carries llama.cpp's log, which the client keeps for crash reports.
+
+Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
+
+- ``load``: ``path``, ``settings`` (:class:`LoadSettings` as a dict), ``backend``
+  (``auto``/``llama``/``onnx``) -> ``{"id", "ev": "loaded", "info": LoadInfo}``
+- ``generate``: ``messages``, ``params`` (:class:`SamplingParams`) -> ``prompt`` (once),
+  ``prefill`` (progress, while the prompt is processed), ``token`` (text), then ``done``
+- ``cancel``: no reply; the running ``generate`` ends with ``done`` and
+  ``finish_reason == "cancelled"``. Read by a separate thread in the host, so it is seen
+  between two tokens.
+- ``count_tokens``: ``messages`` -> ``{"ev": "count", "prompt_tokens"}``
+- ``unload`` -> ``{"ev": "unloaded"}``; ``stats`` -> ``{"ev": "stats", "stats"}``;
+  ``shutdown`` -> ``{"ev": "bye"}`` and the host exits.
+
+Any request may instead get ``{"id", "ev": "error", "kind", "message", "hint"}``, where
+``kind`` names the error class to raise in the client. The host greets with
+``{"id": 0, "ev": "hello", "protocol": PROTOCOL_VERSION, "pid"}`` when it is ready.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+PROTOCOL_VERSION = 1
+
+OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown")
+
+ERROR_KINDS = ("engine", "template", "template_security", "context", "not_loaded", "user", "internal")
+"""Error kinds the host sends; the client maps each to an exception class."""
+
+
+class ProtocolError(Exception):
+    """A line that is not a protocol message (a bug, or stray output on the pipe)."""
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    """One message as a line of bytes (ASCII JSON + ``\\n``)."""
+    return json.dumps(message, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def decode(line: bytes) -> dict[str, Any]:
+    """Parse one line.
+
+    Raises:
+        ProtocolError: not a JSON object with an integer ``id``.
+    """
+    try:
+        message = json.loads(line)
+    except ValueError as error:
+        raise ProtocolError(f"not JSON: {line[:200]!r}") from error
+    if not isinstance(message, dict) or not isinstance(message.get("id"), int):
+        raise ProtocolError(f"not a protocol message: {line[:200]!r}")
+    return message

@@ -1,0 +1,311 @@
+"""Plain data of the inference engine: load settings, sampling parameters, stats, events, errors.
+
+Importable without llama_cpp or onnxruntime_genai: the GUI process uses these types and never
+loads an inference library itself (the engine runs in a child process, see ``client.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Literal, TypeAlias
+
+from slmdesk.core.errors import UserError
+
+KvType: TypeAlias = Literal["f16", "q8_0", "q4_0"]
+Message: TypeAlias = dict[str, str]
+"""One chat message: ``{"role": "system"|"user"|"assistant", "content": str}``."""
+
+KV_TYPES: dict[str, int] = {"f16": 1, "q4_0": 2, "q8_0": 8}
+"""KV cache type name -> ggml type id (``enum ggml_type`` in ggml/include/ggml.h:
+GGML_TYPE_F16 = 1, GGML_TYPE_Q4_0 = 2, GGML_TYPE_Q8_0 = 8)."""
+
+FINISH_REASONS = ("stop", "length", "context", "cancelled")
+"""Why a reply ended: ``stop`` an end-of-generation (EOG) token or a stop string,
+``length`` ``max_tokens`` reached, ``context`` the context window (``n_ctx``) is full,
+``cancelled`` the user asked to stop."""
+
+
+@dataclass(frozen=True)
+class LoadSettings:
+    """How to load a model (llama.cpp names; the ONNX backend uses the subset it knows).
+
+    Attributes:
+        n_ctx: context length in tokens; 0 means the model's training context. llama.cpp pads
+            it up to a multiple of 256 (field-notes section 0, item 3), so the loaded value in
+            :class:`LoadInfo` may be larger.
+        n_gpu_layers: layers to offload to the GPU (-1 = all, 0 = CPU only).
+        n_threads: generation threads; None means the number of physical cores.
+        n_batch: logical batch (tokens per ``llama_decode`` call during prompt processing).
+        n_ubatch: physical micro-batch (tokens per compute graph run).
+        type_k, type_v: KV cache element types. A quantized V cache needs ``flash_attn``
+            (llama.cpp refuses to create the context otherwise).
+        flash_attn: use flash attention.
+        use_mmap: map the file instead of reading it into memory.
+        seed: default sampling seed; None draws a random one per reply.
+        swa_full: keep full-size caches for sliding-window layers. llama.cpp's library
+            default is True (field-notes section 0, item 2); slmdesk defaults to False like the
+            llama.cpp CLI/server, which saves memory on Gemma 2/3 and similar models. The fit
+            estimator must follow the same flag.
+
+    Raises:
+        UserError: an invalid combination (unknown KV type, quantized V without flash
+            attention, negative sizes).
+    """
+
+    n_ctx: int = 4096
+    n_gpu_layers: int = 0
+    n_threads: int | None = None
+    n_batch: int = 512
+    n_ubatch: int = 512
+    type_k: KvType = "f16"
+    type_v: KvType = "f16"
+    flash_attn: bool = False
+    use_mmap: bool = True
+    seed: int | None = None
+    swa_full: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("type_k", "type_v"):
+            if getattr(self, name) not in KV_TYPES:
+                raise UserError(
+                    f"Unknown KV cache type {getattr(self, name)!r} for {name}.",
+                    f"Use one of {', '.join(KV_TYPES)}.",
+                )
+        if self.type_v != "f16" and not self.flash_attn:
+            raise UserError(
+                f"A quantized V cache ({self.type_v}) needs flash attention.",
+                "Turn flash attention on, or keep the V cache at f16.",
+            )
+        if self.n_ctx < 0 or self.n_batch < 1 or self.n_ubatch < 1:
+            raise UserError("Context length and batch sizes must be positive.")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise UserError("The thread count must be at least 1.")
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample one reply.
+
+    Attributes:
+        temperature: 0 means greedy (always the most likely token, reproducible).
+        top_k, top_p, min_p: candidate filters applied before temperature (llama.cpp order).
+        repeat_penalty: 1.0 disables it; applied over the last 64 tokens.
+        max_tokens: most tokens to generate for this reply.
+        seed: sampling seed; None uses the load seed, or a random one.
+        stop: extra stop strings; the reply ends before the first one and never contains it.
+
+    Raises:
+        UserError: out-of-range values.
+    """
+
+    temperature: float = 0.7
+    top_k: int = 40
+    top_p: float = 0.95
+    min_p: float = 0.05
+    repeat_penalty: float = 1.0
+    max_tokens: int = 512
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0 or self.max_tokens < 1 or not 0 < self.top_p <= 1:
+            raise UserError(
+                "Sampling settings out of range.",
+                "Temperature must be >= 0, max tokens >= 1 and top-p in (0, 1].",
+            )
+        object.__setattr__(self, "stop", tuple(s for s in self.stop if s))
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    """What one reply cost, measured in the engine process.
+
+    Attributes:
+        prompt_tokens: tokens in the rendered prompt.
+        prompt_tokens_evaluated: prompt tokens actually computed (the rest reused the KV
+            cache of the previous turn).
+        completion_tokens: tokens generated (the EOG token that ended the reply included).
+        ttft_s: seconds from the request reaching the engine to the first generated token.
+        pp_tokens_per_s: prompt processing speed, evaluated prompt tokens / prefill seconds.
+        tg_tokens_per_s: generation speed, ``(completion_tokens - 1) / seconds from the first
+            to the last token`` (the first token comes from the prompt pass, as in
+            llama-bench); 0.0 when fewer than two tokens were generated.
+        load_s: seconds the model took to load.
+        peak_rss_bytes: the engine process's peak resident memory so far (VmHWM on Linux).
+        backend, backend_version: ``"llama.cpp"`` / ``"onnxruntime-genai"`` and the Python
+            package version.
+        finish_reason: one of :data:`FINISH_REASONS`.
+        dropped_messages: indices (into the request's messages) dropped to fit the context.
+        tokens_after_cancel: tokens generated after the engine received the cancel request
+            (0 or 1 by design); None when not cancelled.
+    """
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    ttft_s: float = 0.0
+    pp_tokens_per_s: float = 0.0
+    tg_tokens_per_s: float = 0.0
+    load_s: float = 0.0
+    peak_rss_bytes: int = 0
+    backend: str = ""
+    backend_version: str = ""
+    finish_reason: str = "stop"
+    prompt_tokens_evaluated: int = 0
+    dropped_messages: tuple[int, ...] = ()
+    tokens_after_cancel: int | None = None
+
+
+@dataclass(frozen=True)
+class LoadInfo:
+    """What the engine reports after loading a model.
+
+    Attributes:
+        path: the file or folder loaded.
+        backend, backend_version: which runtime loaded it.
+        n_ctx: the context length really allocated (tokens), after llama.cpp's padding.
+        n_ctx_train: the model's training context (tokens), 0 if unknown.
+        load_s: seconds to load.
+        peak_rss_bytes: engine peak resident memory right after loading.
+        model_name: ``general.name`` or the folder name.
+        architecture: ``general.architecture`` / genai model type.
+        chat_template_source: ``"model"`` (the model's own template) or ``"fallback"``
+            (:data:`slmdesk.engine.templates.CHATML_TEMPLATE`).
+        template_warning: a problem the user should see before chatting ("" if none).
+        system_prompt_supported: False when the template rejects a system message; the
+            system prompt is then merged into the first user turn.
+        template_notes: further findings of the template preflight.
+        stop_strings: stop strings the engine adds for this model (ChatML markers when the
+            fallback template is used).
+        settings: the settings used.
+    """
+
+    path: str
+    backend: str
+    backend_version: str
+    n_ctx: int
+    n_ctx_train: int = 0
+    load_s: float = 0.0
+    peak_rss_bytes: int = 0
+    model_name: str = ""
+    architecture: str = ""
+    chat_template_source: str = "model"
+    template_warning: str = ""
+    system_prompt_supported: bool = True
+    template_notes: tuple[str, ...] = ()
+    stop_strings: tuple[str, ...] = ()
+    settings: LoadSettings = field(default_factory=LoadSettings)
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """The engine process's state (answer to a ``stats`` request).
+
+    Attributes:
+        pid: engine process id.
+        rss_bytes, peak_rss_bytes: current and peak resident memory of the engine process.
+        loaded: the loaded path, "" if none.
+        backend: backend of the loaded model, "" if none.
+    """
+
+    pid: int
+    rss_bytes: int
+    peak_rss_bytes: int
+    loaded: str = ""
+    backend: str = ""
+
+
+# Events of a streamed reply --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PromptReady:
+    """First event of a reply: the prompt was rendered and fits the context.
+
+    ``dropped_messages`` are indices of messages left out because the conversation outgrew
+    ``n_ctx`` (the system prompt is always kept).
+    """
+
+    prompt_tokens: int
+    dropped_messages: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """Prompt-processing progress of a long prompt: ``done`` of ``total`` tokens evaluated."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Token:
+    """Reply text, in order. One event may carry the text of several tokens (the engine
+    coalesces events for speed), never a partial UTF-8 character or part of a stop string."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """Last event of a reply: the full text and its :class:`GenerationStats`."""
+
+    text: str
+    stats: GenerationStats
+
+
+Event: TypeAlias = PromptReady | Prefill | Token | Done
+
+
+# Errors --------------------------------------------------------------------------------
+
+
+class EngineError(UserError):
+    """The engine reported a failure it survived (bad file, unsupported model, bad request)."""
+
+
+class EngineCrashed(UserError):
+    """The engine process ended unexpectedly (native crash, out of memory, killed).
+
+    The client stays usable: start it again and load a model. ``returncode`` is the child's
+    exit status (negative: the signal number), ``stderr_tail`` its last log lines.
+    """
+
+    def __init__(self, message: str, hint: str = "", returncode: int | None = None, stderr_tail: str = "") -> None:
+        super().__init__(message, hint)
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class EngineTimeout(UserError):
+    """The engine did not answer in time; it was stopped."""
+
+
+class ContextOverflowError(UserError):
+    """The conversation cannot fit the context even after dropping old turns."""
+
+
+class NotLoadedError(UserError):
+    """A request that needs a model was sent with none loaded."""
+
+
+# Serialization helpers for the protocol ---------------------------------------------------
+
+
+def to_dict(value: Any) -> dict[str, Any]:
+    """A dataclass as a JSON-ready dict (tuples become lists)."""
+    return asdict(value)
+
+
+def from_dict(cls: type[Any], raw: dict[str, Any]) -> Any:
+    """Rebuild dataclass ``cls`` from :func:`to_dict` output, ignoring unknown keys."""
+    names = {spec.name: spec for spec in fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in names:
+            continue
+        if isinstance(value, list):
+            value = tuple(value)
+        if key == "settings" and isinstance(value, dict):
+            value = from_dict(LoadSettings, value)
+        values[key] = value
+    return cls(**values)

@@ -1,0 +1,256 @@
+"""Probe this machine into a :class:`HardwareProfile`; find presets and user-defined profiles.
+
+:class:`~slmdesk.core.profiles.HardwareProfile` itself is defined in ``core`` (the fit estimator
+needs it and imports point down); it is re-exported here.
+
+The probe reads the CPU (model, instruction-set features), RAM and swap (psutil; a cgroup
+memory limit counts as the RAM total when lower), free disk space of the models directory,
+GPUs (NVML, Apple Silicon, else llama.cpp's own devices), the engines' capabilities
+(:mod:`slmdesk.hardware.backends`, a cached child process) and memory bandwidth
+(:mod:`slmdesk.hardware.bandwidth`, measured once and cached). It takes about 2 s the first time
+and about 0.1 s afterwards. Nothing here imports llama_cpp.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import shutil
+import sys
+from collections.abc import Callable, Generator
+from pathlib import Path
+
+import psutil
+
+from slmdesk.core.errors import UserError
+from slmdesk.core.profiles import PRESETS, GpuInfo, HardwareProfile, find_preset
+from slmdesk.core.tasks import CancelToken, Progress
+from slmdesk.hardware import backends, bandwidth, cpu, gpu
+from slmdesk.paths import AppPaths
+
+__all__ = [
+    "GpuInfo",
+    "HardwareProfile",
+    "PRESETS",
+    "THIS_MACHINE",
+    "probe",
+    "probe_task",
+    "resolve_profile",
+    "load_user_profiles",
+    "save_user_profile",
+    "user_profiles_file",
+]
+
+log = logging.getLogger(__name__)
+
+THIS_MACHINE = "this machine"
+USER_PROFILES_FILE = "hardware_profiles.json"
+
+
+def _cgroup_memory_limit() -> int | None:
+    """The cgroup v2/v1 memory limit of this process (containers), or None when unlimited."""
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text(encoding="ascii").strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:
+            return int(text)
+    return None
+
+
+def _disk_free(path: Path) -> int | None:
+    """Free bytes on the file system holding ``path`` (or its nearest existing parent)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            try:
+                return shutil.disk_usage(candidate).free
+            except OSError:
+                return None
+    return None
+
+
+def probe_task(
+    paths: AppPaths, measure_bandwidth: bool = True
+) -> Callable[[CancelToken], Generator[Progress, None, HardwareProfile]]:
+    """A task (``task(token) -> Generator[Progress, None, HardwareProfile]``) probing this
+    machine in four steps (memory and CPU, GPUs, engines, bandwidth), checking ``token`` between
+    them. ``measure_bandwidth=False`` skips the copy benchmark unless a cached value exists.
+
+    Raises:
+        Cancelled: the token was cancelled.
+    """
+
+    def task(token: CancelToken) -> Generator[Progress, None, HardwareProfile]:
+        yield Progress(0.0, "Reading CPU and memory")
+        model, features = cpu.cpu_model_and_features()
+        memory = psutil.virtual_memory()
+        swap = psutil.swap_memory()
+        ram_total = int(memory.total)
+        ram_available = int(memory.available)
+        limit = _cgroup_memory_limit()
+        if limit is not None and limit < ram_total:
+            used_in_group = _cgroup_usage() or 0
+            ram_total = limit
+            ram_available = max(0, min(ram_available, limit - used_in_group))
+        token.raise_if_cancelled()
+
+        yield Progress(0.25, "Looking for GPUs")
+        gpus: tuple[GpuInfo, ...] = gpu.nvidia_gpus()
+        unified = False
+        if gpu.is_apple_silicon():
+            unified = True
+            ram_total = gpu.apple_ram_bytes() or ram_total
+            gpus = (gpu.apple_gpu(model, ram_total, ram_available),)
+        token.raise_if_cancelled()
+
+        yield Progress(0.5, "Asking the engines what they can use")
+        engines = backends.probe_backends(paths.cache / "hardware")
+        if not gpus and engines.llama_gpu_memory:
+            gpus = gpu.gpus_from_llama(engines.llama_gpu_memory)
+        if not features and engines.llama_system_info:
+            features = cpu.features_from_llama_system_info(engines.llama_system_info)
+        token.raise_if_cancelled()
+
+        yield Progress(0.75, "Measuring memory bandwidth")
+        rate: float | None = None
+        source = ""
+        cache_dir = paths.cache / "hardware"
+        if measure_bandwidth or _has_cached_bandwidth(cache_dir, model, ram_total):
+            rate = bandwidth.cached_bandwidth(cache_dir, model, ram_total)
+            source = (
+                f"measured: numpy copy of {bandwidth.BUFFER_BYTES // 2 >> 20} MiB, best of"
+                f" {bandwidth.RUNS} (cached in {cache_dir / bandwidth.CACHE_FILE})"
+            )
+        token.raise_if_cancelled()
+
+        profile = HardwareProfile(
+            name=THIS_MACHINE,
+            source="probed",
+            os=platform.system(),
+            cpu_model=model,
+            physical_cores=psutil.cpu_count(logical=False),
+            logical_cores=psutil.cpu_count(logical=True),
+            cpu_features=features,
+            ram_total_bytes=ram_total,
+            ram_available_bytes=ram_available,
+            swap_total_bytes=int(swap.total),
+            swap_free_bytes=int(swap.free),
+            models_disk_free_bytes=_disk_free(paths.models),
+            gpus=tuple(sorted(gpus, key=lambda g: -g.vram_free_bytes)),
+            unified_memory=unified,
+            memory_bandwidth_bytes_per_s=rate,
+            bandwidth_source=source,
+            llama_gpu_offload=engines.llama_gpu_offload,
+            llama_devices=engines.llama_devices,
+            llama_cpu_features=engines.llama_system_info,
+            onnx_providers=engines.onnx_providers,
+            description=f"{platform.system()} {platform.machine()}, Python {platform.python_version()}",
+        )
+        yield Progress(1.0, "Hardware probed")
+        return profile
+
+    return task
+
+
+def _cgroup_usage() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.current", "/sys/fs/cgroup/memory/memory.usage_in_bytes"):
+        try:
+            return int(Path(path).read_text(encoding="ascii").strip())
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _has_cached_bandwidth(cache_dir: Path, model: str, ram_total: int) -> bool:
+    try:
+        entries = json.loads((cache_dir / bandwidth.CACHE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(entries, dict) and bandwidth.cache_key(model, ram_total) in entries
+
+
+def probe(paths: AppPaths, measure_bandwidth: bool = True) -> HardwareProfile:
+    """Probe this machine now (see :func:`probe_task`); never raises for missing hardware."""
+    generator = probe_task(paths, measure_bandwidth)(CancelToken())
+    while True:
+        try:
+            next(generator)
+        except StopIteration as stop:
+            return stop.value
+
+
+# --- user-defined profiles ----------------------------------------------------------------------
+
+
+def user_profiles_file(paths: AppPaths) -> Path:
+    """``<config>/hardware_profiles.json``: a JSON list of profile objects
+    (:meth:`HardwareProfile.to_dict`; only ``name`` and ``ram_total_bytes`` are required)."""
+    return paths.config / USER_PROFILES_FILE
+
+
+def load_user_profiles(paths: AppPaths) -> list[HardwareProfile]:
+    """The user's saved profiles, in file order; [] when there is no file.
+
+    Raises:
+        UserError: the file is not valid JSON, not a list, or holds an invalid profile.
+    """
+    path = user_profiles_file(paths)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as error:
+        raise UserError(f"Cannot read {path}: {error}.", "Fix or delete the file.") from error
+    if not isinstance(raw, list):
+        raise UserError(f"{path} must hold a JSON list of hardware profiles.", "Fix or delete the file.")
+    return [HardwareProfile.from_dict(item) for item in raw]
+
+
+def save_user_profile(paths: AppPaths, profile: HardwareProfile) -> None:
+    """Add ``profile`` to the user's profiles, replacing one with the same name (atomic write).
+
+    Raises:
+        UserError: the existing file is invalid, or the file cannot be written.
+    """
+    profiles = [p for p in load_user_profiles(paths) if p.name.casefold() != profile.name.casefold()]
+    profiles.append(profile if profile.source == "user" else profile.with_name(profile.name))
+    path = user_profiles_file(paths)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps([p.to_dict() for p in profiles], indent=2), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise UserError(f"Cannot write {path}: {error.strerror}.", "Check the permissions of the config folder.") from error
+
+
+def resolve_profile(name: str | None, paths: AppPaths, measure_bandwidth: bool = True) -> HardwareProfile:
+    """The profile called ``name``: "this machine" (the default, probed now), a preset key or
+    display name (:data:`~slmdesk.core.profiles.PRESETS`), or a user-defined profile's name.
+
+    Raises:
+        UserError: no profile has that name (the message lists the choices).
+    """
+    if name is None or name.strip().casefold() == THIS_MACHINE:
+        return probe(paths, measure_bandwidth)
+    preset = find_preset(name)
+    if preset is not None:
+        return preset
+    for profile in load_user_profiles(paths):
+        if profile.name.casefold() == name.strip().casefold():
+            return profile
+    choices = [THIS_MACHINE, *PRESETS, *(p.name for p in load_user_profiles(paths))]
+    raise UserError(
+        f"There is no hardware profile called {name!r}.",
+        "Choose one of: " + ", ".join(repr(c) for c in choices) + " (slmdesk fit --list-profiles).",
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover - a manual check: python -m slmdesk.hardware.profile
+    from slmdesk import paths as app_paths
+
+    print(json.dumps(probe(app_paths.resolve()).to_dict(), indent=2))
+    sys.exit(0)

@@ -1,0 +1,208 @@
+"""Chat conversations and their messages in the inventory database.
+
+Functions take the :class:`~slmdesk.inventory.repository.Inventory` and return frozen
+records; each write commits at once, so a conversation survives an engine crash or a
+closed window the moment a message exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from sqlalchemy import delete, or_, select
+
+from slmdesk.core.errors import UserError
+from slmdesk.inventory.orm import Conversation, Message, utcnow
+from slmdesk.inventory.repository import Inventory
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    """A conversation. ``settings`` holds sampling parameters (JSON object); ``artifact_id``
+    the model it last used (None once that artifact is removed)."""
+
+    id: int
+    title: str
+    artifact_id: int | None
+    system_prompt: str | None
+    settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings or {})))
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """One message. ``stats`` holds a reply's generation stats and notes (JSON object)."""
+
+    id: int
+    conversation_id: int
+    role: str
+    content: str
+    created_at: datetime | None = None
+    stats: Mapping[str, Any] | None = field(default=None, compare=False)
+    artifact_id: int | None = None
+
+
+def _conversation(row: Conversation) -> ConversationRecord:
+    return ConversationRecord(
+        id=row.id,
+        title=row.title,
+        artifact_id=row.artifact_id,
+        system_prompt=row.system_prompt,
+        settings=row.settings or {},
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _message(row: Message) -> MessageRecord:
+    return MessageRecord(
+        id=row.id,
+        conversation_id=row.conversation_id,
+        role=row.role,
+        content=row.content,
+        created_at=row.created_at,
+        stats=dict(row.stats) if row.stats else None,
+        artifact_id=row.artifact_id,
+    )
+
+
+def list_conversations(inventory: Inventory, search: str = "") -> list[ConversationRecord]:
+    """Conversations, most recently updated first; ``search`` matches titles and message text
+    (case-insensitive substring)."""
+    with inventory.session() as session:
+        statement = select(Conversation).order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        if search.strip():
+            pattern = f"%{search.strip()}%"
+            in_messages = select(Message.conversation_id).where(Message.content.ilike(pattern))
+            statement = statement.where(or_(Conversation.title.ilike(pattern), Conversation.id.in_(in_messages)))
+        return [_conversation(row) for row in session.scalars(statement)]
+
+
+def create_conversation(
+    inventory: Inventory,
+    title: str = "",
+    artifact_id: int | None = None,
+    system_prompt: str | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> ConversationRecord:
+    """Create and return a new, empty conversation."""
+    with inventory.session() as session:
+        row = Conversation(
+            title=title, artifact_id=artifact_id, system_prompt=system_prompt, settings=dict(settings or {})
+        )
+        session.add(row)
+        session.commit()
+        return _conversation(row)
+
+
+def get_conversation(inventory: Inventory, conversation_id: int) -> ConversationRecord:
+    """The conversation. Raises UserError if it does not exist (deleted meanwhile)."""
+    with inventory.session() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            raise UserError(f"Conversation {conversation_id} no longer exists.")
+        return _conversation(row)
+
+
+def update_conversation(
+    inventory: Inventory, conversation_id: int, **changes: Any
+) -> ConversationRecord:
+    """Change ``title``, ``artifact_id``, ``system_prompt`` or ``settings``; bumps ``updated_at``.
+
+    Raises:
+        UserError: the conversation does not exist.
+        TypeError: an unknown field name.
+    """
+    allowed = {"title", "artifact_id", "system_prompt", "settings"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise TypeError(f"unknown conversation fields: {sorted(unknown)}")
+    with inventory.session() as session:
+        row = session.get(Conversation, conversation_id)
+        if row is None:
+            raise UserError(f"Conversation {conversation_id} no longer exists.")
+        for name, value in changes.items():
+            setattr(row, name, dict(value) if name == "settings" else value)
+        row.updated_at = utcnow()
+        session.commit()
+        return _conversation(row)
+
+
+def delete_conversation(inventory: Inventory, conversation_id: int) -> None:
+    """Delete a conversation and its messages (no-op if already gone)."""
+    with inventory.session() as session:
+        session.execute(delete(Message).where(Message.conversation_id == conversation_id))
+        session.execute(delete(Conversation).where(Conversation.id == conversation_id))
+        session.commit()
+
+
+def list_messages(inventory: Inventory, conversation_id: int) -> list[MessageRecord]:
+    """The messages of a conversation in order."""
+    with inventory.session() as session:
+        rows = session.scalars(
+            select(Message).where(Message.conversation_id == conversation_id).order_by(Message.id)
+        )
+        return [_message(row) for row in rows]
+
+
+def add_message(
+    inventory: Inventory,
+    conversation_id: int,
+    role: str,
+    content: str,
+    stats: Mapping[str, Any] | None = None,
+    artifact_id: int | None = None,
+) -> MessageRecord:
+    """Append a message and bump the conversation's ``updated_at``.
+
+    Raises:
+        UserError: the conversation does not exist.
+    """
+    with inventory.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise UserError(f"Conversation {conversation_id} no longer exists.")
+        row = Message(
+            conversation_id=conversation_id,
+            role=role,
+            content=content,
+            stats=dict(stats) if stats else None,
+            artifact_id=artifact_id,
+        )
+        session.add(row)
+        conversation.updated_at = utcnow()
+        session.commit()
+        return _message(row)
+
+
+def update_message(
+    inventory: Inventory, message_id: int, content: str, stats: Mapping[str, Any] | None = None
+) -> MessageRecord:
+    """Replace a message's text (and stats); used as a streamed reply grows and ends."""
+    with inventory.session() as session:
+        row = session.get(Message, message_id)
+        if row is None:
+            raise UserError(f"Message {message_id} no longer exists.")
+        row.content = content
+        if stats is not None:
+            row.stats = dict(stats)
+        session.commit()
+        return _message(row)
+
+
+def delete_messages_from(inventory: Inventory, conversation_id: int, message_id: int) -> int:
+    """Delete ``message_id`` and every later message of the conversation (regenerate, edit and
+    resend); returns how many were deleted."""
+    with inventory.session() as session:
+        result = session.execute(
+            delete(Message).where(Message.conversation_id == conversation_id, Message.id >= message_id)
+        )
+        session.commit()
+        return int(result.rowcount or 0)

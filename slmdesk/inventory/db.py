@@ -1,0 +1,244 @@
+"""Opening the SQLite inventory: engine with WAL + foreign keys, Alembic upgrade with a backup first."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from slmdesk.core.errors import UserError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a migration has to run: it pulls in Mako, Pygments and every
+# SQLAlchemy dialect (about 0.4 s), which a CLI command or the GUI start-up should not pay.
+
+HEAD_REVISION = "0004"
+"""The newest migration in ``migrations/versions`` (a test checks that Alembic agrees); a
+database already there is opened without loading Alembic."""
+
+SCRIPT_LOCATION = "slmdesk.inventory:migrations"
+"""Alembic finds the migrations inside the installed package (``package:folder`` syntax)."""
+
+BUSY_TIMEOUT_MS = 10_000
+"""How long a connection waits for another writer (the GUI and a scan thread share the file)."""
+
+
+def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+    # Take over transaction control from the sqlite3 module (its legacy mode starts
+    # transactions only before DML and never before SELECT or DDL); the "begin" listener
+    # below emits BEGIN. SQLAlchemy's documented recipe for pysqlite.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        # WAL + NORMAL is durable across application crashes; only a power loss can drop the
+        # last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _on_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def create_sqlite_engine(db_path: Path) -> Engine:
+    """An engine for the SQLite file ``db_path``; every connection has WAL and foreign keys on.
+
+    The engine's connections may be used from any thread (SQLAlchemy's pool for SQLite files
+    turns ``check_same_thread`` off); one connection is never shared between threads at once.
+    """
+    engine = create_engine(f"sqlite+pysqlite:///{db_path}")
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def alembic_config() -> Config:
+    """The Alembic configuration (no ``alembic.ini``): migrations from the installed package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def head_revision() -> str:
+    """The newest migration this version of slmdesk knows, as Alembic finds it ("0004")."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(db_path: Path) -> str | None:
+    """The revision ``db_path`` is at, or None for a missing file or an unversioned database."""
+    if not db_path.exists():
+        return None
+    from alembic.runtime.migration import MigrationContext
+
+    engine = create_sqlite_engine(db_path)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    """What :func:`migrate` did.
+
+    Attributes:
+        before: revision before (None: new or unversioned database).
+        after: revision after.
+        backup: the copy taken before migrating (None when nothing ran or the file was new).
+    """
+
+    before: str | None
+    after: str
+    backup: Path | None
+
+
+def backup_path(db_path: Path, revision: str | None) -> Path:
+    """Where the pre-migration copy of ``db_path`` at ``revision`` goes:
+    ``inventory.sqlite3.bak-0001`` (``bak-base`` for an unversioned file)."""
+    return db_path.with_name(f"{db_path.name}.bak-{revision or 'base'}")
+
+
+def backup_database(db_path: Path, destination: Path) -> Path:
+    """Copy ``db_path`` to ``destination`` with SQLite's online backup API (consistent even
+    while other connections write; a plain file copy of a WAL database is not). Returns
+    ``destination``; an existing file there is replaced.
+
+    Raises:
+        UserError: the copy cannot be written (disk full, permissions).
+    """
+    tmp = destination.with_name(destination.name + ".tmp")
+    try:
+        tmp.unlink(missing_ok=True)
+        with contextlib.closing(sqlite3.connect(db_path)) as source, contextlib.closing(
+            sqlite3.connect(tmp)
+        ) as target:
+            source.backup(target)
+        tmp.replace(destination)
+    except (OSError, sqlite3.Error) as error:
+        tmp.unlink(missing_ok=True)
+        raise UserError(
+            f"Cannot back up the inventory to {destination}: {error}.",
+            "Free some disk space or check the folder's permissions, then start slmdesk again.",
+        ) from error
+    return destination
+
+
+def migrate(db_path: Path, revision: str = "head") -> MigrationResult:
+    """Bring the SQLite file ``db_path`` to ``revision`` (default: the newest), creating it
+    (and its folder) if needed.
+
+    When the file exists and is not already there, a copy is taken first with
+    :func:`backup_database` to :func:`backup_path` (``<name>.bak-<revision before>``). The
+    upgrade runs in one transaction with foreign keys off (SQLite's documented procedure for
+    schema changes, https://www.sqlite.org/lang_altertable.html section 7) and is committed
+    only if ``PRAGMA foreign_key_check`` finds no violations.
+
+    Raises:
+        UserError: the file is not an SQLite database, was written by a newer slmdesk, the
+            folder cannot be created, or the migration failed (the backup is named).
+    """
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UserError(
+            f"Cannot create the folder {db_path.parent}: {error.strerror}.",
+            "Check the permissions of the data folder, or set SLMDESK_HOME to a writable folder.",
+        ) from error
+    existed = db_path.exists()
+    if revision in ("head", HEAD_REVISION) and existed and _stamped_revision(db_path) == HEAD_REVISION:
+        return MigrationResult(HEAD_REVISION, HEAD_REVISION, None)
+
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    config = alembic_config()
+    script = ScriptDirectory.from_config(config)
+    engine = create_sqlite_engine(db_path)
+    try:
+        try:
+            with engine.connect() as connection:
+                before = MigrationContext.configure(connection).get_current_revision()
+        except DatabaseError as error:
+            raise UserError(
+                f"{db_path} is not a readable slmdesk inventory ({error.orig}).",
+                "Move the file away (slmdesk starts with an empty inventory) or restore a backup"
+                f" ({db_path.name}.bak-*) from the same folder.",
+            ) from error
+        try:
+            target = script.get_revision(revision)
+            if before is not None:
+                script.get_revision(before)
+        except CommandError as error:
+            raise UserError(
+                f"The inventory {db_path} is at schema revision {before!r}, which this version"
+                " of slmdesk does not know.",
+                "It was written by a newer slmdesk: update slmdesk, or restore an older backup"
+                f" ({db_path.name}.bak-*).",
+            ) from error
+        after = target.revision if target is not None else before
+        if after == before:
+            return MigrationResult(before, after or revision, None)
+        backup = backup_database(db_path, backup_path(db_path, before)) if existed else None
+        with engine.connect() as connection:
+            # PRAGMA foreign_keys is a no-op inside a transaction: set it on the driver
+            # connection, which is in autocommit mode between transactions (see _on_connect).
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            driver.execute("PRAGMA foreign_keys=OFF")
+            try:
+                with connection.begin():
+                    config.attributes["connection"] = connection
+                    command.upgrade(config, revision)
+                    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if problems:
+                        raise RuntimeError(f"foreign key violations after migrating: {problems}")
+            except (OperationalError, RuntimeError, CommandError) as error:
+                raise UserError(
+                    f"Updating the inventory {db_path} to schema {after} failed: {error}.",
+                    f"Your data is unchanged; a copy is at {backup}." if backup else "",
+                ) from error
+            finally:
+                driver.execute("PRAGMA foreign_keys=ON")
+        return MigrationResult(before, after or revision, backup)
+    finally:
+        engine.dispose()
+
+
+def _stamped_revision(db_path: Path) -> str | None:
+    """``alembic_version.version_num`` read with plain sqlite3, or None if it cannot be read
+    (the full Alembic path then decides what to do)."""
+    try:
+        with contextlib.closing(sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_MS / 1000)) as connection:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def pragma(engine: Engine, name: str) -> Any:
+    """The value of ``PRAGMA name`` on a fresh pooled connection (for checks and tests)."""
+    with engine.connect() as connection:
+        return connection.execute(text(f"PRAGMA {name}")).scalar()

@@ -1,0 +1,259 @@
+"""A loaded model as the GUI sees it: one engine client driven from its own worker thread.
+
+The engine client blocks (load, each token); a :class:`_EngineWorker` living in a QThread
+owns it and reports through queued signals, so the GUI thread never waits on the engine.
+Tokens are batched: at most one ``tokens_received`` signal per :data:`TOKEN_BATCH_S`
+(GPT4All refreshes its token rate once a second; 20 updates per second read as smooth
+streaming). Cancel goes straight to the client, which is safe from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from slmdesk.core.errors import UserError
+from slmdesk.engine.client import EngineClient
+from slmdesk.engine.types import (
+    Done,
+    EngineCrashed,
+    LoadInfo,
+    LoadSettings,
+    Message,
+    PromptReady,
+    SamplingParams,
+    Token,
+)
+
+log = logging.getLogger(__name__)
+
+TOKEN_BATCH_S = 0.05
+"""Minimum spacing of token signals: 20 updates per second."""
+
+
+class _EngineWorker(QObject):
+    """Runs blocking engine calls in the worker thread; every result leaves as a signal."""
+
+    loaded = Signal(object)  # LoadInfo
+    load_failed = Signal(str, str, bool)  # message, hint, crashed
+    prompt_ready = Signal(object)  # PromptReady
+    tokens_received = Signal(str)
+    reply_finished = Signal(object)  # Done
+    reply_failed = Signal(str, str, bool)  # message, hint, crashed
+    tokens_counted = Signal(int, int)  # request id, prompt tokens
+    unloaded = Signal()
+
+    def __init__(self, client_factory: Callable[[], EngineClient]) -> None:
+        super().__init__()
+        self._client_factory = client_factory
+        self.client: EngineClient | None = None
+
+    def _client(self) -> EngineClient:
+        if self.client is None:
+            self.client = self._client_factory()
+        return self.client
+
+    @Slot(str, object)
+    def load(self, path: str, settings: LoadSettings) -> None:
+        try:
+            info = self._client().load(path, settings)
+        except EngineCrashed as error:
+            self.load_failed.emit(error.message, error.hint, True)
+        except UserError as error:
+            self.load_failed.emit(error.message, error.hint, False)
+        except Exception as error:  # a bug: report, keep the app up
+            log.exception("engine load failed")
+            self.load_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)
+        else:
+            self.loaded.emit(info)
+
+    @Slot(object, object)
+    def generate(self, messages: list[Message], params: SamplingParams) -> None:
+        pending: list[str] = []
+        last_emit = 0.0
+        try:
+            for event in self._client().generate(messages, params):
+                if isinstance(event, Token):
+                    pending.append(event.text)
+                    now = time.monotonic()
+                    if now - last_emit >= TOKEN_BATCH_S:
+                        self.tokens_received.emit("".join(pending))
+                        pending.clear()
+                        last_emit = now
+                elif isinstance(event, PromptReady):
+                    self.prompt_ready.emit(event)
+                elif isinstance(event, Done):
+                    if pending:
+                        self.tokens_received.emit("".join(pending))
+                        pending.clear()
+                    self.reply_finished.emit(event)
+        except EngineCrashed as error:
+            if pending:
+                self.tokens_received.emit("".join(pending))
+            self.reply_failed.emit(error.message, error.hint, True)
+        except UserError as error:
+            if pending:
+                self.tokens_received.emit("".join(pending))
+            self.reply_failed.emit(error.message, error.hint, False)
+        except Exception as error:
+            log.exception("generation failed")
+            self.reply_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)
+
+    @Slot(int, object)
+    def count_tokens(self, request_id: int, messages: list[Message]) -> None:
+        try:
+            count = self._client().count_tokens(messages)
+        except UserError:
+            return  # the count is informative; a failure shows up on the next generate
+        self.tokens_counted.emit(request_id, count)
+
+    @Slot()
+    def unload(self) -> None:
+        if self.client is not None:
+            try:
+                self.client.unload()
+            except UserError:
+                pass
+        self.unloaded.emit()
+
+    @Slot()
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+
+
+class EngineSession(QObject):
+    """One engine process for one loaded model, used by the Chat pane.
+
+    Requests (``load``, ``generate``...) return at once; results arrive as signals on the GUI
+    thread. Only one request runs at a time; ``busy`` tells whether one is running.
+    """
+
+    loaded = Signal(object)  # LoadInfo
+    load_failed = Signal(str, str, bool)  # message, hint, crashed
+    prompt_ready = Signal(object)  # PromptReady
+    tokens_received = Signal(str)  # text since the previous signal
+    reply_finished = Signal(object)  # Done
+    reply_failed = Signal(str, str, bool)  # message, hint, crashed
+    tokens_counted = Signal(int, int)
+    unloaded = Signal()
+
+    _load_requested = Signal(str, object)
+    _generate_requested = Signal(object, object)
+    _count_requested = Signal(int, object)
+    _unload_requested = Signal()
+    _close_requested = Signal()
+
+    def __init__(
+        self,
+        client_factory: Callable[[], EngineClient] = EngineClient,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._thread = QThread(self)
+        self._thread.setObjectName("engine-session")
+        self._worker = _EngineWorker(client_factory)
+        self._worker.moveToThread(self._thread)
+        self._thread.finished.connect(self._worker.deleteLater)
+        for request, slot in (
+            (self._load_requested, self._worker.load),
+            (self._generate_requested, self._worker.generate),
+            (self._count_requested, self._worker.count_tokens),
+            (self._unload_requested, self._worker.unload),
+            (self._close_requested, self._worker.close),
+        ):
+            request.connect(slot)
+        self._worker.loaded.connect(self._on_loaded)
+        self._worker.load_failed.connect(self._on_load_failed)
+        self._worker.prompt_ready.connect(self.prompt_ready)
+        self._worker.tokens_received.connect(self.tokens_received)
+        self._worker.reply_finished.connect(self._on_reply_finished)
+        self._worker.reply_failed.connect(self._on_reply_failed)
+        self._worker.tokens_counted.connect(self.tokens_counted)
+        self._worker.unloaded.connect(self._on_unloaded)
+        self._thread.start()
+        self.busy = False
+        self.load_info: LoadInfo | None = None
+        self.loaded_path: Path | None = None
+        self._pending_path: Path | None = None
+        self._count_id = 0
+
+    # -- requests ------------------------------------------------------------------------
+    def load(self, path: Path, settings: LoadSettings) -> None:
+        """Load ``path`` (replacing the loaded model); ``loaded`` or ``load_failed`` follows."""
+        self.busy = True
+        self._pending_path = path
+        self._load_requested.emit(str(path), settings)
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams) -> None:
+        """Stream a reply; ``tokens_received`` then ``reply_finished`` or ``reply_failed`` follow."""
+        self.busy = True
+        self._generate_requested.emit([dict(m) for m in messages], params)
+
+    def cancel(self) -> None:
+        """Stop the reply within one token (the engine answers with a cancelled ``Done``)."""
+        client = self._worker.client
+        if client is not None:
+            client.cancel()
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Ask for the prompt token count of ``messages``; returns the request id echoed by
+        ``tokens_counted``."""
+        self._count_id += 1
+        self._count_requested.emit(self._count_id, [dict(m) for m in messages])
+        return self._count_id
+
+    def unload(self) -> None:
+        """Free the model (the engine process stays up)."""
+        self._unload_requested.emit()
+
+    def engine_pid(self) -> int | None:
+        """The engine process id while it runs (shown in the UI; used by crash tests)."""
+        client = self._worker.client
+        return client.pid if client is not None and client.running else None
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel, stop the engine process and the worker thread; blocks up to ``timeout_ms``."""
+        self.cancel()
+        self._close_requested.emit()
+        self._thread.quit()
+        self._thread.wait(timeout_ms)
+
+    # -- results -------------------------------------------------------------------------
+    @Slot(object)
+    def _on_loaded(self, info: LoadInfo) -> None:
+        self.busy = False
+        self.load_info = info
+        self.loaded_path = self._pending_path
+        self.loaded.emit(info)
+
+    @Slot(str, str, bool)
+    def _on_load_failed(self, message: str, hint: str, crashed: bool) -> None:
+        self.busy = False
+        self.load_info = None
+        self.loaded_path = None
+        self.load_failed.emit(message, hint, crashed)
+
+    @Slot(object)
+    def _on_reply_finished(self, done: Done) -> None:
+        self.busy = False
+        self.reply_finished.emit(done)
+
+    @Slot(str, str, bool)
+    def _on_reply_failed(self, message: str, hint: str, crashed: bool) -> None:
+        self.busy = False
+        if crashed:
+            self.load_info = None
+            self.loaded_path = None
+        self.reply_failed.emit(message, hint, crashed)
+
+    @Slot()
+    def _on_unloaded(self) -> None:
+        self.load_info = None
+        self.loaded_path = None
+        self.unloaded.emit()

