@@ -120,7 +120,7 @@ def main() -> int:
     path = args.model or run_inline(starter.prepare_task(starter.SMOLLM2, REPO_ROOT / ".test-cache" / "models"))
     settings = LoadSettings(n_ctx=args.ctx, n_threads=args.threads)
     print(f"model {path.name}, n_threads {args.threads}, n_ctx {args.ctx}, up to {args.tokens} tokens, greedy")
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)", flush=True)
 
     bare_generate, bare_stream, close_bare = _bare_runs(path, settings, args.tokens)
     client = EngineClient()
@@ -136,12 +136,14 @@ def main() -> int:
     try:
         for name, run in runs.items():
             run()  # warm-up: page in the weights, fill the prompt cache
-        for _ in range(args.reps):
+        for rep in range(args.reps):
             for name, run in runs.items():
                 n, ttft, span = run()
                 counts[name] = n
                 speeds[name].append((n - 1) / span if span > 0 else 0.0)
                 ttfts[name].append(ttft)
+            line = "  ".join(f"{name} {speeds[name][-1]:.1f}" for name in runs)
+            print(f"rep {rep + 1}: tg t/s {line}", flush=True)
     finally:
         client.close()
         close_bare()

@@ -82,6 +82,24 @@ def read_folder_template(folder: Path) -> tuple[str | None, str, str]:
     return template or None, _token_text(config.get("bos_token")), _token_text(config.get("eos_token"))
 
 
+EOG_TEXTS = frozenset({"<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>", "<|end|>", "<eos>", "</s>"})
+"""Special tokens that end a turn whatever genai_config.json lists as EOS (the same texts
+llama.cpp's vocabulary loader marks as end-of-generation, src/llama-vocab.cpp)."""
+
+
+def read_special_tokens(folder: Path) -> dict[int, str]:
+    """``{id: text}`` of the special added tokens in the folder's ``tokenizer.json``."""
+    try:
+        data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {
+        int(token["id"]): str(token.get("content", ""))
+        for token in data.get("added_tokens", [])
+        if isinstance(token, dict) and token.get("special") and isinstance(token.get("id"), int)
+    }
+
+
 class OnnxBackend:
     """One ONNX GenAI model folder; not thread-safe (the host's main thread owns it).
 
@@ -99,6 +117,7 @@ class OnnxBackend:
         self._tokenizer: Any = None
         self._chat: ChatFormat | None = None
         self._eos: frozenset[int] = frozenset()
+        self._special: frozenset[int] = frozenset()
         self._n_ctx = 0
         self._load_s = 0.0
         self._path = ""
@@ -151,7 +170,9 @@ class OnnxBackend:
             raise EngineError(f"ONNX Runtime GenAI cannot load {folder.name}: {error}") from error
         self._load_s = time.perf_counter() - started
         self._model, self._tokenizer = model, tokenizer
-        self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids)
+        special = read_special_tokens(folder)
+        self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids) | {i for i, t in special.items() if t in EOG_TEXTS}
+        self._special = frozenset(special)
         genai_config = json.loads((folder / "genai_config.json").read_text(encoding="utf-8"))
         context_length = int(genai_config.get("model", {}).get("context_length", 0) or 0)
         self._n_ctx = settings.n_ctx or context_length or 2048
@@ -255,9 +276,10 @@ class OnnxBackend:
             t_last = time.perf_counter()
             if n == 1:
                 t_first = t_last
+            # Special (control) tokens end the turn or are skipped: their text never shows.
             if token in self._eos:
                 finish = "stop"
-            elif builder.add_text(stream.decode(token)):
+            elif token not in self._special and builder.add_text(stream.decode(token)):
                 finish = "stop"
             elif n >= params.max_tokens:
                 finish = "length"

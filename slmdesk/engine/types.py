@@ -6,7 +6,7 @@ loads an inference library itself (the engine runs in a child process, see ``cli
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, TypeAlias
 
 from slmdesk.core.errors import UserError
@@ -254,6 +254,128 @@ class Done:
 
 
 Event: TypeAlias = PromptReady | Prefill | Token | Done
+
+
+# Benchmark (the ``bench`` request; statistics and storage live in slmdesk.bench) -----------
+
+FLASH_ATTN_MODES: dict[str, int] = {"auto": -1, "off": 0, "on": 1}
+"""Flash-attention mode -> ``enum llama_flash_attn_type`` (include/llama.h: AUTO = -1,
+DISABLED = 0, ENABLED = 1). llama-bench's default is ``auto``."""
+
+
+@dataclass(frozen=True)
+class BenchRequest:
+    """One benchmark configuration, measured inside the engine on the loaded model.
+
+    The names and defaults are llama-bench's (``tools/llama-bench/llama-bench.cpp`` of the
+    llama.cpp that llama-cpp-python 0.3.36 vendors, ``cmd_params_defaults``): ``-p 512 -n 128
+    -r 5 -b 2048 -ub 512 -fa auto``, threads = physical cores.
+
+    Attributes:
+        n_prompt: tokens of the ``pp`` test (0 skips it).
+        n_gen: tokens of the ``tg`` test (0 skips it).
+        n_depth: tokens already in the KV cache before each test (llama-bench ``-d``).
+        repetitions: timed repetitions per test, after one untimed warm-up.
+        n_threads: threads; None = physical cores.
+        n_batch, n_ubatch: logical and physical batch of the ``pp`` test (tokens).
+        n_ctx: context of the benchmark context; 0 = ``n_prompt + n_gen + n_depth`` (llama-bench
+            sizes each test's context that way).
+        flash_attn: ``auto``, ``on`` or ``off`` (llama.cpp only).
+        warmup: run the warm-up (llama-bench ``--no-warmup`` turns it off).
+        seed: seed of the random token ids fed to the model.
+
+    Raises:
+        UserError: sizes out of range, or an unknown flash-attention mode.
+    """
+
+    n_prompt: int = 512
+    n_gen: int = 128
+    n_depth: int = 0
+    repetitions: int = 5
+    n_threads: int | None = None
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_ctx: int = 0
+    flash_attn: str = "auto"
+    warmup: bool = True
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.n_prompt < 0 or self.n_gen < 0 or self.n_depth < 0 or self.n_prompt + self.n_gen == 0:
+            raise UserError("Benchmark sizes must be >= 0, and pp or tg must be > 0.", "For example --pp 512 --tg 128.")
+        if self.repetitions < 1 or self.n_batch < 1 or self.n_ubatch < 1 or self.n_ctx < 0:
+            raise UserError("Repetitions and batch sizes must be at least 1.")
+        if self.n_threads is not None and self.n_threads < 1:
+            raise UserError("The thread count must be at least 1.")
+        if self.flash_attn not in FLASH_ATTN_MODES:
+            raise UserError(f"Unknown flash-attention mode {self.flash_attn!r}.", "Use auto, on or off.")
+
+    @property
+    def n_ctx_needed(self) -> int:
+        """Tokens the benchmark context must hold: ``n_depth + n_prompt + n_gen``."""
+        return self.n_depth + self.n_prompt + self.n_gen
+
+
+@dataclass(frozen=True)
+class BenchTest:
+    """Raw timings of one test (``pp`` or ``tg``), one entry per timed repetition.
+
+    Attributes:
+        kind: ``"pp"`` (prompt processing) or ``"tg"`` (token generation).
+        n_tokens: tokens processed per repetition (``n_prompt`` or ``n_gen``).
+        n_depth: tokens in the KV cache before each repetition.
+        samples_ns: wall-clock nanoseconds per repetition (``time.perf_counter_ns``).
+        energy_j: package energy per repetition in joules (RAPL), empty when unavailable.
+    """
+
+    kind: str
+    n_tokens: int
+    n_depth: int
+    samples_ns: tuple[int, ...]
+    energy_j: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class BenchReport:
+    """What the engine measured for one :class:`BenchRequest`.
+
+    Attributes:
+        backend, backend_version: runtime and package version.
+        n_threads, n_batch, n_ubatch, n_ctx, flash_attn: the settings really used (``n_ctx``
+            as allocated; for ONNX ``n_batch``/``n_ubatch`` are the prompt length, one pass).
+        tests: the ``pp`` and ``tg`` tests run, in that order.
+        energy_source: the counters used ("RAPL package-0"), "" when energy was not measured.
+        energy_note: why energy is not available ("" when it is).
+        cancelled: the client cancelled the run; ``tests`` is then empty.
+    """
+
+    backend: str
+    backend_version: str
+    n_threads: int
+    n_batch: int
+    n_ubatch: int
+    n_ctx: int
+    flash_attn: str
+    tests: tuple[BenchTest, ...] = ()
+    energy_source: str = ""
+    energy_note: str = ""
+    cancelled: bool = False
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> BenchReport:
+        """Inverse of :func:`to_dict` (rebuilds the nested tests)."""
+        tests = tuple(from_dict(BenchTest, t) for t in raw.get("tests") or ())
+        report: BenchReport = from_dict(cls, {k: v for k, v in raw.items() if k != "tests"})
+        return replace(report, tests=tests)
+
+
+@dataclass(frozen=True)
+class BenchProgress:
+    """Progress of a ``bench`` request: ``done`` of ``total`` steps (warm-ups and repetitions)."""
+
+    done: int
+    total: int
+    message: str = ""
 
 
 # Errors --------------------------------------------------------------------------------

@@ -30,12 +30,14 @@ def setup(qtbot, app_paths: AppPaths):
     qtbot.addWidget(pane)
     pane.resize(1300, 700)
     pane.show()
+    qtbot.waitUntil(lambda: not pane.is_refreshing())
     yield pane, inventory, runner
     assert runner.shutdown(10_000)
     inventory.close()
 
 
 def _wait_jobs(qtbot, runner: JobRunner, timeout: int = 30_000) -> None:
+    # Reading the records back is a job too, so this also waits for the table to refresh.
     qtbot.waitUntil(lambda: all(j.state.is_final for j in runner.jobs()), timeout=timeout)
     failed = [j for j in runner.jobs() if j.state is JobState.FAILED]
     assert not failed, [(j.title, j.error, j.details) for j in failed]
@@ -90,6 +92,7 @@ def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, setup, tmp_path:
     assert pane.selected_record().sha256 in pane.details.checksum_label.text()
 
     pane.remove_selected()
+    _wait_jobs(qtbot, runner)
     assert inventory.get_artifact(names["Alpha"].id) is None
     assert (folder / "alpha-Q8_0.gguf").exists()  # files stay on disk
     assert pane.model.rowCount() == 2
@@ -113,6 +116,7 @@ def test_delete_from_disk_asks_first_naming_file_and_size(qtbot, setup, tmp_path
     assert path.exists() and "gone.gguf" in asked[0] and "KiB" in asked[0]
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Yes)
     pane.delete_selected()
+    _wait_jobs(qtbot, runner)
     assert not path.exists()
     assert pane.model.rowCount() == 0
 

@@ -26,7 +26,7 @@ def _fake_genai(calls: list[str], reply: list[int]) -> types.ModuleType:
     """A stand-in onnxruntime_genai: words are token ids, id 2 is EOS."""
     og = types.ModuleType("onnxruntime_genai")
     og.__version__ = "0.18.0"  # type: ignore[attr-defined]
-    vocab = {7: "Paris", 8: " is", 9: " nice", 2: "<|im_end|>"}
+    vocab = {7: "Paris", 8: " is", 9: " nice", 2: "<|im_end|>", 1: "<|im_start|>", 5: "<|im_end|>"}
 
     def disable_telemetry_events() -> None:
         calls.append("disable_telemetry_events")
@@ -175,3 +175,27 @@ def test_a_folder_that_is_not_a_genai_model_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(EngineError, match="no genai_config.json"):
         OnnxBackend(_fake_genai([], [])).load(str(tmp_path), LoadSettings())
+
+
+def test_special_tokens_end_the_turn_or_are_skipped(tmp_path: Path) -> None:
+    folder = _folder(tmp_path)
+    added = [
+        {"id": 1, "content": "<|im_start|>", "special": True},
+        {"id": 5, "content": "<|im_end|>", "special": True},
+        {"id": 6, "content": "plain", "special": False},
+    ]
+    (folder / "tokenizer.json").write_text(json.dumps({"added_tokens": added}))
+    og = _fake_genai([], [7, 1, 8, 5, 9])
+    backend = OnnxBackend(og)
+    backend.load(str(folder), LoadSettings(n_ctx=256))
+    def run(max_tokens: int) -> tuple[str, int, str]:
+        text, stats = backend.generate(
+            [{"role": "user", "content": "q"}], SamplingParams(temperature=0, max_tokens=max_tokens),
+            GenerationControl(), lambda n, d: None, lambda d, t: None, lambda t: None, 0.0,
+        )
+        return text, stats.completion_tokens, stats.finish_reason
+
+    # 1 (<|im_start|>) is skipped; 5 (<|im_end|>) ends the turn by its text, although
+    # genai_config lists only 2 as EOS.
+    assert run(10) == ("Paris is", 4, "stop")
+    assert run(3) == ("Paris is", 3, "length")  # the skipped token still counts

@@ -465,6 +465,7 @@ class ChatPane(QWidget):
         if conversation.title in ("", "New chat"):
             store.update_conversation(self._inventory, self._conversation_id, title=text.splitlines()[0][:60])
         store.add_message(self._inventory, self._conversation_id, "user", text)
+        self.transcript.update_last(TranscriptMessage(role="user", content=text))
         self.input_edit.clear()
         self._start_reply()
         self.refresh_conversations()
@@ -481,7 +482,6 @@ class ChatPane(QWidget):
             artifact_id=artifact_id,
         )
         history = self._history()
-        self._show_conversation(self._conversation_id)
         record = store.add_message(self._inventory, self._conversation_id, "assistant", "", artifact_id=artifact_id)
         self._reply_message_id = record.id
         self._reply = TranscriptMessage(role="assistant", content="")
@@ -505,6 +505,7 @@ class ChatPane(QWidget):
         if not messages or messages[-1].role != "assistant":
             return
         store.delete_messages_from(self._inventory, self._conversation_id, messages[-1].id)
+        self._show_conversation(self._conversation_id)
         self._start_reply()
 
     @Slot()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
@@ -76,6 +77,7 @@ class LibraryPane(QWidget):
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
+        self._refreshing = 0
 
         self.model = ArtifactTableModel(self)
         self.table = QTableView(self)
@@ -143,6 +145,7 @@ class LibraryPane(QWidget):
         layout.addWidget(QLabel("<h2>Library</h2>", self))
         layout.addLayout(actions)
         layout.addWidget(self.welcome)
+        self.welcome.hide()  # shown once the first read says the inventory is empty
         layout.addLayout(filter_row)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.count_label)
@@ -201,17 +204,42 @@ class LibraryPane(QWidget):
 
     # -- data -----------------------------------------------------------------------------
     @Slot()
-    def refresh(self) -> None:
-        """Reload every record from the inventory, keeping the selection."""
+    def refresh(self, then: Callable[[], None] | None = None) -> int:
+        """Reload every record from the inventory in a job (10,000 rows take about half a
+        second to read: the GUI thread must not wait for them); keeps the selection.
+        ``records_changed`` is emitted, and ``then`` called, when the table shows the new
+        records. Returns the job id.
+        """
+        inventory = self._inventory
+
+        def task(_token):
+            yield from ()
+            return inventory.list_artifacts()
+
+        self._refreshing += 1
+        return self._runner.submit(
+            "Read the library", task, resource="db-read", on_done=lambda job: self._on_records_read(job, then)
+        )
+
+    def _on_records_read(self, job: Job, then: Callable[[], None] | None) -> None:
+        self._refreshing -= 1
+        if job.state is not JobState.SUCCEEDED:
+            return
         selected = self.selected_record()
-        self.model.set_records(self._inventory.list_artifacts())
+        self.model.set_records(job.result)
         self._refresh_facets()
         self._update_welcome()
-        if selected is not None:
-            self.select(selected.id)
+        if selected is not None and self.select(selected.id):
+            pass
         else:
             self._on_current_changed(self.table.currentIndex(), QModelIndex())
         self.records_changed.emit()
+        if then is not None:
+            then()
+
+    def is_refreshing(self) -> bool:
+        """True while a reload of the records is under way."""
+        return self._refreshing > 0
 
     def _refresh_facets(self) -> None:
         for label, column in _FACETS:
@@ -267,9 +295,7 @@ class LibraryPane(QWidget):
     # -- actions --------------------------------------------------------------------------
     def _submit(self, title: str, task, on_done=None) -> int:
         def finished(job: Job) -> None:
-            self.refresh()
-            if on_done is not None:
-                on_done(job)
+            self.refresh(then=(lambda: on_done(job)) if on_done is not None else None)
 
         return self._runner.submit(title, task, resource="db", on_done=finished)
 
@@ -334,7 +360,7 @@ class LibraryPane(QWidget):
         name = record.display_name if record else str(artifact_id)
         return self._runner.submit(
             f"Verify {name}", scanners.verify_task(self._inventory, artifact_id), resource="io",
-            on_done=lambda _job: self.refresh(),
+            on_done=lambda _job: self.refresh(),  # shows the new checksum
         )
 
     @Slot()

@@ -1,0 +1,143 @@
+"""The Chat pane with the real engine process and the real SmolLM2 model."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QElapsedTimer, QTimer
+
+from slmdesk.engine.types import LoadSettings
+from slmdesk.inventory import conversations as store
+from slmdesk.inventory.repository import open_inventory
+from slmdesk.inventory.scanners import scan_task
+from slmdesk.core.tasks import run_inline
+from slmdesk.jobs.engine_session import EngineSession
+from slmdesk.jobs.runner import JobRunner
+from slmdesk.paths import AppPaths
+from slmdesk.ui.chat.export import conversation_json
+from slmdesk.ui.chat.pane import ChatPane
+
+pytestmark = pytest.mark.slow
+
+LOAD_TIMEOUT_MS = 60_000
+REPLY_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture
+def chat(qtbot, app_paths: AppPaths, smollm2_gguf: Path):
+    app_paths.ensure()
+    inventory = open_inventory(app_paths.database)
+    run_inline(scan_task(inventory, [smollm2_gguf], mark_missing=False))
+    runner = JobRunner()
+    session = EngineSession()
+    pane = ChatPane(inventory, session, runner, lambda artifact: LoadSettings(n_ctx=1024, n_threads=2, seed=1))
+    qtbot.addWidget(pane)
+    pane.resize(1300, 800)
+    pane.show()
+    yield pane, inventory, session, runner
+    session.shutdown()
+    assert runner.shutdown(10_000)
+    inventory.close()
+
+
+def _load(qtbot, pane: ChatPane, session: EngineSession) -> None:
+    with qtbot.waitSignal(session.loaded, timeout=LOAD_TIMEOUT_MS):
+        pane.load_selected()
+    assert "Loaded" in pane.model_status.text()
+    assert pane.send_button.isEnabled()
+
+
+def _ask(qtbot, pane: ChatPane, session: EngineSession, text: str) -> None:
+    pane.input_edit.setPlainText(text)
+    with qtbot.waitSignal(session.reply_finished, timeout=REPLY_TIMEOUT_MS):
+        pane.send()
+
+
+def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> None:
+    pane, inventory, session, runner = chat
+    _load(qtbot, pane, session)
+    pane.temperature.setValue(0.0)
+    pane.max_tokens.setValue(24)
+
+    # Heartbeat on the GUI thread while the reply streams (issue 5: never stalls > 50 ms).
+    clock, gaps, last = QElapsedTimer(), [], [0]
+    clock.start()
+    heartbeat = QTimer()
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(lambda: (gaps.append(clock.elapsed() - last[0]), last.__setitem__(0, clock.elapsed())))
+
+    def start_heartbeat(_text: str) -> None:  # measure while the reply streams
+        if not heartbeat.isActive():
+            clock.restart()
+            last[0] = 0
+            heartbeat.start()
+
+    session.tokens_received.connect(start_heartbeat)
+    _ask(qtbot, pane, session, "What is the capital of France? Answer in one word.")
+    heartbeat.stop()
+    session.tokens_received.disconnect(start_heartbeat)
+
+    messages = store.list_messages(inventory, pane.current_conversation_id())
+    assert [m.role for m in messages] == ["user", "assistant"]
+    assert "Paris" in messages[1].content
+    assert messages[1].stats["completion_tokens"] > 0
+    assert "<|im_end|>" not in messages[1].content
+    assert "tok/s" in pane.transcript.toPlainText()
+    assert "Conversation:" in pane.token_label.text() and "/ 1,024 tokens" in pane.token_label.text()
+    assert max(gaps) < 50, f"GUI thread stalled {max(gaps)} ms while streaming"
+    [conversation] = store.list_conversations(inventory)
+    assert conversation.title.startswith("What is the capital of France")
+
+    out = tmp_path / "chat.json"
+    job_id = pane.export_to(out, lambda c, m, model: json.dumps(conversation_json(c, m, model)))
+    qtbot.waitUntil(lambda: runner.job(job_id).state.is_final, timeout=30_000)
+    data = json.loads(out.read_text())
+    assert data["model"]["sha256"] and len(data["model"]["sha256"]) == 64
+    assert data["model"]["quantization"] == "Q4_1" and data["model"]["backend"] == "llama.cpp"
+    assert data["sampling"]["temperature"] == 0.0 and "Paris" in data["messages"][1]["content"]
+
+
+def test_stop_keeps_partial_reply(qtbot, chat) -> None:
+    pane, inventory, session, _ = chat
+    _load(qtbot, pane, session)
+    pane.max_tokens.setValue(400)
+    pane.input_edit.setPlainText("Write a long story about a lighthouse keeper.")
+    with qtbot.waitSignal(session.reply_finished, timeout=REPLY_TIMEOUT_MS) as blocker:
+        pane.send()
+        qtbot.waitUntil(lambda: pane._reply is not None and len(pane._reply.content) > 20, timeout=REPLY_TIMEOUT_MS)
+        pane.stop()
+    done = blocker.args[0]
+    assert done.stats.finish_reason == "cancelled"
+    assert done.stats.completion_tokens < 400
+    stored = store.list_messages(inventory, pane.current_conversation_id())[-1]
+    assert stored.content and stored.stats["note"] == "Stopped by you."
+
+
+def test_engine_killed_mid_reply_keeps_conversation_and_reloads(qtbot, chat) -> None:
+    pane, inventory, session, _ = chat
+    _load(qtbot, pane, session)
+    pane.max_tokens.setValue(400)
+    pane.input_edit.setPlainText("Count from one to two hundred in words.")
+    with qtbot.waitSignal(session.reply_failed, timeout=REPLY_TIMEOUT_MS) as blocker:
+        pane.send()
+        qtbot.waitUntil(lambda: pane._reply is not None and len(pane._reply.content) > 10, timeout=REPLY_TIMEOUT_MS)
+        os.kill(session.engine_pid(), signal.SIGKILL)
+    message, _hint, crashed = blocker.args
+    assert crashed
+    assert "engine stopped" in message.lower()
+    assert "signal 9" in message.lower() or "sigkill" in message.lower()
+    messages = store.list_messages(inventory, pane.current_conversation_id())
+    assert messages[0].content.startswith("Count from one")
+    assert messages[1].content  # the partial reply is kept
+    assert messages[1].stats.get("error") is True
+    assert "Load" in pane.model_status.text()
+    assert not pane.send_button.isEnabled()
+
+    _load(qtbot, pane, session)  # reloading works
+    pane.max_tokens.setValue(8)
+    _ask(qtbot, pane, session, "Say hello.")
+    assert store.list_messages(inventory, pane.current_conversation_id())[-1].content
