@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_inventory_commands(subparsers)
     _add_engine_commands(subparsers)
+    _add_bench_command(subparsers)
+    _add_fit_command(subparsers)
     return parser
 
 
@@ -381,4 +383,222 @@ def _cmd_chat(args: argparse.Namespace) -> int:
         f"engine peak memory {format_bytes(stats.peak_rss_bytes)}; {stats.backend} {stats.backend_version}]",
         file=sys.stderr,
     )
+    return 0
+
+
+# --- fit: will this model run here? ----------------------------------------------------------
+
+
+def _add_fit_command(subparsers: Any) -> None:
+    """``fit``: the memory estimate of a model on this machine or a target profile."""
+    fit = subparsers.add_parser(
+        "fit",
+        help="estimate a model's memory and whether it fits (this machine or a target profile)",
+        description="Predict the engine's memory for a model (an inventory id, a GGUF file or an "
+        "ONNX GenAI folder) from its header: weights, KV cache, compute buffers, overhead; the "
+        "verdict against available memory, the largest context that fits, the GPU layers to "
+        "offload and a generation-speed bound. Defaults follow the engine's load settings.",
+    )
+    fit.add_argument("target", metavar="ID|PATH", nargs="?")
+    fit.add_argument("--ctx", type=int, default=None, help="context length in tokens (default 4096, at most the model's)")
+    fit.add_argument("--kv", default="f16", help="KV cache type: f16 (default), q8_0, q4_0...")
+    fit.add_argument("--gpu-layers", type=int, default=None, help="layers to offload (-1 = all; default: automatic)")
+    fit.add_argument(
+        "--flash-attn",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="flash attention (default: on for a quantized KV cache, else the engine's default, off)",
+    )
+    fit.add_argument("--swa-full", action="store_true", help="full-size sliding-window caches (llama-cpp-python's default)")
+    fit.add_argument("--profile", default=None, help='"this machine" (default), a preset or a saved profile')
+    fit.add_argument("--list-profiles", action="store_true", help="list the hardware profiles and exit")
+    fit.add_argument("--json", action="store_true", help="print one JSON object")
+    fit.set_defaults(handler=_cmd_fit)
+
+
+def _fit_spec(target: str) -> Any:
+    """The ModelSpec of an inventory id or a path."""
+    from slmdesk.formats.detect import read_spec
+
+    path = Path(target).expanduser()
+    if target.isdigit() and not path.exists():
+        try:
+            with _open_inventory() as inventory:
+                record = inventory.get_artifact(int(target))
+        except UserError as error:
+            raise UserError(f"Cannot open the inventory to find model {target}: {error.message}", error.hint) from error
+        if record is None:
+            raise UserError(f"There is no model with id {target} in the inventory.", "See the ids with `slmdesk list`.")
+        path = Path(record.path)
+    if not path.exists():
+        raise UserError(f"{path} does not exist.", "Pass a GGUF file, an ONNX GenAI folder or an inventory id.")
+    return read_spec(path.absolute())
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from slmdesk import paths
+    from slmdesk.core import fit
+    from slmdesk.core.profiles import PRESETS
+    from slmdesk.core.units import format_bytes
+    from slmdesk.engine.types import LoadSettings
+    from slmdesk.hardware.profile import THIS_MACHINE, load_user_profiles, resolve_profile
+
+    app_paths = paths.resolve()
+    try:
+        if args.list_profiles:
+            users = load_user_profiles(app_paths)
+            rows = [(THIS_MACHINE, "probe this computer (default)")]
+            rows += [(key, f"{p.name}: {format_bytes(p.ram_available_bytes)} of {format_bytes(p.ram_total_bytes)} RAM available"
+                      + "".join(f", {g.name} {format_bytes(g.vram_free_bytes)}" for g in p.gpus)) for key, p in PRESETS.items()]
+            rows += [(p.name, f"saved profile: {format_bytes(p.ram_available_bytes)} RAM available") for p in users]
+            if args.json:
+                _print_json([{"name": n, "description": d} for n, d in rows])
+            else:
+                width = max(len(n) for n, _ in rows)
+                print("\n".join(f"{n.ljust(width)}  {d}" for n, d in rows))
+            return 0
+        if not args.target:
+            raise UserError("Which model? Pass an inventory id or a model path.", "Example: slmdesk fit model.gguf --ctx 8192")
+        spec = _fit_spec(args.target)
+        engine = LoadSettings()
+        kv = args.kv.lower()
+        flash_attn = args.flash_attn if args.flash_attn is not None else (kv != "f16" or engine.flash_attn)
+        n_ctx = args.ctx if args.ctx is not None else min(engine.n_ctx, spec.context_length or engine.n_ctx)
+        options = fit.FitOptions(
+            n_ctx=n_ctx,
+            n_batch=engine.n_batch,
+            n_ubatch=engine.n_ubatch,
+            kv_type=kv,
+            flash_attn=flash_attn,
+            n_gpu_layers=args.gpu_layers,
+            mmap=engine.use_mmap,
+            swa_full=args.swa_full or engine.swa_full,
+        )
+        profile = resolve_profile(args.profile, app_paths)
+        result = fit.estimate(spec, options, profile)
+    except UserError as error:
+        return _fail(error)
+    if args.json:
+        data = result.to_json_dict()
+        data["model"] = str(spec.path)
+        data["profile"] = profile.name
+        _print_json(data)
+        return 0
+    print(f"{spec.path.name} on {profile.name!r}: n_ctx {result.n_ctx}, KV {result.kv_type}, "
+          f"flash attention {'on' if result.flash_attn else 'off'}")
+    for device, parts in fit.breakdown(result):
+        total = sum(size for _, size in parts)
+        print(f"  {device}: {format_bytes(total)}")
+        for label, size in parts:
+            print(f"    {label:<17} {format_bytes(size):>10}")
+    print(f"  verdict: {fit.summary(result)}")
+    if result.gpu_layers:
+        print(f"  GPU layers: {result.gpu_layers} of {result.n_layer + 1} (llama.cpp counting, output layer included)")
+    if result.tg_tokens_per_s_bound is not None:
+        print(f"  generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s "
+              f"({format_bytes(result.bytes_per_token)} read per token)")
+    for note in result.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+# --- bench: llama-bench's pp/tg, TTFT, memory, energy -----------------------------------------
+
+
+def _thread_list(text: str) -> tuple[int, ...]:
+    """``"2"`` -> (2,), ``"1,2,4"`` -> (1, 2, 4) (a thread-count sweep)."""
+    try:
+        values = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a thread count or comma-separated list: {text!r}") from None
+    if not values or any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError("thread counts must be at least 1")
+    return values
+
+
+def _add_bench_command(subparsers: Any) -> None:
+    """``bench``: the Benchmark pane's measurement, headless."""
+    bench = subparsers.add_parser(
+        "bench",
+        help="measure prompt processing (pp) and generation (tg) speed like llama-bench, TTFT, memory",
+        description="Load the model in a fresh engine process and measure pp N (an N-token prompt "
+        "from an empty KV cache, in batches) and tg N (N tokens generated one at a time) with "
+        "llama-bench's definitions and defaults, after a warm-up: mean and standard deviation over "
+        "-r repetitions. Also: load time, time to first token of a chat-shaped prompt, peak memory "
+        "of the engine, energy per token (Linux RAPL, when readable). The run is stored in the "
+        "inventory. With several --threads values, one run per value (a JSON array with --json).",
+    )
+    bench.add_argument("target", metavar="ID|PATH", help="an inventory id, a GGUF file or an ONNX GenAI folder")
+    bench.add_argument("-p", "--pp", type=int, default=512, help="prompt tokens of the pp test (default 512; 0 skips it)")
+    bench.add_argument("-n", "--tg", type=int, default=128, help="tokens of the tg test (default 128; 0 skips it)")
+    bench.add_argument("-r", "--repetitions", type=int, default=5, help="timed repetitions (default 5)")
+    bench.add_argument("-d", "--depth", type=int, default=0, help="tokens already in the KV cache (default 0)")
+    bench.add_argument("-t", "--threads", type=_thread_list, default=(), metavar="N[,N...]",
+                       help="threads, or a comma-separated sweep (default: physical cores)")
+    bench.add_argument("-b", "--batch-size", type=int, default=2048, help="logical batch, tokens (default 2048)")
+    bench.add_argument("-ub", "--ubatch-size", type=int, default=512, help="physical batch, tokens (default 512)")
+    bench.add_argument("--ctx", type=int, default=0, help="context length (default: pp + tg + depth, like llama-bench)")
+    bench.add_argument("-fa", "--flash-attn", choices=("auto", "on", "off"), default="auto",
+                       help="flash attention, llama.cpp only (default auto)")
+    bench.add_argument("--no-ttft", action="store_true", help="skip the time-to-first-token measurement")
+    bench.add_argument("--no-save", action="store_true", help="do not store the run in the inventory")
+    bench.add_argument("--json", action="store_true", help="print one JSON object (an array for a thread sweep)")
+    bench.set_defaults(handler=_cmd_bench)
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from slmdesk import paths
+    from slmdesk.bench.runner import bench_task, resolve_target
+    from slmdesk.bench.settings import BenchSettings
+    from slmdesk.core.errors import Cancelled
+    from slmdesk.core.tasks import Progress, run_inline
+
+    app_paths = paths.resolve().ensure()
+
+    def show(event: Progress) -> None:
+        if not args.json and sys.stderr.isatty():
+            percent = f"{event.fraction * 100:3.0f}%" if event.fraction is not None else "   "
+            print(f"\r{percent} {event.message[:70]:<70}", end="", file=sys.stderr, flush=True)
+
+    try:
+        settings = BenchSettings(
+            n_prompt=args.pp,
+            n_gen=args.tg,
+            n_depth=args.depth,
+            repetitions=args.repetitions,
+            threads=args.threads,
+            n_batch=args.batch_size,
+            n_ubatch=args.ubatch_size,
+            n_ctx=args.ctx,
+            flash_attn=args.flash_attn,
+            ttft=not args.no_ttft,
+        )
+        with _open_inventory() as inventory:
+            target = resolve_target(args.target, inventory)
+            task = bench_task(target, settings, app_paths, inventory=None if args.no_save else inventory)
+            results = run_inline(task, on_progress=show)
+    except UserError as error:
+        if sys.stderr.isatty() and not args.json:
+            print(file=sys.stderr)
+        return _fail(error)
+    except (KeyboardInterrupt, Cancelled):
+        print("\nslmdesk: interrupted", file=sys.stderr)
+        return 130
+    if sys.stderr.isatty() and not args.json:
+        print("\r" + " " * 76 + "\r", end="", file=sys.stderr)
+    if args.json:
+        data = [r.to_json() for r in results]
+        _print_json(data[0] if len(data) == 1 else data)
+        return 0
+    from slmdesk.bench.export import to_markdown
+
+    print(to_markdown(results), end="")
+    for result in results:
+        if result.tg is not None and result.fit_tg_bound is not None:
+            print(f"tg {result.tg.mean:.1f} t/s measured; the fit estimate's bound is {result.fit_tg_bound:.1f} t/s"
+                  f" ({result.tg.mean / result.fit_tg_bound * 100:.0f}% of it).")
+        for note in result.notes:
+            print(f"note: {note}")
+        if result.id is not None:
+            print(f"Saved as benchmark run {result.id}.")
     return 0

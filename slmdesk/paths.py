@@ -39,6 +39,11 @@ class AppPaths:
         return self.config / "settings.json"
 
     @property
+    def load_defaults_file(self) -> Path:
+        """Per-artifact load settings chosen in the Fit panel (JSON)."""
+        return self.config / "load_defaults.json"
+
+    @property
     def window_state_file(self) -> Path:
         """Qt's window geometry and last pane (an INI file written through QSettings)."""
         return self.config / "window.ini"

@@ -4,13 +4,17 @@
 load settings (:class:`FitOptions`) and a :class:`~slmdesk.core.profiles.HardwareProfile`, and
 predicts what the engine process will hold:
 
-- **weights** per device: llama.cpp keeps the input embedding on the CPU, puts the last
-  ``n_gpu_layers`` repeating layers (and the output layer when ``n_gpu_layers > n_layer``) on the
-  GPU (``src/llama-model.cpp``, ``load_tensors``: ``i_gpu_start = max(n_layer - ngl, 0)``);
+- **weights** per device: llama.cpp keeps the input embedding on the CPU; ``n_gpu_layers``
+  counts the output layer first, then repeating layers from the last one down
+  (``src/llama-model.cpp``, ``load_tensors``: ``i_gpu_start = max(n_layer + 1 - ngl, 0)``,
+  layers ``il >= i_gpu_start`` of ``0..n_layer`` go to the GPU, ``il == n_layer`` being the
+  output layer; its log says "offloading output layer to GPU", "offloading N-1 repeating
+  layers");
 - **KV cache** per layer and device, with llama.cpp's own sizes (``src/llama-kv-cache.cpp``,
   ``src/llama-kv-cache-iswa.cpp``): ``n_ctx`` padded to 256, GQA head counts per layer, K and V
-  head sizes, sliding-window layers at full size when ``swa_full`` (the library default that
-  llama-cpp-python keeps) or ``pad256(min(n_ctx, n_swa + n_ubatch))`` cells otherwise;
+  head sizes, sliding-window layers at full size when ``swa_full`` (llama.cpp's library default,
+  which llama-cpp-python keeps) or ``pad256(min(n_ctx, n_swa + n_ubatch))`` cells otherwise
+  (what slmdesk's engine asks for);
 - **compute buffers**: what llama.cpp reserves (``sched_reserve: ... compute buffer size``) and,
   on the host, the part a real decode touches (resident memory);
 - **output buffer** (logits of one token) and the **runtime overhead** of the engine process
@@ -21,7 +25,8 @@ Calibration machine ("the build machine"): 2 vCPU AMD EPYC (AVX2, no AVX-512), 2
 Linux, Python 3.11, llama-cpp-python 0.3.36 (CPU build, REPACK on), numpy 2.4; models:
 SmolLM2-135M-Instruct Q4_1 (llama, 30 layers, 3 KV heads x 64, vocab 49,152) and Gemma 3 270M
 Q4_K_M (gemma3, 18 layers, 1 KV head x 256, sliding window 512 on 15 layers, vocab 262,144).
-Measurements: ``benchmarks/fit_accuracy.py`` (child per row, ``VmHWM``/``VmRSS`` and
+Measurements: ``benchmarks/fit_accuracy.py`` (a fresh engine process per row reporting its
+``VmHWM``; ``--raw`` for a bare ``llama_cpp.Llama`` child with ``VmRSS`` per stage and
 llama.cpp's verbose log lines).
 """
 
@@ -68,9 +73,10 @@ unknowns. ``Llama(vocab_only=True)`` agrees: +18.6 vs +44.4 MiB (25.8 MiB apart)
 
 KV_CELL_META_BYTES = 68
 """Bookkeeping per KV cell (``llama_kv_cells``: position, sequence bitset, shift...), counted
-over the cells of every cache, plus llama-cpp-python's ``input_ids`` (4 bytes per n_ctx). Measured on the build machine:
-resident memory minus KV buffer grew by 2.25 MiB from n_ctx 512 to 32768 on SmolLM2 (one cache,
-73 B/cell) and by 4.0 MiB on Gemma 3 (two caches, 65 B/cell/cache)."""
+over the cells of every cache, plus llama-cpp-python's ``input_ids`` (4 bytes per n_ctx).
+Measured on the build machine: resident memory minus KV buffer grew by 2.25 MiB from n_ctx 512
+to 32768 on SmolLM2 (one cache, 73 B/cell) and by 4.0 MiB on Gemma 3 with swa_full (two caches,
+65 B/cell/cache)."""
 
 COMPUTE_BASE_TOUCHED_BYTES = int(1.7 * MIB)
 COMPUTE_VOCAB_BYTES = 12
@@ -118,17 +124,23 @@ TIGHT_FRACTION = 0.10
 
 # --- ONNX Runtime GenAI ------------------------------------------------------------------------
 
-ORT_BASE_BYTES = int(19.7 * MIB)
-"""Resident memory after ``import onnxruntime_genai`` (0.18.0, onnxruntime 1.32.0). Measured on
-the build machine: VmRSS 19.6-19.7 MiB."""
+ORT_ENGINE_BASE_BYTES = int(143.7 * MIB)
+ORT_LOAD_TRANSIENT_BYTES = int(15.3 * MIB)
+ORT_PROMPT_BYTES_PER_EMBD = 64
+"""ONNX Runtime GenAI in slmdesk's engine process (onnxruntime-genai 0.18.0, onnxruntime 1.32.0,
+CPU provider). The engine appends the whole prompt at once and sizes the KV cache per reply
+(``max_length = min(n_ctx, prompt + max_tokens)``, ``engine/backend_onnx.py``), so memory is
 
-ORT_SESSION_BYTES = int(110.3 * MIB)
-"""Host memory of an onnxruntime-genai model beyond its weight file and KV cache (session, arena,
-pre-packed int4 weights, tokenizer). Measured on the build machine with the SmolLM2 int4 CPU
-build in the test cache (``model.onnx.data`` 86,287,616 B): peak after appending a 38-token
-prompt at max_length 512 / 2048 / 8192 = 234.8 / 302.4 / 574.0 MiB; minus import (19.7),
-data file (82.3) and the f32 KV cache (22.5 / 90 / 360 MiB) leaves 110.3 / 110.4 / 111.7 MiB.
-One model only: treat as approximate for much larger vocabularies."""
+    max(base + weights + LOAD_TRANSIENT,
+        base + weights + KV(max_length) + P * (4 * n_vocab + 64 * n_embd))
+
+for a prompt of P tokens: the logits of every prompt token (f32) plus activations. Measured on
+the build machine with the SmolLM2 int4 CPU build in the test cache (weights 86,513,245 B,
+f32 KV 45 KiB/token) through ``EngineClient`` at n_ctx 8192, 8 new tokens: prompts of 37 /
+1938 / 5738 tokens peaked at 241.5 / 742.5 / 1796.5 MiB (predicted 241.5 / 743.2 / 1756); the
+resident memory after the 37-token reply, 236.4 MiB, gives the base (143.7 MiB beyond the
+weights: engine, onnxruntime, session, tokenizer), and the load peak 15.3 MiB above it. One
+model only: approximate for other sizes."""
 
 # --- rules of thumb people use (for comparison in benchmarks) ----------------------------------
 
@@ -172,9 +184,9 @@ class FitOptions:
         kv_type_v: V cache type when it differs from ``kv_type``.
         flash_attn: flash attention on. llama-cpp-python's default is off; a quantized V cache
             needs it.
-        n_gpu_layers: layers to offload (llama.cpp counting: ``n_layer + 1`` = everything,
-            including the output layer; -1 = everything); None = choose automatically
-            (:func:`auto_gpu_layers`).
+        n_gpu_layers: layers to offload (llama.cpp counting: 1 = the output layer, k = the
+            output layer and the last k - 1 repeating layers, ``n_layer + 1`` or -1 =
+            everything); None = choose automatically (:func:`auto_gpu_layers`).
         mmap: load weights with mmap (the default); the resident size is the same on Linux, where
             llama.cpp maps with ``MAP_POPULATE``.
         swa_full: full-size cache for sliding-window layers. False here because slmdesk's engine
@@ -564,8 +576,8 @@ def _layout(spec: ModelSpec, options: FitOptions, profile: HardwareProfile, gpu_
     n_layer = spec.n_layer or 0
     layer_w = spec.layer_weights_bytes or (0,) * n_layer
     kv = kv_cache_bytes_per_layer(spec, options)
-    first_gpu = max(n_layer - gpu_layers, 0)
-    output_on_gpu = gpu_layers > n_layer
+    first_gpu = _first_gpu_layer(n_layer, gpu_layers)
+    output_on_gpu = gpu_layers >= 1
     w_host = (spec.input_weights_bytes or 0) + sum(layer_w[:first_gpu])
     w_dev = sum(layer_w[first_gpu:])
     if output_on_gpu:
@@ -584,6 +596,12 @@ def _layout(spec: ModelSpec, options: FitOptions, profile: HardwareProfile, gpu_
     return _Layout(gpu_layers, w_host, w_dev, kv_host, kv_dev)
 
 
+def _first_gpu_layer(n_layer: int, gpu_layers: int) -> int:
+    """First repeating layer on the GPU: ``i_gpu_start = max(n_layer + 1 - ngl, 0)``; ``n_layer``
+    when none is (``gpu_layers`` 0 or 1: at most the output layer is offloaded)."""
+    return n_layer if gpu_layers <= 0 else max(n_layer + 1 - gpu_layers, 0)
+
+
 def _gpu_reserve(gpu: GpuInfo) -> int:
     return GPU_RUNTIME_RESERVE_BYTES.get(gpu.vendor, GPU_RUNTIME_RESERVE_OTHER)
 
@@ -591,9 +609,10 @@ def _gpu_reserve(gpu: GpuInfo) -> int:
 def auto_gpu_layers(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) -> int:
     """How many layers to offload, Ollama-style (classic ``estimateGPULayers``, ``llm/memory.go``
     at commit 3258a89b; field notes §1.6): reserve the runtime's minimum and the compute graph
-    on the GPU, then walk the repeating layers from the last to the first, adding each layer's
-    weights and KV cache while they fit in the free device memory; when every layer fits, try
-    the output layer too (which makes the load "fully on GPU", llama.cpp ``n_layer + 1``).
+    on the GPU, then walk the layers in the order llama.cpp's ``n_gpu_layers`` counts them (the
+    output layer, then repeating layers from the last to the first), adding each one's weights
+    and KV cache while they fit in 90 % of the free device memory (the rest is the margin
+    :data:`TIGHT_FRACTION` asks for). ``n_layer + 1`` means "fully on GPU".
 
     Returns 0 when the profile has no usable GPU or the llama.cpp build cannot offload.
     """
@@ -603,19 +622,20 @@ def auto_gpu_layers(spec: ModelSpec, options: FitOptions, profile: HardwareProfi
     n_layer = spec.n_layer or 0
     layer_w = spec.layer_weights_bytes or (0,) * n_layer
     kv = kv_cache_bytes_per_layer(spec, options) if options.offload_kqv else (0,) * n_layer
-    budget = gpu.vram_free_bytes - _gpu_reserve(gpu)
-    graph_partial = compute_reserved_bytes(spec, options, with_output=False)
-    graph_full = compute_reserved_bytes(spec, options, with_output=True)
-    used = 0
-    count = 0
+    # The output layer goes first, so the logits of a whole ubatch live in the GPU's graph.
+    # Keep the margin the verdict calls "tight" free (llama.cpp's --fit keeps 1 GiB per device).
+    usable = int(gpu.vram_free_bytes * (1 - TIGHT_FRACTION))
+    budget = usable - _gpu_reserve(gpu) - compute_reserved_bytes(spec, options, with_output=True)
+    used = _output_weights_on_gpu(spec)
+    if used > budget:
+        return 0
+    count = 1
     for il in range(n_layer - 1, -1, -1):
         need = layer_w[il] + kv[il]
-        if used + need + graph_partial > budget:
+        if used + need > budget:
             break
         used += need
         count += 1
-    if count == n_layer and used + _output_weights_on_gpu(spec) + graph_full <= budget:
-        return n_layer + 1
     return count
 
 
@@ -675,6 +695,7 @@ def _evaluate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) ->
     layout = _layout(spec, options, profile, gpu_layers)
 
     full_offload = gpu_layers > n_layer
+    output_on_gpu = gpu_layers >= 1
     output_bytes = 4 * (spec.n_vocab or 0) * options.n_seq
     cpu_works = not full_offload
     if cpu_works:
@@ -684,7 +705,7 @@ def _evaluate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) ->
         # Fully offloaded: the host only stages the token embeddings of a batch.
         compute_host = 4 * _ubatch(options) * (spec.n_embd or 0) + COMPUTE_VOCAB_BYTES * (spec.n_vocab or 0)
         compute_reserved_host = compute_host
-    compute_device = compute_reserved_bytes(spec, options, with_output=full_offload) if gpu_layers else 0
+    compute_device = compute_reserved_bytes(spec, options, with_output=output_on_gpu) if gpu_layers else 0
     overhead = _host_overhead(spec, options, uses_gpu=gpu_layers > 0)
     device_overhead = _gpu_reserve(gpu) if gpu is not None else 0
 
@@ -700,14 +721,13 @@ def _evaluate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) ->
     # embedding one row), plus the KV cache of the tokens in context.
     used = pad_ctx(options.n_ctx) if options.tokens_in_context is None else min(options.tokens_in_context, pad_ctx(options.n_ctx))
     kv_read_layers = [min(used, cells) * per for cells, per in zip(kv_cells_per_layer(spec, options), kv_bytes_per_cell(spec, options))]
-    first_gpu = max(n_layer - gpu_layers, 0)
+    first_gpu = _first_gpu_layer(n_layer, gpu_layers)
     layer_w = spec.layer_weights_bytes or (0,) * n_layer
     output_read = (spec.output_weights_bytes or 0) + ((spec.input_weights_bytes or 0) if spec.tied_embeddings else 0)
-    read_host = sum(layer_w[:first_gpu]) + sum(kv_read_layers[:first_gpu])
-    read_device = sum(layer_w[first_gpu:]) + sum(kv_read_layers[first_gpu:]) if gpu_layers else 0
-    if gpu_layers == 0:
-        read_host = sum(layer_w) + sum(kv_read_layers)
-    if full_offload:
+    kv_split = first_gpu if options.offload_kqv else n_layer
+    read_host = sum(layer_w[:first_gpu]) + sum(kv_read_layers[:kv_split])
+    read_device = sum(layer_w[first_gpu:]) + sum(kv_read_layers[kv_split:])
+    if output_on_gpu:
         read_device += output_read
     else:
         read_host += output_read
@@ -830,38 +850,42 @@ def max_ctx_that_fits(spec: ModelSpec, options: FitOptions, profile: HardwarePro
 
 
 def onnx_kv_dtype_bytes(spec: ModelSpec) -> int:
-    """Bytes per KV value of an ONNX GenAI model: the ``kv_dtype`` (or ``io_dtype``) metadata the
-    reader records when present, else 2 for fp16/bf16 builds and 4 otherwise (the model builder
-    keeps int4 CPU models' inputs and past key/values in float32: checked on the SmolLM2 int4 CPU
-    build in the test cache, ``past_key_values.*`` elem_type 1 = FLOAT)."""
+    """Bytes per KV value of an ONNX GenAI model: the ``kv_dtype`` (or ``io_dtype``) metadata when
+    a reader records it, else 2 for fp16/bf16 builds and 4 otherwise (the model builder keeps int4
+    CPU models' past key/values in float32: checked on the SmolLM2 int4 CPU build in the test
+    cache, ``past_key_values.*`` elem_type 1 = FLOAT)."""
     meta = dict(spec.metadata)
     dtype = (meta.get("kv_dtype") or meta.get("io_dtype") or spec.quantization or "").lower()
     return 2 if any(tag in dtype for tag in ("16", "half")) else 4
 
 
 def _evaluate_onnx(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) -> FitEstimate:
-    """ONNX GenAI: weights = data file bytes, KV = ``2 * n_layer * n_kv_heads * head_size *
-    max_length * dtype bytes`` (onnxruntime-genai allocates the whole buffer when
-    ``past_present_share_buffer`` is on, its default), plus :data:`ORT_BASE_BYTES` and
-    :data:`ORT_SESSION_BYTES`. CPU only (slmdesk runs the CPU execution provider)."""
+    """ONNX GenAI (CPU): weights = the data files, KV = ``2 * n_layer * n_kv_heads * head_size *
+    max_length * dtype bytes`` (onnxruntime-genai allocates the whole buffer up front with
+    ``past_present_share_buffer``, its default), prompt activations and runtime as in
+    :data:`ORT_PROMPT_BYTES_PER_EMBD`. The worst case is a prompt that fills ``n_ctx``."""
     if not spec.n_layer or not spec.n_head_kv or not spec.head_dim_k:
         raise UserError(
             f"Cannot estimate memory for {spec.path.name}: its genai_config.json lacks layer or head sizes.",
             "Rebuild the model with the ONNX Runtime GenAI model builder.",
         )
-    max_length = min(options.n_ctx, spec.context_length or options.n_ctx)
+    n_ctx = min(options.n_ctx, spec.context_length or options.n_ctx)
+    used = n_ctx if options.tokens_in_context is None else max(1, min(options.tokens_in_context, n_ctx))
+    prompt = used if options.largest_batch is None else max(1, min(options.largest_batch, used))
     dtype = onnx_kv_dtype_bytes(spec)
-    kv = sum(2 * h * spec.head_dim_k * max_length * dtype for h in spec.n_head_kv)
+    kv_per_token = sum(2 * h * spec.head_dim_k * dtype for h in spec.n_head_kv)
+    kv = kv_per_token * used
     weights = spec.weights_bytes if spec.weights_bytes is not None else spec.file_bytes
-    overhead = ORT_BASE_BYTES + ORT_SESSION_BYTES
-    total = weights + kv + overhead
+    activations = prompt * (4 * (spec.n_vocab or 0) + ORT_PROMPT_BYTES_PER_EMBD * (spec.n_embd or 0))
+    steady = ORT_ENGINE_BASE_BYTES + weights + kv + activations
+    at_load = ORT_ENGINE_BASE_BYTES + weights + ORT_LOAD_TRANSIENT_BYTES
+    total = max(steady, at_load)
+    compute = total - (ORT_ENGINE_BASE_BYTES + weights + kv)  # activations, or the load transient
     verdict = _judge(profile, None, total, 0, Verdict.CPU_ONLY)
-    kv_per_token = kv // max(1, max_length)
-    used = max_length if options.tokens_in_context is None else min(options.tokens_in_context, max_length)
     read = weights + kv_per_token * used
     seconds = _bandwidth_time(profile, read, 0)
     return FitEstimate(
-        n_ctx=max_length,
+        n_ctx=n_ctx,
         n_ctx_requested=options.n_ctx,
         kv_type="f16" if dtype == 2 else "f32",
         flash_attn=False,
@@ -873,12 +897,12 @@ def _evaluate_onnx(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
         weights_device_bytes=0,
         kv_cache_host_bytes=kv,
         kv_cache_device_bytes=0,
-        kv_cells=(max_length, 0),
-        compute_host_bytes=0,
-        compute_reserved_host_bytes=0,
+        kv_cells=(used, 0),
+        compute_host_bytes=compute,
+        compute_reserved_host_bytes=compute,
         compute_device_bytes=0,
-        output_bytes=4 * (spec.n_vocab or 0),
-        overhead_bytes=overhead,
+        output_bytes=4 * (spec.n_vocab or 0) * prompt,
+        overhead_bytes=ORT_ENGINE_BASE_BYTES,
         device_overhead_bytes=0,
         total_host_bytes=total,
         total_device_bytes=0,
@@ -889,7 +913,7 @@ def _evaluate_onnx(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
         max_ctx=None,
         bytes_per_token=read,
         tg_tokens_per_s_bound=1.0 / seconds if seconds else None,
-        notes=(),
+        notes=("ONNX Runtime GenAI processes the whole prompt at once: memory grows with the prompt's length.",),
     )
 
 

@@ -225,10 +225,10 @@ class HardwareProfile:
         if "ram_available_bytes" not in data:
             reserve = int(data.setdefault("os_reserve_bytes", desktop_os_reserve(ram_total)))
             data["ram_available_bytes"] = max(0, ram_total - reserve)
-        data["gpus"] = [g if isinstance(g, GpuInfo) else GpuInfo.from_dict(g) for g in data.get("gpus", [])]
         try:
+            data["gpus"] = [g if isinstance(g, GpuInfo) else GpuInfo.from_dict(g) for g in data.get("gpus", [])]
             return _from_dict(cls, data)
-        except ValueError as error:
+        except (ValueError, TypeError, AttributeError) as error:
             raise UserError(f"Hardware profile {data.get('name', '?')!r}: {error}", "Check the profile file.") from error
 
     def with_name(self, name: str, source: ProfileSource = "user") -> HardwareProfile:

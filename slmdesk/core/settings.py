@@ -72,3 +72,45 @@ def save_settings(settings: Settings, path: Path) -> None:
     temporary = path.with_name(path.name + ".tmp")
     temporary.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
     os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class LoadDefaults:
+    """The load settings a user chose for one artifact in the Fit panel (used by Chat and
+    Benchmark). ``n_gpu_layers`` None means "choose automatically"."""
+
+    n_ctx: int
+    kv_type: str = "f16"
+    flash_attn: bool = False
+    n_gpu_layers: int | None = 0
+    profile: str = "this machine"
+
+
+def load_defaults_map(path: Path) -> dict[int, LoadDefaults]:
+    """Read ``{artifact id: LoadDefaults}``; a missing or broken file gives an empty map."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        log.warning("load defaults: cannot read %s (%s)", path, error)
+        return {}
+    result: dict[int, LoadDefaults] = {}
+    for key, value in (raw.items() if isinstance(raw, dict) else ()):
+        try:
+            result[int(key)] = LoadDefaults(**value)
+        except (TypeError, ValueError):
+            log.warning("load defaults: ignoring entry %r", key)
+    return result
+
+
+def save_load_defaults(path: Path, artifact_id: int, defaults: LoadDefaults) -> None:
+    """Store one artifact's load defaults (atomic rewrite of the file). Raises OSError."""
+    current = load_defaults_map(path)
+    current[artifact_id] = defaults
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(
+        json.dumps({str(k): asdict(v) for k, v in sorted(current.items())}, indent=2), encoding="utf-8"
+    )
+    os.replace(temporary, path)

@@ -221,6 +221,17 @@ class LlamaBackend:
         """The loaded path, "" when none."""
         return self._path if self._llm is not None else ""
 
+    def bench(self, request: Any, control: GenerationControl, on_progress: Callable[[int, int, str], None]) -> Any:
+        """Run llama-bench's pp/tg tests (:class:`~slmdesk.engine.types.BenchRequest`) on the
+        loaded model in a separate benchmark context; see :mod:`slmdesk.engine.bench_llama`.
+        Returns a :class:`~slmdesk.engine.types.BenchReport`."""
+        from slmdesk.engine import bench_llama
+
+        self._require_chat()
+        assert self._llm is not None
+        threads = self._settings.n_threads or _physical_cores()
+        return bench_llama.run(self._llm, request, control, on_progress, threads, self.version)
+
     # -- prompts ------------------------------------------------------------------------
 
     def tokenize(self, text: str) -> list[int]:

@@ -208,6 +208,29 @@ class OnnxBackend:
         """The loaded folder, "" when none."""
         return self._path if self._model is not None else ""
 
+    def bench(self, request: Any, control: GenerationControl, on_progress: Callable[[int, int, str], None]) -> Any:
+        """Run the pp/tg tests (:class:`~slmdesk.engine.types.BenchRequest`) on the loaded
+        model with its loaded thread count; see :mod:`slmdesk.engine.bench_onnx`.
+        Returns a :class:`~slmdesk.engine.types.BenchReport`.
+
+        Raises:
+            EngineError: genai_config.json lacks ``model.vocab_size``, or the run failed.
+        """
+        import psutil
+
+        from slmdesk.engine import bench_onnx
+
+        self._require()
+        config = json.loads((Path(self._path) / "genai_config.json").read_text(encoding="utf-8")).get("model", {})
+        if not config.get("vocab_size"):
+            raise EngineError("genai_config.json does not give the vocabulary size (model.vocab_size).")
+        # onnxruntime's default intra-op pool has one thread per physical core.
+        threads = self._settings.n_threads or psutil.cpu_count(logical=False) or os.cpu_count() or 1
+        return bench_onnx.run(
+            self._genai(), self._model, int(config["vocab_size"]), config.get("bos_token_id"),
+            request, control, on_progress, threads, self.version,
+        )
+
     def _require(self) -> ChatFormat:
         if self._model is None or self._chat is None:
             raise NotLoadedError("No model is loaded.", "Load a model first.")

@@ -29,11 +29,10 @@ from __future__ import annotations
 import ctypes
 import random
 import time
-from collections.abc import Callable
-
 import llama_cpp
 
 from slmdesk.engine.backend_base import GenerationControl
+from slmdesk.engine.bench_base import BenchCancelled, ProgressCallback
 from slmdesk.engine.types import (
     FLASH_ATTN_MODES,
     BenchReport,
@@ -42,13 +41,6 @@ from slmdesk.engine.types import (
     EngineError,
 )
 from slmdesk.hardware.energy import EnergyMeter
-
-ProgressCallback = Callable[[int, int, str], None]
-
-
-class BenchCancelled(Exception):
-    """The client cancelled the benchmark (checked between two ``llama_decode`` calls)."""
-
 
 class _Runner:
     """The benchmark context and llama-bench's two test functions."""

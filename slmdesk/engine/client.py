@@ -20,15 +20,18 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from slmdesk.core.errors import UserError
+from slmdesk.core.errors import Cancelled, UserError
 from slmdesk.engine import protocol
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
+    BenchProgress,
+    BenchReport,
+    BenchRequest,
     ContextOverflowError,
     Done,
     EngineCrashed,
@@ -518,3 +521,50 @@ class EngineClient:
         reply = self._request("stats", self._activity("reporting stats", "for"), self.timeouts.request_s)
         stats: EngineStats = from_dict(EngineStats, reply["stats"])
         return stats
+
+    def bench(self, request: BenchRequest = BenchRequest()) -> Generator[BenchProgress, None, BenchReport]:
+        """Run llama-bench's pp/tg tests on the loaded model; yields :class:`BenchProgress`
+        (after each warm-up and repetition) and returns the :class:`BenchReport`.
+
+        :meth:`cancel` (from any thread) stops it between two model calls. Stopping the
+        iteration early cancels it too and waits for the engine to finish.
+
+        Raises (during iteration):
+            Cancelled: the benchmark was cancelled.
+            NotLoadedError, EngineError, EngineCrashed, EngineTimeout.
+        """
+        activity = self._activity("benchmarking")
+        if not self.running:
+            if self._process is not None:
+                raise self._crashed(activity)
+            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        with self._exclusive():
+            rid = next(self._ids)
+            try:
+                self._write({"id": rid, "op": "bench", "request": to_dict(request)})
+            except (OSError, ValueError):
+                raise self._crashed(activity) from None
+            self._generating = rid
+            finished = False
+            try:
+                while True:
+                    message = self._wait(rid, self.timeouts.idle_s, activity)
+                    if message["ev"] == "bench_progress":
+                        yield BenchProgress(message["done"], message["total"], message.get("message", ""))
+                    elif message["ev"] == "bench":
+                        finished = True
+                        report = BenchReport.from_dict(message["report"])
+                        if report.cancelled:
+                            raise Cancelled("benchmark cancelled")
+                        return report
+            except (UserError, Cancelled):
+                finished = True
+                raise
+            finally:
+                self._generating = None
+                if not finished and self.running:
+                    with contextlib.suppress(OSError, ValueError):
+                        self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+                    with contextlib.suppress(UserError):
+                        while self._wait(rid, self.timeouts.idle_s, activity)["ev"] != "bench":
+                            pass

@@ -283,6 +283,41 @@ class EngineHost:
                 self._control_id = None
         self.send({"id": rid, "ev": "done", "text": text, "stats": to_dict(stats)})
 
+    def _op_bench(self, rid: int, message: dict[str, Any]) -> None:
+        """llama-bench's pp/tg tests on the loaded model (the backend's ``bench`` method);
+        cancellable like ``generate``."""
+        from slmdesk.engine.bench_base import BenchCancelled
+        from slmdesk.engine.types import BenchReport, BenchRequest
+
+        backend = self._require()
+        bench = getattr(backend, "bench", None)
+        if bench is None:
+            raise EngineError(f"The {backend.name} backend cannot run benchmarks.")
+        request = from_dict(BenchRequest, message.get("request") or {})
+        control = GenerationControl()
+        with self._control_lock:
+            self._control_id = rid
+            self._control = control
+            if rid in self._pending_cancels:
+                self._pending_cancels.discard(rid)
+                control.cancel()
+        send = self.send
+        try:
+            report: BenchReport = bench(
+                request,
+                control,
+                lambda done, total, text: send(
+                    {"id": rid, "ev": "bench_progress", "done": done, "total": total, "message": text}
+                ),
+            )
+        except BenchCancelled:
+            report = BenchReport(backend.name, "", 0, 0, 0, 0, request.flash_attn, cancelled=True)
+        finally:
+            with self._control_lock:
+                self._control = None
+                self._control_id = None
+        self.send({"id": rid, "ev": "bench", "report": to_dict(report)})
+
 
 def main() -> int:
     """Entry point of ``slmdesk engine-host``: serve the protocol on stdin/stdout."""

@@ -15,6 +15,9 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
   ``finish_reason == "cancelled"``. Read by a separate thread in the host, so it is seen
   between two tokens.
 - ``count_tokens``: ``messages`` -> ``{"ev": "count", "prompt_tokens"}``
+- ``bench``: ``request`` (:class:`BenchRequest`) -> ``bench_progress`` (``done``, ``total``,
+  ``message``; after warm-ups and repetitions) then ``bench`` (``report``: :class:`BenchReport`,
+  ``cancelled`` true when a ``cancel`` naming it arrived).
 - ``unload`` -> ``{"ev": "unloaded"}``; ``stats`` -> ``{"ev": "stats", "stats"}``;
   ``shutdown`` -> ``{"ev": "bye"}`` and the host exits.
 
@@ -30,7 +33,7 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 
-OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown")
+OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench")
 
 ERROR_KINDS = ("engine", "template", "template_security", "context", "not_loaded", "user", "internal")
 """Error kinds the host sends; the client maps each to an exception class."""

@@ -63,7 +63,9 @@ class Job:
     """A job as the GUI sees it. Mutated only on the GUI thread, by :class:`JobRunner`.
 
     ``bytes_per_s`` and ``eta_s`` are set while byte counts arrive; ``error``/``hint`` hold
-    the user-facing text of a failed job, ``details`` the traceback of a bug.
+    the user-facing text of a failed job, ``details`` the traceback of a bug. A ``background``
+    job (reading the library, estimating fit) is not listed in the Jobs pane and does not hold
+    up quitting.
     """
 
     id: int
@@ -80,6 +82,7 @@ class Job:
     finished_at: float | None = None
     bytes_per_s: float | None = None
     eta_s: float | None = None
+    background: bool = False
     _last_sample: tuple[float, int] | None = field(default=None, repr=False)
 
     def _update_rate(self, progress: Progress, now: float) -> None:
@@ -197,8 +200,10 @@ class JobRunner(QObject):
         task: TaskFactory,
         resource: str = "io",
         on_done: Callable[[Job], None] | None = None,
+        background: bool = False,
     ) -> int:
-        """Queue ``task`` on ``resource`` and return the new job's id.
+        """Queue ``task`` on ``resource`` and return the new job's id (see :class:`Job` for
+        ``background``).
 
         Raises:
             RuntimeError: the runner was shut down.
@@ -207,7 +212,7 @@ class JobRunner(QObject):
             raise RuntimeError("the job runner is shut down")
         job_id = self._next_id
         self._next_id += 1
-        self._jobs[job_id] = Job(id=job_id, title=title, resource=resource)
+        self._jobs[job_id] = Job(id=job_id, title=title, resource=resource, background=background)
         self._tokens[job_id] = CancelToken()
         self._tasks[job_id] = task
         if on_done is not None:
@@ -235,7 +240,9 @@ class JobRunner(QObject):
         return gone
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel everything, wait up to ``timeout_ms`` for running threads; True if all ended."""
+        """Cancel everything, wait up to ``timeout_ms`` for running threads; True if all ended.
+
+        ``on_done`` callbacks of jobs that end from now on are not called."""
         self._closed = True
         for job_id, job in list(self._jobs.items()):
             if not job.state.is_final:
@@ -300,5 +307,5 @@ class JobRunner(QObject):
         self.job_changed.emit(job_id)
         self.job_finished.emit(job_id)
         callback = self._callbacks.pop(job_id, None)
-        if callback is not None:
+        if callback is not None and not self._closed:  # after shutdown the UI is going away
             callback(job)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core.settings import load_defaults_map
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.about import AboutDialog
@@ -139,11 +140,23 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(PANE_NAMES.index(name))
 
     def load_settings_for(self, artifact: ArtifactRecord) -> LoadSettings:
-        """The settings a model is loaded with: n_ctx from Settings, capped at the trained context."""
+        """The settings a model is loaded with: those chosen in its Fit panel, else n_ctx from
+        Settings capped at the trained context, f16 KV cache, CPU only."""
+        threads = self._context.settings.n_threads or None
+        chosen = load_defaults_map(self._context.paths.load_defaults_file).get(artifact.id)
+        if chosen is not None:
+            quantized = chosen.kv_type != "f16"
+            return LoadSettings(
+                n_ctx=chosen.n_ctx,
+                n_threads=threads,
+                type_k=chosen.kv_type,
+                type_v=chosen.kv_type,
+                flash_attn=chosen.flash_attn or quantized,
+                n_gpu_layers=-1 if chosen.n_gpu_layers is None else chosen.n_gpu_layers,
+            )
         n_ctx = self._context.settings.default_n_ctx
         if artifact.context_length:
             n_ctx = min(n_ctx, artifact.context_length)
-        threads = self._context.settings.n_threads or None
         return LoadSettings(n_ctx=n_ctx, n_threads=threads)
 
     @Slot(int)
@@ -172,7 +185,7 @@ class MainWindow(QMainWindow):
         self._state.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
-        active = [job for job in self._context.runner.jobs() if not job.state.is_final]
+        active = [job for job in self._context.runner.jobs() if not job.state.is_final and not job.background]
         if active:
             answer = QMessageBox.question(
                 self,

@@ -12,6 +12,7 @@ from PySide6.QtCore import QElapsedTimer, QTimer
 
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import conversations as store
+from slmdesk.inventory import fit_records
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.inventory.scanners import scan_task
 from slmdesk.core.tasks import run_inline
@@ -89,6 +90,9 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     assert "tok/s" in pane.transcript.toPlainText()
     assert "Conversation:" in pane.token_label.text() and "/ 1,024 tokens" in pane.token_label.text()
     assert max(gaps) < 50, f"GUI thread stalled {max(gaps)} ms while streaming"
+    measured = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
+    assert measured is not None and measured.peak_rss_bytes > 50 * 2**20  # stored beside the estimate
+    assert measured.load_settings["n_ctx"] == 1024 and measured.backend == "llama.cpp"
     [conversation] = store.list_conversations(inventory)
     assert conversation.title.startswith("What is the capital of France")
 

@@ -35,6 +35,7 @@ from slmdesk.core.errors import UserError
 from slmdesk.engine.types import Done, LoadInfo, LoadSettings, PromptReady, SamplingParams
 from slmdesk.formats.checksum import sha256_task
 from slmdesk.inventory import conversations as store
+from slmdesk.inventory import fit_records
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.engine_session import EngineSession
@@ -562,10 +563,22 @@ class ChatPane(QWidget):
         stats["note"] = note
         self._reply.content = done.text
         self._reply.stats = stats_line(stats)
+        self._record_measurement(done)
         self._reply.note = note
         self._finish_reply(stats)
         self._prompt_tokens = done.stats.prompt_tokens + done.stats.completion_tokens
         self._update_token_label()
+
+    def _record_measurement(self, done: Done) -> None:
+        """Store the engine's peak memory and speeds next to the fit estimate (issue 4)."""
+        info = self._session.load_info
+        if self._loaded_artifact is None or info is None or not done.stats.peak_rss_bytes:
+            return
+        fit_records.add_measurement(
+            self._inventory, self._loaded_artifact.id, asdict(info.settings), done.stats.peak_rss_bytes,
+            load_s=info.load_s, pp_tps=done.stats.pp_tokens_per_s or None,
+            tg_tps=done.stats.tg_tokens_per_s or None, backend=info.backend,
+        )
 
     @Slot(str, str, bool)
     def _on_reply_failed(self, message: str, hint: str, crashed: bool) -> None:

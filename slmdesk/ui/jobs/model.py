@@ -32,7 +32,7 @@ class JobListModel(QAbstractTableModel):
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runner = runner
-        self._ids: list[int] = [job.id for job in runner.jobs()]
+        self._ids: list[int] = [job.id for job in runner.jobs() if not job.background]
         self._row_of: dict[int, int] = {job_id: row for row, job_id in enumerate(self._ids)}
         runner.job_added.connect(self._on_job_added)
         runner.job_changed.connect(self._on_job_changed)
@@ -121,6 +121,8 @@ class JobListModel(QAbstractTableModel):
 
     @Slot(int)
     def _on_job_added(self, job_id: int) -> None:
+        if self._runner.job(job_id).background:
+            return
         row = len(self._ids)
         self.beginInsertRows(QModelIndex(), row, row)
         self._ids.append(job_id)

@@ -148,7 +148,7 @@ class JobsPane(QWidget):
         self._refresh_summary()
 
     def _refresh_summary(self) -> None:
-        jobs = self._runner.jobs()
+        jobs = [job for job in self._runner.jobs() if not job.background]
         active = sum(1 for job in jobs if not job.state.is_final)
         failed = sum(1 for job in jobs if job.state.name == "FAILED")
         self.empty_label.setVisible(not jobs)

@@ -24,15 +24,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core.tasks import Progress
 from slmdesk.core.units import format_bytes
 from slmdesk.hub import starter
-from slmdesk.inventory import scanners
+from slmdesk.inventory import fit_records, scanners
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
 from slmdesk.inventory.repository import Inventory
 from slmdesk.inventory.stores import default_store_locations
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
+from slmdesk.core.fit import estimate
+from slmdesk.core.settings import LoadDefaults, load_defaults_map
+from slmdesk.formats.detect import read_spec
 from slmdesk.ui.library.details import ArtifactDetails
+from slmdesk.ui.library.fit_panel import FitPanel, badge_for, options_from_defaults
 from slmdesk.ui.library.model import ArtifactTableModel
 
 _FACETS = (
@@ -133,6 +138,10 @@ class LibraryPane(QWidget):
         self.welcome = self._build_welcome()
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
+        self.fit_panel = FitPanel(paths, runner, inventory, self)
+        self.details.tabs.insertTab(1, self.fit_panel, "Fit")
+        self.fit_panel.estimated.connect(self._on_estimated)
+        self.fit_panel.machine_probed.connect(self._on_machine_probed)
         self.count_label = QLabel(self)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -140,6 +149,7 @@ class LibraryPane(QWidget):
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([780, 420])
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Library</h2>", self))
@@ -218,7 +228,8 @@ class LibraryPane(QWidget):
 
         self._refreshing += 1
         return self._runner.submit(
-            "Read the library", task, resource="db-read", on_done=lambda job: self._on_records_read(job, then)
+            "Read the library", task, resource="db-read", on_done=lambda job: self._on_records_read(job, then),
+            background=True,
         )
 
     def _on_records_read(self, job: Job, then: Callable[[], None] | None) -> None:
@@ -229,13 +240,60 @@ class LibraryPane(QWidget):
         self.model.set_records(job.result)
         self._refresh_facets()
         self._update_welcome()
-        if selected is not None and self.select(selected.id):
-            pass
-        else:
-            self._on_current_changed(self.table.currentIndex(), QModelIndex())
+        if selected is None or not self.select(selected.id):
+            if self.model.rowCount():
+                self.select(self.model.record(0).id)
+            else:
+                self._on_current_changed(QModelIndex(), QModelIndex())
         self.records_changed.emit()
+        self.update_badges()
         if then is not None:
             then()
+
+    @Slot(int, object)
+    def _on_estimated(self, artifact_id: int, result: object) -> None:
+        if self.fit_panel.profile_combo.currentIndex() == 0:  # badges are for this machine
+            self.model.set_verdict(artifact_id, badge_for(result))
+
+    def update_badges(self) -> int | None:
+        """Estimate every loadable artifact on this machine with its load defaults, in a job,
+        and show the verdict badges. Waits for the machine probe the first time."""
+        machine = self.fit_panel.machine_profile()
+        if machine is None:
+            self.fit_panel.probe_machine()  # badges follow in _on_machine_probed
+            return None
+        records = [r for r in self.model.all_records() if r.status == "ok" and r.format in ("gguf", "onnx")]
+        defaults = load_defaults_map(self._paths.load_defaults_file)
+        specs = self.fit_panel._specs
+        inventory = self._inventory
+
+        def task(token):
+            verdicts = {}
+            # A new fingerprint (more RAM, a new GPU) is a new profile: estimates are recomputed.
+            profile_id = fit_records.save_hardware_profile(inventory, machine)
+            for index, record in enumerate(records):
+                token.raise_if_cancelled()
+                yield Progress(index / max(1, len(records)), f"Estimating {record.display_name}")
+                try:
+                    spec = specs.get(record.id) or read_spec(record.path)
+                    specs[record.id] = spec
+                    chosen = defaults.get(record.id) or LoadDefaults(n_ctx=min(4096, record.context_length or 4096))
+                    result = estimate(spec, options_from_defaults(chosen), machine)
+                    fit_records.save_fit_estimate(inventory, record.id, profile_id, result)
+                    verdicts[record.id] = badge_for(result)
+                except Exception:  # noqa: BLE001 - an unreadable header just gets no badge
+                    continue
+            return verdicts
+
+        def show(job: Job) -> None:
+            if job.state is JobState.SUCCEEDED:
+                self.model.set_verdicts(job.result)
+
+        return self._runner.submit("Estimate fit", task, resource="io", on_done=show, background=True)
+
+    @Slot(object)
+    def _on_machine_probed(self, _profile: object) -> None:
+        self.update_badges()
 
     def is_refreshing(self) -> bool:
         """True while a reload of the records is under way."""
@@ -277,6 +335,7 @@ class LibraryPane(QWidget):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         record = self.model.record(current.row()) if current.isValid() else None
         self.details.show_record(record)
+        self.fit_panel.set_artifact(record)
         has = record is not None
         loadable = has and record.status == "ok" and record.format in ("gguf", "onnx")
         for button in (self.remove_button, self.delete_button):

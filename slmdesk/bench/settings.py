@@ -1,0 +1,129 @@
+"""What a benchmark measures: sizes, repetitions, thread sweep, batch sizes; the presets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from slmdesk.core.errors import UserError
+from slmdesk.engine.types import FLASH_ATTN_MODES, BenchRequest, LoadSettings
+
+CHAT_CONTEXT_TOKENS = 512
+"""Context the model is loaded with for the TTFT prompt when the benchmark needs less (the
+chat-shaped prompt is about 150 tokens)."""
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """A benchmark as the user asks for it (``slmdesk bench`` options, the pane's form).
+
+    Names and defaults follow llama-bench (see :class:`~slmdesk.engine.types.BenchRequest`):
+    ``pp 512``, ``tg 128``, 5 repetitions, ``-b 2048 -ub 512 -fa auto``.
+
+    Attributes:
+        n_prompt: ``pp`` size in tokens (0 skips the test).
+        n_gen: ``tg`` size in tokens (0 skips the test).
+        n_depth: tokens in the KV cache before each test (llama-bench ``-d``).
+        repetitions: timed repetitions per figure, after one warm-up.
+        threads: thread counts to sweep; empty = physical cores (one configuration).
+        n_batch, n_ubatch: logical / physical batch (tokens).
+        n_ctx: context length; 0 = llama-bench's ``n_prompt + n_gen + n_depth`` for the
+            benchmark context (the model itself is then loaded with at least
+            :data:`CHAT_CONTEXT_TOKENS` for the TTFT prompt).
+        flash_attn: "auto", "on" or "off".
+        ttft: also measure time to first token of a chat-shaped prompt.
+
+    Raises:
+        UserError: invalid sizes (same rules as ``BenchRequest``).
+    """
+
+    n_prompt: int = 512
+    n_gen: int = 128
+    n_depth: int = 0
+    repetitions: int = 5
+    threads: tuple[int, ...] = ()
+    n_batch: int = 2048
+    n_ubatch: int = 512
+    n_ctx: int = 0
+    flash_attn: str = "auto"
+    ttft: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "threads", tuple(int(t) for t in self.threads))
+        if any(t < 1 for t in self.threads):
+            raise UserError("Thread counts must be at least 1.", "For example --threads 1,2,4.")
+        if self.flash_attn not in FLASH_ATTN_MODES:
+            raise UserError(f"Unknown flash-attention mode {self.flash_attn!r}.", "Use auto, on or off.")
+        self.request(None)  # validates the sizes
+
+    def request(self, n_threads: int | None) -> BenchRequest:
+        """The engine request for one thread count (None = physical cores)."""
+        return BenchRequest(
+            n_prompt=self.n_prompt,
+            n_gen=self.n_gen,
+            n_depth=self.n_depth,
+            repetitions=self.repetitions,
+            n_threads=n_threads,
+            n_batch=self.n_batch,
+            n_ubatch=self.n_ubatch,
+            n_ctx=self.n_ctx,
+            flash_attn=self.flash_attn,
+        )
+
+    def thread_counts(self) -> tuple[int | None, ...]:
+        """The configurations to run: each swept thread count, or ``(None,)``."""
+        return self.threads or (None,)
+
+    def load_settings(self, n_threads: int | None) -> LoadSettings:
+        """How the engine loads the model for one configuration (CPU only; the chat context
+        also serves the TTFT prompt, so it holds at least :data:`CHAT_CONTEXT_TOKENS`)."""
+        needed = self.n_depth + self.n_prompt + self.n_gen
+        return LoadSettings(
+            n_ctx=self.n_ctx or max(needed, CHAT_CONTEXT_TOKENS),
+            n_gpu_layers=0,
+            n_threads=n_threads,
+            n_batch=self.n_batch,
+            n_ubatch=self.n_ubatch,
+            flash_attn=self.flash_attn == "on",
+        )
+
+    @property
+    def label(self) -> str:
+        """``"pp512/tg128 x5"`` (with ``@ d1024``, ``t=1,2`` when set)."""
+        parts = [p for p in (f"pp{self.n_prompt}" if self.n_prompt else "", f"tg{self.n_gen}" if self.n_gen else "") if p]
+        text = "/".join(parts) + f" x{self.repetitions}"
+        if self.n_depth:
+            text += f" @ d{self.n_depth}"
+        if self.threads:
+            text += " t=" + ",".join(str(t) for t in self.threads)
+        return text
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; :meth:`from_json` reads it back."""
+        data = {spec.name: getattr(self, spec.name) for spec in fields(self)}
+        data["threads"] = list(self.threads)
+        return data
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> BenchSettings:
+        """Inverse of :meth:`to_json`; unknown keys are ignored (older or newer records)."""
+        names = {spec.name for spec in fields(cls)}
+        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in names}
+        return cls(**values)
+
+
+PRESETS: dict[str, BenchSettings] = {
+    "quick": BenchSettings(n_prompt=128, n_gen=32, repetitions=3),
+    "standard": BenchSettings(n_prompt=512, n_gen=128, repetitions=5),
+}
+"""The pane's presets: quick = pp128/tg32 x 3, standard = pp512/tg128 x 5 (llama-bench's
+defaults); "custom" is any other :class:`BenchSettings`."""
+
+
+def preset_name(settings: BenchSettings) -> str:
+    """"quick", "standard" or "custom" (thread sweep and TTFT do not change the name)."""
+    for name, preset in PRESETS.items():
+        if replace(settings, threads=(), ttft=True) == preset:
+            return name
+    return "custom"

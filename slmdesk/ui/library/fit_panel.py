@@ -1,0 +1,390 @@
+"""The Fit panel: will the selected model run here (or on a target device), and with what settings."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import replace
+
+from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries, QValueAxis
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.core.errors import UserError
+from slmdesk.core.fit import FitEstimate, FitOptions, Verdict, breakdown, estimate, max_ctx_that_fits, pad_ctx
+from slmdesk.core.model_spec import ModelSpec
+from slmdesk.core.profiles import PRESETS, HardwareProfile
+from slmdesk.core.settings import LoadDefaults, load_defaults_map, save_load_defaults
+from slmdesk.core.units import MIB, format_bytes
+from slmdesk.formats.detect import read_spec
+from slmdesk.hardware.profile import THIS_MACHINE, load_user_profiles, probe_task
+from slmdesk.inventory.fit_records import latest_measurement
+from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.inventory.repository import Inventory
+from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.paths import AppPaths
+from slmdesk.ui.library.model import Verdict as Badge
+
+CTX_STEP = 256
+"""Slider step: llama.cpp pads n_ctx to a multiple of 256 anyway (field-notes section 0)."""
+MIN_CTX = 512
+KV_TYPES = ("f16", "q8_0", "q4_0")
+PART_COLOURS = {"Weights": "#0969da", "KV cache": "#8250df", "Compute buffers": "#bf8700", "Runtime overhead": "#57606a"}
+
+VERDICT_LEVELS = {
+    Verdict.FITS_GPU: "good",
+    Verdict.CPU_ONLY: "good",
+    Verdict.PARTIAL_OFFLOAD: "partial",
+    Verdict.TIGHT: "tight",
+    Verdict.WILL_NOT_FIT: "bad",
+}
+
+
+def badge_for(result: FitEstimate) -> Badge:
+    """The Library badge for an estimate: the verdict in words plus a colour level."""
+    return Badge(
+        text=result.verdict.label,
+        level=VERDICT_LEVELS[result.verdict],
+        tooltip=f"{format_bytes(result.total_host_bytes)} RAM needed at n_ctx {result.n_ctx}"
+        + (f", {format_bytes(result.total_device_bytes)} on {result.device_name}" if result.gpu_layers else ""),
+    )
+
+
+def options_from_defaults(defaults: LoadDefaults) -> FitOptions:
+    """Fit options for stored load defaults (quantized V needs flash attention)."""
+    flash = defaults.flash_attn or defaults.kv_type != "f16"
+    return FitOptions(n_ctx=defaults.n_ctx, kv_type=defaults.kv_type, flash_attn=flash, n_gpu_layers=defaults.n_gpu_layers)
+
+
+class FitPanel(QWidget):
+    """Breakdown chart, context slider, KV type, GPU layers, target profile, largest context.
+
+    Header reads and the hardware probe run as jobs; estimates are pure and computed on the
+    GUI thread (about a millisecond each). ``estimated`` reports every new estimate.
+    """
+
+    estimated = Signal(int, object)  # artifact id, FitEstimate
+    defaults_saved = Signal(int)  # artifact id
+    machine_probed = Signal(object)  # HardwareProfile of this machine
+
+    def __init__(
+        self, paths: AppPaths, runner: JobRunner, inventory: Inventory, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._paths = paths
+        self._inventory = inventory
+        self._runner = runner
+        self._record: ArtifactRecord | None = None
+        self._specs: dict[int, ModelSpec] = {}
+        self._spec_errors: dict[int, str] = {}
+        self._machine: HardwareProfile | None = None
+        self._probing = False
+        self.result: FitEstimate | None = None
+
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setAccessibleName("Target profile")
+        self.profile_combo.addItem("This machine", THIS_MACHINE)
+        for key, preset in PRESETS.items():
+            self.profile_combo.addItem(preset.name, key)
+        for profile in load_user_profiles(paths):
+            self.profile_combo.addItem(f"{profile.name} (yours)", profile.name)
+        self.ctx_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.ctx_slider.setAccessibleName("Context length")
+        self.ctx_slider.setPageStep(8)
+        self.ctx_label = QLabel(self)
+        self.kv_combo = QComboBox(self)
+        self.kv_combo.addItems(KV_TYPES)
+        self.kv_combo.setToolTip("KV cache type; q8_0 and q4_0 need flash attention, which is then turned on")
+        self.gpu_spin = QSpinBox(self)
+        self.gpu_spin.setRange(-1, 999)
+        self.gpu_spin.setSpecialValueText("auto")
+        self.gpu_spin.setToolTip("Layers offloaded to the GPU (llama.cpp counting; auto picks the most that fit)")
+        self.flash_check = QCheckBox("Flash attention", self)
+
+        self.verdict_label = QLabel(self)
+        self.verdict_label.setWordWrap(True)
+        self.facts_label = QLabel(self)
+        self.facts_label.setWordWrap(True)
+        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.chart = QChart()
+        self.chart.setTitle("Memory needed")
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart_view = QChartView(self.chart, self)
+        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.chart_view.setMinimumHeight(200)
+        self.use_button = QPushButton("Use these settings for Chat and Benchmark", self)
+        self.use_button.clicked.connect(self.save_defaults)
+
+        form = QFormLayout()
+        form.addRow("Check fit for", self.profile_combo)
+        ctx_row = QHBoxLayout()
+        ctx_row.addWidget(self.ctx_slider, 1)
+        ctx_row.addWidget(self.ctx_label)
+        form.addRow("Context (n_ctx)", ctx_row)
+        form.addRow("KV cache", self.kv_combo)
+        row = QHBoxLayout()
+        row.addWidget(self.gpu_spin)
+        row.addWidget(self.flash_check)
+        row.addStretch(1)
+        form.addRow("GPU layers", row)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.verdict_label)
+        layout.addWidget(self.chart_view, 1)
+        layout.addWidget(self.facts_label)
+        layout.addWidget(self.use_button)
+
+        self.profile_combo.currentIndexChanged.connect(self._on_profile_changed)
+        self.ctx_slider.valueChanged.connect(self._on_control_changed)
+        self.kv_combo.currentIndexChanged.connect(self._on_control_changed)
+        self.gpu_spin.valueChanged.connect(self._on_control_changed)
+        self.flash_check.toggled.connect(self._on_control_changed)
+        self._set_enabled(False)
+
+    # -- inputs ---------------------------------------------------------------------------
+    def set_artifact(self, record: ArtifactRecord | None) -> None:
+        """Show the fit of ``record`` (its header is read in a job the first time)."""
+        self._record = record
+        self.result = None
+        if record is None or record.status != "ok" or record.format not in ("gguf", "onnx"):
+            self._set_enabled(False)
+            self.verdict_label.setText(
+                "" if record is None else "No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX)."
+            )
+            self._clear_chart()
+            return
+        self._configure_controls(record)
+        if record.id in self._specs:
+            self.recompute()
+        else:
+            self.verdict_label.setText("Reading the model header…")
+            artifact_id, path = record.id, record.path
+
+            def task(_token):
+                yield from ()
+                return read_spec(path)
+
+            self._runner.submit(f"Read header of {path.name}", task, resource="io",
+                                on_done=lambda job: self._on_spec(artifact_id, job), background=True)
+
+    def _configure_controls(self, record: ArtifactRecord) -> None:
+        defaults = load_defaults_map(self._paths.load_defaults_file).get(record.id)
+        max_ctx = max(MIN_CTX, record.context_length or 4096)
+        widgets = (self.ctx_slider, self.kv_combo, self.gpu_spin, self.flash_check, self.profile_combo)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.ctx_slider.setRange(MIN_CTX // CTX_STEP, max(MIN_CTX, pad_ctx(max_ctx)) // CTX_STEP)
+        n_ctx = defaults.n_ctx if defaults else min(4096, max_ctx)
+        self.ctx_slider.setValue(max(MIN_CTX, n_ctx) // CTX_STEP)
+        self.kv_combo.setCurrentText(defaults.kv_type if defaults else "f16")
+        gpu_layers = defaults.n_gpu_layers if defaults else 0
+        self.gpu_spin.setMaximum((record.n_layer or 0) + 1)
+        self.gpu_spin.setValue(-1 if gpu_layers is None else gpu_layers)
+        self.flash_check.setChecked(bool(defaults and defaults.flash_attn))
+        if defaults:
+            index = self.profile_combo.findData(defaults.profile)
+            if index >= 0:
+                self.profile_combo.setCurrentIndex(index)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self._update_ctx_label()
+
+    def _on_spec(self, artifact_id: int, job: Job) -> None:
+        if job.state is JobState.SUCCEEDED:
+            self._specs[artifact_id] = job.result
+        else:
+            self._spec_errors[artifact_id] = job.error
+        if self._record is not None and self._record.id == artifact_id:
+            if artifact_id in self._specs:
+                self.recompute()
+            else:
+                self.verdict_label.setText(f"Cannot read the header: {html.escape(job.error)}")
+
+    def options(self) -> FitOptions:
+        """The options set in the controls."""
+        kv = self.kv_combo.currentText()
+        gpu = self.gpu_spin.value()
+        return FitOptions(
+            n_ctx=self.ctx_slider.value() * CTX_STEP,
+            kv_type=kv,
+            flash_attn=self.flash_check.isChecked() or kv != "f16",
+            n_gpu_layers=None if gpu < 0 else gpu,
+        )
+
+    def profile(self) -> HardwareProfile | None:
+        """The chosen target profile; None while this machine is being probed."""
+        key = self.profile_combo.currentData()
+        if key == THIS_MACHINE:
+            if self._machine is None:
+                self._probe()
+            return self._machine
+        if key in PRESETS:
+            return PRESETS[key]
+        return next((p for p in load_user_profiles(self._paths) if p.name == key), None)
+
+    def machine_profile(self) -> HardwareProfile | None:
+        """This machine's profile, once probed."""
+        return self._machine
+
+    def probe_machine(self) -> None:
+        """Probe this machine in a job (once); ``machine_probed`` follows."""
+        self._probe()
+
+    def _probe(self) -> None:
+        if self._probing:
+            return
+        self._probing = True
+        self.verdict_label.setText("Measuring this machine (CPU, memory, bandwidth)…")
+        self._runner.submit(
+            "Probe this machine", probe_task(self._paths), resource="io", on_done=self._on_probed, background=True
+        )
+
+    def _on_probed(self, job: Job) -> None:
+        self._probing = False
+        if job.state is JobState.SUCCEEDED:
+            self._machine = job.result
+            self.machine_probed.emit(job.result)
+            self.recompute()
+        else:
+            self.verdict_label.setText(f"Could not probe this machine: {html.escape(job.error)}")
+
+    # -- output ---------------------------------------------------------------------------
+    @Slot()
+    def recompute(self) -> FitEstimate | None:
+        """Estimate with the current controls; updates the verdict, chart and facts."""
+        record = self._record
+        if record is None or record.id not in self._specs:
+            return None
+        profile = self.profile()
+        if profile is None:
+            return None
+        spec = self._specs[record.id]
+        options = self.options()
+        try:
+            result = estimate(spec, options, profile)
+            largest = max_ctx_that_fits(spec, replace(options, n_ctx=MIN_CTX), profile)
+        except UserError as error:
+            self.verdict_label.setText(f"No estimate: {html.escape(error.message)}")
+            self._clear_chart()
+            return None
+        self.result = result
+        self._set_enabled(True)
+        self.gpu_spin.setEnabled(bool(profile.gpus))
+        badge = badge_for(result)
+        colour = {"good": "#1a7f37", "partial": "#9a6700", "tight": "#bc4c00", "bad": "#cf222e"}[badge.level]
+        self.verdict_label.setText(
+            f"<b style='color:{colour}'>{html.escape(result.verdict.label.capitalize())}</b> on "
+            f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
+            f"{format_bytes(result.host_available_bytes)} RAM available"
+            + (f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
+               f"on {html.escape(result.device_name or 'GPU')}" if result.gpu_layers else "")
+        )
+        facts = [
+            f"Largest context that fits: {largest:,} tokens" if largest else "No context length fits.",
+            f"GPU layers: {result.gpu_layers} of {result.n_layer + 1}" if profile.gpus else "GPU layers: none (no GPU)",
+        ]
+        if result.tg_tokens_per_s_bound:
+            facts.append(f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s (memory bandwidth / bytes read per token)")
+        facts += list(result.notes)
+        facts.append(self._measured_text(spec, profile))
+        self.facts_label.setText("<br>".join(html.escape(f) for f in facts))
+        self._draw(result)
+        self.estimated.emit(record.id, result)
+        return result
+
+    def _measured_text(self, spec: ModelSpec, profile: HardwareProfile) -> str:
+        """The last measured peak of this artifact beside the estimate for the same settings."""
+        assert self._record is not None
+        measured = latest_measurement(self._inventory, self._record.id)
+        if measured is None or not measured.peak_rss_bytes:
+            return "Measured: not yet (load the model in Chat to measure its real peak memory)."
+        settings = dict(measured.load_settings)
+        kv = str(settings.get("type_k", "f16"))
+        options = FitOptions(
+            n_ctx=int(settings.get("n_ctx", 4096)), kv_type=kv,
+            flash_attn=bool(settings.get("flash_attn")) or kv != "f16",
+            n_gpu_layers=int(settings.get("n_gpu_layers", 0)) if settings.get("n_gpu_layers", 0) >= 0 else None,
+            swa_full=bool(settings.get("swa_full", False)),
+        )
+        try:
+            predicted = estimate(spec, options, profile).total_host_bytes
+        except UserError:
+            return f"Measured peak: {format_bytes(measured.peak_rss_bytes)}."
+        error = (predicted - measured.peak_rss_bytes) / measured.peak_rss_bytes * 100
+        return (
+            f"Measured peak at the last load (n_ctx {options.n_ctx}, KV {kv}): "
+            f"{format_bytes(measured.peak_rss_bytes)}; estimate for those settings "
+            f"{format_bytes(predicted)} ({error:+.1f}%)."
+        )
+
+    def _draw(self, result: FitEstimate) -> None:
+        self._clear_chart()
+        devices = breakdown(result)
+        series = QHorizontalStackedBarSeries()
+        parts = [label for label, _ in devices[0][1]]
+        for part in parts:
+            bar = QBarSet(part)
+            bar.setColor(QColor(PART_COLOURS.get(part, "#6e7781")))
+            for _device, values in devices:
+                bar.append(dict(values).get(part, 0) / MIB)
+            series.append(bar)
+        self.chart.addSeries(series)
+        categories = QBarCategoryAxis()
+        categories.append([device for device, _ in devices])
+        self.chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(categories)
+        values = QValueAxis()
+        values.setTitleText("MiB")
+        values.setLabelFormat("%.0f")
+        limit = max(result.total_host_bytes, result.host_available_bytes) / MIB
+        values.setRange(0, limit * 1.05)
+        self.chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(values)
+
+    def _clear_chart(self) -> None:
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for widget in (self.ctx_slider, self.kv_combo, self.gpu_spin, self.flash_check, self.use_button):
+            widget.setEnabled(enabled)
+
+    def _update_ctx_label(self) -> None:
+        self.ctx_label.setText(f"{self.ctx_slider.value() * CTX_STEP:,} tokens")
+
+    @Slot()
+    def _on_control_changed(self, *_args: object) -> None:
+        self._update_ctx_label()
+        self.recompute()
+
+    @Slot(int)
+    def _on_profile_changed(self, _index: int) -> None:
+        self.recompute()
+
+    @Slot()
+    def save_defaults(self) -> None:
+        """Store the settings shown as the artifact's default load settings."""
+        if self._record is None:
+            return
+        options = self.options()
+        defaults = LoadDefaults(
+            n_ctx=options.n_ctx,
+            kv_type=options.kv_type,
+            flash_attn=options.flash_attn,
+            n_gpu_layers=options.n_gpu_layers,
+            profile=str(self.profile_combo.currentData()),
+        )
+        save_load_defaults(self._paths.load_defaults_file, self._record.id, defaults)
+        self.defaults_saved.emit(self._record.id)
