@@ -476,6 +476,12 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         )
         profile = resolve_profile(args.profile, app_paths)
         result = fit.estimate(spec, options, profile)
+        if args.target.strip().isdigit():  # an inventory artifact: keep the estimate beside it
+            from slmdesk.inventory import fit_records
+
+            with _open_inventory() as inventory:
+                profile_id = fit_records.save_hardware_profile(inventory, profile)
+                fit_records.save_fit_estimate(inventory, int(args.target), profile_id, result)
     except UserError as error:
         return _fail(error)
     if args.json:

@@ -1,0 +1,234 @@
+"""Qt item models of the Benchmark pane: stored results, and the comparison of two runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+
+from PySide6.QtGui import QColor
+
+from slmdesk.bench.results import BenchResult, Delta, compare
+from slmdesk.core.units import format_bytes
+
+SortRole = Qt.ItemDataRole.UserRole + 1
+ResultRole = Qt.ItemDataRole.UserRole + 2
+
+NOT_AVAILABLE = "not available"
+
+
+def format_stat(mean: float | None, stdev: float | None, digits: int = 1) -> str:
+    """``"77.1 ± 1.2"``; "–" when the figure was not measured."""
+    if mean is None:
+        return "–"
+    return f"{mean:.{digits}f} ± {stdev or 0.0:.{digits}f}"
+
+
+def sizes_label(result: BenchResult) -> str:
+    """``"pp512 / tg128"`` (``@ d1024`` with a depth)."""
+    s = result.settings
+    text = " / ".join(p for p in (f"pp{s.n_prompt}" if s.n_prompt else "", f"tg{s.n_gen}" if s.n_gen else "") if p)
+    return text + (f" @ d{s.n_depth}" if s.n_depth else "")
+
+
+class ResultsTableModel(QAbstractTableModel):
+    """One row per stored benchmark result, newest first.
+
+    ``SortRole`` gives numbers (and datetimes) for sorting through a proxy; ``ResultRole``
+    the :class:`BenchResult`. Missing figures read "–"; energy reads "not available", never 0.
+    """
+
+    COLUMNS = ("When", "Model", "Quant", "Backend", "Threads", "Test", "pp t/s", "tg t/s", "tg bound (fit)",
+               "TTFT s", "Load s", "Peak memory", "Energy J/token")
+    (COL_WHEN, COL_MODEL, COL_QUANT, COL_BACKEND, COL_THREADS, COL_TEST, COL_PP, COL_TG, COL_BOUND, COL_TTFT,
+     COL_LOAD, COL_MEMORY, COL_ENERGY) = range(13)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._results: list[BenchResult] = []
+
+    # -- content ---------------------------------------------------------------------------
+    def set_results(self, results: Sequence[BenchResult]) -> None:
+        """Replace every row (newest first)."""
+        self.beginResetModel()
+        self._results = sorted(results, key=lambda r: r.created_at, reverse=True)
+        self.endResetModel()
+
+    def add_results(self, results: Sequence[BenchResult]) -> None:
+        """Insert new results at the top."""
+        if not results:
+            return
+        fresh = sorted(results, key=lambda r: r.created_at, reverse=True)
+        self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+        self._results[0:0] = fresh
+        self.endInsertRows()
+
+    def remove_result(self, run_id: int) -> None:
+        """Drop the row of a deleted run."""
+        for row, result in enumerate(self._results):
+            if result.id == run_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._results[row]
+                self.endRemoveRows()
+                return
+
+    def result(self, row: int) -> BenchResult:
+        """The result shown in ``row`` (source model row)."""
+        return self._results[row]
+
+    def results(self) -> list[BenchResult]:
+        """Every result, newest first."""
+        return list(self._results)
+
+    # -- Qt model API ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._results)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.COLUMNS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_BOUND:
+                return "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)"
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._results):
+            return None
+        result = self._results[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(result, column)
+        if role == SortRole:
+            return self._sort_key(result, column)
+        if role == ResultRole:
+            return result
+        if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.COL_THREADS and column != self.COL_TEST:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.COL_ENERGY and result.energy_j_per_token is None:
+                return result.energy_note or "Energy counters are not readable here."
+            if column == self.COL_MODEL:
+                return f"{result.model_path}\nSHA-256 {result.model_sha256 or 'unknown'}\n{result.hardware_name}"
+            if column == self.COL_BOUND and result.tg is not None and result.fit_tg_bound:
+                return f"measured tg is {result.tg.mean / result.fit_tg_bound * 100:.0f}% of the bound"
+        return None
+
+    def _display(self, r: BenchResult, column: int) -> str:
+        if column == self.COL_WHEN:
+            return r.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        if column == self.COL_MODEL:
+            return r.model_name
+        if column == self.COL_QUANT:
+            return r.quantization or "–"
+        if column == self.COL_BACKEND:
+            return f"{r.backend} {r.backend_version}"
+        if column == self.COL_THREADS:
+            return str(r.n_threads)
+        if column == self.COL_TEST:
+            return f"{sizes_label(r)} ×{r.settings.repetitions}"
+        if column == self.COL_PP:
+            return format_stat(r.pp.mean if r.pp else None, r.pp.stdev if r.pp else None)
+        if column == self.COL_TG:
+            return format_stat(r.tg.mean if r.tg else None, r.tg.stdev if r.tg else None)
+        if column == self.COL_BOUND:
+            return "–" if r.fit_tg_bound is None else f"≤ {r.fit_tg_bound:.1f}"
+        if column == self.COL_TTFT:
+            return format_stat(r.ttft.mean if r.ttft else None, r.ttft.stdev if r.ttft else None, 3)
+        if column == self.COL_LOAD:
+            return f"{r.load_s:.2f}"
+        if column == self.COL_MEMORY:
+            return format_bytes(r.peak_rss_bytes)
+        if column == self.COL_ENERGY:
+            return NOT_AVAILABLE if r.energy_j_per_token is None else f"{r.energy_j_per_token:.4f}"
+        return ""
+
+    def _sort_key(self, r: BenchResult, column: int) -> object:
+        numbers = {
+            self.COL_WHEN: r.created_at.timestamp(),
+            self.COL_THREADS: float(r.n_threads),
+            self.COL_PP: r.pp.mean if r.pp else -1.0,
+            self.COL_TG: r.tg.mean if r.tg else -1.0,
+            self.COL_BOUND: r.fit_tg_bound if r.fit_tg_bound is not None else -1.0,
+            self.COL_TTFT: r.ttft.mean if r.ttft else float("inf"),
+            self.COL_LOAD: r.load_s,
+            self.COL_MEMORY: float(r.peak_rss_bytes),
+            self.COL_ENERGY: r.energy_j_per_token if r.energy_j_per_token is not None else float("inf"),
+        }
+        return numbers.get(column, self._display(r, column))
+
+
+def _short(result: BenchResult) -> str:
+    backend = "ONNX" if result.backend == "onnxruntime-genai" else result.backend
+    return " ".join(p for p in (result.quantization or "", backend, f"{result.n_threads} t") if p)
+
+
+class CompareTableModel(QAbstractTableModel):
+    """Two runs side by side: one row per figure with both values and the change in percent."""
+
+    COLUMNS = ("Figure", "Run A", "Run B", "Change")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._deltas: list[Delta] = []
+        self._names = ("Run A", "Run B")
+        self._tooltips = ("", "")
+
+    def set_runs(self, before: BenchResult | None, after: BenchResult | None) -> None:
+        """Compare ``before`` (A) with ``after`` (B); None clears the table."""
+        self.beginResetModel()
+        if before is None or after is None:
+            self._deltas = []
+            self._names = ("Run A", "Run B")
+            self._tooltips = ("", "")
+        else:
+            self._deltas = compare(before, after)
+            self._names = (f"A: run {before.id} ({_short(before)})", f"B: run {after.id} ({_short(after)})")
+            self._tooltips = (before.label, after.label)
+        self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 1, 2)
+
+    def deltas(self) -> list[Delta]:
+        """The figures shown, in order."""
+        return list(self._deltas)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._deltas)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < 4:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._names[section - 1] if section in (1, 2) else self.COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole and section in (1, 2):
+            return self._tooltips[section - 1] or None
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._deltas):
+            return None
+        delta = self._deltas[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return delta.metric
+            if column in (1, 2):
+                value = delta.before if column == 1 else delta.after
+                if value is None:
+                    return NOT_AVAILABLE if "energy" in delta.metric else "–"
+                if "bytes" in delta.metric:
+                    return format_bytes(value)
+                return f"{value:.4f}" if "energy" in delta.metric else f"{value:.3f}" if " s" in delta.metric else f"{value:.1f}"
+            if column == 3:
+                return "–" if delta.delta_pct is None else f"{delta.delta_pct:+.1f}%"
+        if role == Qt.ItemDataRole.ForegroundRole and column == 3 and delta.improved is not None:
+            return QColor("#1a7f37") if delta.improved else QColor("#cf222e")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3 and delta.improved is not None:
+            return "better" if delta.improved else "worse"
+        return None

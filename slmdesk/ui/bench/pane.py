@@ -1,0 +1,622 @@
+"""The Benchmark pane: pick models and a preset, queue runs, read results, charts, compare, export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.bench import export
+from slmdesk.bench.results import BenchResult, latest_per_artifact, load_results
+from slmdesk.bench.runner import BenchTarget, bench_task
+from slmdesk.bench.settings import PRESETS, BenchSettings
+from slmdesk.core.errors import UserError
+from slmdesk.core.profiles import HardwareProfile
+from slmdesk.engine.client import EngineClient
+from slmdesk.inventory import benchmarks
+from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.inventory.repository import Inventory
+from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.paths import AppPaths
+from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView
+from slmdesk.ui.bench.model import CompareTableModel, ResultRole, ResultsTableModel, SortRole
+from slmdesk.ui.jobs.model import JobIdRole, JobListModel
+from slmdesk.ui.jobs.pane import ProgressBarDelegate
+
+RESOURCE = "engine:bench"
+"""The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
+
+ArtifactIdRole = Qt.ItemDataRole.UserRole + 10
+BENCHMARKABLE_FORMATS = ("gguf", "onnx")
+
+
+def target_from_record(record: ArtifactRecord) -> BenchTarget:
+    """The benchmark target of an inventory artifact."""
+    return BenchTarget(
+        path=Path(record.path),
+        artifact_id=record.id,
+        sha256=record.sha256,
+        name=record.display_name,
+        quantization=record.quantization,
+        format=record.format,
+        files=tuple(record.files),
+    )
+
+
+class _BenchJobsProxy(QSortFilterProxyModel):
+    """The Jobs model restricted to benchmark jobs."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._runner = runner
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        job_id = index.data(JobIdRole)
+        try:
+            return job_id is not None and self._runner.job(job_id).resource == RESOURCE
+        except KeyError:
+            return False
+
+
+class BenchmarkPane(QWidget):
+    """Benchmark models from the inventory with llama-bench's definitions.
+
+    Left: models (checkable), preset (quick, standard, custom with every setting), Run and
+    Cancel, and the run queue with progress. Right: the results table (every stored run,
+    sortable; select rows to chart, two to compare, any to export or delete), the speed chart
+    (grouped pp/tg bars with ±stdev error bars), the history chart, and the comparison of two
+    selected runs. Runs go through the job runner on resource :data:`RESOURCE` (one at a time);
+    each is stored in the inventory when it finishes.
+
+    Args:
+        inventory: the inventory (artifacts to pick, runs stored and read).
+        runner: the job runner.
+        paths: application paths (engine log, hardware cache).
+        client_factory: builds the engine client of one configuration (default: an
+            ``EngineClient`` logging to ``paths.logs / "engine.log"``); each run starts and
+            closes its own engine process.
+        profile: the hardware profile to record and estimate against; None probes this
+            machine in each run (cached after the first probe).
+    """
+
+    results_changed = Signal()
+    run_finished = Signal(object)  # tuple[BenchResult, ...]
+    run_failed = Signal(str, str)  # message, hint
+
+    def __init__(
+        self,
+        inventory: Inventory,
+        runner: JobRunner,
+        paths: AppPaths,
+        client_factory: Callable[[], EngineClient] | None = None,
+        profile: HardwareProfile | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._inventory = inventory
+        self._runner = runner
+        self._paths = paths
+        self._client_factory = client_factory
+        self._profile = profile
+        self._refreshing = 0
+        self._pending_selection: set[int] | None = None
+        self._jobs: set[int] = set()
+        self._records: dict[int, ArtifactRecord] = {}
+
+        # -- models to benchmark
+        self.artifact_model = QStandardItemModel(self)
+        self.artifact_list = QListView(self)
+        self.artifact_list.setModel(self.artifact_model)
+        self.artifact_list.setAccessibleName("Models to benchmark")
+        self.artifact_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.artifact_model.itemChanged.connect(self._on_item_changed)
+
+        # -- settings
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.addItem("Quick: pp128 / tg32 × 3", "quick")
+        self.preset_combo.addItem("Standard: pp512 / tg128 × 5 (llama-bench defaults)", "standard")
+        self.preset_combo.addItem("Custom", "custom")
+        self.preset_combo.setAccessibleName("Preset")
+        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
+        self.pp_spin = self._spin(0, 16384, 512, "Prompt tokens (pp)")
+        self.tg_spin = self._spin(0, 4096, 128, "Generated tokens (tg)")
+        self.reps_spin = self._spin(1, 100, 5, "Repetitions")
+        self.depth_spin = self._spin(0, 131072, 0, "Depth (tokens already in the KV cache)")
+        self.batch_spin = self._spin(1, 16384, 2048, "Batch size")
+        self.ubatch_spin = self._spin(1, 16384, 512, "Micro-batch size")
+        self.ctx_spin = self._spin(0, 1_048_576, 0, "Context length (0 = pp + tg + depth)")
+        self.threads_edit = QLineEdit(self)
+        self.threads_edit.setPlaceholderText("physical cores; or a sweep: 1,2,4")
+        self.threads_edit.setAccessibleName("Threads")
+        self.fa_combo = QComboBox(self)
+        self.fa_combo.addItems(["auto", "on", "off"])
+        self.fa_combo.setAccessibleName("Flash attention")
+        self.ttft_check = QCheckBox("Time to first token of a chat prompt", self)
+        self.ttft_check.setChecked(True)
+        form = QFormLayout()
+        form.addRow("Preset", self.preset_combo)
+        for label, widget in (("pp", self.pp_spin), ("tg", self.tg_spin), ("Repetitions", self.reps_spin),
+                              ("Depth", self.depth_spin), ("Threads", self.threads_edit),
+                              ("Batch / µbatch", None), ("Context", self.ctx_spin),
+                              ("Flash attention", self.fa_combo)):
+            if widget is None:
+                row = QHBoxLayout()
+                row.addWidget(self.batch_spin)
+                row.addWidget(self.ubatch_spin)
+                form.addRow(label, row)
+            else:
+                form.addRow(label, widget)
+        form.addRow("", self.ttft_check)
+        self._custom_widgets: tuple[QWidget, ...] = (
+            self.pp_spin, self.tg_spin, self.reps_spin, self.depth_spin, self.batch_spin, self.ubatch_spin,
+            self.ctx_spin, self.fa_combo,
+        )
+
+        self.run_button = QPushButton("Run benchmark", self)
+        self.run_button.clicked.connect(self.start_runs)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setToolTip("Cancel the selected queued or running benchmark (all of them if none is selected)")
+        self.cancel_button.clicked.connect(self.cancel_selected)
+
+        # -- queue
+        self.queue_source = JobListModel(runner, self)
+        self.queue_model = _BenchJobsProxy(runner, self)
+        self.queue_model.setSourceModel(self.queue_source)
+        self.queue_view = QTableView(self)
+        self.queue_view.setModel(self.queue_model)
+        self.queue_view.setAccessibleName("Benchmark queue")
+        self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.queue_view.verticalHeader().hide()
+        self._progress_delegate = ProgressBarDelegate(self.queue_view)
+        self.queue_view.setItemDelegateForColumn(JobListModel.COL_PROGRESS, self._progress_delegate)
+        for column in (JobListModel.COL_BYTES, JobListModel.COL_SPEED, JobListModel.COL_ETA, JobListModel.COL_CANCEL):
+            self.queue_view.hideColumn(column)
+        self.queue_view.horizontalHeader().setStretchLastSection(True)
+        self.queue_view.setColumnWidth(JobListModel.COL_TITLE, 220)
+
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.fit_label = QLabel(self)
+        self.fit_label.setWordWrap(True)
+        self.fit_label.setAccessibleName("Measured generation speed against the fit estimate")
+
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(QLabel("Models", self))
+        left_layout.addWidget(self.artifact_list, 2)
+        settings_box = QGroupBox("Settings", self)
+        settings_box.setLayout(form)
+        left_layout.addWidget(settings_box)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.cancel_button)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(QLabel("Queue", self))
+        left_layout.addWidget(self.queue_view, 1)
+        left_layout.addWidget(self.fit_label)
+        left_layout.addWidget(self.status_label)
+
+        # -- results
+        self.results_model = ResultsTableModel(self)
+        self.results_proxy = QSortFilterProxyModel(self)
+        self.results_proxy.setSourceModel(self.results_model)
+        self.results_proxy.setSortRole(SortRole)
+        self.results_view = QTableView(self)
+        self.results_view.setModel(self.results_proxy)
+        self.results_view.setAccessibleName("Benchmark results")
+        self.results_view.setSortingEnabled(True)
+        self.results_view.sortByColumn(ResultsTableModel.COL_WHEN, Qt.SortOrder.DescendingOrder)
+        self.results_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.results_view.verticalHeader().hide()
+        self.results_view.setWordWrap(False)
+        self.results_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.results_view.setColumnWidth(ResultsTableModel.COL_MODEL, 200)
+        self.results_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+
+        self.compare_button = QPushButton("Compare", self)
+        self.compare_button.setToolTip("Select two runs to compare them (change in %)")
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.delete_button = QPushButton("Delete runs", self)
+        self.delete_button.clicked.connect(self.delete_selected)
+        result_buttons = QHBoxLayout()
+        result_buttons.addWidget(QLabel("Results", self))
+        result_buttons.addStretch(1)
+        for button in (self.compare_button, self.export_button, self.delete_button):
+            result_buttons.addWidget(button)
+
+        self.speed_chart = SpeedChartView(self)
+        self.history_chart = HistoryChartView(self)
+        self.history_metric = QComboBox(self)
+        for key, text in HistoryChartView.METRICS.items():
+            self.history_metric.addItem(text, key)
+        self.history_metric.setAccessibleName("History figure")
+        self.history_metric.currentIndexChanged.connect(self._on_history_metric_changed)
+        history = QWidget(self)
+        history_layout = QVBoxLayout(history)
+        history_layout.setContentsMargins(0, 0, 0, 0)
+        history_layout.addWidget(self.history_metric, 0, Qt.AlignmentFlag.AlignLeft)
+        history_layout.addWidget(self.history_chart, 1)
+        self.compare_model = CompareTableModel(self)
+        self.compare_view = QTableView(self)
+        self.compare_view.setModel(self.compare_model)
+        self.compare_view.setAccessibleName("Comparison of two runs")
+        self.compare_view.verticalHeader().hide()
+        self.compare_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.speed_chart, "Speed")
+        self.tabs.addTab(history, "History")
+        self.tabs.addTab(self.compare_view, "Compare")
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.addLayout(result_buttons)
+        right_splitter = QSplitter(Qt.Orientation.Vertical, right)
+        right_splitter.addWidget(self.results_view)
+        right_splitter.addWidget(self.tabs)
+        right_splitter.setStretchFactor(0, 1)
+        right_splitter.setStretchFactor(1, 2)
+        right_layout.addWidget(right_splitter)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        self.preset_combo.setCurrentIndex(0)
+        self._on_preset_changed()
+        self._update_buttons()
+        self.refresh()
+
+    def _spin(self, low: int, high: int, value: int, name: str) -> QSpinBox:
+        spin = QSpinBox(self)
+        spin.setRange(low, high)
+        spin.setValue(value)
+        spin.setAccessibleName(name)
+        spin.setToolTip(name)
+        return spin
+
+    # -- inventory --------------------------------------------------------------------------
+    def refresh(self) -> int:
+        """Re-read the artifacts and the stored runs in a background job; returns its id."""
+        inventory = self._inventory
+
+        def task(_token):  # noqa: ANN001, ANN202 - a task generator
+            yield from ()
+            artifacts = [r for r in inventory.list_artifacts() if r.status == "ok" and r.format in BENCHMARKABLE_FORMATS]
+            return artifacts, load_results(inventory)
+
+        self._refreshing += 1
+        return self._runner.submit("Read benchmark results", task, resource="db-read", on_done=self._on_read,
+                                   background=True)
+
+    def is_refreshing(self) -> bool:
+        """True while a re-read of the inventory is under way."""
+        return self._refreshing > 0
+
+    @Slot()
+    def refresh_artifacts(self) -> None:
+        """The Library changed: read the artifacts (and runs) again, keeping the checks."""
+        self._pending_selection = self._pending_selection if self._pending_selection is not None else set(
+            self.checked_artifact_ids())
+        self.refresh()
+
+    def _on_read(self, job: Job) -> None:
+        self._refreshing -= 1
+        if job.state is not JobState.SUCCEEDED:
+            if job.state is JobState.FAILED:
+                self.status_label.setText(f"Cannot read the inventory: {job.error}")
+            return
+        artifacts, results = job.result
+        checked = self._pending_selection if self._pending_selection is not None else set(self.checked_artifact_ids())
+        self._pending_selection = None
+        self._records = {r.id: r for r in artifacts}
+        self.artifact_model.blockSignals(True)
+        self.artifact_model.clear()
+        for record in artifacts:
+            quant = f" {record.quantization}" if record.quantization else ""
+            item = QStandardItem(f"{record.display_name}{quant} ({record.format.upper()})")
+            item.setToolTip(str(record.path))
+            item.setCheckable(True)
+            item.setCheckState(Qt.CheckState.Checked if record.id in checked else Qt.CheckState.Unchecked)
+            item.setData(record.id, ArtifactIdRole)
+            self.artifact_model.appendRow(item)
+        self.artifact_model.blockSignals(False)
+        self.artifact_list.reset()
+        self.results_model.set_results(results)
+        self._update_charts()
+        self._update_buttons()
+        self.results_changed.emit()
+
+    def select_artifacts(self, artifact_ids: Sequence[int]) -> None:
+        """Check exactly these artifacts ("Open in Benchmark" from the Library). Ids not yet in
+        the list are applied when the list is next read (a refresh is started)."""
+        wanted = set(artifact_ids)
+        if not wanted.issubset(self._records) or self.is_refreshing():
+            self._pending_selection = wanted
+            self.refresh()
+            return
+        for row in range(self.artifact_model.rowCount()):
+            item = self.artifact_model.item(row)
+            item.setCheckState(Qt.CheckState.Checked if item.data(ArtifactIdRole) in wanted else Qt.CheckState.Unchecked)
+
+    def checked_artifact_ids(self) -> list[int]:
+        """Ids of the checked models, in list order."""
+        ids = []
+        for row in range(self.artifact_model.rowCount()):
+            item = self.artifact_model.item(row)
+            if item.checkState() == Qt.CheckState.Checked:
+                ids.append(int(item.data(ArtifactIdRole)))
+        return ids
+
+    # -- settings ---------------------------------------------------------------------------
+    @Slot(int)
+    def _on_preset_changed(self, _index: int = 0) -> None:
+        key = self.preset_combo.currentData()
+        custom = key == "custom"
+        for widget in self._custom_widgets:
+            widget.setEnabled(custom)
+        if not custom:
+            preset = PRESETS[key]
+            self.pp_spin.setValue(preset.n_prompt)
+            self.tg_spin.setValue(preset.n_gen)
+            self.reps_spin.setValue(preset.repetitions)
+            self.depth_spin.setValue(preset.n_depth)
+            self.batch_spin.setValue(preset.n_batch)
+            self.ubatch_spin.setValue(preset.n_ubatch)
+            self.ctx_spin.setValue(preset.n_ctx)
+            self.fa_combo.setCurrentText(preset.flash_attn)
+
+    def set_custom(self, settings: BenchSettings) -> None:
+        """Switch to the custom preset with ``settings`` in the form."""
+        self.preset_combo.setCurrentIndex(self.preset_combo.findData("custom"))
+        self.pp_spin.setValue(settings.n_prompt)
+        self.tg_spin.setValue(settings.n_gen)
+        self.reps_spin.setValue(settings.repetitions)
+        self.depth_spin.setValue(settings.n_depth)
+        self.batch_spin.setValue(settings.n_batch)
+        self.ubatch_spin.setValue(settings.n_ubatch)
+        self.ctx_spin.setValue(settings.n_ctx)
+        self.fa_combo.setCurrentText(settings.flash_attn)
+        self.threads_edit.setText(",".join(str(t) for t in settings.threads))
+        self.ttft_check.setChecked(settings.ttft)
+
+    def settings(self) -> BenchSettings:
+        """The settings in the form.
+
+        Raises:
+            UserError: an invalid thread list or an impossible combination.
+        """
+        text = self.threads_edit.text().strip()
+        try:
+            threads = tuple(int(part) for part in text.split(",") if part.strip()) if text else ()
+        except ValueError:
+            raise UserError(f"Threads must be a number or a list like 1,2,4, not {text!r}.") from None
+        return BenchSettings(
+            n_prompt=self.pp_spin.value(),
+            n_gen=self.tg_spin.value(),
+            n_depth=self.depth_spin.value(),
+            repetitions=self.reps_spin.value(),
+            threads=threads,
+            n_batch=self.batch_spin.value(),
+            n_ubatch=self.ubatch_spin.value(),
+            n_ctx=self.ctx_spin.value(),
+            flash_attn=self.fa_combo.currentText(),
+            ttft=self.ttft_check.isChecked(),
+        )
+
+    # -- runs -------------------------------------------------------------------------------
+    @Slot()
+    def start_runs(self) -> list[int]:
+        """Queue one benchmark job per checked model; returns the job ids ([] with a message
+        in the status line when nothing can run)."""
+        try:
+            settings = self.settings()
+        except UserError as error:
+            self.status_label.setText(f"{error.message} {error.hint}".strip())
+            return []
+        records = [self._records[i] for i in self.checked_artifact_ids() if i in self._records]
+        if not records:
+            self.status_label.setText("Check at least one model to benchmark.")
+            return []
+        ids = []
+        for record in records:
+            task = bench_task(target_from_record(record), settings, self._paths, self._client_factory,
+                              self._inventory, self._profile)
+            title = f"Benchmark {record.display_name} ({settings.label})"
+            job_id = self._runner.submit(title, task, resource=RESOURCE, on_done=self._on_run_done)
+            self._jobs.add(job_id)
+            ids.append(job_id)
+        self.status_label.setText(f"{len(ids)} benchmark(s) queued.")
+        self._update_buttons()
+        return ids
+
+    @Slot()
+    def cancel_selected(self) -> None:
+        """Cancel the selected queue rows, or every unfinished benchmark when none is selected."""
+        rows = self.queue_view.selectionModel().selectedRows()
+        ids = [self.queue_model.index(i.row(), 0).data(JobIdRole) for i in rows]
+        if not ids:
+            ids = sorted(self._jobs)
+        for job_id in ids:
+            self._runner.cancel(job_id)
+
+    def pending_jobs(self) -> list[int]:
+        """Benchmark jobs of this pane that are queued or running."""
+        return [j for j in sorted(self._jobs) if not self._runner.job(j).state.is_final]
+
+    def _on_run_done(self, job: Job) -> None:
+        self._jobs.discard(job.id)
+        if job.state is JobState.SUCCEEDED:
+            results: tuple[BenchResult, ...] = job.result
+            self.results_model.add_results(results)
+            self._show_fit(results)
+            self.status_label.setText(f"Finished: {job.title}.")
+            self.results_view.clearSelection()
+            self._update_charts()
+            self.results_changed.emit()
+            self.run_finished.emit(results)
+        elif job.state is JobState.FAILED:
+            self.status_label.setText(f"{job.title} failed: {job.error} {job.hint}".strip())
+            self.run_failed.emit(job.error, job.hint)
+        else:
+            self.status_label.setText(f"Cancelled: {job.title}.")
+        self._update_buttons()
+
+    def _show_fit(self, results: Sequence[BenchResult]) -> None:
+        lines = []
+        for result in results:
+            if result.tg is None:
+                continue
+            measured = f"tg {result.tg.mean:.1f} ± {result.tg.stdev:.1f} t/s measured"
+            if result.fit_tg_bound:
+                share = result.tg.mean / result.fit_tg_bound * 100
+                lines.append(f"{result.model_name} ({result.n_threads} t): {measured}; fit estimate bound "
+                             f"{result.fit_tg_bound:.1f} t/s ({share:.0f}% of it).")
+            else:
+                lines.append(f"{result.model_name} ({result.n_threads} t): {measured}; no fit bound"
+                             " (no memory bandwidth figure).")
+        self.fit_label.setText("\n".join(lines))
+
+    # -- results: selection, charts, compare, export, delete ------------------------------------
+    def selected_results(self) -> list[BenchResult]:
+        """The selected rows' results, in view order."""
+        rows = sorted(self.results_view.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [index.data(ResultRole) for index in rows]
+
+    def select_results(self, run_ids: Sequence[int]) -> None:
+        """Select the rows of these runs (tests, and after a comparison request)."""
+        wanted = set(run_ids)
+        selection = self.results_view.selectionModel()
+        selection.clearSelection()
+        for row in range(self.results_proxy.rowCount()):
+            index = self.results_proxy.index(row, 0)
+            if index.data(ResultRole).id in wanted:
+                selection.select(index, QItemSelectionModel.SelectionFlag.Select
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+
+    def chart_results(self) -> list[BenchResult]:
+        """What the speed chart shows: the selected runs, else the newest run per model."""
+        selected = self.selected_results()
+        if selected:
+            return selected
+        return list(reversed(latest_per_artifact(list(reversed(self.results_model.results())))))
+
+    @Slot(QStandardItem)
+    def _on_item_changed(self, _item: QStandardItem) -> None:
+        self._update_buttons()
+
+    @Slot(QItemSelection, QItemSelection)
+    def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_charts()
+        self._update_buttons()
+        if len(self.selected_results()) == 2:
+            self.compare_selected()
+
+    def _update_charts(self) -> None:
+        self.speed_chart.set_results(self.chart_results())
+        self._update_history()
+
+    @Slot(int)
+    def _on_history_metric_changed(self, _index: int) -> None:
+        self._update_history()
+
+    def _update_history(self) -> None:
+        self.history_chart.set_results(self.results_model.results(), self.history_metric.currentData() or "tg")
+
+    @Slot()
+    def compare_selected(self) -> None:
+        """Compare the two selected runs (older as A); shows the Compare tab."""
+        selected = sorted(self.selected_results(), key=lambda r: r.created_at)
+        if len(selected) != 2:
+            self.status_label.setText("Select exactly two runs to compare them.")
+            return
+        self.compare_model.set_runs(selected[0], selected[1])
+        self.tabs.setCurrentIndex(2)
+
+    @Slot()
+    def _on_export_clicked(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export benchmark results", str(Path.home() / "slmdesk-benchmarks.csv"),
+            "CSV (*.csv);;JSON (*.json);;Markdown (*.md)",
+        )
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path) -> Path | None:
+        """Write the selected runs (all when none is selected) to ``path`` (format from its
+        suffix); returns the path, or None with the reason in the status line."""
+        results = self.selected_results() or self.results_model.results()
+        try:
+            export.write_export(path, results)
+        except UserError as error:
+            self.status_label.setText(f"{error.message} {error.hint}".strip())
+            return None
+        self.status_label.setText(f"Exported {len(results)} run(s) to {path}.")
+        return path
+
+    @Slot()
+    def delete_selected(self) -> None:
+        """Delete the selected runs from the inventory, after asking."""
+        selected = self.selected_results()
+        if not selected:
+            return
+        answer = QMessageBox.question(self, "Delete benchmark runs?", f"Delete {len(selected)} run(s) from the history?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.delete_runs([r.id for r in selected if r.id is not None])
+
+    def delete_runs(self, run_ids: Sequence[int]) -> None:
+        """Delete runs from the inventory and the table (no confirmation)."""
+        for run_id in run_ids:
+            benchmarks.delete_run(self._inventory, run_id)
+            self.results_model.remove_result(run_id)
+        self._update_charts()
+        self._update_buttons()
+        self.results_changed.emit()
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        selected = len(self.results_view.selectionModel().selectedRows())
+        self.run_button.setEnabled(bool(self.checked_artifact_ids()))
+        self.cancel_button.setEnabled(bool(self._jobs))
+        self.compare_button.setEnabled(selected == 2)
+        self.delete_button.setEnabled(selected > 0)
+        self.export_button.setEnabled(self.results_model.rowCount() > 0)
