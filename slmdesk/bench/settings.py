@@ -55,7 +55,13 @@ class BenchSettings:
             raise UserError("Thread counts must be at least 1.", "For example --threads 1,2,4.")
         if self.flash_attn not in FLASH_ATTN_MODES:
             raise UserError(f"Unknown flash-attention mode {self.flash_attn!r}.", "Use auto, on or off.")
-        self.request(None)  # validates the sizes
+        request = self.request(None)  # validates the sizes
+        if self.n_ctx and self.n_ctx < request.n_ctx_needed:
+            raise UserError(
+                f"A context of {self.n_ctx} tokens cannot hold the benchmark's {request.n_ctx_needed} tokens"
+                f" (depth {self.n_depth} + pp {self.n_prompt} + tg {self.n_gen}).",
+                "Give a larger --ctx, or leave it at 0 to size it like llama-bench.",
+            )
 
     def request(self, n_threads: int | None) -> BenchRequest:
         """The engine request for one thread count (None = physical cores)."""

@@ -118,12 +118,11 @@ def test_compare_export_delete_and_cancel(qtbot, qtmodeltester, setup, tmp_path:
     pane.delete_runs([older.id])
     assert pane.results_model.rowCount() == 1 and [r.id for r in load_results(inventory)] == [newer.id]
 
-    # A standard run (pp512/tg128 x 5) cancelled while it runs: no result is stored.
+    # A long run (pp128 x 50, about a minute) cancelled while it runs: no result is stored.
     pane.select_artifacts([artifact.id])
-    pane.preset_combo.setCurrentIndex(pane.preset_combo.findData("standard"))
-    pane.threads_edit.setText("1")
+    pane.set_custom(BenchSettings(n_prompt=128, n_gen=128, repetitions=50, threads=(1,)))
     (job_id,) = pane.start_runs()
-    qtbot.waitUntil(lambda: "pp512" in runner.job(job_id).progress.message, timeout=60_000)
+    qtbot.waitUntil(lambda: "pp128" in runner.job(job_id).progress.message, timeout=60_000)
     pane.cancel_selected()
     _wait_runs(qtbot, pane, timeout=30_000)
     assert runner.job(job_id).state is JobState.CANCELLED

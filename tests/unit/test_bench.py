@@ -85,7 +85,9 @@ def test_load_settings_leave_room_for_the_ttft_prompt() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"n_prompt": 0, "n_gen": 0}, {"repetitions": 0}, {"threads": (0,)}, {"flash_attn": "yes"}, {"n_prompt": -1}]
+    "kwargs",
+    [{"n_prompt": 0, "n_gen": 0}, {"repetitions": 0}, {"threads": (0,)}, {"flash_attn": "yes"}, {"n_prompt": -1},
+     {"n_ctx": 600}],
 )
 def test_invalid_settings_are_refused_with_a_message(kwargs: dict) -> None:
     with pytest.raises(UserError):

@@ -102,6 +102,8 @@ class ChatPane(QWidget):
         session.unloaded.connect(self._on_unloaded)
         self.refresh_artifacts()
         self.refresh_conversations()
+        if self.conversation_model.rowCount():  # reopen the most recent conversation
+            self.open_conversation(self.conversation_model.conversation(0).id)
         self._update_buttons()
 
     # -- construction ---------------------------------------------------------------------
@@ -230,8 +232,12 @@ class ChatPane(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(centre)
         splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([200, 700, 260])
+        splitter.setStretchFactor(2, 0)
+        splitter.setSizes([210, 760, 270])
+        left.setMinimumWidth(160)
+        right.setMaximumWidth(340)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 

@@ -6,7 +6,7 @@ import html
 from dataclasses import replace
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries, QValueAxis
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QMargins, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -120,6 +120,10 @@ class FitPanel(QWidget):
         self.chart = QChart()
         self.chart.setTitle("Memory needed")
         self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        legend_font = self.chart.legend().font()
+        legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85)
+        self.chart.legend().setFont(legend_font)
+        self.chart.setMargins(QMargins(4, 4, 4, 4))
         self.chart_view = QChartView(self.chart, self)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(200)
@@ -284,7 +288,7 @@ class FitPanel(QWidget):
         badge = badge_for(result)
         colour = {"good": "#1a7f37", "partial": "#9a6700", "tight": "#bc4c00", "bad": "#cf222e"}[badge.level]
         self.verdict_label.setText(
-            f"<b style='color:{colour}'>{html.escape(result.verdict.label.capitalize())}</b> on "
+            f"<b style='color:{colour}'>{html.escape(result.verdict.label[:1].upper() + result.verdict.label[1:])}</b> on "
             f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
             f"{format_bytes(result.host_available_bytes)} RAM available"
             + (f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
@@ -347,8 +351,11 @@ class FitPanel(QWidget):
         values = QValueAxis()
         values.setTitleText("MiB")
         values.setLabelFormat("%.0f")
-        limit = max(result.total_host_bytes, result.host_available_bytes) / MIB
-        values.setRange(0, limit * 1.05)
+        # Scaled to the need, not to the RAM available (a 300 MiB bar on a 24 GiB axis is invisible);
+        # the verdict line above says how much is available.
+        largest = max(sum(size for _, size in parts) for _, parts in devices) / MIB
+        values.setRange(0, max(1.0, largest * 1.15))
+        values.applyNiceNumbers()
         self.chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(values)
 

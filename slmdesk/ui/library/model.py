@@ -85,10 +85,10 @@ class ArtifactTableModel(QAbstractTableModel):
     model does both in a few milliseconds. Sizes sort as Python ints (files exceed 2**31 bytes).
     """
 
-    COLUMNS = ("Name", "Architecture", "Parameters", "Quantization", "Format", "Size",
-               "Context", "Fit", "Source", "Status", "Added")
-    (COL_NAME, COL_ARCH, COL_PARAMS, COL_QUANT, COL_FORMAT, COL_SIZE, COL_CTX, COL_FIT,
-     COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
+    COLUMNS = ("Name", "Fit here", "Parameters", "Quantization", "Size", "Context",
+               "Architecture", "Format", "Source", "Status", "Added")
+    (COL_NAME, COL_FIT, COL_PARAMS, COL_QUANT, COL_SIZE, COL_CTX,
+     COL_ARCH, COL_FORMAT, COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
     FACET_COLUMNS = (COL_FORMAT, COL_QUANT, COL_SOURCE, COL_STATUS)
 
     def __init__(self, parent: QObject | None = None) -> None:

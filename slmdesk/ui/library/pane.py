@@ -62,7 +62,8 @@ def configure_table(view: QTableView) -> None:
     horizontal = view.horizontalHeader()
     horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     horizontal.setStretchLastSection(True)
-    view.setColumnWidth(ArtifactTableModel.COL_NAME, 260)
+    view.setColumnWidth(ArtifactTableModel.COL_NAME, 240)
+    view.setColumnWidth(ArtifactTableModel.COL_FIT, 110)
 
 
 class LibraryPane(QWidget):
@@ -139,7 +140,8 @@ class LibraryPane(QWidget):
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
         self.fit_panel = FitPanel(paths, runner, inventory, self)
-        self.details.tabs.insertTab(1, self.fit_panel, "Fit")
+        self.details.tabs.insertTab(0, self.fit_panel, "Fit")
+        self.details.tabs.setCurrentIndex(0)
         self.fit_panel.estimated.connect(self._on_estimated)
         self.fit_panel.machine_probed.connect(self._on_machine_probed)
         self.count_label = QLabel(self)
@@ -149,7 +151,7 @@ class LibraryPane(QWidget):
         self.splitter.addWidget(self.details)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([780, 420])
+        self.splitter.setSizes([700, 500])
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Library</h2>", self))
