@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.chat: ChatPane = self.panes["Chat"]  # type: ignore[assignment]
         self.library.open_in_chat_requested.connect(self._on_open_in_chat)
         self.library.records_changed.connect(self.chat.refresh_artifacts)
+        self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -158,6 +159,11 @@ class MainWindow(QMainWindow):
         if artifact.context_length:
             n_ctx = min(n_ctx, artifact.context_length)
         return LoadSettings(n_ctx=n_ctx, n_threads=threads)
+
+    @Slot(int)
+    def _on_defaults_saved(self, _artifact_id: int) -> None:
+        self.chat.refresh_artifacts()
+        self.statusBar().showMessage("Load settings saved: Chat and Benchmark will use them.", 5000)
 
     @Slot(int)
     def _on_open_in_chat(self, artifact_id: int) -> None:

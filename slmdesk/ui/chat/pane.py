@@ -256,8 +256,19 @@ class ChatPane(QWidget):
         ]
         self.model_combo.clear()
         for artifact in self._artifacts:
-            label = f"{artifact.display_name} · {artifact.quantization or artifact.format.upper()}"
+            settings = self._load_settings_for(artifact)
+            kv = "" if settings.type_k == "f16" else f" · KV {settings.type_k}"
+            label = (
+                f"{artifact.display_name} · {artifact.quantization or artifact.format.upper()} · "
+                f"n_ctx {settings.n_ctx}{kv}"
+            )
             self.model_combo.addItem(label, artifact.id)
+            self.model_combo.setItemData(
+                self.model_combo.count() - 1,
+                f"{artifact.path}\nLoad settings (change them in Library > Fit): n_ctx {settings.n_ctx}, "
+                f"KV {settings.type_k}, GPU layers {settings.n_gpu_layers}",
+                Qt.ItemDataRole.ToolTipRole,
+            )
         if current is not None:
             self.select_artifact(current.id)
         if not self._artifacts:
