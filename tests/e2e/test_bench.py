@@ -91,6 +91,17 @@ def test_bench_errors_are_clear(smollm2_gguf: Path, tmp_path: Path, app_paths: A
     assert "A context of 16 tokens cannot hold the benchmark's 40 tokens" in small.stderr
 
 
+def test_bench_with_depth_and_batch(smollm2_gguf: Path, app_paths: AppPaths) -> None:
+    result = _slmdesk("bench", str(smollm2_gguf), "-p", "32", "-n", "4", "-d", "48", "-b", "16", "-r", "2", "-t", "1",
+                      "--no-ttft", "--no-save", "--json", paths=app_paths)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    _check_sane(data)
+    assert data["n_depth"] == 48 and data["n_batch"] == 16 and data["run_id"] is None
+    with open_inventory(app_paths.database) as inventory:
+        assert load_results(inventory) == []  # --no-save
+
+
 def test_bench_onnx_build(smollm2_onnx: Path, app_paths: AppPaths) -> None:
     result = _slmdesk("bench", str(smollm2_onnx), *TINY, "-t", "1", "--json", paths=app_paths)
     assert result.returncode == 0, result.stderr

@@ -141,3 +141,37 @@ def _stored(inventory, artifact_id: int, tg_rate: float, days_ago: int):
         peak_rss_bytes=190 << 20, artifact_id=artifact_id, created_at=datetime.now(UTC) - timedelta(days=days_ago),
     )
     return save_result(inventory, result)
+
+
+def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_gguf: Path) -> None:
+    from tests.conftest import TEST_CACHE
+    from tests.e2e import onnx_model
+
+    pane, inventory, runner, gguf = setup
+    try:  # cached by the e2e fixture; built here (about 2.5 minutes) on a fresh machine
+        onnx_dir = onnx_model.build_onnx_from_gguf(smollm2_gguf, TEST_CACHE / "onnx")
+    except onnx_model.OnnxBuildUnavailable as reason:
+        pytest.skip(str(reason))
+    onnx = inventory.add_paths([onnx_dir])[0]
+    assert onnx.format == "onnx"
+    pane.refresh_artifacts()
+    qtbot.waitUntil(lambda: not pane.is_refreshing(), timeout=10_000)
+    pane.select_artifacts([gguf.id, onnx.id])
+    pane.set_custom(BenchSettings(n_prompt=32, n_gen=8, repetitions=2, threads=(1,), ttft=False))
+    job_ids = pane.start_runs()
+    assert len(job_ids) == 2
+    assert [runner.job(j).state for j in job_ids][1] is JobState.QUEUED  # one benchmark at a time
+    _wait_runs(qtbot, pane)
+    failed = [(runner.job(j).error, runner.job(j).details) for j in job_ids if runner.job(j).state is not JobState.SUCCEEDED]
+    assert not failed
+    by_backend = {r.backend: r for r in pane.results_model.results()}
+    assert set(by_backend) == {"llama.cpp", "onnxruntime-genai"}
+    assert by_backend["onnxruntime-genai"].quantization == "int4" and by_backend["llama.cpp"].quantization == "Q4_1"
+    assert len(pane.speed_chart.categories) == 2  # newest run per model, side by side
+
+    pane.select_results([r.id for r in by_backend.values()])
+    deltas = {d.metric: d for d in pane.compare_model.deltas()}
+    before, after = sorted(by_backend.values(), key=lambda r: r.created_at)
+    assert deltas["tg tokens/s"].before == pytest.approx(before.tg.mean)
+    assert deltas["tg tokens/s"].delta_pct == pytest.approx((after.tg.mean - before.tg.mean) / before.tg.mean * 100)
+    assert pane.compare_model.index(2, 1).data() == "–"  # TTFT skipped in both runs

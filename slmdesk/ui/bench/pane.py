@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from slmdesk.bench import export
 from slmdesk.bench.results import BenchResult, latest_per_artifact, load_results
-from slmdesk.bench.runner import BenchTarget, bench_task
+from slmdesk.bench.runner import bench_task, target_from_record
 from slmdesk.bench.settings import PRESETS, BenchSettings
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
@@ -60,19 +60,6 @@ RESOURCE = "engine:bench"
 
 ArtifactIdRole = Qt.ItemDataRole.UserRole + 10
 BENCHMARKABLE_FORMATS = ("gguf", "onnx")
-
-
-def target_from_record(record: ArtifactRecord) -> BenchTarget:
-    """The benchmark target of an inventory artifact."""
-    return BenchTarget(
-        path=Path(record.path),
-        artifact_id=record.id,
-        sha256=record.sha256,
-        name=record.display_name,
-        quantization=record.quantization,
-        format=record.format,
-        files=tuple(record.files),
-    )
 
 
 class _BenchJobsProxy(QSortFilterProxyModel):
@@ -335,8 +322,8 @@ class BenchmarkPane(QWidget):
     @Slot()
     def refresh_artifacts(self) -> None:
         """The Library changed: read the artifacts (and runs) again, keeping the checks."""
-        self._pending_selection = self._pending_selection if self._pending_selection is not None else set(
-            self.checked_artifact_ids())
+        if self._pending_selection is None:
+            self._pending_selection = set(self.checked_artifact_ids())
         self.refresh()
 
     def _on_read(self, job: Job) -> None:
