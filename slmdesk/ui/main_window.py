@@ -95,7 +95,7 @@ class MainWindow(QMainWindow):
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
-            return SettingsPane(self._context.paths, self)
+            return SettingsPane(self._context.paths, self._context.inventory, self)
         return ComingLaterPane(name, _PROMISES[name], self)
 
     def _build_menus(self) -> None:

@@ -101,3 +101,20 @@ def test_settings_pane_shows_where_files_live(make_window, app_paths: AppPaths) 
     fields = window.panes["Settings"].path_fields
     assert fields["Models"].text() == str(app_paths.models)
     assert fields["Data (inventory)"].text() == str(app_paths.data)
+
+
+def test_settings_lists_and_edits_the_scanned_folders(make_window, qtmodeltester, tmp_path) -> None:
+    window = make_window()
+    box = window.panes["Settings"].scan_roots
+    folder = tmp_path / "my-models"
+    folder.mkdir()
+    box.add_folder(folder, "folder")
+    qtmodeltester.check(box.model)
+    index = box.model.index(0, 0)
+    assert box.model.rowCount() == 1 and str(folder) in index.data()
+    inventory = window._context.inventory
+    assert box.model.setData(index, Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
+    assert inventory.list_scan_roots(enabled_only=True) == []
+    box.list.setCurrentIndex(index)
+    box.remove_selected()
+    assert box.model.rowCount() == 0 and inventory.list_scan_roots() == []
