@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self.library.records_changed.connect(self.bench.refresh_artifacts)
         self.library.open_in_bench_requested.connect(self._on_open_in_bench)
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
+        self.sidebar.currentRowChanged.connect(self._on_pane_changed)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)
@@ -88,7 +89,8 @@ class MainWindow(QMainWindow):
             return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self)
         if name == "Chat":
             return ChatPane(
-                self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self
+                self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
+                verdict_for=self._verdict_text,
             )
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self)
@@ -158,6 +160,17 @@ class MainWindow(QMainWindow):
         if artifact.context_length:
             n_ctx = min(n_ctx, artifact.context_length)
         return LoadSettings(n_ctx=n_ctx, n_threads=threads)
+
+    def _verdict_text(self, artifact_id: int) -> str | None:
+        """The Library's fit verdict for an artifact on this machine, as text."""
+        library = self.panes.get("Library")
+        verdict = library.model.verdict(artifact_id) if isinstance(library, LibraryPane) else None
+        return verdict.text if verdict else None
+
+    @Slot(int)
+    def _on_pane_changed(self, row: int) -> None:
+        if PANE_NAMES[row] == "Chat" and not self._context.engine.busy:
+            self.chat.refresh_artifacts()  # picks up new verdicts and load settings
 
     @Slot(int)
     def _on_defaults_saved(self, _artifact_id: int) -> None:

@@ -145,3 +145,14 @@ def test_engine_killed_mid_reply_keeps_conversation_and_reloads(qtbot, chat) -> 
     pane.max_tokens.setValue(8)
     _ask(qtbot, pane, session, "Say hello.")
     assert store.list_messages(inventory, pane.current_conversation_id())[-1].content
+
+
+def test_model_picker_shows_verdict_and_load_settings(qtbot, chat) -> None:
+    pane, inventory, session, runner = chat
+    verdicts = {pane.selected_artifact().id: "CPU only"}
+    picker = ChatPane(inventory, session, runner, lambda a: LoadSettings(n_ctx=2048, type_k="q8_0", type_v="q8_0",
+                                                                          flash_attn=True),
+                      verdict_for=verdicts.get)
+    qtbot.addWidget(picker)
+    text = picker.model_combo.currentText()
+    assert "Q4_1" in text and "n_ctx 2048" in text and "KV q8_0" in text and text.endswith("CPU only")

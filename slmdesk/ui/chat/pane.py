@@ -77,8 +77,10 @@ class ChatPane(QWidget):
         runner: JobRunner,
         load_settings_for: LoadSettingsProvider,
         parent: QWidget | None = None,
+        verdict_for: Callable[[int], str | None] | None = None,
     ) -> None:
         super().__init__(parent)
+        self._verdict_for = verdict_for or (lambda _artifact_id: None)
         self._inventory = inventory
         self._session = session
         self._runner = runner
@@ -258,9 +260,10 @@ class ChatPane(QWidget):
         for artifact in self._artifacts:
             settings = self._load_settings_for(artifact)
             kv = "" if settings.type_k == "f16" else f" · KV {settings.type_k}"
+            verdict = self._verdict_for(artifact.id)
             label = (
                 f"{artifact.display_name} · {artifact.quantization or artifact.format.upper()} · "
-                f"n_ctx {settings.n_ctx}{kv}"
+                f"n_ctx {settings.n_ctx}{kv}" + (f" · {verdict}" if verdict else "")
             )
             self.model_combo.addItem(label, artifact.id)
             self.model_combo.setItemData(
