@@ -381,17 +381,26 @@ class EngineClient:
         finally:
             self._request_lock.release()
 
-    def _request(self, op: str, activity: str, timeout_s: float, **fields: Any) -> dict[str, Any]:
+    def _require_running(self, activity: str, not_running: UserError) -> None:
+        """Raise ``EngineCrashed`` if the engine died, ``not_running`` if it never started."""
         if not self.running:
             if self._process is not None:
                 raise self._crashed(activity)
-            raise EngineError("The engine is not running.", "Load a model first.")
+            raise not_running
+
+    def _send(self, op: str, activity: str, **fields: Any) -> int:
+        """Write one request (call with the request lock held); return its id."""
+        rid = next(self._ids)
+        try:
+            self._write({"id": rid, "op": op, **fields})
+        except (OSError, ValueError):
+            raise self._crashed(activity) from None
+        return rid
+
+    def _request(self, op: str, activity: str, timeout_s: float, **fields: Any) -> dict[str, Any]:
+        self._require_running(activity, EngineError("The engine is not running.", "Load a model first."))
         with self._exclusive():
-            rid = next(self._ids)
-            try:
-                self._write({"id": rid, "op": op, **fields})
-            except (OSError, ValueError):
-                raise self._crashed(activity) from None
+            rid = self._send(op, activity, **fields)
             return self._wait(rid, timeout_s, activity)
 
     # -- API -------------------------------------------------------------------------------
@@ -435,16 +444,9 @@ class EngineClient:
         """
         payload = [{"role": m["role"], "content": m["content"]} for m in messages]
         activity = self._activity("generating a reply", "with")
-        if not self.running:
-            if self._process is not None:
-                raise self._crashed(activity)
-            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
         with self._exclusive():
-            rid = next(self._ids)
-            try:
-                self._write({"id": rid, "op": "generate", "messages": payload, "params": to_dict(params)})
-            except (OSError, ValueError):
-                raise self._crashed(activity) from None
+            rid = self._send("generate", activity, messages=payload, params=to_dict(params))
             self._generating = rid
             finished = False
             try:
@@ -534,16 +536,9 @@ class EngineClient:
             NotLoadedError, EngineError, EngineCrashed, EngineTimeout.
         """
         activity = self._activity("benchmarking")
-        if not self.running:
-            if self._process is not None:
-                raise self._crashed(activity)
-            raise NotLoadedError("No model is loaded.", "Load a model first.")
+        self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
         with self._exclusive():
-            rid = next(self._ids)
-            try:
-                self._write({"id": rid, "op": "bench", "request": to_dict(request)})
-            except (OSError, ValueError):
-                raise self._crashed(activity) from None
+            rid = self._send("bench", activity, request=to_dict(request))
             self._generating = rid
             finished = False
             try:
