@@ -259,6 +259,8 @@ class FitPanel(QWidget):
         if job.state is JobState.SUCCEEDED:
             self._machine = job.result
             self.machine_probed.emit(job.result)
+            if self._record is None:
+                self.verdict_label.clear()  # nothing selected: drop the "Measuring…" line
             self.recompute()
         else:
             self.verdict_label.setText(f"Could not probe this machine: {html.escape(job.error)}")
