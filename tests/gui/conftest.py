@@ -26,6 +26,16 @@ def _alive(objects_of: type) -> list:
     return found
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_cyclic_gc_during_gui_tests():
+    """Python's cyclic GC can free a cycle holding Qt objects while a job thread runs, which
+    segfaults (seen in CI; the cycle is not found yet: see the issue notes). GUI tests run
+    without it; the leak is bounded by the session."""
+    gc.disable()
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def no_leftovers(qapp: QApplication):
     """Fail a test that leaves top-level widgets, running QThreads/threads or active timers."""
