@@ -532,7 +532,9 @@ def _add_bench_command(subparsers: Any) -> None:
         "llama-bench's definitions and defaults, after a warm-up: mean and standard deviation over "
         "-r repetitions. Also: load time, time to first token of a chat-shaped prompt, peak memory "
         "of the engine, energy per token (Linux RAPL, when readable). The run is stored in the "
-        "inventory. With several --threads values, one run per value (a JSON array with --json).",
+        "inventory. With several --threads values, one run per value (a JSON array with --json). "
+        "A model in the inventory is loaded with the KV cache type, flash attention and GPU layers "
+        "chosen in its Fit panel unless --kv, -fa, -ngl or --ignore-fit-settings say otherwise.",
     )
     bench.add_argument("target", metavar="ID|PATH", help="an inventory id, a GGUF file or an ONNX GenAI folder")
     bench.add_argument("-p", "--pp", type=int, default=512, help="prompt tokens of the pp test (default 512; 0 skips it)")
@@ -544,8 +546,14 @@ def _add_bench_command(subparsers: Any) -> None:
     bench.add_argument("-b", "--batch-size", type=int, default=2048, help="logical batch, tokens (default 2048)")
     bench.add_argument("-ub", "--ubatch-size", type=int, default=512, help="physical batch, tokens (default 512)")
     bench.add_argument("--ctx", type=int, default=0, help="context length (default: pp + tg + depth, like llama-bench)")
-    bench.add_argument("-fa", "--flash-attn", choices=("auto", "on", "off"), default="auto",
+    bench.add_argument("-fa", "--flash-attn", choices=("auto", "on", "off"), default=None,
                        help="flash attention, llama.cpp only (default auto)")
+    bench.add_argument("--kv", choices=("f16", "q8_0", "q4_0"), default=None,
+                       help="KV cache type, llama.cpp only (llama-bench -ctk/-ctv; default f16)")
+    bench.add_argument("-ngl", "--gpu-layers", type=int, default=None,
+                       help="layers offloaded to a GPU (-1 = all; default 0, CPU only)")
+    bench.add_argument("--ignore-fit-settings", action="store_true",
+                       help="do not use the KV type, flash attention and GPU layers chosen in the model's Fit panel")
     bench.add_argument("--no-ttft", action="store_true", help="skip the time-to-first-token measurement")
     bench.add_argument("--no-save", action="store_true", help="do not store the run in the inventory")
     bench.add_argument("--json", action="store_true", help="print one JSON object (an array for a thread sweep)")
@@ -555,8 +563,11 @@ def _add_bench_command(subparsers: Any) -> None:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from slmdesk import paths
     from slmdesk.bench.runner import bench_task, resolve_target
+    from dataclasses import replace
+
     from slmdesk.bench.settings import BenchSettings
     from slmdesk.core.errors import Cancelled
+    from slmdesk.core.settings import load_defaults_map
     from slmdesk.core.tasks import Progress, run_inline
 
     app_paths = paths.resolve().ensure()
@@ -576,11 +587,22 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             n_batch=args.batch_size,
             n_ubatch=args.ubatch_size,
             n_ctx=args.ctx,
-            flash_attn=args.flash_attn,
             ttft=not args.no_ttft,
         )
         with _open_inventory() as inventory:
             target = resolve_target(args.target, inventory)
+            chosen = None
+            if target.artifact_id is not None and not args.ignore_fit_settings:
+                chosen = load_defaults_map(app_paths.load_defaults_file).get(target.artifact_id)
+            if chosen is not None:
+                settings = settings.with_load_defaults(chosen)
+            explicit = {name: value for name, value in (("kv_type", args.kv), ("flash_attn", args.flash_attn),
+                                                         ("n_gpu_layers", args.gpu_layers)) if value is not None}
+            settings = replace(settings, **explicit)
+            if chosen is not None and not args.json:
+                print(f"Load settings from the Fit panel: KV {settings.kv_type}, flash attention "
+                      f"{settings.flash_attn}, GPU layers {settings.n_gpu_layers} "
+                      "(--ignore-fit-settings to use the defaults).", file=sys.stderr)
             task = bench_task(target, settings, app_paths, inventory=None if args.no_save else inventory)
             results = run_inline(task, on_progress=show)
     except UserError as error:

@@ -19,7 +19,7 @@ from slmdesk.core.units import format_bytes
 
 CSV_COLUMNS = (
     "run_id", "created_at", "model_name", "quantization", "model_format", "backend", "backend_version",
-    "n_threads", "n_ctx", "n_batch", "n_ubatch", "flash_attn", "n_prompt", "n_gen", "n_depth", "repetitions",
+    "n_threads", "n_ctx", "n_batch", "n_ubatch", "flash_attn", "kv_type", "n_gpu_layers", "n_prompt", "n_gen", "n_depth", "repetitions",
     "pp_tokens_per_s", "pp_stdev", "tg_tokens_per_s", "tg_stdev", "ttft_s", "ttft_stdev_s", "load_s",
     "peak_rss_bytes", "energy_j_per_token", "fit_tg_tokens_per_s_bound", "model_sha256", "model_path", "cpu",
 )
@@ -43,6 +43,8 @@ def _row(result: BenchResult) -> dict[str, Any]:
         "n_batch": result.n_batch,
         "n_ubatch": result.n_ubatch,
         "flash_attn": result.flash_attn,
+        "kv_type": s.kv_type,
+        "n_gpu_layers": s.n_gpu_layers,
         "n_prompt": s.n_prompt,
         "n_gen": s.n_gen,
         "n_depth": s.n_depth,
@@ -96,16 +98,12 @@ def to_markdown(results: Sequence[BenchResult]) -> str:
               "peak memory", "energy J/token", "fit tg bound t/s")
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
     for r in results:
-        s = r.settings
-        test = " / ".join(p for p in (f"pp{s.n_prompt}" if s.n_prompt else "", f"tg{s.n_gen}" if s.n_gen else "") if p)
-        if s.n_depth:
-            test += f" @ d{s.n_depth}"
         cells = (
             r.model_name,
             r.quantization or "–",
             f"{r.backend} {r.backend_version}",
             str(r.n_threads),
-            test,
+            r.settings.test_label,
             _pm(r.pp.mean if r.pp else None, r.pp.stdev if r.pp else None),
             _pm(r.tg.mean if r.tg else None, r.tg.stdev if r.tg else None),
             _pm(r.ttft.mean if r.ttft else None, r.ttft.stdev if r.ttft else None, 3),

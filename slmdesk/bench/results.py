@@ -131,6 +131,8 @@ class BenchResult:
             "n_batch": self.n_batch,
             "n_ubatch": self.n_ubatch,
             "flash_attn": self.flash_attn,
+            "kv_type": self.settings.kv_type,
+            "n_gpu_layers": self.settings.n_gpu_layers,
             "model_path": self.model_path,
             "model_name": self.model_name,
             "model_format": self.model_format,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from slmdesk.core.errors import UserError
-from slmdesk.engine.types import FLASH_ATTN_MODES, BenchRequest, LoadSettings
+from slmdesk.core.settings import LoadDefaults
+from slmdesk.engine.types import FLASH_ATTN_MODES, KV_TYPES, BenchRequest, LoadSettings
 
 CHAT_CONTEXT_TOKENS = 512
 """Context the model is loaded with for the TTFT prompt when the benchmark needs less (the
@@ -19,7 +20,8 @@ class BenchSettings:
     """A benchmark as the user asks for it (``slmdesk bench`` options, the pane's form).
 
     Names and defaults follow llama-bench (see :class:`~slmdesk.engine.types.BenchRequest`):
-    ``pp 512``, ``tg 128``, 5 repetitions, ``-b 2048 -ub 512 -fa auto``.
+    ``pp 512``, ``tg 128``, 5 repetitions, ``-b 2048 -ub 512 -fa auto -ctk f16 -ctv f16 -ngl 0``
+    (slmdesk's own default is CPU only, where llama-bench offloads everything it can).
 
     Attributes:
         n_prompt: ``pp`` size in tokens (0 skips the test).
@@ -32,6 +34,9 @@ class BenchSettings:
             benchmark context (the model itself is then loaded with at least
             :data:`CHAT_CONTEXT_TOKENS` for the TTFT prompt).
         flash_attn: "auto", "on" or "off".
+        kv_type: KV cache type of K and V ("f16", "q8_0", "q4_0"; llama-bench ``-ctk``/``-ctv``);
+            llama.cpp only, the ONNX engine keeps its own cache type.
+        n_gpu_layers: layers offloaded to a GPU (llama-bench ``-ngl``; -1 = all, 0 = CPU only).
         ttft: also measure time to first token of a chat-shaped prompt.
 
     Raises:
@@ -47,6 +52,8 @@ class BenchSettings:
     n_ubatch: int = 512
     n_ctx: int = 0
     flash_attn: str = "auto"
+    kv_type: str = "f16"
+    n_gpu_layers: int = 0
     ttft: bool = True
 
     def __post_init__(self) -> None:
@@ -55,6 +62,10 @@ class BenchSettings:
             raise UserError("Thread counts must be at least 1.", "For example --threads 1,2,4.")
         if self.flash_attn not in FLASH_ATTN_MODES:
             raise UserError(f"Unknown flash-attention mode {self.flash_attn!r}.", "Use auto, on or off.")
+        if self.kv_type not in KV_TYPES:
+            raise UserError(f"Unknown KV cache type {self.kv_type!r}.", f"Use one of {', '.join(KV_TYPES)}.")
+        if self.n_gpu_layers < -1:
+            raise UserError("GPU layers must be -1 (all), 0 (CPU only) or a positive count.")
         request = self.request(None)  # validates the sizes
         if self.n_ctx and self.n_ctx < request.n_ctx_needed:
             raise UserError(
@@ -75,6 +86,26 @@ class BenchSettings:
             n_ubatch=self.n_ubatch,
             n_ctx=self.n_ctx,
             flash_attn=self.flash_attn,
+            type_k=self.kv_type,  # type: ignore[arg-type]  # checked in __post_init__
+            type_v=self.kv_type,  # type: ignore[arg-type]
+        )
+
+    def with_load_defaults(self, defaults: LoadDefaults) -> BenchSettings:
+        """These settings with the load settings a user chose in an artifact's Fit panel: its
+        KV cache type, flash attention (on when chosen or when the KV cache is quantized, which
+        llama.cpp needs for it; otherwise this benchmark's mode) and GPU layers (None, "automatic", becomes -1, all
+        that fit, as llama-bench's default). The sizes and ``n_ctx`` stay the benchmark's own:
+        llama-bench sizes each test's context to the test.
+
+        Raises:
+            UserError: the stored defaults are invalid (an unknown KV type).
+        """
+        quantized = defaults.kv_type != "f16"
+        return replace(
+            self,
+            kv_type=defaults.kv_type,
+            flash_attn="on" if defaults.flash_attn or quantized else self.flash_attn,
+            n_gpu_layers=-1 if defaults.n_gpu_layers is None else defaults.n_gpu_layers,
         )
 
     def thread_counts(self) -> tuple[int | None, ...]:
@@ -82,27 +113,48 @@ class BenchSettings:
         return self.threads or (None,)
 
     def load_settings(self, n_threads: int | None) -> LoadSettings:
-        """How the engine loads the model for one configuration (CPU only; the chat context
-        also serves the TTFT prompt, so it holds at least :data:`CHAT_CONTEXT_TOKENS`)."""
+        """How the engine loads the model for one configuration (the chat context also serves
+        the TTFT prompt, so it holds at least :data:`CHAT_CONTEXT_TOKENS`; a quantized KV cache
+        turns flash attention on, which llama.cpp needs for it)."""
         needed = self.n_depth + self.n_prompt + self.n_gen
         return LoadSettings(
             n_ctx=self.n_ctx or max(needed, CHAT_CONTEXT_TOKENS),
-            n_gpu_layers=0,
+            n_gpu_layers=self.n_gpu_layers,
             n_threads=n_threads,
             n_batch=self.n_batch,
             n_ubatch=self.n_ubatch,
-            flash_attn=self.flash_attn == "on",
+            type_k=self.kv_type,  # type: ignore[arg-type]  # checked in __post_init__
+            type_v=self.kv_type,  # type: ignore[arg-type]
+            flash_attn=self.flash_attn == "on" or self.kv_type != "f16",
         )
 
     @property
+    def test_label(self) -> str:
+        """The tests as a results table shows them: ``"pp512 / tg128"``, with ``@ d1024``,
+        ``· KV q8_0``, ``· ngl all`` when set."""
+        text = " / ".join(p for p in (f"pp{self.n_prompt}" if self.n_prompt else "",
+                                      f"tg{self.n_gen}" if self.n_gen else "") if p)
+        if self.n_depth:
+            text += f" @ d{self.n_depth}"
+        if self.kv_type != "f16":
+            text += f" · KV {self.kv_type}"
+        if self.n_gpu_layers:
+            text += " · ngl all" if self.n_gpu_layers < 0 else f" · ngl {self.n_gpu_layers}"
+        return text
+
+    @property
     def label(self) -> str:
-        """``"pp512/tg128 x5"`` (with ``@ d1024``, ``t=1,2`` when set)."""
+        """``"pp512/tg128 x5"`` (with ``@ d1024``, ``t=1,2``, ``KV q8_0``, ``ngl 99`` when set)."""
         parts = [p for p in (f"pp{self.n_prompt}" if self.n_prompt else "", f"tg{self.n_gen}" if self.n_gen else "") if p]
         text = "/".join(parts) + f" x{self.repetitions}"
         if self.n_depth:
             text += f" @ d{self.n_depth}"
         if self.threads:
             text += " t=" + ",".join(str(t) for t in self.threads)
+        if self.kv_type != "f16":
+            text += f" KV {self.kv_type}"
+        if self.n_gpu_layers:
+            text += " ngl all" if self.n_gpu_layers < 0 else f" ngl {self.n_gpu_layers}"
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -128,8 +180,9 @@ defaults); "custom" is any other :class:`BenchSettings`."""
 
 
 def preset_name(settings: BenchSettings) -> str:
-    """"quick", "standard" or "custom" (thread sweep and TTFT do not change the name)."""
+    """"quick", "standard" or "custom" (thread sweep, TTFT and the load settings that come
+    from the Fit panel, KV type and GPU layers, do not change the name)."""
     for name, preset in PRESETS.items():
-        if replace(settings, threads=(), ttft=True) == preset:
+        if replace(settings, threads=(), ttft=True, kv_type="f16", n_gpu_layers=0) == preset:
             return name
     return "custom"

@@ -14,7 +14,7 @@ This mirrors ``tools/llama-bench/llama-bench.cpp`` of the llama.cpp that llama-c
 - each test gets its own context from the loaded ``llama_model``, as llama-bench runs
   ``-p N -n M`` as two test instances with ``to_llama_cparams()``: ``n_ctx = n_depth + N``
   (pp) or ``n_depth + M`` (tg), ``n_batch``, ``n_ubatch``, ``flash_attn_type``,
-  ``swa_full = false``, f16 KV cache, threads set with ``llama_set_n_threads``; the backend's
+  ``swa_full = false``, the KV cache types ``-ctk``/``-ctv`` (f16 unless asked), threads set with ``llama_set_n_threads``; the backend's
   chat context is not touched;
 - ``test_prompt``: random token ids (the first is BOS when the vocabulary adds one) decoded
   in chunks of ``n_batch``; only the last token of each chunk asks for logits
@@ -45,6 +45,7 @@ from slmdesk.engine.backend_base import GenerationControl
 from slmdesk.engine.bench_base import BenchCancelled, ProgressCallback
 from slmdesk.engine.types import (
     FLASH_ATTN_MODES,
+    KV_TYPES,
     BenchReport,
     BenchRequest,
     BenchTest,
@@ -131,6 +132,8 @@ def _context(llm: llama_cpp.Llama, request: BenchRequest, n_ctx: int, threads: i
     params.n_threads = threads
     params.n_threads_batch = threads
     params.flash_attn_type = FLASH_ATTN_MODES[request.flash_attn]
+    params.type_k = KV_TYPES[request.type_k]
+    params.type_v = KV_TYPES[request.type_v]
     params.swa_full = False
     ctx = llama_cpp.llama_init_from_model(llm.model, params)
     if not ctx:

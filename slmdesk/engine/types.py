@@ -281,6 +281,9 @@ class BenchRequest:
         n_ctx: context of the benchmark context; 0 = ``n_prompt + n_gen + n_depth`` (llama-bench
             sizes each test's context that way).
         flash_attn: ``auto``, ``on`` or ``off`` (llama.cpp only).
+        type_k, type_v: KV cache element types of the benchmark contexts (llama-bench ``-ctk``
+            / ``-ctv``, default f16; llama.cpp only). A quantized V cache needs flash
+            attention ``auto`` or ``on``.
         warmup: run the warm-up (llama-bench ``--no-warmup`` turns it off).
         seed: seed of the random token ids fed to the model.
 
@@ -297,6 +300,8 @@ class BenchRequest:
     n_ubatch: int = 512
     n_ctx: int = 0
     flash_attn: str = "auto"
+    type_k: KvType = "f16"
+    type_v: KvType = "f16"
     warmup: bool = True
     seed: int = 1
 
@@ -309,6 +314,14 @@ class BenchRequest:
             raise UserError("The thread count must be at least 1.")
         if self.flash_attn not in FLASH_ATTN_MODES:
             raise UserError(f"Unknown flash-attention mode {self.flash_attn!r}.", "Use auto, on or off.")
+        for name in ("type_k", "type_v"):
+            if getattr(self, name) not in KV_TYPES:
+                raise UserError(f"Unknown KV cache type {getattr(self, name)!r}.", f"Use one of {', '.join(KV_TYPES)}.")
+        if self.type_v != "f16" and self.flash_attn == "off":
+            raise UserError(
+                f"A quantized V cache ({self.type_v}) needs flash attention.",
+                "Set flash attention to auto or on, or keep the KV cache at f16.",
+            )
 
     @property
     def n_ctx_needed(self) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from slmdesk.bench.results import load_results
+from slmdesk.core.settings import LoadDefaults, save_load_defaults
 from slmdesk.hub import starter
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.paths import AppPaths
@@ -66,10 +67,13 @@ def test_bench_gemma3_by_inventory_id_and_table_output(gemma3_gguf: Path, app_pa
     scanned = _slmdesk("scan", str(gemma3_gguf), "--json", paths=app_paths)
     assert scanned.returncode == 0, scanned.stderr
     artifact_id = json.loads(scanned.stdout)["artifacts"][0]["id"]
+    # The settings chosen in the Fit panel are the benchmark's load settings (a q8_0 KV cache).
+    save_load_defaults(app_paths.load_defaults_file, artifact_id, LoadDefaults(n_ctx=4096, kv_type="q8_0"))
     result = _slmdesk("bench", str(artifact_id), *TINY, "-t", "2", "--no-ttft", "--json", paths=app_paths)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     _check_sane(data)
+    assert (data["kv_type"], data["flash_attn"], data["n_gpu_layers"]) == ("q8_0", "on", 0)
     assert data["quantization"] == "Q4_K_M" and data["model_sha256"] == starter.GEMMA3_270M.sha256
     assert data["artifact_id"] == artifact_id and data["ttft_s"] is None and data["n_threads"] == 2
     with open_inventory(app_paths.database) as inventory:
@@ -78,8 +82,9 @@ def test_bench_gemma3_by_inventory_id_and_table_output(gemma3_gguf: Path, app_pa
 
     table = _slmdesk("bench", str(artifact_id), "-p", "16", "-n", "4", "-r", "1", "-t", "2", "--no-ttft", paths=app_paths)
     assert table.returncode == 0, table.stderr
+    assert "Load settings from the Fit panel: KV q8_0" in table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].startswith("| model |") and "pp16 / tg4" in lines[2] and "not available" in lines[2]
+    assert lines[0].startswith("| model |") and "pp16 / tg4 · KV q8_0" in lines[2] and "not available" in lines[2]
     assert "the fit estimate's bound is" in table.stdout and "Saved as benchmark run" in table.stdout
 
 

@@ -12,6 +12,7 @@ import pytest
 from slmdesk.bench.results import load_results, save_result
 from slmdesk.bench.settings import BenchSettings
 from slmdesk.bench.stats import seconds, tokens_per_s
+from slmdesk.core.settings import LoadDefaults, save_load_defaults
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.runner import JobRunner, JobState
 from slmdesk.paths import AppPaths
@@ -51,6 +52,12 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
     assert pane.checked_artifact_ids() == [artifact.id] and pane.run_button.isEnabled()
     pane.set_custom(TINY)
     assert pane.settings() == TINY
+    # The load settings chosen in the Fit panel (a q8_0 KV cache) are used unless unchecked.
+    save_load_defaults(app_paths.load_defaults_file, artifact.id, LoadDefaults(n_ctx=2048, kv_type="q8_0"))
+    assert pane.fit_check.isChecked()
+    pane.fit_check.setChecked(False)
+    assert pane.settings_for(artifact, TINY) == TINY
+    pane.fit_check.setChecked(True)
     with qtbot.waitSignal(pane.run_finished, timeout=120_000) as finished:
         job_ids = pane.start_runs()
         assert len(job_ids) == 1 and runner.job(job_ids[0]).resource == RESOURCE
@@ -63,10 +70,12 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
     assert result.tg is not None and result.tg.mean > 0 and result.tg.stdev >= 0
     assert result.ttft is not None and result.ttft.mean > 0
     assert result.peak_rss_bytes > 50 * 2**20 and result.artifact_id == artifact.id
+    assert (result.settings.kv_type, result.flash_attn) == ("q8_0", "on") and "KV q8_0" in job.title
 
     qtmodeltester.check(pane.results_model)
     assert pane.results_model.rowCount() == 1
     row = {pane.results_model.COLUMNS[c]: pane.results_model.index(0, c).data() for c in range(13)}
+    assert row["Test"] == "pp32 / tg8 · KV q8_0 ×2"
     assert row["pp t/s"] == f"{result.pp.mean:.1f} ± {result.pp.stdev:.1f}"
     assert row["Energy J/token"] == "not available"  # no RAPL here: never shown as 0
     assert row["tg bound (fit)"] == f"≤ {result.fit_tg_bound:.1f}"

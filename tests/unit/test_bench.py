@@ -15,6 +15,8 @@ from slmdesk.bench.results import BenchResult, compare, latest_per_artifact, loa
 from slmdesk.bench.settings import PRESETS, BenchSettings, preset_name
 from slmdesk.bench.stats import InvalidTiming, Stat, seconds, summarize, tokens_per_s
 from slmdesk.core.errors import UserError
+from slmdesk.core.settings import LoadDefaults
+from slmdesk.engine.types import BenchRequest
 from slmdesk.hardware.energy import EnergyMeter
 from slmdesk.inventory import benchmarks
 from slmdesk.inventory.repository import open_inventory
@@ -77,6 +79,30 @@ def test_presets_and_llama_bench_defaults() -> None:
     assert BenchSettings.from_json(json.loads(json.dumps(custom.to_json()))) == custom
 
 
+def test_fit_panel_load_settings_become_the_benchmark_settings() -> None:
+    base = PRESETS["quick"]
+    chosen = base.with_load_defaults(LoadDefaults(n_ctx=8192, kv_type="q8_0", flash_attn=False, n_gpu_layers=None))
+    # The KV type and GPU layers come from the Fit panel; sizes and context stay the benchmark's.
+    assert (chosen.kv_type, chosen.n_gpu_layers, chosen.n_prompt, chosen.n_ctx) == ("q8_0", -1, 128, 0)
+    assert chosen.flash_attn == "on"  # a quantized V cache needs flash attention
+    assert preset_name(chosen) == "custom" and chosen.label == "pp128/tg32 x3 KV q8_0 ngl all"
+    assert chosen.test_label == "pp128 / tg32 · KV q8_0 · ngl all"
+    request = chosen.request(2)
+    assert (request.type_k, request.type_v, request.flash_attn) == ("q8_0", "q8_0", "on")
+    load = chosen.load_settings(2)
+    assert (load.type_k, load.type_v, load.flash_attn, load.n_gpu_layers) == ("q8_0", "q8_0", True, -1)
+    # f16 without flash attention chosen keeps the benchmark's own mode (llama-bench's auto).
+    plain = base.with_load_defaults(LoadDefaults(n_ctx=2048, n_gpu_layers=4))
+    assert (plain.kv_type, plain.flash_attn, plain.n_gpu_layers, plain.test_label) == ("f16", "auto", 4, "pp128 / tg32 · ngl 4")
+    assert preset_name(plain) == "quick"
+    assert base.with_load_defaults(LoadDefaults(n_ctx=512, flash_attn=True)).flash_attn == "on"
+    assert BenchSettings.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen
+    with pytest.raises(UserError, match="Unknown KV cache type"):
+        base.with_load_defaults(LoadDefaults(n_ctx=512, kv_type="q2_k"))
+    with pytest.raises(UserError, match="needs flash attention"):
+        BenchRequest(type_k="q4_0", type_v="q4_0", flash_attn="off")
+
+
 def test_load_settings_leave_room_for_the_ttft_prompt() -> None:
     assert BenchSettings(n_prompt=32, n_gen=8).load_settings(1).n_ctx == 512
     assert BenchSettings().load_settings(None).n_ctx == 640
@@ -87,7 +113,7 @@ def test_load_settings_leave_room_for_the_ttft_prompt() -> None:
 @pytest.mark.parametrize(
     "kwargs",
     [{"n_prompt": 0, "n_gen": 0}, {"repetitions": 0}, {"threads": (0,)}, {"flash_attn": "yes"}, {"n_prompt": -1},
-     {"n_ctx": 600}],
+     {"n_ctx": 600}, {"kv_type": "q3"}, {"n_gpu_layers": -2}],
 )
 def test_invalid_settings_are_refused_with_a_message(kwargs: dict) -> None:
     with pytest.raises(UserError):

@@ -24,13 +24,6 @@ def format_stat(mean: float | None, stdev: float | None, digits: int = 1) -> str
     return f"{mean:.{digits}f} ± {stdev or 0.0:.{digits}f}"
 
 
-def sizes_label(result: BenchResult) -> str:
-    """``"pp512 / tg128"`` (``@ d1024`` with a depth)."""
-    s = result.settings
-    text = " / ".join(p for p in (f"pp{s.n_prompt}" if s.n_prompt else "", f"tg{s.n_gen}" if s.n_gen else "") if p)
-    return text + (f" @ d{s.n_depth}" if s.n_depth else "")
-
-
 class ResultsTableModel(QAbstractTableModel):
     """One row per stored benchmark result, newest first.
 
@@ -129,7 +122,7 @@ class ResultsTableModel(QAbstractTableModel):
         if column == self.COL_THREADS:
             return str(r.n_threads)
         if column == self.COL_TEST:
-            return f"{sizes_label(r)} ×{r.settings.repetitions}"
+            return f"{r.settings.test_label} ×{r.settings.repetitions}"
         if column == self.COL_PP:
             return format_stat(r.pp.mean if r.pp else None, r.pp.stdev if r.pp else None)
         if column == self.COL_TG:

@@ -44,7 +44,9 @@ from slmdesk.bench.runner import bench_task, target_from_record
 from slmdesk.bench.settings import PRESETS, BenchSettings
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
+from slmdesk.core.settings import load_defaults_map
 from slmdesk.engine.client import EngineClient
+from slmdesk.engine.types import KV_TYPES
 from slmdesk.inventory import benchmarks
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
@@ -151,6 +153,19 @@ class BenchmarkPane(QWidget):
         self.fa_combo = QComboBox(self)
         self.fa_combo.addItems(["auto", "on", "off"])
         self.fa_combo.setAccessibleName("Flash attention")
+        self.kv_combo = QComboBox(self)
+        self.kv_combo.addItems(list(KV_TYPES))
+        self.kv_combo.setAccessibleName("KV cache type")
+        self.kv_combo.setToolTip("KV cache element type (llama-bench -ctk/-ctv); llama.cpp only")
+        self.gpu_spin = self._spin(-1, 999, 0, "GPU layers")
+        self.gpu_spin.setSpecialValueText("all")
+        self.gpu_spin.setToolTip("Layers offloaded to a GPU (llama-bench -ngl): 0 = CPU only")
+        self.fit_check = QCheckBox("Use each model's load settings from its Fit panel", self)
+        self.fit_check.setToolTip(
+            "Models whose KV cache type, flash attention and GPU layers were chosen in the Library's "
+            "Fit panel are measured with those; the others with the settings here."
+        )
+        self.fit_check.setChecked(True)
         self.ttft_check = QCheckBox("Time to first token of a chat prompt", self)
         self.ttft_check.setChecked(True)
         form = QFormLayout()
@@ -158,7 +173,8 @@ class BenchmarkPane(QWidget):
         for label, widget in (("pp", self.pp_spin), ("tg", self.tg_spin), ("Repetitions", self.reps_spin),
                               ("Depth", self.depth_spin), ("Threads", self.threads_edit),
                               ("Batch / µbatch", None), ("Context", self.ctx_spin),
-                              ("Flash attention", self.fa_combo)):
+                              ("Flash attention", self.fa_combo), ("KV cache", self.kv_combo),
+                              ("GPU layers", self.gpu_spin)):
             if widget is None:
                 row = QHBoxLayout()
                 row.addWidget(self.batch_spin)
@@ -166,6 +182,7 @@ class BenchmarkPane(QWidget):
                 form.addRow(label, row)
             else:
                 form.addRow(label, widget)
+        form.addRow("", self.fit_check)
         form.addRow("", self.ttft_check)
         self._custom_widgets: tuple[QWidget, ...] = (
             self.pp_spin, self.tg_spin, self.reps_spin, self.depth_spin, self.batch_spin, self.ubatch_spin,
@@ -403,6 +420,8 @@ class BenchmarkPane(QWidget):
         self.ubatch_spin.setValue(settings.n_ubatch)
         self.ctx_spin.setValue(settings.n_ctx)
         self.fa_combo.setCurrentText(settings.flash_attn)
+        self.kv_combo.setCurrentText(settings.kv_type)
+        self.gpu_spin.setValue(settings.n_gpu_layers)
         self.threads_edit.setText(",".join(str(t) for t in settings.threads))
         self.ttft_check.setChecked(settings.ttft)
 
@@ -427,8 +446,22 @@ class BenchmarkPane(QWidget):
             n_ubatch=self.ubatch_spin.value(),
             n_ctx=self.ctx_spin.value(),
             flash_attn=self.fa_combo.currentText(),
+            kv_type=self.kv_combo.currentText(),
+            n_gpu_layers=self.gpu_spin.value(),
             ttft=self.ttft_check.isChecked(),
         )
+
+    def settings_for(self, record: ArtifactRecord, settings: BenchSettings) -> BenchSettings:
+        """``settings`` for one model: with the load settings chosen in its Fit panel when
+        "Use each model's load settings" is checked and it has some.
+
+        Raises:
+            UserError: the stored load settings are invalid.
+        """
+        if not self.fit_check.isChecked():
+            return settings
+        chosen = load_defaults_map(self._paths.load_defaults_file).get(record.id)
+        return settings if chosen is None else settings.with_load_defaults(chosen)
 
     # -- runs -------------------------------------------------------------------------------
     @Slot()
@@ -444,15 +477,20 @@ class BenchmarkPane(QWidget):
         if not records:
             self.status_label.setText("Check at least one model to benchmark.")
             return []
-        ids = []
+        ids, problems = [], []
         for record in records:
-            task = bench_task(target_from_record(record), settings, self._paths, self._client_factory,
+            try:
+                own = self.settings_for(record, settings)
+            except UserError as error:
+                problems.append(f"{record.display_name}: {error.message} {error.hint}".strip())
+                continue
+            task = bench_task(target_from_record(record), own, self._paths, self._client_factory,
                               self._inventory, self._profile)
-            title = f"Benchmark {record.display_name} ({settings.label})"
+            title = f"Benchmark {record.display_name} ({own.label})"
             job_id = self._runner.submit(title, task, resource=RESOURCE, on_done=self._on_run_done)
             self._jobs.add(job_id)
             ids.append(job_id)
-        self.status_label.setText(f"{len(ids)} benchmark(s) queued.")
+        self.status_label.setText(" ".join([f"{len(ids)} benchmark(s) queued.", *problems]))
         self._update_buttons()
         return ids
 
