@@ -24,6 +24,7 @@ from slmdesk.core.settings import load_settings  # noqa: E402
 from slmdesk.hardware.live import UsageSampler  # noqa: E402
 from slmdesk.inventory.repository import open_inventory  # noqa: E402
 from slmdesk.jobs.engine_session import EngineSession  # noqa: E402
+from slmdesk.jobs.gc_guard import GuiThreadCollector  # noqa: E402
 from slmdesk.jobs.runner import JobRunner  # noqa: E402
 from slmdesk.ui.context import AppContext  # noqa: E402
 from slmdesk.ui.main_window import PANE_NAMES, MainWindow  # noqa: E402
@@ -103,13 +104,17 @@ def run_gui(smoke_test: bool = False) -> int:
     app.setApplicationName("slmdesk")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("slmdesk")
+    collector = GuiThreadCollector(app)  # cyclic GC on the GUI thread only (see gc_guard)
+    collector.start()
 
     try:
         context = build_context()
     except OSError as error:
+        collector.stop()
         QMessageBox.critical(None, "slmdesk cannot start", f"Cannot create its folders: {error}")
         return 2
     except UserError as error:
+        collector.stop()
         QMessageBox.critical(None, "slmdesk cannot start", str(error))
         return 2
     window = MainWindow(context)
@@ -128,6 +133,7 @@ def run_gui(smoke_test: bool = False) -> int:
         context.runner.shutdown()
         context.engine.shutdown()
         context.inventory.close()
+        collector.stop()
         qInstallMessageHandler(None)
         sys.excepthook = sys.__excepthook__
     if recorder.failures:

@@ -27,12 +27,14 @@ def _alive(objects_of: type) -> list:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def no_cyclic_gc_during_gui_tests():
-    """Python's cyclic GC can free a cycle holding Qt objects while a job thread runs, which
-    segfaults (seen in CI; the cycle is not found yet: see the issue notes). GUI tests run
-    without it; the leak is bounded by the session."""
+def cyclic_gc_on_the_gui_thread_only():
+    """As in the app (``slmdesk.jobs.gc_guard``): no automatic collection, which would run in
+    whichever thread allocates, job threads included, and destroy QObjects there (each test's
+    window, JobRunner and EngineSession end in one reference cycle). ``no_leftovers``
+    collects on the GUI thread after each test, once its threads have ended."""
     gc.disable()
     yield
+    gc.collect()
     gc.enable()
 
 
@@ -74,4 +76,7 @@ def no_leftovers(qapp: QApplication):
         problems.append(f"active timers left: {[(t.objectName(), t.interval()) for t in timers]}")
         for timer in timers:
             timer.stop()
+    if not running and not threads:
+        gc.collect()  # on the GUI thread, with no job thread left to race it
+        _flush_deletes(qapp)
     assert not problems, "; ".join(problems)
