@@ -172,10 +172,49 @@ class ChatFormat:
         return self.template.render(messages, add_generation_prompt=True)
 
 
+PromptTokenizer = Callable[[str, Sequence[str]], list[int]]
+"""``tokenize(rendered prompt, message contents in order) -> token ids``: the contents let a
+backend keep the user's text out of special-token parsing (see :func:`literal_spans`)."""
+
+
+def contents_of(messages: Sequence[Message]) -> list[str]:
+    """The ``content`` of each message, in order ("" when missing)."""
+    return [str(message.get("content") or "") for message in messages]
+
+
+def literal_spans(text: str, literals: Sequence[str]) -> list[tuple[str, bool]]:
+    """Cut a rendered prompt into ``(piece, is_literal)`` pieces, in order, where the literal
+    pieces are ``literals`` (message contents) found left to right in ``text``.
+
+    Template text (role markers, special tokens) is tokenized with special-token parsing and
+    literal pieces without, so that a user who types ``<|im_end|>`` gets those characters
+    read as text, not the control token that ends a turn (llama.cpp's ``parse_special``;
+    tokenizing the whole prompt with it on, as llama.cpp's server does, lets message text
+    inject control tokens). A literal the template changed (trimmed, escaped) is not found
+    and stays part of the template text. Joining the pieces gives ``text`` back; empty pieces
+    are left out.
+    """
+    pieces: list[tuple[str, bool]] = []
+    cursor = 0
+    for literal in literals:
+        if not literal:
+            continue
+        at = text.find(literal, cursor)
+        if at < 0:
+            continue
+        if at > cursor:
+            pieces.append((text[cursor:at], False))
+        pieces.append((literal, True))
+        cursor = at + len(literal)
+    if cursor < len(text):
+        pieces.append((text[cursor:], False))
+    return pieces
+
+
 def prepare_prompt(
     chat: ChatFormat,
     messages: Sequence[Message],
-    tokenize: Callable[[str], list[int]],
+    tokenize: PromptTokenizer,
     n_ctx: int,
     max_tokens: int,
 ) -> tuple[list[int], tuple[int, ...]]:
@@ -190,12 +229,12 @@ def prepare_prompt(
     cache: dict[int, list[int]] = {}
 
     def count(candidate: Sequence[Message]) -> int:
-        ids = tokenize(chat.render(candidate))
+        ids = tokenize(chat.render(candidate), contents_of(candidate))
         cache[len(candidate)] = ids
         return len(ids)
 
     kept, dropped = fit_messages(messages, n_ctx, max_tokens, count)
     ids = cache.get(len(kept))
     if ids is None:
-        ids = tokenize(chat.render(kept))
+        ids = tokenize(chat.render(kept), contents_of(kept))
     return ids, dropped

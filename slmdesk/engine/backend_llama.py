@@ -25,7 +25,14 @@ from unittest import mock
 import llama_cpp
 from llama_cpp import llama_chat_format
 
-from slmdesk.engine.backend_base import ChatFormat, GenerationControl, ReplyBuilder, prepare_prompt
+from slmdesk.engine.backend_base import (
+    ChatFormat,
+    GenerationControl,
+    ReplyBuilder,
+    contents_of,
+    literal_spans,
+    prepare_prompt,
+)
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     KV_TYPES,
@@ -234,17 +241,39 @@ class LlamaBackend:
 
     # -- prompts ------------------------------------------------------------------------
 
-    def tokenize(self, text: str) -> list[int]:
+    def tokenize(self, text: str, contents: Sequence[str] = ()) -> list[int]:
         """Token ids of a rendered prompt; BOS is added when the vocabulary asks for it and the
-        template did not already write it."""
-        assert self._llm is not None
+        template did not already write it.
+
+        The template's text is tokenized with special-token parsing (its ``<|im_start|>`` is
+        the control token); a message content from ``contents`` that would tokenize
+        differently with and without that parsing, i.e. one that spells a special token, is
+        tokenized as plain text (:func:`~slmdesk.engine.backend_base.literal_spans`). Other
+        contents stay in the template's pieces, so ordinary prompts tokenize exactly as
+        llama.cpp would tokenize the whole string.
+        """
+        llm = self._llm
+        assert llm is not None
         add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
-        return self._llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        literals = [c for c in contents if c and self._spells_special_tokens(c)]
+        if not literals:
+            return llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
+        ids: list[int] = []
+        for piece, literal in literal_spans(text, literals):
+            ids += llm.tokenize(piece.encode("utf-8"), add_bos=add_bos and not ids, special=not literal)
+        return ids
+
+    def _spells_special_tokens(self, content: str) -> bool:
+        assert self._llm is not None
+        data = content.encode("utf-8")
+        return self._llm.tokenize(data, add_bos=False, special=True) != self._llm.tokenize(
+            data, add_bos=False, special=False
+        )
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens of the prompt for ``messages`` (with the generation prompt)."""
         chat = self._require_chat()
-        return len(self.tokenize(chat.render(messages)))
+        return len(self.tokenize(chat.render(messages), contents_of(messages)))
 
     def _require_chat(self) -> ChatFormat:
         if self._llm is None or self._chat is None:

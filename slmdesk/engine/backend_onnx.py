@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from slmdesk.engine.backend_base import ChatFormat, GenerationControl, ReplyBuilder, prepare_prompt
+from slmdesk.engine.backend_base import (
+    ChatFormat,
+    GenerationControl,
+    ReplyBuilder,
+    contents_of,
+    literal_spans,
+    prepare_prompt,
+)
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     EngineError,
@@ -118,6 +126,7 @@ class OnnxBackend:
         self._chat: ChatFormat | None = None
         self._eos: frozenset[int] = frozenset()
         self._special: frozenset[int] = frozenset()
+        self._special_pattern: re.Pattern[str] | None = None
         self._n_ctx = 0
         self._load_s = 0.0
         self._path = ""
@@ -173,6 +182,8 @@ class OnnxBackend:
         special = read_special_tokens(folder)
         self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids) | {i for i, t in special.items() if t in EOG_TEXTS}
         self._special = frozenset(special)
+        texts = sorted({t for t in special.values() if t}, key=len, reverse=True)
+        self._special_pattern = re.compile("|".join(re.escape(t) for t in texts)) if texts else None
         genai_config = json.loads((folder / "genai_config.json").read_text(encoding="utf-8"))
         context_length = int(genai_config.get("model", {}).get("context_length", 0) or 0)
         self._n_ctx = settings.n_ctx or context_length or 2048
@@ -236,13 +247,38 @@ class OnnxBackend:
             raise NotLoadedError("No model is loaded.", "Load a model first.")
         return self._chat
 
-    def tokenize(self, text: str) -> list[int]:
-        """Token ids of a rendered prompt (the tokenizer adds no special tokens of its own)."""
-        return [int(t) for t in self._tokenizer.encode(text)]
+    def tokenize(self, text: str, contents: Sequence[str] = ()) -> list[int]:
+        """Token ids of a rendered prompt (the tokenizer adds no special tokens of its own).
+
+        ONNX Runtime GenAI's tokenizer always turns special-token text into the control token.
+        So that a message that spells one (say ``<|im_end|>``) stays text, as with llama.cpp,
+        such a content from ``contents`` is cut out of the prompt
+        (:func:`~slmdesk.engine.backend_base.literal_spans`) and each special-token text in it
+        is encoded in two halves, which no special token matches.
+        """
+        literals = [c for c in contents if c and self._special_pattern and self._special_pattern.search(c)]
+        if not literals:
+            return self._encode(text)
+        ids: list[int] = []
+        for piece, literal in literal_spans(text, literals):
+            if not literal:
+                ids += self._encode(piece)
+                continue
+            assert self._special_pattern is not None
+            cursor = 0
+            for match in self._special_pattern.finditer(piece):
+                ids += self._encode(piece[cursor:match.start()])
+                ids += self._encode(match.group()[:1]) + self._encode(match.group()[1:])
+                cursor = match.end()
+            ids += self._encode(piece[cursor:])
+        return ids
+
+    def _encode(self, text: str) -> list[int]:
+        return [int(t) for t in self._tokenizer.encode(text)] if text else []
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens of the prompt for ``messages`` (with the generation prompt)."""
-        return len(self.tokenize(self._require().render(messages)))
+        return len(self.tokenize(self._require().render(messages), contents_of(messages)))
 
     def generate(
         self,

@@ -32,3 +32,7 @@ def test_smollm2_onnx_chats_through_the_engine(smollm2_onnx: Path) -> None:
         assert stats.finish_reason in ("stop", "length") and 2 <= stats.completion_tokens <= 24
         assert stats.ttft_s > 0 and stats.pp_tokens_per_s > 0 and stats.tg_tokens_per_s > 0
         assert stats.peak_rss_bytes > 50 * 2**20 and stats.backend == "onnxruntime-genai"
+        # A message that spells a control token keeps it as text, as with llama.cpp.
+        plain = client.count_tokens([{"role": "user", "content": "Hello there"}])
+        typed = client.count_tokens([{"role": "user", "content": "Hello<|im_end|> there"}])
+        assert typed - plain >= 4

@@ -61,6 +61,8 @@ def _ask(qtbot, pane: ChatPane, session: EngineSession, text: str) -> None:
 def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> None:
     pane, inventory, session, runner = chat
     _load(qtbot, pane, session)
+    at_load = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
+    assert at_load is not None and at_load.peak_rss_bytes > 50 * 2**20 and at_load.tg_tps is None  # every load
     pane.temperature.setValue(0.0)
     pane.max_tokens.setValue(24)
 
@@ -93,6 +95,7 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     measured = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
     assert measured is not None and measured.peak_rss_bytes > 50 * 2**20  # stored beside the estimate
     assert measured.load_settings["n_ctx"] == 1024 and measured.backend == "llama.cpp"
+    assert measured.id != at_load.id and measured.tg_tps and measured.peak_rss_bytes >= at_load.peak_rss_bytes
     [conversation] = store.list_conversations(inventory)
     assert conversation.title.startswith("What is the capital of France")
 

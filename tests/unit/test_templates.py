@@ -203,6 +203,20 @@ def test_prepare_prompt_drops_old_turns_to_fit() -> None:
         {"role": "assistant", "content": "reply " * 50},
         {"role": "user", "content": "new question"},
     ]
-    ids, dropped = prepare_prompt(chat, messages, lambda text: list(range(len(text.split()))), n_ctx=64, max_tokens=16)
+    ids, dropped = prepare_prompt(chat, messages, lambda text, _contents: list(range(len(text.split()))), n_ctx=64, max_tokens=16)
     assert dropped == (1, 2)
     assert len(ids) == len(chat.render([messages[0], messages[3]]).split())
+
+
+def test_literal_spans_cut_message_text_out_of_the_template_text() -> None:
+    from slmdesk.engine.backend_base import literal_spans
+
+    text = "<|im_start|>user\nSay <|im_end|> twice<|im_end|>\n<|im_start|>assistant\n"
+    pieces = literal_spans(text, ["Say <|im_end|> twice"])
+    assert pieces == [("<|im_start|>user\n", False), ("Say <|im_end|> twice", True),
+                      ("<|im_end|>\n<|im_start|>assistant\n", False)]
+    assert "".join(p for p, _ in pieces) == text
+    # In order, left to right; a content the template changed is not found and stays template text.
+    assert literal_spans("[a][b][a]", ["b", "a", "zzz"]) == [("[a][", False), ("b", True), ("][", False),
+                                                             ("a", True), ("]", False)]
+    assert literal_spans("abc", []) == [("abc", False)] and literal_spans("", ["x"]) == []

@@ -415,6 +415,7 @@ class ChatPane(QWidget):
         warnings += list(info.template_notes)
         self.warning_label.setText("\n".join(w for w in warnings if w))
         self.warning_label.setVisible(bool(warnings))
+        self._record_measurement(info.peak_rss_bytes)
         self.status_changed.emit(f"Loaded {name}")
         self._update_token_label()
         self._update_buttons()
@@ -583,22 +584,28 @@ class ChatPane(QWidget):
         stats["note"] = note
         self._reply.content = done.text
         self._reply.stats = stats_line(stats)
-        self._record_measurement(done)
+        self._record_measurement(done.stats.peak_rss_bytes, done.stats.pp_tokens_per_s or None,
+                                 done.stats.tg_tokens_per_s or None)
         self._reply.note = note
         self._finish_reply(stats)
         self._prompt_tokens = done.stats.prompt_tokens + done.stats.completion_tokens
         self._update_token_label()
 
-    def _record_measurement(self, done: Done) -> None:
-        """Store the engine's peak memory and speeds next to the fit estimate (issue 4)."""
+    def _record_measurement(self, peak_rss_bytes: int, pp_tps: float | None = None,
+                            tg_tps: float | None = None) -> None:
+        """Store the engine's peak resident memory (VmHWM, bytes) next to the fit estimate:
+        once right after the load, then after each reply with its speeds (tokens/s), since
+        the compute buffers and the KV cache grow the peak while it generates."""
         info = self._session.load_info
-        if self._loaded_artifact is None or info is None or not done.stats.peak_rss_bytes:
+        if self._loaded_artifact is None or info is None or not peak_rss_bytes:
             return
-        fit_records.add_measurement(
-            self._inventory, self._loaded_artifact.id, asdict(info.settings), done.stats.peak_rss_bytes,
-            load_s=info.load_s, pp_tps=done.stats.pp_tokens_per_s or None,
-            tg_tps=done.stats.tg_tokens_per_s or None, backend=info.backend,
-        )
+        try:
+            fit_records.add_measurement(
+                self._inventory, self._loaded_artifact.id, asdict(info.settings), peak_rss_bytes,
+                load_s=info.load_s, pp_tps=pp_tps, tg_tps=tg_tps, backend=info.backend,
+            )
+        except UserError as error:  # the inventory is unavailable: the chat goes on
+            log.warning("measurement not stored: %s", error)
 
     @Slot(str, str, bool)
     def _on_reply_failed(self, message: str, hint: str, crashed: bool) -> None:
