@@ -152,16 +152,9 @@ def _stored(inventory, artifact_id: int, tg_rate: float, days_ago: int):
     return save_result(inventory, result)
 
 
-def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_gguf: Path) -> None:
-    from tests.conftest import TEST_CACHE
-    from tests.e2e import onnx_model
-
+def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_onnx: Path) -> None:
     pane, inventory, runner, gguf = setup
-    try:  # cached by the e2e fixture; built here (about 2.5 minutes) on a fresh machine
-        onnx_dir = onnx_model.build_onnx_from_gguf(smollm2_gguf, TEST_CACHE / "onnx")
-    except onnx_model.OnnxBuildUnavailable as reason:
-        pytest.skip(str(reason))
-    onnx = inventory.add_paths([onnx_dir])[0]
+    onnx = inventory.add_paths([smollm2_onnx])[0]
     assert onnx.format == "onnx"
     pane.refresh_artifacts()
     qtbot.waitUntil(lambda: not pane.is_refreshing(), timeout=10_000)

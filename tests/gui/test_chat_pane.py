@@ -108,6 +108,20 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     assert data["sampling"]["temperature"] == 0.0 and "Paris" in data["messages"][1]["content"]
 
 
+def test_an_onnx_model_turns_off_what_its_engine_lacks(qtbot, chat, smollm2_onnx: Path) -> None:
+    pane, inventory, session, _ = chat
+    onnx = inventory.add_paths([smollm2_onnx])[0]
+    pane.refresh_artifacts()
+    qtbot.waitUntil(lambda: pane.model_combo.findData(onnx.id) >= 0, timeout=10_000)
+    pane.select_artifact(onnx.id)
+    _load(qtbot, pane, session)
+    assert "onnxruntime-genai" in pane.model_status.text()
+    assert not pane.min_p.isEnabled() and "no min-p" in pane.min_p.toolTip()
+    with qtbot.waitSignal(session.unloaded, timeout=LOAD_TIMEOUT_MS):
+        pane.unload()
+    assert pane.min_p.isEnabled() and "no min-p" not in pane.min_p.toolTip()
+
+
 def test_stop_keeps_partial_reply(qtbot, chat) -> None:
     pane, inventory, session, _ = chat
     _load(qtbot, pane, session)

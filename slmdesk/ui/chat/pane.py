@@ -46,6 +46,10 @@ from slmdesk.ui.chat.transcript import TranscriptMessage, TranscriptView
 
 log = logging.getLogger(__name__)
 
+MIN_P_TIP = "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp)."
+MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
+                  "and repetition penalty), so min-p is off for this model.")
+
 LoadSettingsProvider = Callable[[ArtifactRecord], LoadSettings]
 
 
@@ -204,6 +208,7 @@ class ChatPane(QWidget):
         self.top_k = _int(0, 1000, 40)
         self.top_p = _double(0.0, 1.0, 0.95, 0.01)
         self.min_p = _double(0.0, 1.0, 0.05, 0.01)
+        self.min_p.setToolTip(MIN_P_TIP)
         self.repeat_penalty = _double(0.5, 2.0, 1.0, 0.05)
         self.max_tokens = _int(1, 32768, 512)
         self.seed = _int(-1, 2**31 - 1, -1)
@@ -416,6 +421,7 @@ class ChatPane(QWidget):
         self.warning_label.setText("\n".join(w for w in warnings if w))
         self.warning_label.setVisible(bool(warnings))
         self._record_measurement(info.peak_rss_bytes)
+        self._show_backend_controls(info.backend)
         self.status_changed.emit(f"Loaded {name}")
         self._update_token_label()
         self._update_buttons()
@@ -428,8 +434,16 @@ class ChatPane(QWidget):
         self._show_error("Could not load the model", message, hint)
         self._update_buttons()
 
+    def _show_backend_controls(self, backend: str | None) -> None:
+        """Disable the sampling controls the loaded engine ignores (ONNX Runtime GenAI has no
+        min-p), saying why in the tooltip."""
+        onnx = backend == "onnxruntime-genai"
+        self.min_p.setEnabled(not onnx)
+        self.min_p.setToolTip(MIN_P_ONNX_TIP if onnx else MIN_P_TIP)
+
     @Slot()
     def _on_unloaded(self) -> None:
+        self._show_backend_controls(None)
         self._loaded_artifact = None
         self.model_status.setText("No model loaded.")
         self.warning_label.hide()
