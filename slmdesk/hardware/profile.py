@@ -73,11 +73,13 @@ def _disk_free(path: Path) -> int | None:
 
 
 def probe_task(
-    paths: AppPaths, measure_bandwidth: bool = True
+    paths: AppPaths, measure_bandwidth: bool = True, remeasure_bandwidth: bool = False
 ) -> Callable[[CancelToken], Generator[Progress, None, HardwareProfile]]:
     """A task (``task(token) -> Generator[Progress, None, HardwareProfile]``) probing this
     machine in four steps (memory and CPU, GPUs, engines, bandwidth), checking ``token`` between
-    them. ``measure_bandwidth=False`` skips the copy benchmark unless a cached value exists.
+    them. ``measure_bandwidth=False`` skips the copy benchmark unless a cached value exists;
+    ``remeasure_bandwidth=True`` runs it again and replaces the cached value (the first one may
+    have been taken while the machine was busy).
 
     Raises:
         Cancelled: the token was cancelled.
@@ -118,8 +120,8 @@ def probe_task(
         rate: float | None = None
         source = ""
         cache_dir = paths.cache / "hardware"
-        if measure_bandwidth or _has_cached_bandwidth(cache_dir, model, ram_total):
-            rate = bandwidth.cached_bandwidth(cache_dir, model, ram_total)
+        if measure_bandwidth or remeasure_bandwidth or _has_cached_bandwidth(cache_dir, model, ram_total):
+            rate = bandwidth.cached_bandwidth(cache_dir, model, ram_total, refresh=remeasure_bandwidth)
             source = (
                 f"measured: numpy copy of {bandwidth.BUFFER_BYTES // 2 >> 20} MiB, best of"
                 f" {bandwidth.RUNS} (cached in {cache_dir / bandwidth.CACHE_FILE})"

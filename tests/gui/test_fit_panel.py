@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from slmdesk.core.fit import Verdict
 from slmdesk.core.settings import load_defaults_map
 from slmdesk.core.tasks import run_inline
+from slmdesk.hardware import bandwidth
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.inventory.scanners import scan_task
 from slmdesk.jobs.runner import JobRunner
@@ -90,3 +92,19 @@ def test_library_badges_for_every_model(qtbot, library) -> None:
     for row in range(pane.model.rowCount()):
         text = pane.model.index(row, ArtifactTableModel.COL_FIT).data()
         assert text in {v.label for v in Verdict}
+
+
+def test_measure_again_replaces_the_cached_bandwidth(qtbot, library, app_paths: AppPaths) -> None:
+    pane, _ = library
+    fit = pane.fit_panel
+    qtbot.waitUntil(lambda: fit.machine_profile() is not None, timeout=60_000)
+    cache = app_paths.cache / "hardware" / bandwidth.CACHE_FILE
+    first = fit.machine_profile().memory_bandwidth_bytes_per_s
+    assert first and json.loads(cache.read_text())  # measured once and cached
+    cache.write_text(json.dumps({key: 1.0 for key in json.loads(cache.read_text())}))  # a "busy machine" value
+    with qtbot.waitSignal(fit.machine_probed, timeout=60_000) as probed:
+        fit.remeasure_machine()
+        assert not fit.remeasure_button.isEnabled()  # one probe at a time
+    again = probed.args[0].memory_bandwidth_bytes_per_s
+    assert again > 1e8 and list(json.loads(cache.read_text()).values()) == [again]
+    assert fit.remeasure_button.isEnabled()

@@ -127,11 +127,20 @@ class FitPanel(QWidget):
         self.chart_view = QChartView(self.chart, self)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(200)
+        self.remeasure_button = QPushButton("Measure again", self)
+        self.remeasure_button.setToolTip(
+            "Probe this machine again: free memory, GPUs and a new memory-bandwidth measurement "
+            "(the generation-speed bound follows it; close busy programs first)"
+        )
+        self.remeasure_button.clicked.connect(self.remeasure_machine)
         self.use_button = QPushButton("Use these settings for Chat and Benchmark", self)
         self.use_button.clicked.connect(self.save_defaults)
 
         form = QFormLayout()
-        form.addRow("Check fit for", self.profile_combo)
+        profile_row = QHBoxLayout()
+        profile_row.addWidget(self.profile_combo, 1)
+        profile_row.addWidget(self.remeasure_button)
+        form.addRow("Check fit for", profile_row)
         ctx_row = QHBoxLayout()
         ctx_row.addWidget(self.ctx_slider, 1)
         ctx_row.addWidget(self.ctx_label)
@@ -245,17 +254,27 @@ class FitPanel(QWidget):
         """Probe this machine in a job (once); ``machine_probed`` follows."""
         self._probe()
 
-    def _probe(self) -> None:
+    @Slot()
+    def remeasure_machine(self) -> None:
+        """Probe this machine again, measuring its memory bandwidth anew ("Measure again");
+        ``machine_probed`` follows."""
+        self._probe(remeasure=True)
+
+    def _probe(self, remeasure: bool = False) -> None:
         if self._probing:
             return
         self._probing = True
+        self.remeasure_button.setEnabled(False)
         self.verdict_label.setText("Measuring this machine (CPU, memory, bandwidth)…")
         self._runner.submit(
-            "Probe this machine", probe_task(self._paths), resource="io", on_done=self._on_probed, background=True
+            "Measure this machine again" if remeasure else "Probe this machine",
+            probe_task(self._paths, remeasure_bandwidth=remeasure), resource="io", on_done=self._on_probed,
+            background=not remeasure,
         )
 
     def _on_probed(self, job: Job) -> None:
         self._probing = False
+        self.remeasure_button.setEnabled(True)
         if job.state is JobState.SUCCEEDED:
             self._machine = job.result
             self.machine_probed.emit(job.result)
