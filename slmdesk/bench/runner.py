@@ -266,9 +266,13 @@ def bench_task(
                 peak = client.stats().peak_rss_bytes
             tests = {t.kind: t for t in report.tests}
             pp_test, tg_test = tests.get("pp"), tests.get("tg")
+            pp = stats.tokens_per_s(pp_test.n_tokens, pp_test.samples_ns, f"pp{pp_test.n_tokens}") if pp_test else None
+            tg = stats.tokens_per_s(tg_test.n_tokens, tg_test.samples_ns, f"tg{tg_test.n_tokens}") if tg_test else None
             notes = [fit_note] if fit_note else []
             if report.energy_note:
                 notes.append(f"Energy not available: {report.energy_note}.")
+            notes += [note for note in (stats.noise_note(pp, f"pp{settings.n_prompt}"),
+                                        stats.noise_note(tg, f"tg{settings.n_gen}")) if note]
             result = BenchResult(
                 model_path=str(target.path),
                 model_name=name,
@@ -283,8 +287,8 @@ def bench_task(
                 n_ubatch=report.n_ubatch,
                 flash_attn=report.flash_attn,
                 settings=settings,
-                pp=stats.tokens_per_s(pp_test.n_tokens, pp_test.samples_ns, f"pp{pp_test.n_tokens}") if pp_test else None,
-                tg=stats.tokens_per_s(tg_test.n_tokens, tg_test.samples_ns, f"tg{tg_test.n_tokens}") if tg_test else None,
+                pp=pp,
+                tg=tg,
                 ttft=ttft,
                 load_s=info.load_s,
                 peak_rss_bytes=peak,

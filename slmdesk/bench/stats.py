@@ -56,6 +56,26 @@ class Stat:
         return self.stdev / self.mean if self.mean else 0.0
 
 
+NOISY_RELATIVE_STDEV = 0.05
+"""Repetitions whose standard deviation exceeds 5% of their mean are flagged: 5% is the
+tolerance slmdesk's figures are held to against llama-bench (issue 6, and
+``benchmarks/bench_vs_llama_bench.py``), so a run noisier than that cannot tell apart two
+results that differ by less."""
+
+
+def noise_note(stat: Stat | None, label: str) -> str:
+    """A note for a figure whose repetitions varied by more than :data:`NOISY_RELATIVE_STDEV`
+    of their mean ("" otherwise, and for fewer than two repetitions). ``label`` names it
+    ("tg128")."""
+    if stat is None or len(stat.samples) < 2 or stat.relative_stdev <= NOISY_RELATIVE_STDEV:
+        return ""
+    return (
+        f"{label} varied by {stat.relative_stdev:.0%} between repetitions (standard deviation / mean):"
+        " the machine was busy or changed speed. Close other programs, or use more repetitions,"
+        " before comparing runs that differ by less."
+    )
+
+
 def summarize(samples: Sequence[float]) -> Stat:
     """Mean and sample standard deviation of ``samples`` (llama-bench ``avg``/``stdev``).
 

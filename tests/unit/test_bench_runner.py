@@ -74,6 +74,8 @@ FAKE_ENGINE = textwrap.dedent(
                         samples.append(int(1e9 * n / rate))
                     done += 1
                     on_progress(done, total, f"{kind}{n}: run {rep}")
+                if MODE == "noisy" and kind == "tg":
+                    samples = [int(s * (1.0 + 0.3 * (i % 2))) for i, s in enumerate(samples)]
                 if MODE == "zero" and kind == "tg":
                     samples[-1] = 0
                 tests.append(BenchTest(kind, n, 0, tuple(samples)))
@@ -124,6 +126,16 @@ def test_results_follow_the_engine_timings_and_are_stored(app_paths: AppPaths, t
     assert events[-1].fraction == 1.0 and any("tg16" in e.message for e in events)
     fractions = [e.fraction for e in events if e.fraction is not None]
     assert fractions == sorted(fractions)
+
+
+def test_repetitions_that_vary_more_than_5_percent_are_flagged(app_paths: AppPaths, target: BenchTarget) -> None:
+    settings = BenchSettings(n_prompt=8, n_gen=4, repetitions=3, ttft=False)
+    (steady,) = run_inline(bench_task(target, settings, app_paths, _factory("ok"), None, PROFILE))
+    assert not any("varied by" in note for note in steady.notes)
+    (noisy,) = run_inline(bench_task(target, settings, app_paths, _factory("noisy"), None, PROFILE))
+    assert noisy.tg is not None and noisy.tg.relative_stdev > 0.05
+    assert any(note.startswith(f"tg4 varied by {noisy.tg.relative_stdev:.0%}") for note in noisy.notes)
+    assert not any(note.startswith("pp8 varied") for note in noisy.notes)  # pp was steady
 
 
 def test_a_zero_timing_fails_the_run_instead_of_infinite_speed(app_paths: AppPaths, target: BenchTarget) -> None:

@@ -42,6 +42,7 @@ from slmdesk.bench import export
 from slmdesk.bench.results import BenchResult, latest_per_artifact, load_results
 from slmdesk.bench.runner import bench_task, target_from_record
 from slmdesk.bench.settings import PRESETS, BenchSettings
+from slmdesk.bench.stats import noise_note
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
 from slmdesk.core.settings import load_defaults_map
@@ -514,7 +515,10 @@ class BenchmarkPane(QWidget):
             results: tuple[BenchResult, ...] = job.result
             self.results_model.add_results(results)
             self._show_fit(results)
-            self.status_label.setText(f"Finished: {job.title}.")
+            noisy = [note for r in results
+                     for note in (noise_note(r.pp, f"pp{r.settings.n_prompt}"), noise_note(r.tg, f"tg{r.settings.n_gen}"))
+                     if note]
+            self.status_label.setText(" ".join([f"Finished: {job.title}.", *noisy]))
             self.results_view.clearSelection()
             self._update_charts()
             self.results_changed.emit()
