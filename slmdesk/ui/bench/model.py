@@ -31,10 +31,11 @@ class ResultsTableModel(QAbstractTableModel):
     the :class:`BenchResult`. Missing figures read "–"; energy reads "not available", never 0.
     """
 
-    COLUMNS = ("When", "Model", "Quant", "Backend", "Threads", "Test", "pp t/s", "tg t/s", "tg bound (fit)",
-               "TTFT s", "Load s", "Peak memory", "Energy J/token")
-    (COL_WHEN, COL_MODEL, COL_QUANT, COL_BACKEND, COL_THREADS, COL_TEST, COL_PP, COL_TG, COL_BOUND, COL_TTFT,
-     COL_LOAD, COL_MEMORY, COL_ENERGY) = range(13)
+    # The measured figures come first, so they are on screen without scrolling.
+    COLUMNS = ("When", "Model", "pp t/s", "tg t/s", "tg bound (fit)", "Test", "Quant", "Threads", "TTFT s",
+               "Load s", "Peak memory", "Energy J/token", "Backend")
+    (COL_WHEN, COL_MODEL, COL_PP, COL_TG, COL_BOUND, COL_TEST, COL_QUANT, COL_THREADS, COL_TTFT, COL_LOAD,
+     COL_MEMORY, COL_ENERGY, COL_BACKEND) = range(13)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -249,7 +249,8 @@ class BenchmarkPane(QWidget):
         self.results_view.verticalHeader().hide()
         self.results_view.setWordWrap(False)
         self.results_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.results_view.setColumnWidth(ResultsTableModel.COL_MODEL, 200)
+        self.results_view.setColumnWidth(ResultsTableModel.COL_WHEN, 115)
+        self.results_view.setColumnWidth(ResultsTableModel.COL_MODEL, 170)
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
 
         self.compare_button = QPushButton("Compare", self)
