@@ -133,7 +133,8 @@ def run_gui(smoke_test: bool = False) -> int:
         context.runner.shutdown()
         context.engine.shutdown()
         context.inventory.close()
-        collector.stop()
+        # The collector is not stopped: automatic collection stays off until the process ends,
+        # in case a job thread outlived the runner's shutdown wait.
         qInstallMessageHandler(None)
         sys.excepthook = sys.__excepthook__
     if recorder.failures:
