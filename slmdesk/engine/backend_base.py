@@ -211,6 +211,24 @@ def literal_spans(text: str, literals: Sequence[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
+def tokenize_prompt(
+    text: str,
+    contents: Sequence[str],
+    spells_special: Callable[[str], bool],
+    encode: Callable[[str, bool, bool], list[int]],
+) -> list[int]:
+    """Token ids of a rendered prompt whose message contents that spell a special token stay
+    text: ``encode(piece, is_literal, at_start)`` tokenizes each piece of
+    :func:`literal_spans` (the whole ``text`` as one template piece when no content in
+    ``contents`` makes ``spells_special`` true)."""
+    literals = [content for content in contents if content and spells_special(content)]
+    pieces = literal_spans(text, literals) if literals else [(text, False)]
+    ids: list[int] = []
+    for index, (piece, literal) in enumerate(pieces):
+        ids += encode(piece, literal, index == 0)
+    return ids
+
+
 def prepare_prompt(
     chat: ChatFormat,
     messages: Sequence[Message],

@@ -30,8 +30,8 @@ from slmdesk.engine.backend_base import (
     GenerationControl,
     ReplyBuilder,
     contents_of,
-    literal_spans,
     prepare_prompt,
+    tokenize_prompt,
 )
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
@@ -128,6 +128,7 @@ class LlamaBackend:
         self._add_bos = False
         self._bos_text = ""
         self._piece = ctypes.create_string_buffer(256)
+        self._spells_special: dict[str, bool] = {}
 
     # -- loading ----------------------------------------------------------------------
 
@@ -180,6 +181,7 @@ class LlamaBackend:
             ) from error
         self._load_s = time.perf_counter() - started
         self._llm = llm
+        self._spells_special = {}
         self._settings = settings
         self._path = str(file)
         self._cached = []
@@ -222,6 +224,7 @@ class LlamaBackend:
         self._llm = None
         self._chat = None
         self._cached = []
+        self._spells_special = {}
 
     @property
     def loaded(self) -> str:
@@ -255,20 +258,25 @@ class LlamaBackend:
         llm = self._llm
         assert llm is not None
         add_bos = self._add_bos and not (self._bos_text and text.startswith(self._bos_text))
-        literals = [c for c in contents if c and self._spells_special_tokens(c)]
-        if not literals:
-            return llm.tokenize(text.encode("utf-8"), add_bos=add_bos, special=True)
-        ids: list[int] = []
-        for piece, literal in literal_spans(text, literals):
-            ids += llm.tokenize(piece.encode("utf-8"), add_bos=add_bos and not ids, special=not literal)
-        return ids
+
+        def encode(piece: str, literal: bool, at_start: bool) -> list[int]:
+            return llm.tokenize(piece.encode("utf-8"), add_bos=add_bos and at_start, special=not literal)
+
+        return tokenize_prompt(text, contents, self._spells_special_tokens, encode)
 
     def _spells_special_tokens(self, content: str) -> bool:
-        assert self._llm is not None
-        data = content.encode("utf-8")
-        return self._llm.tokenize(data, add_bos=False, special=True) != self._llm.tokenize(
-            data, add_bos=False, special=False
-        )
+        """Whether ``content`` tokenizes differently with special-token parsing; remembered
+        per content while the model stays loaded (a conversation's earlier messages are
+        checked again on every turn)."""
+        known = self._spells_special.get(content)
+        if known is None:
+            assert self._llm is not None
+            data = content.encode("utf-8")
+            known = self._llm.tokenize(data, add_bos=False, special=True) != self._llm.tokenize(
+                data, add_bos=False, special=False
+            )
+            self._spells_special[content] = known
+        return known
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Tokens of the prompt for ``messages`` (with the generation prompt)."""

@@ -24,8 +24,8 @@ from slmdesk.engine.backend_base import (
     GenerationControl,
     ReplyBuilder,
     contents_of,
-    literal_spans,
     prepare_prompt,
+    tokenize_prompt,
 )
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
@@ -256,22 +256,21 @@ class OnnxBackend:
         (:func:`~slmdesk.engine.backend_base.literal_spans`) and each special-token text in it
         is encoded in two halves, which no special token matches.
         """
-        literals = [c for c in contents if c and self._special_pattern and self._special_pattern.search(c)]
-        if not literals:
+        pattern = self._special_pattern
+        if pattern is None:
             return self._encode(text)
-        ids: list[int] = []
-        for piece, literal in literal_spans(text, literals):
+
+        def encode(piece: str, literal: bool, _at_start: bool) -> list[int]:
             if not literal:
-                ids += self._encode(piece)
-                continue
-            assert self._special_pattern is not None
-            cursor = 0
-            for match in self._special_pattern.finditer(piece):
-                ids += self._encode(piece[cursor:match.start()])
-                ids += self._encode(match.group()[:1]) + self._encode(match.group()[1:])
+                return self._encode(piece)
+            ids, cursor = [], 0
+            for match in pattern.finditer(piece):
+                special = match.group()
+                ids += self._encode(piece[cursor:match.start()]) + self._encode(special[:1]) + self._encode(special[1:])
                 cursor = match.end()
-            ids += self._encode(piece[cursor:])
-        return ids
+            return ids + self._encode(piece[cursor:])
+
+        return tokenize_prompt(text, contents, lambda content: pattern.search(content) is not None, encode)
 
     def _encode(self, text: str) -> list[int]:
         return [int(t) for t in self._tokenizer.encode(text)] if text else []
