@@ -271,8 +271,7 @@ def bench_task(
             notes = [fit_note] if fit_note else []
             if report.energy_note:
                 notes.append(f"Energy not available: {report.energy_note}.")
-            notes += [note for note in (stats.noise_note(pp, f"pp{settings.n_prompt}"),
-                                        stats.noise_note(tg, f"tg{settings.n_gen}")) if note]
+            notes += stats.noise_notes(pp, tg, settings.n_prompt, settings.n_gen)
             result = BenchResult(
                 model_path=str(target.path),
                 model_name=name,

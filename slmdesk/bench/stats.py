@@ -76,6 +76,11 @@ def noise_note(stat: Stat | None, label: str) -> str:
     )
 
 
+def noise_notes(pp: Stat | None, tg: Stat | None, n_prompt: int, n_gen: int) -> list[str]:
+    """:func:`noise_note` of a run's ``pp`` and ``tg`` figures, those that apply."""
+    return [note for note in (noise_note(pp, f"pp{n_prompt}"), noise_note(tg, f"tg{n_gen}")) if note]
+
+
 def summarize(samples: Sequence[float]) -> Stat:
     """Mean and sample standard deviation of ``samples`` (llama-bench ``avg``/``stdev``).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -42,10 +42,10 @@ from slmdesk.bench import export
 from slmdesk.bench.results import BenchResult, latest_per_artifact, load_results
 from slmdesk.bench.runner import bench_task, target_from_record
 from slmdesk.bench.settings import PRESETS, BenchSettings
-from slmdesk.bench.stats import noise_note
+from slmdesk.bench.stats import noise_notes
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
-from slmdesk.core.settings import load_defaults_map
+from slmdesk.core.settings import LoadDefaults, load_defaults_map
 from slmdesk.engine.client import EngineClient
 from slmdesk.engine.types import KV_TYPES
 from slmdesk.inventory import benchmarks
@@ -453,17 +453,22 @@ class BenchmarkPane(QWidget):
             ttft=self.ttft_check.isChecked(),
         )
 
-    def settings_for(self, record: ArtifactRecord, settings: BenchSettings) -> BenchSettings:
+    def settings_for(
+        self, record: ArtifactRecord, settings: BenchSettings, chosen: Mapping[int, LoadDefaults] | None = None
+    ) -> BenchSettings:
         """``settings`` for one model: with the load settings chosen in its Fit panel when
-        "Use each model's load settings" is checked and it has some.
+        "Use each model's load settings" is checked and it has some. ``chosen`` is the
+        ``{artifact id: LoadDefaults}`` map when the caller has read it already.
 
         Raises:
             UserError: the stored load settings are invalid.
         """
         if not self.fit_check.isChecked():
             return settings
-        chosen = load_defaults_map(self._paths.load_defaults_file).get(record.id)
-        return settings if chosen is None else settings.with_load_defaults(chosen)
+        if chosen is None:
+            chosen = load_defaults_map(self._paths.load_defaults_file)
+        defaults = chosen.get(record.id)
+        return settings if defaults is None else settings.with_load_defaults(defaults)
 
     # -- runs -------------------------------------------------------------------------------
     @Slot()
@@ -480,9 +485,10 @@ class BenchmarkPane(QWidget):
             self.status_label.setText("Check at least one model to benchmark.")
             return []
         ids, problems = [], []
+        chosen = load_defaults_map(self._paths.load_defaults_file)  # read once for every model
         for record in records:
             try:
-                own = self.settings_for(record, settings)
+                own = self.settings_for(record, settings, chosen)
             except UserError as error:
                 problems.append(f"{record.display_name}: {error.message} {error.hint}".strip())
                 continue
@@ -516,9 +522,7 @@ class BenchmarkPane(QWidget):
             results: tuple[BenchResult, ...] = job.result
             self.results_model.add_results(results)
             self._show_fit(results)
-            noisy = [note for r in results
-                     for note in (noise_note(r.pp, f"pp{r.settings.n_prompt}"), noise_note(r.tg, f"tg{r.settings.n_gen}"))
-                     if note]
+            noisy = [note for r in results for note in noise_notes(r.pp, r.tg, r.settings.n_prompt, r.settings.n_gen)]
             self.status_label.setText(" ".join([f"Finished: {job.title}.", *noisy]))
             self.results_view.clearSelection()
             self._update_charts()
