@@ -36,7 +36,7 @@ def peak_rss_bytes() -> int:
         if peak:
             return int(peak)
     except Exception:  # noqa: BLE001 - psutil is a best-effort fallback
-        info = None
+        pass
     try:
         import resource
 

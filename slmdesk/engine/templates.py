@@ -287,6 +287,8 @@ def preflight(template: ChatTemplate) -> PreflightReport:
         merged = merge_system_prompt(conversation)
         try:
             merged_text = template.render(merged)
+        except TemplateSecurityError:
+            raise
         except TemplateError:
             merged_text = ""
         if conversation[0]["content"] in merged_text:

@@ -2,15 +2,14 @@
 
 The engine client blocks (load, each token); a :class:`_EngineWorker` living in a QThread
 owns it and reports through queued signals, so the GUI thread never waits on the engine.
-Tokens are batched: at most one ``tokens_received`` signal per :data:`TOKEN_BATCH_S`
-(GPT4All refreshes its token rate once a second; 20 updates per second read as smooth
-streaming). Cancel goes straight to the client, which is safe from any thread.
+Tokens arrive already batched by the engine, at most one event per
+``slmdesk.engine.backend_base.FLUSH_INTERVAL_S`` (20 updates per second read as smooth
+streaming), and each becomes one ``tokens_received`` signal. Cancel goes straight to the client, which is safe from any thread.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -30,9 +29,6 @@ from slmdesk.engine.types import (
 )
 
 log = logging.getLogger(__name__)
-
-TOKEN_BATCH_S = 0.05
-"""Minimum spacing of token signals: 20 updates per second."""
 
 
 class _EngineWorker(QObject):
@@ -61,10 +57,8 @@ class _EngineWorker(QObject):
     def load(self, path: str, settings: LoadSettings) -> None:
         try:
             info = self._client().load(path, settings)
-        except EngineCrashed as error:
-            self.load_failed.emit(error.message, error.hint, True)
         except UserError as error:
-            self.load_failed.emit(error.message, error.hint, False)
+            self.load_failed.emit(error.message, error.hint, isinstance(error, EngineCrashed))
         except Exception as error:  # a bug: report, keep the app up
             log.exception("engine load failed")
             self.load_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)
@@ -73,32 +67,16 @@ class _EngineWorker(QObject):
 
     @Slot(object, object)
     def generate(self, messages: list[Message], params: SamplingParams) -> None:
-        pending: list[str] = []
-        last_emit = 0.0
         try:
             for event in self._client().generate(messages, params):
-                if isinstance(event, Token):
-                    pending.append(event.text)
-                    now = time.monotonic()
-                    if now - last_emit >= TOKEN_BATCH_S:
-                        self.tokens_received.emit("".join(pending))
-                        pending.clear()
-                        last_emit = now
+                if isinstance(event, Token):  # already coalesced by the engine (FLUSH_INTERVAL_S)
+                    self.tokens_received.emit(event.text)
                 elif isinstance(event, PromptReady):
                     self.prompt_ready.emit(event)
                 elif isinstance(event, Done):
-                    if pending:
-                        self.tokens_received.emit("".join(pending))
-                        pending.clear()
                     self.reply_finished.emit(event)
-        except EngineCrashed as error:
-            if pending:
-                self.tokens_received.emit("".join(pending))
-            self.reply_failed.emit(error.message, error.hint, True)
         except UserError as error:
-            if pending:
-                self.tokens_received.emit("".join(pending))
-            self.reply_failed.emit(error.message, error.hint, False)
+            self.reply_failed.emit(error.message, error.hint, isinstance(error, EngineCrashed))
         except Exception as error:
             log.exception("generation failed")
             self.reply_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)

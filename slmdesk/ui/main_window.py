@@ -179,8 +179,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_open_in_bench(self, artifact_id: int) -> None:
-        self.bench.refresh_artifacts()
-        self.bench.select_artifacts([artifact_id])
+        self.bench.select_artifacts([artifact_id])  # re-reads the list itself when the id is new
         self.show_pane("Benchmark")
 
     @Slot(int)

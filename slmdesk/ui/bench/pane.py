@@ -580,7 +580,7 @@ class BenchmarkPane(QWidget):
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
-        self._update_charts()
+        self.speed_chart.set_results(self.chart_results())  # the history plots every run: unchanged
         self._update_buttons()
         if len(self.selected_results()) == 2:
             self.compare_selected()

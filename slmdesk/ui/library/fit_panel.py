@@ -97,8 +97,9 @@ class FitPanel(QWidget):
         self.profile_combo.addItem("This machine", THIS_MACHINE)
         for key, preset in PRESETS.items():
             self.profile_combo.addItem(preset.name, key)
-        for profile in load_user_profiles(paths):
-            self.profile_combo.addItem(f"{profile.name} (yours)", profile.name)
+        self._user_profiles = {profile.name: profile for profile in load_user_profiles(paths)}
+        for name in self._user_profiles:
+            self.profile_combo.addItem(f"{name} (yours)", name)
         self.ctx_slider = QSlider(Qt.Orientation.Horizontal, self)
         self.ctx_slider.setAccessibleName("Context length")
         self.ctx_slider.setPageStep(8)
@@ -244,7 +245,7 @@ class FitPanel(QWidget):
             return self._machine
         if key in PRESETS:
             return PRESETS[key]
-        return next((p for p in load_user_profiles(self._paths) if p.name == key), None)
+        return self._user_profiles.get(key)
 
     def machine_profile(self) -> HardwareProfile | None:
         """This machine's profile, once probed."""
