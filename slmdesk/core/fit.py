@@ -533,23 +533,6 @@ def repack_types(profile: HardwareProfile) -> frozenset[str]:
     return frozenset()
 
 
-def repack_bytes(spec: ModelSpec, options: FitOptions, profile: HardwareProfile, cpu_layers: int) -> int:
-    """Extra host bytes of repacked copies of the weights of ``cpu_layers`` repeating layers
-    (:data:`REPACK_TYPES_X86_AVX2`): 0 without mmap (the copy replaces the file pages) or when
-    the spec does not say how many bytes each tensor type takes in the layers.
-
-    Needs ``spec.layer_type_bytes`` (``((ggml type name, bytes in blk.* tensors), ...)``), which
-    ModelSpec does not carry yet; until it does, repacked weights are not counted (Gemma 3 270M
-    Q4_K_M: 12.66 MiB, 3-4 % of its resident memory, predicted too low).
-    """
-    if not options.mmap or not spec.n_layer:
-        return 0
-    per_type = dict(getattr(spec, "layer_type_bytes", ()) or ())  # a ModelSpec field to come
-    types = repack_types(profile)
-    total = sum(size for name, size in per_type.items() if name in types)
-    return total * min(cpu_layers, spec.n_layer) // spec.n_layer
-
-
 def _output_weights_on_gpu(spec: ModelSpec) -> int:
     """Bytes the output layer takes on a GPU: ``output_norm`` + ``output.weight``, or a duplicate
     of ``token_embd`` when embeddings are tied (llama.cpp loads it again for the output device)."""
@@ -571,7 +554,7 @@ class _Layout:
     kv_device: int
 
 
-def _layout(spec: ModelSpec, options: FitOptions, profile: HardwareProfile, gpu_layers: int) -> _Layout:
+def _layout(spec: ModelSpec, options: FitOptions, gpu_layers: int) -> _Layout:
     """Split weights and KV cache between host and device for ``gpu_layers`` (llama.cpp counting)."""
     n_layer = spec.n_layer or 0
     layer_w = spec.layer_weights_bytes or (0,) * n_layer
@@ -592,7 +575,9 @@ def _layout(spec: ModelSpec, options: FitOptions, profile: HardwareProfile, gpu_
     # the host: the file's weight total is the ground truth.
     accounted = (spec.input_weights_bytes or 0) + sum(layer_w) + (spec.output_weights_bytes or 0)
     w_host += max(0, (spec.weights_bytes or accounted) - accounted)
-    w_host += repack_bytes(spec, options, profile, first_gpu)
+    # Not counted yet: repacked copies of CPU-layer weights of the :func:`repack_types` types,
+    # which need per-type tensor bytes that ModelSpec does not carry (Gemma 3 270M Q4_K_M:
+    # 12.66 MiB, 3-4 % of its resident memory, predicted too low).
     return _Layout(gpu_layers, w_host, w_dev, kv_host, kv_dev)
 
 
@@ -692,7 +677,7 @@ def _evaluate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) ->
             )
     if gpu_layers == 0:
         gpu = None
-    layout = _layout(spec, options, profile, gpu_layers)
+    layout = _layout(spec, options, gpu_layers)
 
     full_offload = gpu_layers > n_layer
     output_on_gpu = gpu_layers >= 1

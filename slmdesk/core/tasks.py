@@ -10,7 +10,7 @@ GUI thread; the CLI and tests run them inline with :func:`run_inline`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -89,8 +89,3 @@ def run_inline(
             return stop.value
         if on_progress is not None:
             on_progress(event)
-
-
-def iter_progress(task: Task, token: CancelToken | None = None) -> Iterator[Progress]:
-    """Yield a task's progress events, discarding its result (convenient in tests)."""
-    yield from task(token or CancelToken())

@@ -49,9 +49,13 @@ def cache_key(cpu_model: str, ram_total_bytes: int) -> str:
     return f"{cpu_model}|{ram_total_bytes}"
 
 
-def cached_bandwidth(cache_dir: Path, cpu_model: str, ram_total_bytes: int, refresh: bool = False) -> float:
+def cached_bandwidth(
+    cache_dir: Path, cpu_model: str, ram_total_bytes: int, refresh: bool = False, measure: bool = True
+) -> float | None:
     """The machine's bandwidth (bytes/s), measured on first use and read from
-    ``<cache_dir>/bandwidth.json`` afterwards. A cache that cannot be written is only logged."""
+    ``<cache_dir>/bandwidth.json`` afterwards; ``refresh`` measures again. With
+    ``measure=False`` a cache miss gives None instead of a measurement. A cache that cannot be
+    written is only logged."""
     key = cache_key(cpu_model, ram_total_bytes)
     path = cache_dir / CACHE_FILE
     entries: dict[str, float] = {}
@@ -63,6 +67,8 @@ def cached_bandwidth(cache_dir: Path, cpu_model: str, ram_total_bytes: int, refr
         pass
     if key in entries and entries[key] > 0 and not refresh:
         return entries[key]
+    if not measure:
+        return None
     value = measure_bandwidth()
     entries[key] = value
     try:

@@ -26,7 +26,7 @@ import psutil
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import PRESETS, GpuInfo, HardwareProfile, find_preset
-from slmdesk.core.tasks import CancelToken, Progress
+from slmdesk.core.tasks import CancelToken, Progress, run_inline
 from slmdesk.hardware import backends, bandwidth, cpu, gpu
 from slmdesk.paths import AppPaths
 
@@ -117,11 +117,11 @@ def probe_task(
         token.raise_if_cancelled()
 
         yield Progress(0.75, "Measuring memory bandwidth")
-        rate: float | None = None
         source = ""
         cache_dir = paths.cache / "hardware"
-        if measure_bandwidth or remeasure_bandwidth or _has_cached_bandwidth(cache_dir, model, ram_total):
-            rate = bandwidth.cached_bandwidth(cache_dir, model, ram_total, refresh=remeasure_bandwidth)
+        rate = bandwidth.cached_bandwidth(cache_dir, model, ram_total, refresh=remeasure_bandwidth,
+                                          measure=measure_bandwidth or remeasure_bandwidth)
+        if rate is not None:
             source = (
                 f"measured: numpy copy of {bandwidth.BUFFER_BYTES // 2 >> 20} MiB, best of"
                 f" {bandwidth.RUNS} (cached in {cache_dir / bandwidth.CACHE_FILE})"
@@ -166,22 +166,9 @@ def _cgroup_usage() -> int | None:
     return None
 
 
-def _has_cached_bandwidth(cache_dir: Path, model: str, ram_total: int) -> bool:
-    try:
-        entries = json.loads((cache_dir / bandwidth.CACHE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(entries, dict) and bandwidth.cache_key(model, ram_total) in entries
-
-
 def probe(paths: AppPaths, measure_bandwidth: bool = True) -> HardwareProfile:
     """Probe this machine now (see :func:`probe_task`); never raises for missing hardware."""
-    generator = probe_task(paths, measure_bandwidth)(CancelToken())
-    while True:
-        try:
-            next(generator)
-        except StopIteration as stop:
-            return stop.value
+    return run_inline(probe_task(paths, measure_bandwidth))
 
 
 # --- user-defined profiles ----------------------------------------------------------------------
@@ -241,10 +228,11 @@ def resolve_profile(name: str | None, paths: AppPaths, measure_bandwidth: bool =
     preset = find_preset(name)
     if preset is not None:
         return preset
-    for profile in load_user_profiles(paths):
+    user_profiles = load_user_profiles(paths)
+    for profile in user_profiles:
         if profile.name.casefold() == name.strip().casefold():
             return profile
-    choices = [THIS_MACHINE, *PRESETS, *(p.name for p in load_user_profiles(paths))]
+    choices = [THIS_MACHINE, *PRESETS, *(p.name for p in user_profiles)]
     raise UserError(
         f"There is no hardware profile called {name!r}.",
         "Choose one of: " + ", ".join(repr(c) for c in choices) + " (slmdesk fit --list-profiles).",

@@ -283,8 +283,7 @@ def _targets_in_order(targets: Iterable[ScanTarget]) -> list[tuple[Path, StoreKi
                     f"{path} is not a GGUF file, a model folder or a folder to scan.",
                     "Pass a .gguf file, an ONNX/Hugging Face model folder, or a folder of models.",
                 )
-    rank = {"ollama": 0, "hf_cache": 0, "lmstudio": 1, "gpt4all": 1, None: 2, "folder": 3}
-    return sorted(resolved, key=lambda pair: rank[pair[1]])
+    return sorted(resolved, key=lambda pair: _PROVENANCE_RANK[pair[1] or "user"])
 
 
 def _hash_task(files: Sequence[Path]) -> Callable[[CancelToken], Generator[Progress, None, str]]:

@@ -28,7 +28,7 @@ from typing import Any
 
 from slmdesk.core.tasks import CancelToken
 from slmdesk.formats import split
-from slmdesk.formats.detect import discover, format_of
+from slmdesk.formats.detect import discover
 from slmdesk.inventory.records import SourceKind, StoreKind
 from slmdesk.inventory.repository import normalize_path
 
@@ -284,8 +284,3 @@ def walk_store(
         yield from WALKERS[kind](root, cancel, warnings)
     except PermissionError as error:
         warnings.append(f"{root}: {error.strerror} ({error.filename})")
-
-
-def is_model_path(path: Path) -> bool:
-    """True when ``path`` itself is an artifact (a GGUF file, an ONNX/HF model folder)."""
-    return format_of(path) is not None
