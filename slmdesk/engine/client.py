@@ -474,12 +474,13 @@ class EngineClient:
                 if not finished and self.running:
                     self._drain(rid, activity)
 
-    def _drain(self, rid: int, activity: str) -> None:
-        """The consumer stopped early: cancel and read until the reply's end."""
+    def _drain(self, rid: int, activity: str, end: str = "done") -> None:
+        """The consumer stopped early: cancel and read until the request's last event
+        (``end``: "done" for a reply, "bench" for a benchmark)."""
         with contextlib.suppress(OSError, ValueError):
             self._write({"id": next(self._ids), "op": "cancel", "target": rid})
         with contextlib.suppress(UserError):
-            while self._wait(rid, self.timeouts.idle_s, activity)["ev"] != "done":
+            while self._wait(rid, self.timeouts.idle_s, activity)["ev"] != end:
                 pass
 
     def chat(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> Done:
@@ -558,8 +559,4 @@ class EngineClient:
             finally:
                 self._generating = None
                 if not finished and self.running:
-                    with contextlib.suppress(OSError, ValueError):
-                        self._write({"id": next(self._ids), "op": "cancel", "target": rid})
-                    with contextlib.suppress(UserError):
-                        while self._wait(rid, self.timeouts.idle_s, activity)["ev"] != "bench":
-                            pass
+                    self._drain(rid, activity, "bench")

@@ -10,6 +10,7 @@ at stderr before any backend is imported.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import queue
@@ -17,7 +18,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -163,9 +164,7 @@ class EngineHost:
                 continue
             self._requests.put(message)
         # stdin closed: the client is gone; stop whatever runs and exit.
-        control = self._control
-        if control is not None:
-            control.cancel()
+        self._cancel(None)
         self._requests.put(None)
 
     def _cancel(self, target: int | None) -> None:
@@ -249,6 +248,24 @@ class EngineHost:
         )
         self.send({"id": rid, "ev": "stats", "stats": to_dict(stats)})
 
+    @contextlib.contextmanager
+    def _controlled(self, rid: int) -> Iterator[GenerationControl]:
+        """The cancel control of request ``rid`` while it runs (a cancel that arrived before
+        it started applies at once)."""
+        control = GenerationControl()
+        with self._control_lock:
+            self._control_id = rid
+            self._control = control
+            if rid in self._pending_cancels:
+                self._pending_cancels.discard(rid)
+                control.cancel()
+        try:
+            yield control
+        finally:
+            with self._control_lock:
+                self._control = None
+                self._control_id = None
+
     def _op_count_tokens(self, rid: int, message: dict[str, Any]) -> None:
         count = self._require().count_tokens(list(message["messages"]))
         self.send({"id": rid, "ev": "count", "prompt_tokens": count})
@@ -257,15 +274,8 @@ class EngineHost:
         started = time.perf_counter()
         backend = self._require()
         params = from_dict(SamplingParams, message.get("params") or {})
-        control = GenerationControl()
-        with self._control_lock:
-            self._control_id = rid
-            self._control = control
-            if rid in self._pending_cancels:
-                self._pending_cancels.discard(rid)
-                control.cancel()
         send = self.send
-        try:
+        with self._controlled(rid) as control:
             text, stats = backend.generate(
                 list(message["messages"]),
                 params,
@@ -277,10 +287,6 @@ class EngineHost:
                 on_text=lambda text: send({"id": rid, "ev": "token", "text": text}),
                 started=started,
             )
-        finally:
-            with self._control_lock:
-                self._control = None
-                self._control_id = None
         self.send({"id": rid, "ev": "done", "text": text, "stats": to_dict(stats)})
 
     def _op_bench(self, rid: int, message: dict[str, Any]) -> None:
@@ -294,28 +300,18 @@ class EngineHost:
         if bench is None:
             raise EngineError(f"The {backend.name} backend cannot run benchmarks.")
         request = from_dict(BenchRequest, message.get("request") or {})
-        control = GenerationControl()
-        with self._control_lock:
-            self._control_id = rid
-            self._control = control
-            if rid in self._pending_cancels:
-                self._pending_cancels.discard(rid)
-                control.cancel()
         send = self.send
-        try:
-            report: BenchReport = bench(
-                request,
-                control,
-                lambda done, total, text: send(
-                    {"id": rid, "ev": "bench_progress", "done": done, "total": total, "message": text}
-                ),
-            )
-        except BenchCancelled:
-            report = BenchReport(backend.name, "", 0, 0, 0, 0, request.flash_attn, cancelled=True)
-        finally:
-            with self._control_lock:
-                self._control = None
-                self._control_id = None
+        with self._controlled(rid) as control:
+            try:
+                report: BenchReport = bench(
+                    request,
+                    control,
+                    lambda done, total, text: send(
+                        {"id": rid, "ev": "bench_progress", "done": done, "total": total, "message": text}
+                    ),
+                )
+            except BenchCancelled:
+                report = BenchReport(backend.name, "", 0, 0, 0, 0, request.flash_attn, cancelled=True)
         self.send({"id": rid, "ev": "bench", "report": to_dict(report)})
 
 

@@ -40,7 +40,6 @@ class _EngineWorker(QObject):
     tokens_received = Signal(str)
     reply_finished = Signal(object)  # Done
     reply_failed = Signal(str, str, bool)  # message, hint, crashed
-    tokens_counted = Signal(int, int)  # request id, prompt tokens
     unloaded = Signal()
 
     def __init__(self, client_factory: Callable[[], EngineClient]) -> None:
@@ -81,14 +80,6 @@ class _EngineWorker(QObject):
             log.exception("generation failed")
             self.reply_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)
 
-    @Slot(int, object)
-    def count_tokens(self, request_id: int, messages: list[Message]) -> None:
-        try:
-            count = self._client().count_tokens(messages)
-        except UserError:
-            return  # the count is informative; a failure shows up on the next generate
-        self.tokens_counted.emit(request_id, count)
-
     @Slot()
     def unload(self) -> None:
         if self.client is not None:
@@ -118,12 +109,10 @@ class EngineSession(QObject):
     tokens_received = Signal(str)  # text since the previous signal
     reply_finished = Signal(object)  # Done
     reply_failed = Signal(str, str, bool)  # message, hint, crashed
-    tokens_counted = Signal(int, int)
     unloaded = Signal()
 
     _load_requested = Signal(str, object)
     _generate_requested = Signal(object, object)
-    _count_requested = Signal(int, object)
     _unload_requested = Signal()
     _close_requested = Signal()
 
@@ -141,7 +130,6 @@ class EngineSession(QObject):
         for request, slot in (
             (self._load_requested, self._worker.load),
             (self._generate_requested, self._worker.generate),
-            (self._count_requested, self._worker.count_tokens),
             (self._unload_requested, self._worker.unload),
             (self._close_requested, self._worker.close),
         ):
@@ -152,20 +140,15 @@ class EngineSession(QObject):
         self._worker.tokens_received.connect(self.tokens_received)
         self._worker.reply_finished.connect(self._on_reply_finished)
         self._worker.reply_failed.connect(self._on_reply_failed)
-        self._worker.tokens_counted.connect(self.tokens_counted)
         self._worker.unloaded.connect(self._on_unloaded)
         self._thread.start()
         self.busy = False
         self.load_info: LoadInfo | None = None
-        self.loaded_path: Path | None = None
-        self._pending_path: Path | None = None
-        self._count_id = 0
 
     # -- requests ------------------------------------------------------------------------
     def load(self, path: Path, settings: LoadSettings) -> None:
         """Load ``path`` (replacing the loaded model); ``loaded`` or ``load_failed`` follows."""
         self.busy = True
-        self._pending_path = path
         self._load_requested.emit(str(path), settings)
 
     def generate(self, messages: Sequence[Message], params: SamplingParams) -> None:
@@ -178,13 +161,6 @@ class EngineSession(QObject):
         client = self._worker.client
         if client is not None:
             client.cancel()
-
-    def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Ask for the prompt token count of ``messages``; returns the request id echoed by
-        ``tokens_counted``."""
-        self._count_id += 1
-        self._count_requested.emit(self._count_id, [dict(m) for m in messages])
-        return self._count_id
 
     def unload(self) -> None:
         """Free the model (the engine process stays up)."""
@@ -207,14 +183,12 @@ class EngineSession(QObject):
     def _on_loaded(self, info: LoadInfo) -> None:
         self.busy = False
         self.load_info = info
-        self.loaded_path = self._pending_path
         self.loaded.emit(info)
 
     @Slot(str, str, bool)
     def _on_load_failed(self, message: str, hint: str, crashed: bool) -> None:
         self.busy = False
         self.load_info = None
-        self.loaded_path = None
         self.load_failed.emit(message, hint, crashed)
 
     @Slot(object)
@@ -227,11 +201,9 @@ class EngineSession(QObject):
         self.busy = False
         if crashed:
             self.load_info = None
-            self.loaded_path = None
         self.reply_failed.emit(message, hint, crashed)
 
     @Slot()
     def _on_unloaded(self) -> None:
         self.load_info = None
-        self.loaded_path = None
         self.unloaded.emit()

@@ -104,7 +104,6 @@ class ChatPane(QWidget):
         session.tokens_received.connect(self._on_tokens)
         session.reply_finished.connect(self._on_reply_finished)
         session.reply_failed.connect(self._on_reply_failed)
-        session.tokens_counted.connect(self._on_tokens_counted)
         session.unloaded.connect(self._on_unloaded)
         self.refresh_artifacts()
         self.refresh_conversations()
@@ -645,11 +644,6 @@ class ChatPane(QWidget):
         self._reply = None
         self._reply_message_id = None
         self._update_buttons()
-
-    @Slot(int, int)
-    def _on_tokens_counted(self, _request_id: int, count: int) -> None:
-        self._prompt_tokens = count
-        self._update_token_label()
 
     def _update_token_label(self) -> None:
         info = self._session.load_info
