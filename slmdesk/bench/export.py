@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from slmdesk.bench.results import BenchResult
+from slmdesk.bench.stats import format_stat
 from slmdesk.core.errors import UserError
 from slmdesk.core.units import format_bytes
 
@@ -81,12 +82,6 @@ def to_json(results: Sequence[BenchResult]) -> str:
     return json.dumps([r.to_json() for r in results], indent=2, ensure_ascii=False) + "\n"
 
 
-def _pm(value: float | None, stdev: float | None, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f} ± {stdev or 0.0:.{digits}f}"
-
-
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -104,9 +99,9 @@ def to_markdown(results: Sequence[BenchResult]) -> str:
             f"{r.backend} {r.backend_version}",
             str(r.n_threads),
             r.settings.test_label,
-            _pm(r.pp.mean if r.pp else None, r.pp.stdev if r.pp else None),
-            _pm(r.tg.mean if r.tg else None, r.tg.stdev if r.tg else None),
-            _pm(r.ttft.mean if r.ttft else None, r.ttft.stdev if r.ttft else None, 3),
+            format_stat(r.pp, 2),
+            format_stat(r.tg, 2),
+            format_stat(r.ttft, 3),
             f"{r.load_s:.2f}",
             format_bytes(r.peak_rss_bytes),
             "not available" if r.energy_j_per_token is None else f"{r.energy_j_per_token:.4f}",

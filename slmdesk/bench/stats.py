@@ -56,6 +56,13 @@ class Stat:
         return self.stdev / self.mean if self.mean else 0.0
 
 
+def format_stat(stat: Stat | None, digits: int = 1) -> str:
+    """``"77.1 ± 1.2"`` with ``digits`` decimals; "–" when the figure was not measured."""
+    if stat is None:
+        return "–"
+    return f"{stat.mean:.{digits}f} ± {stat.stdev:.{digits}f}"
+
+
 NOISY_RELATIVE_STDEV = 0.05
 """Repetitions whose standard deviation exceeds 5% of their mean are flagged: 5% is the
 tolerance slmdesk's figures are held to against llama-bench (issue 6, and

@@ -9,19 +9,13 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor
 
 from slmdesk.bench.results import BenchResult, Delta, compare
+from slmdesk.bench.stats import format_stat
 from slmdesk.core.units import format_bytes
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ResultRole = Qt.ItemDataRole.UserRole + 2
 
 NOT_AVAILABLE = "not available"
-
-
-def format_stat(mean: float | None, stdev: float | None, digits: int = 1) -> str:
-    """``"77.1 ± 1.2"``; "–" when the figure was not measured."""
-    if mean is None:
-        return "–"
-    return f"{mean:.{digits}f} ± {stdev or 0.0:.{digits}f}"
 
 
 class ResultsTableModel(QAbstractTableModel):
@@ -125,13 +119,13 @@ class ResultsTableModel(QAbstractTableModel):
         if column == self.COL_TEST:
             return f"{r.settings.test_label} ×{r.settings.repetitions}"
         if column == self.COL_PP:
-            return format_stat(r.pp.mean if r.pp else None, r.pp.stdev if r.pp else None)
+            return format_stat(r.pp)
         if column == self.COL_TG:
-            return format_stat(r.tg.mean if r.tg else None, r.tg.stdev if r.tg else None)
+            return format_stat(r.tg)
         if column == self.COL_BOUND:
             return "–" if r.fit_tg_bound is None else f"≤ {r.fit_tg_bound:.1f}"
         if column == self.COL_TTFT:
-            return format_stat(r.ttft.mean if r.ttft else None, r.ttft.stdev if r.ttft else None, 3)
+            return format_stat(r.ttft, 3)
         if column == self.COL_LOAD:
             return f"{r.load_s:.2f}"
         if column == self.COL_MEMORY:
