@@ -100,11 +100,10 @@ class BenchSettings:
         Raises:
             UserError: the stored defaults are invalid (an unknown KV type).
         """
-        quantized = defaults.kv_type != "f16"
         return replace(
             self,
             kv_type=defaults.kv_type,
-            flash_attn="on" if defaults.flash_attn or quantized else self.flash_attn,
+            flash_attn="on" if defaults.flash_attn_on else self.flash_attn,
             n_gpu_layers=-1 if defaults.n_gpu_layers is None else defaults.n_gpu_layers,
         )
 

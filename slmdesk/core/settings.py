@@ -85,9 +85,39 @@ class LoadDefaults:
     n_gpu_layers: int | None = 0
     profile: str = "this machine"
 
+    @property
+    def flash_attn_on(self) -> bool:
+        """Flash attention as loaded: chosen, or forced by a quantized KV cache (llama.cpp
+        refuses a quantized V cache without it)."""
+        return self.flash_attn or self.kv_type != "f16"
+
+
+_DEFAULTS_CACHE: dict[Path, tuple[tuple[int, int, int], dict[int, LoadDefaults]]] = {}
+"""Parsed load-defaults files by path, with the ``(st_ino, st_mtime_ns, st_size)`` they were
+read at (:func:`save_load_defaults` replaces the file, so each save is a new inode):
+Chat asks for every model's settings each time its picker refreshes."""
+
 
 def load_defaults_map(path: Path) -> dict[int, LoadDefaults]:
-    """Read ``{artifact id: LoadDefaults}``; a missing or broken file gives an empty map."""
+    """Read ``{artifact id: LoadDefaults}``; a missing or broken file gives an empty map. The
+    parsed file is reused while its inode, modification time and size stay the same."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        log.warning("load defaults: cannot read %s (%s)", path, error)
+        return {}
+    stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    cached = _DEFAULTS_CACHE.get(path)
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])
+    result = _read_defaults(path)
+    _DEFAULTS_CACHE[path] = (stamp, result)
+    return dict(result)
+
+
+def _read_defaults(path: Path) -> dict[int, LoadDefaults]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -147,13 +147,12 @@ class MainWindow(QMainWindow):
         threads = self._context.settings.n_threads or None
         chosen = load_defaults_map(self._context.paths.load_defaults_file).get(artifact.id)
         if chosen is not None:
-            quantized = chosen.kv_type != "f16"
             return LoadSettings(
                 n_ctx=chosen.n_ctx,
                 n_threads=threads,
                 type_k=chosen.kv_type,
                 type_v=chosen.kv_type,
-                flash_attn=chosen.flash_attn or quantized,
+                flash_attn=chosen.flash_attn_on,
                 n_gpu_layers=-1 if chosen.n_gpu_layers is None else chosen.n_gpu_layers,
             )
         n_ctx = self._context.settings.default_n_ctx

@@ -63,8 +63,8 @@ def badge_for(result: FitEstimate) -> Badge:
 
 def options_from_defaults(defaults: LoadDefaults) -> FitOptions:
     """Fit options for stored load defaults (quantized V needs flash attention)."""
-    flash = defaults.flash_attn or defaults.kv_type != "f16"
-    return FitOptions(n_ctx=defaults.n_ctx, kv_type=defaults.kv_type, flash_attn=flash, n_gpu_layers=defaults.n_gpu_layers)
+    return FitOptions(n_ctx=defaults.n_ctx, kv_type=defaults.kv_type, flash_attn=defaults.flash_attn_on,
+                      n_gpu_layers=defaults.n_gpu_layers)
 
 
 class FitPanel(QWidget):
