@@ -64,8 +64,8 @@ class Job:
 
     ``bytes_per_s`` and ``eta_s`` are set while byte counts arrive; ``error``/``hint`` hold
     the user-facing text of a failed job, ``details`` the traceback of a bug. A ``background``
-    job (reading the library, estimating fit) is not listed in the Jobs pane and does not hold
-    up quitting.
+    job (reading the library, estimating fit) is not listed in the Jobs pane, does not hold
+    up quitting, and is forgotten once its ``on_done`` callback has run.
     """
 
     id: int
@@ -309,3 +309,5 @@ class JobRunner(QObject):
         callback = self._callbacks.pop(job_id, None)
         if callback is not None and not self._closed:  # after shutdown the UI is going away
             callback(job)
+        if job.background:  # never listed: forget it (and its result) once its callback ran
+            self._jobs.pop(job_id, None)

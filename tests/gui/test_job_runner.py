@@ -152,3 +152,10 @@ def test_submit_after_shutdown_is_refused(qtbot) -> None:
     assert runner.shutdown()
     with pytest.raises(RuntimeError):
         runner.submit("late", counting_task(1))
+
+
+def test_a_background_job_is_forgotten_after_its_callback(qtbot, runner: JobRunner) -> None:
+    seen: list[int] = []
+    job_id = runner.submit("Read", counting_task(3), on_done=lambda job: seen.append(job.result), background=True)
+    qtbot.waitUntil(lambda: seen == [6], timeout=5000)
+    assert job_id not in {job.id for job in runner.jobs()}  # its result is not kept for the session
