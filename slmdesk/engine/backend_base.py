@@ -6,6 +6,8 @@ library itself, so unit tests use it directly.
 
 from __future__ import annotations
 
+import os
+
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -170,6 +172,14 @@ class ChatFormat:
         if not self.report.system_prompt_supported:
             messages = merge_system_prompt(messages)
         return self.template.render(messages, add_generation_prompt=True)
+
+
+def physical_cores() -> int:
+    """Physical CPU cores (logical ones when psutil cannot tell; at least 1): llama.cpp's and
+    onnxruntime's default thread count."""
+    import psutil
+
+    return max(1, psutil.cpu_count(logical=False) or os.cpu_count() or 1)
 
 
 PromptTokenizer = Callable[[str, Sequence[str]], list[int]]

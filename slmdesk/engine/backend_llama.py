@@ -30,6 +30,7 @@ from slmdesk.engine.backend_base import (
     GenerationControl,
     ReplyBuilder,
     contents_of,
+    physical_cores,
     prepare_prompt,
     tokenize_prompt,
 )
@@ -101,15 +102,6 @@ class _UnusedFormatter:
         return None
 
 
-def _physical_cores() -> int:
-    try:
-        import psutil
-
-        return max(1, psutil.cpu_count(logical=False) or os.cpu_count() or 1)
-    except ImportError:
-        return max(1, os.cpu_count() or 1)
-
-
 class LlamaBackend:
     """One GGUF model loaded with llama.cpp; not thread-safe (the host's main thread owns it)."""
 
@@ -143,7 +135,7 @@ class LlamaBackend:
         file = Path(path)
         if not file.is_file():
             raise EngineError(f"{file} does not exist or is not a file.", "Pick the model again in the Library.")
-        threads = settings.n_threads or _physical_cores()
+        threads = settings.n_threads or physical_cores()
         _recent_problems.clear()
         started = time.perf_counter()
         try:
@@ -239,7 +231,7 @@ class LlamaBackend:
 
         self._require_chat()
         assert self._llm is not None
-        threads = self._settings.n_threads or _physical_cores()
+        threads = self._settings.n_threads or physical_cores()
         return bench_llama.run(self._llm, request, control, on_progress, threads, self.version)
 
     # -- prompts ------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from slmdesk.engine.backend_base import (
     GenerationControl,
     ReplyBuilder,
     contents_of,
+    physical_cores,
     prepare_prompt,
     tokenize_prompt,
 )
@@ -227,8 +228,6 @@ class OnnxBackend:
         Raises:
             EngineError: genai_config.json lacks ``model.vocab_size``, or the run failed.
         """
-        import psutil
-
         from slmdesk.engine import bench_onnx
 
         self._require()
@@ -236,7 +235,7 @@ class OnnxBackend:
         if not config.get("vocab_size"):
             raise EngineError("genai_config.json does not give the vocabulary size (model.vocab_size).")
         # onnxruntime's default intra-op pool has one thread per physical core.
-        threads = self._settings.n_threads or psutil.cpu_count(logical=False) or os.cpu_count() or 1
+        threads = self._settings.n_threads or physical_cores()
         return bench_onnx.run(
             self._genai(), self._model, int(config["vocab_size"]), config.get("bos_token_id"),
             request, control, on_progress, threads, self.version,

@@ -20,7 +20,7 @@ from typing import Any
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.model_spec import ModelSpec
-from slmdesk.formats.onnx_genai import read_chat_template
+from slmdesk.formats.onnx_genai import read_chat_template, token_ids
 
 CONFIG = "config.json"
 INDEX = "model.safetensors.index.json"
@@ -189,16 +189,6 @@ def _count(config: Mapping[str, Any], *keys: str) -> int | None:
     return None
 
 
-def _token_ids(value: Any) -> tuple[int, ...]:
-    if isinstance(value, bool):
-        return ()
-    if isinstance(value, int):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
-    return ()
-
-
 def _swa(config: Mapping[str, Any], n_layer: int | None) -> tuple[int | None, tuple[bool, ...]]:
     """Sliding window and per-layer flags from ``layer_types`` ("sliding_attention" /
     "full_attention", transformers >= 4.53) or ``sliding_window_pattern`` (older Gemma 3
@@ -302,8 +292,8 @@ def read_hf_folder(folder: Path) -> ModelSpec:
         head_dim = hidden // n_head
     n_ff = _count(config, "intermediate_size", "n_inner", "ffn_dim")
     window, swa_layers = _swa(config, n_layer)
-    bos = _token_ids(config.get("bos_token_id"))
-    eos = _token_ids(config.get("eos_token_id"))
+    bos = token_ids(config.get("bos_token_id"))
+    eos = token_ids(config.get("eos_token_id"))
     tied = config.get("tie_word_embeddings")
     has_lm_head = any(name.startswith("lm_head") or name.endswith(".lm_head.weight") for name in names)
 

@@ -74,7 +74,8 @@ def _int(section: Mapping[str, Any], key: str, where: str) -> int | None:
     return value
 
 
-def _token_ids(value: Any) -> tuple[int, ...]:
+def token_ids(value: Any) -> tuple[int, ...]:
+    """A ``*_token_id`` config value (an id or a list of ids) as a tuple; () for anything else."""
     if isinstance(value, bool):
         return ()
     if isinstance(value, int):
@@ -220,8 +221,8 @@ def read_onnx_folder(folder: Path) -> ModelSpec:
         window = sliding
     window = window if isinstance(window, int) and not isinstance(window, bool) and window > 0 else None
 
-    eos = _token_ids(model.get("eos_token_id"))
-    bos = _token_ids(model.get("bos_token_id"))
+    eos = token_ids(model.get("eos_token_id"))
+    bos = token_ids(model.get("bos_token_id"))
     per_layer = (lambda v: (v,) * n_layer if v is not None and n_layer is not None else ())  # noqa: E731
 
     return ModelSpec(
