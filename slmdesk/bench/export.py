@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from slmdesk.bench.results import BenchResult
 from slmdesk.bench.stats import format_stat
 from slmdesk.core.errors import UserError
+from slmdesk.core.files import write_text_atomic
 from slmdesk.core.units import format_bytes
 
 CSV_COLUMNS = (
@@ -152,11 +152,8 @@ def write_export(path: Path, results: Sequence[BenchResult], fmt: str | None = N
         UserError: unknown format, or the file cannot be written.
     """
     text = render(results, fmt or format_for(path))
-    temporary = path.with_name(path.name + ".tmp")
     try:
-        temporary.write_text(text, encoding="utf-8", newline="")
-        os.replace(temporary, path)
+        write_text_atomic(path, text, newline="")
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise UserError(f"Cannot write {path}: {error.strerror}.", "Choose another folder.") from error
     return path

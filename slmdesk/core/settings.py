@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from slmdesk.core.files import write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +67,7 @@ def load_settings(path: Path) -> Settings:
 
 def save_settings(settings: Settings, path: Path) -> None:
     """Write settings atomically (temporary file, then rename). Raises OSError on failure."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = asdict(settings)
-    data["extra_model_dirs"] = list(settings.extra_model_dirs)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-    os.replace(temporary, path)
+    write_json_atomic(path, asdict(settings), indent=2, sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -138,9 +134,4 @@ def save_load_defaults(path: Path, artifact_id: int, defaults: LoadDefaults) -> 
     """Store one artifact's load defaults (atomic rewrite of the file). Raises OSError."""
     current = load_defaults_map(path)
     current[artifact_id] = defaults
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(
-        json.dumps({str(k): asdict(v) for k, v in sorted(current.items())}, indent=2), encoding="utf-8"
-    )
-    os.replace(temporary, path)
+    write_json_atomic(path, {str(k): asdict(v) for k, v in sorted(current.items())}, indent=2)

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from slmdesk.core.files import write_json_atomic
 from slmdesk.hardware.versions import package_version
 
 log = logging.getLogger(__name__)
@@ -181,10 +182,7 @@ def probe_backends(cache_dir: Path | None = None, refresh: bool = False) -> Back
     info = BackendInfo.from_dict(raw)
     if cache is not None and not info.error:
         try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            temporary = cache.with_name(cache.name + ".tmp")
-            temporary.write_text(json.dumps({"key": key, "info": asdict(info)}), encoding="utf-8")
-            temporary.replace(cache)
+            write_json_atomic(cache, {"key": key, "info": asdict(info)})
         except OSError as error:
             log.warning("cannot cache the engine probe in %s: %s", cache, error)
     return info

@@ -15,6 +15,8 @@ import logging
 import time
 from pathlib import Path
 
+from slmdesk.core.files import write_json_atomic
+
 log = logging.getLogger(__name__)
 
 BUFFER_BYTES = 256 * 1024**2
@@ -72,10 +74,7 @@ def cached_bandwidth(
     value = measure_bandwidth()
     entries[key] = value
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(entries, indent=1), encoding="utf-8")
-        temporary.replace(path)
+        write_json_atomic(path, entries, indent=1)
     except OSError as error:
         log.warning("cannot cache the bandwidth measurement in %s: %s", path, error)
     return value

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import platform
 import shutil
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 import psutil
 
 from slmdesk.core.errors import UserError
+from slmdesk.core.files import write_json_atomic
 from slmdesk.core.profiles import PRESETS, GpuInfo, HardwareProfile, find_preset
 from slmdesk.core.tasks import CancelToken, Progress, run_inline
 from slmdesk.hardware import backends, bandwidth, cpu, gpu
@@ -208,10 +208,7 @@ def save_user_profile(paths: AppPaths, profile: HardwareProfile) -> None:
     profiles.append(profile if profile.source == "user" else profile.with_name(profile.name))
     path = user_profiles_file(paths)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps([p.to_dict() for p in profiles], indent=2), encoding="utf-8")
-        os.replace(temporary, path)
+        write_json_atomic(path, [p.to_dict() for p in profiles], indent=2)
     except OSError as error:
         raise UserError(f"Cannot write {path}: {error.strerror}.", "Check the permissions of the config folder.") from error
 

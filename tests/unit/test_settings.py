@@ -35,3 +35,17 @@ def test_load_defaults_are_reread_after_every_save(tmp_path) -> None:
     assert load_defaults_map(path)[1].kv_type == "q4_0" and load_defaults_map(path)[1].flash_attn_on
     load_defaults_map(path).clear()  # callers get their own copy
     assert 1 in load_defaults_map(path)
+
+
+def test_atomic_writes_replace_the_file_and_leave_no_temporary(tmp_path) -> None:
+    import pytest
+
+    from slmdesk.core.files import write_json_atomic, write_text_atomic
+
+    target = tmp_path / "sub" / "data.json"
+    write_json_atomic(target, {"a": (1, 2)})
+    assert json.loads(target.read_text()) == {"a": [1, 2]}
+    (tmp_path / "sub" / "data.json.tmp").mkdir()  # the temporary name is taken: the write fails
+    with pytest.raises(OSError):
+        write_text_atomic(target, "new")
+    assert json.loads(target.read_text()) == {"a": [1, 2]}  # the old file is untouched
