@@ -26,6 +26,8 @@ StoreKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama"]
 STORE_KINDS: tuple[StoreKind, ...] = ("folder", "hf_cache", "lmstudio", "gpt4all", "ollama")
 ARTIFACT_STATUSES: tuple[ArtifactStatus, ...] = ("ok", "missing", "incomplete", "corrupt")
 ARTIFACT_FORMATS: tuple[ArtifactFormat, ...] = ("gguf", "onnx", "hf")
+LOADABLE_FORMATS: tuple[ArtifactFormat, ...] = ("gguf", "onnx")
+"""Formats the engines load: llama.cpp (GGUF) and ONNX Runtime GenAI."""
 
 JSON_FIELDS: tuple[str, ...] = (
     "id", "path", "format", "architecture", "quantization", "size_bytes", "n_params",
@@ -101,6 +103,12 @@ class ArtifactRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "source_detail", _frozen_mapping(self.source_detail))
+
+    @property
+    def loadable(self) -> bool:
+        """The engines can load it: present and whole (status "ok"), and a GGUF or an ONNX
+        GenAI model (an HF folder needs converting first)."""
+        return self.status == "ok" and self.format in LOADABLE_FORMATS
 
     @property
     def display_name(self) -> str:

@@ -62,7 +62,6 @@ RESOURCE = "engine:bench"
 """The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
 
 ArtifactIdRole = Qt.ItemDataRole.UserRole + 10
-BENCHMARKABLE_FORMATS = ("gguf", "onnx")
 
 
 class _BenchJobsProxy(QSortFilterProxyModel):
@@ -327,7 +326,7 @@ class BenchmarkPane(QWidget):
 
         def task(_token):  # noqa: ANN001, ANN202 - a task generator
             yield from ()
-            artifacts = [r for r in inventory.list_artifacts() if r.status == "ok" and r.format in BENCHMARKABLE_FORMATS]
+            artifacts = [r for r in inventory.list_artifacts() if r.loadable]
             return artifacts, load_results(inventory)
 
         self._refreshing += 1

@@ -257,9 +257,7 @@ class ChatPane(QWidget):
     def refresh_artifacts(self) -> None:
         """Reload the model picker from the inventory (loadable artifacts only)."""
         current = self.selected_artifact()
-        self._artifacts = [
-            a for a in self._inventory.list_artifacts() if a.status == "ok" and a.format in ("gguf", "onnx")
-        ]
+        self._artifacts = [a for a in self._inventory.list_artifacts() if a.loadable]
         self.model_combo.clear()
         for artifact in self._artifacts:
             settings = self._load_settings_for(artifact)

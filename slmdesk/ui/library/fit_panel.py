@@ -171,7 +171,7 @@ class FitPanel(QWidget):
         """Show the fit of ``record`` (its header is read in a job the first time)."""
         self._record = record
         self.result = None
-        if record is None or record.status != "ok" or record.format not in ("gguf", "onnx"):
+        if record is None or not record.loadable:
             self._set_enabled(False)
             self.verdict_label.setText(
                 "" if record is None else "No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX)."

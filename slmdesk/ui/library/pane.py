@@ -264,7 +264,7 @@ class LibraryPane(QWidget):
         if machine is None:
             self.fit_panel.probe_machine()  # badges follow in _on_machine_probed
             return None
-        records = [r for r in self.model.all_records() if r.status == "ok" and r.format in ("gguf", "onnx")]
+        records = [r for r in self.model.all_records() if r.loadable]
         defaults = load_defaults_map(self._paths.load_defaults_file)
         specs = self.fit_panel._specs
         inventory = self._inventory
@@ -339,7 +339,7 @@ class LibraryPane(QWidget):
         self.details.show_record(record)
         self.fit_panel.set_artifact(record)
         has = record is not None
-        loadable = has and record.status == "ok" and record.format in ("gguf", "onnx")
+        loadable = has and record.loadable
         for button in (self.remove_button, self.delete_button):
             button.setEnabled(has)
         self.verify_button.setEnabled(has and record.status != "missing")
