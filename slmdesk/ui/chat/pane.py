@@ -731,10 +731,6 @@ class ChatPane(QWidget):
         self.notice_label.setText(f"{title}: {message} {hint}".strip())
         self.notice_label.show()
 
-    def shutdown(self) -> None:
-        """Stop the engine process (window closing)."""
-        self._session.shutdown()
-
 
 def _double(low: float, high: float, value: float, step: float) -> QDoubleSpinBox:
     box = QDoubleSpinBox()

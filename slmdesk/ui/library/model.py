@@ -89,7 +89,6 @@ class ArtifactTableModel(QAbstractTableModel):
                "Architecture", "Format", "Source", "Status", "Added")
     (COL_NAME, COL_FIT, COL_PARAMS, COL_QUANT, COL_SIZE, COL_CTX,
      COL_ARCH, COL_FORMAT, COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
-    FACET_COLUMNS = (COL_FORMAT, COL_QUANT, COL_SOURCE, COL_STATUS)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -111,33 +110,6 @@ class ArtifactTableModel(QAbstractTableModel):
         self._key_cache.clear()
         self._visible = self._compute_visible()
         self.endResetModel()
-
-    def upsert(self, record: ArtifactRecord) -> None:
-        """Add a new record (shown last if it passes the filter) or refresh a known one."""
-        for index, known in enumerate(self._records):
-            if known.id == record.id:
-                self._records[index] = record
-                self._haystacks[index] = _haystack(record)
-                self._key_cache.clear()
-                if index in self._visible:
-                    row = self._visible.index(index)
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
-                return
-        self._records.append(record)
-        self._haystacks.append(_haystack(record))
-        self._key_cache.clear()
-        index = len(self._records) - 1
-        if self._compute_visible(within=[index]):
-            row = len(self._visible)
-            self.beginInsertRows(QModelIndex(), row, row)
-            self._visible.append(index)
-            self.endInsertRows()
-
-    def remove(self, artifact_id: int) -> None:
-        """Forget an artifact removed from the inventory."""
-        records = [record for record in self._records if record.id != artifact_id]
-        if len(records) != len(self._records):
-            self.set_records(records)
 
     def set_verdicts(self, verdicts: dict[int, Verdict]) -> None:
         """Show fit verdicts (artifact id -> verdict); only the Fit column is signalled."""
