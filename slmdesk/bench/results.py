@@ -57,6 +57,9 @@ class BenchResult:
         created_at: UTC time the run finished.
         id: ``benchmark_run`` id once stored.
         notes: remarks for people (why a figure is missing...).
+        runtime: what the engine ran on (``RuntimeInfo`` as a plain mapping: CPU variant and
+            features, repacking, buffer types, GPU backends, notes); empty for runs stored
+            before slmdesk recorded it.
     """
 
     model_path: str
@@ -87,9 +90,25 @@ class BenchResult:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     id: int | None = None
     notes: tuple[str, ...] = ()
+    runtime: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hardware", MappingProxyType(dict(self.hardware or {})))
+        # JSON form (lists, not tuples), so that a fresh result equals its stored copy.
+        plain = {key: list(value) if isinstance(value, tuple) else value for key, value in (self.runtime or {}).items()}
+        object.__setattr__(self, "runtime", MappingProxyType(plain))
+
+    @property
+    def runtime_summary(self) -> str:
+        """``"CPU zen4 (AVX2, AVX512...) · repack on"``, "" when not recorded."""
+        from slmdesk.engine.types import RuntimeInfo
+
+        if not self.runtime:
+            return ""
+        info = RuntimeInfo.from_dict(dict(self.runtime))
+        return RuntimeInfo(cpu_variant=info.cpu_variant, cpu_features=info.cpu_features, repack=info.repack,
+                           engine=info.engine.split(" (")[0], buffer_types=info.buffer_types,
+                           gpu_backends=info.gpu_backends).summary()
 
     @property
     def label(self) -> str:
@@ -140,6 +159,7 @@ class BenchResult:
             "run_id": self.id,
             "created_at": self.created_at.isoformat(),
             "hardware": dict(self.hardware),
+            "runtime": dict(self.runtime),
             "notes": list(self.notes),
         }
 
@@ -171,6 +191,7 @@ class BenchResult:
             "model_name": self.model_name,
             "model_format": self.model_format,
             "notes": list(self.notes),
+            "runtime": dict(self.runtime),
         }
 
     @classmethod
@@ -207,6 +228,7 @@ class BenchResult:
             created_at=record.created_at or datetime.now(UTC),
             id=record.id,
             notes=tuple(results.get("notes") or ()),
+            runtime=results.get("runtime") or {},
         )
 
 

@@ -25,7 +25,7 @@ from slmdesk.core.errors import Cancelled, UserError
 from slmdesk.core.profiles import HardwareProfile
 from slmdesk.core.tasks import CancelToken, Progress
 from slmdesk.engine.client import EngineClient
-from slmdesk.engine.types import BenchReport, BenchTest, Done, SamplingParams
+from slmdesk.engine.types import BenchReport, BenchTest, Done, SamplingParams, to_dict
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.paths import AppPaths
@@ -299,6 +299,7 @@ def bench_task(
                 hardware=hardware.to_dict(),
                 artifact_id=target.artifact_id,
                 notes=tuple(notes),
+                runtime=to_dict(report.runtime),
             )
             if inventory is not None:
                 result = save_result(inventory, result)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import io
 import logging
 import os
@@ -34,6 +35,7 @@ from slmdesk.engine.backend_base import (
     prepare_prompt,
     tokenize_prompt,
 )
+from slmdesk.engine import llama_runtime
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     KV_TYPES,
@@ -42,6 +44,7 @@ from slmdesk.engine.types import (
     LoadInfo,
     LoadSettings,
     Message,
+    RuntimeInfo,
     SamplingParams,
 )
 
@@ -57,6 +60,8 @@ REPEAT_LAST_N = 64
 # keeps the tail for crash reports; WARN/ERROR lines are also kept here for error messages.
 _LOG_DEBUG, _LOG_ERROR, _LOG_CONT = 1, 4, 5
 _recent_problems: deque[str] = deque(maxlen=8)
+_buffer_types: list[str] = []
+"""Weight buffer types named in the log of the current load ("CPU_Mapped", "CPU_REPACK")."""
 _last_level = 0
 
 
@@ -68,6 +73,10 @@ def _log_callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
         _last_level = level
     if effective <= _LOG_DEBUG and not os.environ.get("SLMDESK_ENGINE_DEBUG"):
         return
+    if b"model buffer size" in text:
+        buffer = llama_runtime.buffer_type_of(text.decode("utf-8", errors="replace"))
+        if buffer:
+            _buffer_types.append(buffer)
     with contextlib.suppress(OSError):
         os.write(2, text)
     if effective == _LOG_ERROR:
@@ -92,6 +101,9 @@ def install_log_callback() -> None:
     llama_cpp.llama_log_set(_log_callback, ctypes.c_void_p(0))
 
 
+_LIBRARY_MODEL_DEFAULTS = llama_cpp.llama_cpp.llama_model_default_params
+
+
 class _UnusedFormatter:
     """Stands in for llama-cpp-python's Jinja2ChatFormatter during the load (see ``load``)."""
 
@@ -110,6 +122,8 @@ class LlamaBackend:
 
     def __init__(self) -> None:
         install_log_callback()
+        self._runtime = llama_runtime.ensure_backends()
+        self._loaded_runtime = self._runtime
         self._llm: llama_cpp.Llama | None = None
         self._chat: ChatFormat | None = None
         self._cached: list[int] = []
@@ -137,6 +151,7 @@ class LlamaBackend:
             raise EngineError(f"{file} does not exist or is not a file.", "Pick the model again in the Library.")
         threads = settings.n_threads or physical_cores()
         _recent_problems.clear()
+        _buffer_types.clear()
         started = time.perf_counter()
         try:
             # verbose=True keeps stderr open (verbose=False points it at /dev/null during the
@@ -145,9 +160,13 @@ class LlamaBackend:
             # Llama() also compiles every template in the metadata for its own chat handlers,
             # which we never use (templates are rendered by slmdesk.engine.templates); a
             # template that Jinja cannot parse must not fail the load, so skip that step.
+            # Llama() has no argument for use_extra_bufts (weight repacking; off where the
+            # AMX code path would crash, see slmdesk.engine.cpu_dispatch): it reads the
+            # library's defaults through this function, so hand it adjusted ones.
             with (
                 contextlib.redirect_stderr(io.StringIO()),
                 mock.patch.object(llama_chat_format, "Jinja2ChatFormatter", _UnusedFormatter),
+                mock.patch.object(llama_cpp.llama_cpp, "llama_model_default_params", self._model_defaults),
             ):
                 llm = llama_cpp.Llama(
                     model_path=str(file),
@@ -173,6 +192,7 @@ class LlamaBackend:
             ) from error
         self._load_s = time.perf_counter() - started
         self._llm = llm
+        self._loaded_runtime = llama_runtime.with_buffers(self._runtime, _buffer_types)
         self._spells_special = {}
         self._settings = settings
         self._path = str(file)
@@ -202,7 +222,20 @@ class LlamaBackend:
             template_notes=self._chat.report.notes,
             stop_strings=self._chat.stop_strings,
             settings=settings,
+            runtime=self._loaded_runtime,
         )
+
+    def _model_defaults(self) -> llama_cpp.llama_model_params:
+        """llama.cpp's default model parameters with ``use_extra_bufts`` as decided for this
+        process (:func:`slmdesk.engine.cpu_dispatch.choose_repack`)."""
+        params = _LIBRARY_MODEL_DEFAULTS()
+        params.use_extra_bufts = self._runtime.repack
+        return params
+
+    @property
+    def runtime(self) -> RuntimeInfo:
+        """What this process runs on, with the loaded model's buffer types once one is loaded."""
+        return self._loaded_runtime if self._llm is not None else self._runtime
 
     def _token_text(self, token: int) -> str:
         if token < 0:
@@ -232,7 +265,8 @@ class LlamaBackend:
         self._require_chat()
         assert self._llm is not None
         threads = self._settings.n_threads or physical_cores()
-        return bench_llama.run(self._llm, request, control, on_progress, threads, self.version)
+        report = bench_llama.run(self._llm, request, control, on_progress, threads, self.version)
+        return dataclasses.replace(report, runtime=self._loaded_runtime)
 
     # -- prompts ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ There is no timing API, so the stats are wall-clock measurements (field-notes se
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -36,6 +37,7 @@ from slmdesk.engine.types import (
     LoadSettings,
     Message,
     NotLoadedError,
+    RuntimeInfo,
     SamplingParams,
 )
 
@@ -208,7 +210,20 @@ class OnnxBackend:
             template_notes=self._chat.report.notes,
             stop_strings=self._chat.stop_strings,
             settings=settings,
+            runtime=self.runtime,
         )
+
+    @property
+    def runtime(self) -> RuntimeInfo:
+        """onnxruntime-genai and ONNX Runtime versions; the CPU execution provider is the only
+        one slmdesk configures (``load`` clears the providers)."""
+        from slmdesk.hardware.versions import package_version
+
+        engine = f"onnxruntime-genai {self.version or package_version('onnxruntime-genai') or '?'}"
+        runtime = package_version("onnxruntime")
+        if runtime:
+            engine += f" (ONNX Runtime {runtime})"
+        return RuntimeInfo(engine=engine, devices=("CPU: CPU execution provider",))
 
     def unload(self) -> None:
         """Drop the model (onnxruntime frees it when the last reference goes)."""
@@ -236,10 +251,11 @@ class OnnxBackend:
             raise EngineError("genai_config.json does not give the vocabulary size (model.vocab_size).")
         # onnxruntime's default intra-op pool has one thread per physical core.
         threads = self._settings.n_threads or physical_cores()
-        return bench_onnx.run(
+        report = bench_onnx.run(
             self._genai(), self._model, int(config["vocab_size"]), config.get("bos_token_id"),
             request, control, on_progress, threads, self.version,
         )
+        return dataclasses.replace(report, runtime=self.runtime)
 
     def _require(self) -> ChatFormat:
         if self._model is None or self._chat is None:

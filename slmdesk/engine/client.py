@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from slmdesk.core.errors import Cancelled, UserError
+from slmdesk.core.process import self_command
 from slmdesk.engine import protocol
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
@@ -46,6 +47,7 @@ from slmdesk.engine.types import (
     NotLoadedError,
     Prefill,
     PromptReady,
+    RuntimeInfo,
     SamplingParams,
     Token,
     from_dict,
@@ -101,9 +103,7 @@ def host_command() -> list[str]:
     (``sys.frozen``): ``[the app executable, "engine-host"]``; the app's entry point parses
     the subcommand like any other.
     """
-    if getattr(sys, "frozen", False):
-        return [sys.executable, "engine-host"]
-    return [sys.executable, "-m", "slmdesk", "engine-host"]
+    return self_command("engine-host")
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -524,6 +524,21 @@ class EngineClient:
         reply = self._request("stats", self._activity("reporting stats", "for"), self.timeouts.request_s)
         stats: EngineStats = from_dict(EngineStats, reply["stats"])
         return stats
+
+    def runtime(self, backend: str = "llama") -> RuntimeInfo:
+        """What ``backend`` (``"llama"`` or ``"onnx"``) runs on in the engine process: for
+        llama.cpp the CPU variant loaded, its features, repacking, GPU backends and notes (with
+        the loaded model's buffer types when that backend has a model loaded). Starts the
+        engine if needed; nothing is loaded.
+
+        Raises:
+            EngineError: the backend's library cannot be imported.
+            EngineCrashed: the engine died while loading the library.
+        """
+        self.start()
+        reply = self._request("runtime", self._activity("reporting its runtime", "for"), self.timeouts.load_s,
+                              backend=backend)
+        return RuntimeInfo.from_dict(reply["runtime"])
 
     def bench(self, request: BenchRequest = BenchRequest()) -> Generator[BenchProgress, None, BenchReport]:
         """Run llama-bench's pp/tg tests on the loaded model; yields :class:`BenchProgress`

@@ -36,6 +36,7 @@ from slmdesk.engine.types import (
     LoadSettings,
     Message,
     NotLoadedError,
+    RuntimeInfo,
     SamplingParams,
     from_dict,
     to_dict,
@@ -142,6 +143,9 @@ class EngineHost:
         self._control_lock = threading.Lock()
         self._pending_cancels: set[int] = set()
         self._backend: Backend | None = None
+        self._backend_kind = ""
+        self._idle: dict[str, Backend] = {}
+        """Backends created for a ``runtime`` question, reused by the next load of that kind."""
 
     # -- I/O ---------------------------------------------------------------------------
 
@@ -218,19 +222,21 @@ class EngineHost:
         if self._backend is not None:
             self._backend.unload()
             self._backend = None
+            self._backend_kind = ""
 
     def _op_load(self, rid: int, message: dict[str, Any]) -> None:
         path = str(message["path"])
         settings = from_dict(LoadSettings, message.get("settings") or {})
         kind = choose_backend(path, message.get("backend", "auto"))
         self._unload()
-        backend = self._factories[kind]()
+        backend = self._idle.pop(kind, None) or self._factories[kind]()
         try:
             info = backend.load(path, settings)
         except BaseException:
             backend.unload()  # e.g. loaded, then refused for a malicious chat template
             raise
         self._backend = backend
+        self._backend_kind = kind
         self.send({"id": rid, "ev": "loaded", "info": to_dict(info)})
 
     def _op_unload(self, rid: int, _message: dict[str, Any]) -> None:
@@ -247,6 +253,19 @@ class EngineHost:
             backend=backend.name if backend and backend.loaded else "",
         )
         self.send({"id": rid, "ev": "stats", "stats": to_dict(stats)})
+
+    def _op_runtime(self, rid: int, message: dict[str, Any]) -> None:
+        """What a backend runs on (:class:`RuntimeInfo`); the loaded backend answers for itself,
+        another is created for the question (which loads its library) and kept for later."""
+        kind = str(message.get("backend") or "llama")
+        if kind not in self._factories:
+            raise EngineError(f"Unknown backend {kind!r}.", "Use llama or onnx.")
+        backend = self._backend if self._backend is not None and self._backend_kind == kind else None
+        if backend is None:
+            backend = self._idle.get(kind) or self._factories[kind]()
+            self._idle[kind] = backend
+        runtime = getattr(backend, "runtime", None) or RuntimeInfo(engine=backend.name)
+        self.send({"id": rid, "ev": "runtime", "runtime": to_dict(runtime)})
 
     @contextlib.contextmanager
     def _controlled(self, rid: int) -> Iterator[GenerationControl]:

@@ -156,6 +156,64 @@ class GenerationStats:
 
 
 @dataclass(frozen=True)
+class RuntimeInfo:
+    """What an engine runs on, as the engine process found it (``slmdesk doctor``, About, the
+    Benchmark results and each stored run show it).
+
+    Attributes:
+        engine: the runtime and its version ("llama.cpp 0c1e57098 (llama-cpp-python 0.3.36)").
+        build: how llama.cpp was built: ``"portable"`` (runtime CPU dispatch over several CPU
+            libraries), ``"single"`` (one CPU library, possibly ``-march=native``), or "".
+        cpu_variant: the ggml CPU library in use (``"zen4"``, ``"haswell"``...), "" when the
+            build has a single CPU library.
+        cpu_variants: every CPU variant the build has.
+        cpu_features: instruction-set features of the CPU library in use, as llama.cpp names
+            them (``"AVX2"``, ``"AVX512"``, ``"AMX_INT8"``...).
+        repack: whether llama.cpp may repack weights into its extra buffer types
+            (``use_extra_bufts``; llama-bench ``--repack``).
+        buffer_types: the weight buffers of the loaded model (``"CPU_Mapped"``,
+            ``"CPU_REPACK"``, ``"CUDA0"``...); empty before a model is loaded.
+        gpu_backends: GPU backends loaded ("CUDA", "Vulkan", "Metal"); empty on a CPU build.
+        devices: the devices llama.cpp sees, ``"NAME: description"``.
+        notes: what was disabled or failed to load, and why.
+    """
+
+    engine: str = ""
+    build: str = ""
+    cpu_variant: str = ""
+    cpu_variants: tuple[str, ...] = ()
+    cpu_features: tuple[str, ...] = ()
+    repack: bool = True
+    buffer_types: tuple[str, ...] = ()
+    gpu_backends: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line: ``"llama.cpp 0c1e57098 · CPU zen4 (AVX512, AVX512_VNNI...) · repack on"``."""
+        parts = [self.engine] if self.engine else []
+        if self.cpu_variant or self.cpu_features:
+            cpu = f"CPU {self.cpu_variant}" if self.cpu_variant else "CPU"
+            if self.cpu_features:
+                cpu += f" ({', '.join(self.cpu_features)})"
+            parts.append(cpu)
+        if self.build:
+            parts.append(f"{self.build} build")
+        if self.engine.startswith("llama.cpp"):
+            parts.append(f"repack {'on' if self.repack else 'off'}")
+        if self.buffer_types:
+            parts.append("buffers " + ", ".join(self.buffer_types))
+        if self.gpu_backends:
+            parts.append("GPU " + ", ".join(self.gpu_backends))
+        return " · ".join(parts)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any] | None) -> RuntimeInfo:
+        """Inverse of :func:`to_dict`; an empty info for None."""
+        return from_dict(cls, raw or {})
+
+
+@dataclass(frozen=True)
 class LoadInfo:
     """What the engine reports after loading a model.
 
@@ -177,6 +235,7 @@ class LoadInfo:
         stop_strings: stop strings the engine adds for this model (ChatML markers when the
             fallback template is used).
         settings: the settings used.
+        runtime: what the engine runs on (CPU variant, buffer types, GPU backends).
     """
 
     path: str
@@ -194,6 +253,7 @@ class LoadInfo:
     template_notes: tuple[str, ...] = ()
     stop_strings: tuple[str, ...] = ()
     settings: LoadSettings = field(default_factory=LoadSettings)
+    runtime: RuntimeInfo = field(default_factory=RuntimeInfo)
 
 
 @dataclass(frozen=True)
@@ -360,6 +420,7 @@ class BenchReport:
         energy_source: the counters used ("RAPL package-0"), "" when energy was not measured.
         energy_note: why energy is not available ("" when it is).
         cancelled: the client cancelled the run; ``tests`` is then empty.
+        runtime: what the engine ran on (CPU variant, buffer types...).
     """
 
     backend: str
@@ -373,6 +434,7 @@ class BenchReport:
     energy_source: str = ""
     energy_note: str = ""
     cancelled: bool = False
+    runtime: RuntimeInfo = field(default_factory=RuntimeInfo)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> BenchReport:
@@ -442,5 +504,7 @@ def from_dict(cls: type[Any], raw: dict[str, Any]) -> Any:
             value = tuple(value)
         if key == "settings" and isinstance(value, dict):
             value = from_dict(LoadSettings, value)
+        elif key == "runtime" and isinstance(value, dict):
+            value = from_dict(RuntimeInfo, value)
         values[key] = value
     return cls(**values)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import platform
 from importlib import metadata
+from pathlib import Path
+from typing import Any
 
 from slmdesk import __version__
 
@@ -18,6 +22,28 @@ def package_version(distribution: str) -> str | None:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
         return None
+
+
+LLAMA_BUILD_MARKER = "slmdesk-llama-build.json"
+"""The file ``packaging/llama_wheel.py`` writes into the installed ``llama_cpp`` package: the
+recipe (llama-cpp-python version, CMake arguments, platform) and its key."""
+
+
+def llama_build_recipe() -> dict[str, Any] | None:
+    """How the installed llama-cpp-python was built (:data:`LLAMA_BUILD_MARKER`), None when it
+    was not built by ``packaging/llama_wheel.py`` (or is not installed). Nothing is imported."""
+    try:
+        spec = importlib.util.find_spec("llama_cpp")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    marker = Path(list(spec.submodule_search_locations)[0]) / LLAMA_BUILD_MARKER
+    try:
+        recipe = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return recipe if isinstance(recipe, dict) else None
 
 
 def component_versions() -> list[tuple[str, str]]:

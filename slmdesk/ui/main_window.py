@@ -196,9 +196,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> None:
         """Open the About dialog (modal)."""
-        dialog = AboutDialog(self)
+        dialog = AboutDialog(self, self._context.paths.cache / "hardware")
         dialog.exec()
         dialog.deleteLater()
+
+    def show_about_modeless(self) -> AboutDialog:
+        """Show the About dialog without blocking (the smoke test closes it by itself)."""
+        dialog = AboutDialog(self, self._context.paths.cache / "hardware")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def save_state(self) -> None:
         """Persist geometry and the current pane to the window-state file."""

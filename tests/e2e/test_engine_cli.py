@@ -14,7 +14,7 @@ from slmdesk.hub import starter
 
 pytestmark = pytest.mark.slow
 
-ARGS = ["-p", "Which city is the capital of France?", "--temperature", "0", "--max-tokens", "24", "--ctx", "512", "--threads", "1"]
+ARGS = ["-p", "Name the capital city of France.", "--temperature", "0", "--max-tokens", "24", "--ctx", "512", "--threads", "1"]
 
 
 def _slmdesk(*args: str, home: Path) -> subprocess.CompletedProcess[str]:

@@ -28,7 +28,10 @@ pytestmark = pytest.mark.slow
 # stalls badly when the other core is busy.
 SETTINGS = LoadSettings(n_ctx=512, n_threads=1)
 GREEDY = SamplingParams(temperature=0.0, max_tokens=24)
-QUESTION = [{"role": "user", "content": "Which city is the capital of France?"}]
+# Greedy SmolLM2 Q4_1 answers this with "Paris" on every CPU variant of the portable build (x64
+# to zen4); "Which city is the capital of France?" does not (the x64, skylakex and zen4 kernels
+# start "Le Grand Château..."): a near tie in the first token that summation order decides.
+QUESTION = [{"role": "user", "content": "Name the capital city of France."}]
 EOG_TEXTS = ("<|im_end|>", "<|im_start|>", "<|endoftext|>", "<eos>", "<end_of_turn>")
 
 

@@ -74,8 +74,11 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
 
     qtmodeltester.check(pane.results_model)
     assert pane.results_model.rowCount() == 1
-    row = {pane.results_model.COLUMNS[c]: pane.results_model.index(0, c).data() for c in range(13)}
+    columns = pane.results_model.COLUMNS
+    row = {columns[c]: pane.results_model.index(0, c).data() for c in range(len(columns))}
     assert row["Test"] == "pp32 / tg8 · KV q8_0 ×2"
+    # What the engine ran on is shown and stored (the CPU variant chosen at run time).
+    assert result.runtime["cpu_variant"] and row["Runs on"] == f"CPU {result.runtime['cpu_variant']}, repack on"
     assert row["pp t/s"] == f"{result.pp.mean:.1f} ± {result.pp.stdev:.1f}"
     assert row["Energy J/token"] == "not available"  # no RAPL here: never shown as 0
     assert row["tg bound (fit)"] == f"≤ {result.fit_tg_bound:.1f}"
@@ -94,6 +97,7 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: not again.is_refreshing(), timeout=10_000)
     assert again.results_model.rowCount() == 1 and again.results_model.result(0).id == result.id
+    assert again.results_model.result(0).runtime == result.runtime
     assert load_results(inventory, artifact.id)[0].tg == result.tg
 
 

@@ -90,6 +90,8 @@ def test_about_lists_the_versions_that_matter(qtbot) -> None:
     for component in ("slmdesk", "Python", "Qt", "llama.cpp", "onnxruntime-genai"):
         assert rows[component] and rows[component] != "not installed", component
     assert "PySide6" in rows["Qt"]
+    assert rows["llama.cpp build"].startswith("portable (runtime CPU dispatch), recipe ")
+    assert rows["llama.cpp runs on"].startswith("not probed yet")  # nothing cached, nothing started
     dialog = AboutDialog()
     qtbot.addWidget(dialog)
     label_text = dialog.findChild(QLabel).text()
@@ -118,3 +120,22 @@ def test_settings_lists_and_edits_the_scanned_folders(make_window, qtmodeltester
     box.list.setCurrentIndex(index)
     box.remove_selected()
     assert box.model.rowCount() == 0 and inventory.list_scan_roots() == []
+
+
+def test_about_shows_what_llama_cpp_runs_on_from_the_cached_probe(qtbot, tmp_path) -> None:
+    import json
+
+    from slmdesk.hardware import backends
+
+    runtime = {"engine": "llama.cpp 0c1e57098", "build": "portable", "cpu_variant": "zen4",
+               "cpu_features": ["AVX2", "AVX512"], "repack": True,
+               "notes": ["AMX variant sapphirerapids not used: ... (llama.cpp issue 20824)."]}
+    info = {"llama_version": "0.3.36", "llama_gpu_offload": False, "llama_devices": [], "llama_gpu_memory": [],
+            "llama_system_info": "", "llama_runtime": runtime, "onnxruntime_version": None, "onnx_providers": []}
+    (tmp_path / backends.CACHE_FILE).write_text(json.dumps({"key": backends._cache_key(), "info": info}))
+    rows = about_rows(tmp_path)
+    assert dict(rows)["llama.cpp runs on"] == "CPU zen4 (AVX2, AVX512) · repack on"
+    assert ("Note", runtime["notes"][0]) in rows
+    dialog = AboutDialog(cache_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    assert "CPU zen4" in dialog.findChild(QLabel).text() and "20824" in dialog.findChild(QLabel).text()

@@ -27,9 +27,9 @@ class ResultsTableModel(QAbstractTableModel):
 
     # The measured figures come first, so they are on screen without scrolling.
     COLUMNS = ("When", "Model", "pp t/s", "tg t/s", "tg bound (fit)", "Test", "Quant", "Threads", "TTFT s",
-               "Load s", "Peak memory", "Energy J/token", "Backend")
+               "Load s", "Peak memory", "Energy J/token", "Backend", "Runs on")
     (COL_WHEN, COL_MODEL, COL_PP, COL_TG, COL_BOUND, COL_TEST, COL_QUANT, COL_THREADS, COL_TTFT, COL_LOAD,
-     COL_MEMORY, COL_ENERGY, COL_BACKEND) = range(13)
+     COL_MEMORY, COL_ENERGY, COL_BACKEND, COL_RUNTIME) = range(14)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +81,8 @@ class ResultsTableModel(QAbstractTableModel):
                 return self.COLUMNS[section]
             if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_BOUND:
                 return "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)"
+            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_RUNTIME:
+                return "The llama.cpp CPU variant chosen at run time and whether weights were repacked"
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -101,6 +103,9 @@ class ResultsTableModel(QAbstractTableModel):
                 return result.energy_note or "Energy counters are not readable here."
             if column == self.COL_MODEL:
                 return f"{result.model_path}\nSHA-256 {result.model_sha256 or 'unknown'}\n{result.hardware_name}"
+            if column == self.COL_RUNTIME and result.runtime:
+                notes = "\n".join(str(note) for note in result.runtime.get("notes") or ())
+                return result.runtime_summary + (f"\n{notes}" if notes else "")
             if column == self.COL_BOUND and result.tg is not None and result.fit_tg_bound:
                 return f"measured tg is {result.tg.mean / result.fit_tg_bound * 100:.0f}% of the bound"
         return None
@@ -132,6 +137,8 @@ class ResultsTableModel(QAbstractTableModel):
             return format_bytes(r.peak_rss_bytes)
         if column == self.COL_ENERGY:
             return NOT_AVAILABLE if r.energy_j_per_token is None else f"{r.energy_j_per_token:.4f}"
+        if column == self.COL_RUNTIME:
+            return runs_on(r)
         return ""
 
     def _sort_key(self, r: BenchResult, column: int) -> object:
@@ -147,6 +154,21 @@ class ResultsTableModel(QAbstractTableModel):
             self.COL_ENERGY: r.energy_j_per_token if r.energy_j_per_token is not None else float("inf"),
         }
         return numbers.get(column, self._display(r, column))
+
+
+def runs_on(result: BenchResult) -> str:
+    """The results table's "Runs on" cell: ``"CPU zen4, repack on"``; ``"CPU"`` for ONNX
+    Runtime; "–" for runs stored before slmdesk recorded it."""
+    runtime = result.runtime
+    if not runtime:
+        return "–"
+    parts = [f"CPU {runtime.get('cpu_variant')}" if runtime.get("cpu_variant") else "CPU"]
+    gpus = runtime.get("gpu_backends") or ()
+    if gpus:
+        parts.append("+ " + ", ".join(str(g) for g in gpus))
+    if str(runtime.get("engine", "")).startswith("llama.cpp"):
+        parts.append(f"repack {'on' if runtime.get('repack', True) else 'off'}")
+    return ", ".join(parts)
 
 
 def _short(result: BenchResult) -> str:
