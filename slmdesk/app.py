@@ -14,12 +14,14 @@ from types import TracebackType
 os.environ.setdefault("QT_API", "pyside6")
 
 from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler  # noqa: E402
+from PySide6.QtGui import QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 import qasync  # noqa: E402
 
 from slmdesk import __version__, paths  # noqa: E402
 from slmdesk.core.errors import UserError  # noqa: E402
+from slmdesk.core.resources import app_icon_path  # noqa: E402
 from slmdesk.core.settings import load_settings  # noqa: E402
 from slmdesk.hardware.live import UsageSampler  # noqa: E402
 from slmdesk.inventory.repository import open_inventory  # noqa: E402
@@ -33,6 +35,18 @@ log = logging.getLogger("slmdesk")
 
 SMOKE_TEST_PANE_MS = 150
 """How long the smoke test shows each pane: enough for a paint and a status-bar refresh."""
+
+DESKTOP_ID = "io.github.slmdesk.slmdesk"
+"""The desktop entry's and AppStream component's id (reverse-DNS, as the AppStream spec asks);
+Wayland compositors match the window to ``<id>.desktop`` and its icon through it."""
+
+
+def app_icon() -> QIcon:
+    """The application icon: the SVG for any size plus the rendered PNGs (crisp at small sizes)."""
+    icon = QIcon(str(app_icon_path()))
+    for png in sorted(app_icon_path().parent.glob("slmdesk-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def build_context() -> AppContext:
@@ -103,7 +117,8 @@ def run_gui(smoke_test: bool = False) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("slmdesk")
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("slmdesk")
+    app.setDesktopFileName(DESKTOP_ID)
+    app.setWindowIcon(app_icon())
     collector = GuiThreadCollector(app)  # cyclic GC on the GUI thread only (see gc_guard)
     collector.start()
 
@@ -119,6 +134,9 @@ def run_gui(smoke_test: bool = False) -> int:
         return 2
     window = MainWindow(context)
     window.show()
+    ready: list[float] = []
+    # The first timer runs once the shown window's first events (and paint) are processed.
+    QTimer.singleShot(0, window, lambda: ready.append(_seconds_since_process_start()))
     if smoke_test:
         _schedule_smoke_test(window)
 
@@ -141,8 +159,18 @@ def run_gui(smoke_test: bool = False) -> int:
         print(f"slmdesk: {len(recorder.failures)} failure(s) during the run", file=sys.stderr)
         return 1
     if smoke_test:
-        print(f"slmdesk {__version__}: smoke test passed")
+        startup = f" (window ready {ready[0]:.2f} s after the process started)" if ready else ""
+        print(f"slmdesk {__version__}: smoke test passed{startup}")
     return 0
+
+
+def _seconds_since_process_start() -> float:
+    """Wall-clock seconds since this process was created (a frozen app's unpacking included)."""
+    import time
+
+    import psutil
+
+    return time.time() - psutil.Process().create_time()
 
 
 def _schedule_smoke_test(window: MainWindow) -> None:

