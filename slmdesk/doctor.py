@@ -76,9 +76,13 @@ def versions() -> dict[str, str]:
     """Component versions from package metadata (nothing is imported)."""
     from slmdesk.hardware.versions import LLAMA_CPP_COMMITS, package_version
 
+    from slmdesk.core.resources import build_info
+
     llama = package_version("llama-cpp-python")
+    built = build_info()
     return {
         "slmdesk": __version__,
+        "build": f"packaged {built.get('date')} from commit {built.get('commit')}" if built else "from source",
         "Python": f"{platform.python_version()} ({platform.python_implementation()})",
         "llama.cpp": LLAMA_CPP_COMMITS.get(llama or "", "unknown") if llama else "not installed",
         "llama-cpp-python": llama or "not installed",

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
+from slmdesk.core.resources import build_info
 from slmdesk.engine.types import RuntimeInfo
 from slmdesk.hardware.backends import cached_backends
 from slmdesk.hardware.versions import component_versions, llama_build_recipe, package_version
@@ -20,6 +21,9 @@ def about_rows(cache_dir: Path | None = None) -> list[tuple[str, str]]:
     About never loads llama.cpp itself)."""
     rows = component_versions()
     rows.insert(2, ("Qt", f"{qVersion()} (PySide6 {package_version('PySide6') or '?'})"))
+    built = build_info()
+    rows.insert(1, ("Build", f"packaged {built.get('date', '?')} from commit {built.get('commit', '?')} "
+                             f"({built.get('platform', '?')})" if built else "from source"))
     recipe = llama_build_recipe()
     build = "portable (runtime CPU dispatch)" if recipe and "-DGGML_BACKEND_DL=ON" in recipe.get("cmake_args", ()) else (
         "not built by slmdesk's recipe")
