@@ -1,13 +1,12 @@
 """The packaging recipes that cannot all run here: the CI workflow against the GitHub workflow
 schema, the Linux desktop files against their validators, the Windows and macOS recipes' key
-settings, and the package list in pyproject.toml."""
+settings."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -74,13 +73,3 @@ def test_the_spec_keeps_the_model_building_stack_out() -> None:
     spec = (ROOT / "packaging/slmdesk.spec").read_text(encoding="utf-8")
     for name in ('"torch"', '"transformers"', '"PySide6.QtWebEngineCore"', '"PySide6.QtQuick"'):
         assert name in spec
-
-
-def test_every_package_folder_is_listed_in_pyproject() -> None:
-    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
-    found = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "slmdesk").rglob("__init__.py")
-        if "migrations" not in init.parts
-    }
-    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
