@@ -24,6 +24,7 @@ from slmdesk.core.errors import UserError  # noqa: E402
 from slmdesk.core.resources import app_icon_path  # noqa: E402
 from slmdesk.core.settings import load_settings  # noqa: E402
 from slmdesk.hardware.live import UsageSampler  # noqa: E402
+from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file  # noqa: E402
 from slmdesk.inventory.repository import open_inventory  # noqa: E402
 from slmdesk.jobs.engine_session import EngineSession  # noqa: E402
 from slmdesk.jobs.gc_guard import GuiThreadCollector  # noqa: E402
@@ -58,13 +59,17 @@ def build_context() -> AppContext:
     """
     app_paths = paths.resolve().ensure()
     _configure_logging(app_paths.logs)
+    settings = load_settings(app_paths.settings_file)
+    inventory = open_inventory(app_paths.database)
+    import_legacy_file(inventory, app_paths.load_defaults_file)
     return AppContext(
         paths=app_paths,
-        settings=load_settings(app_paths.settings_file),
+        settings=settings,
         runner=JobRunner(),
         sampler=UsageSampler(),
-        inventory=open_inventory(app_paths.database),
+        inventory=inventory,
         engine=EngineSession(),
+        plans=LoadPlanStore(inventory, default_n_ctx=settings.default_n_ctx),
     )
 
 

@@ -40,7 +40,8 @@ class AppPaths:
 
     @property
     def load_defaults_file(self) -> Path:
-        """Per-artifact load settings chosen in the Fit panel (JSON)."""
+        """Where slmdesk kept the Fit panel's per-artifact load settings (JSON) before load plans
+        moved into the inventory; imported once (``slmdesk.inventory.load_plans.import_legacy_file``)."""
         return self.config / "load_defaults.json"
 
     @property

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from slmdesk.core.errors import UserError
-from slmdesk.core.settings import LoadDefaults
+from slmdesk.core.load_plan import LoadPlan, flash_attn_required
 from slmdesk.engine.types import FLASH_ATTN_MODES, KV_TYPES, BenchRequest, LoadSettings
 
 CHAT_CONTEXT_TOKENS = 512
@@ -90,21 +90,18 @@ class BenchSettings:
             type_v=self.kv_type,  # type: ignore[arg-type]
         )
 
-    def with_load_defaults(self, defaults: LoadDefaults) -> BenchSettings:
-        """These settings with the load settings a user chose in an artifact's Fit panel: its
-        KV cache type, flash attention (on when chosen or when the KV cache is quantized, which
-        llama.cpp needs for it; otherwise this benchmark's mode) and GPU layers (None, "automatic", becomes -1, all
-        that fit, as llama-bench's default). The sizes and ``n_ctx`` stay the benchmark's own:
-        llama-bench sizes each test's context to the test.
-
-        Raises:
-            UserError: the stored defaults are invalid (an unknown KV type).
+    def with_plan(self, plan: LoadPlan, estimated_gpu_layers: int | None = None) -> BenchSettings:
+        """These settings with an artifact's :class:`~slmdesk.core.load_plan.LoadPlan` (chosen in
+        its Fit panel): its KV cache type, flash attention (on when the plan has it on, else this
+        benchmark's mode) and GPU layers (``plan.gpu_layers_for``: "automatic" is the fit
+        estimator's count for this machine, CPU only without one). The sizes and ``n_ctx`` stay
+        the benchmark's own: llama-bench sizes each test's context to the test.
         """
         return replace(
             self,
-            kv_type=defaults.kv_type,
-            flash_attn="on" if defaults.flash_attn_on else self.flash_attn,
-            n_gpu_layers=-1 if defaults.n_gpu_layers is None else defaults.n_gpu_layers,
+            kv_type=plan.kv_type,
+            flash_attn="on" if plan.flash_attn_on else self.flash_attn,
+            n_gpu_layers=plan.gpu_layers_for(estimated_gpu_layers),
         )
 
     def thread_counts(self) -> tuple[int | None, ...]:
@@ -124,7 +121,7 @@ class BenchSettings:
             n_ubatch=self.n_ubatch,
             type_k=self.kv_type,  # type: ignore[arg-type]  # checked in __post_init__
             type_v=self.kv_type,  # type: ignore[arg-type]
-            flash_attn=self.flash_attn == "on" or self.kv_type != "f16",
+            flash_attn=self.flash_attn == "on" or flash_attn_required(self.kv_type),
         )
 
     @property

@@ -5,8 +5,8 @@
 re-exports it and fills it from the real machine (``probe``).
 
 A profile is either probed ("this machine"), a built-in preset (a machine a user may want to
-check fit for before buying or deploying) or user-defined (a JSON object, see
-:meth:`HardwareProfile.to_dict`).
+check fit for before buying or deploying; data in ``resources/profiles/presets.json``, read by
+:func:`load_presets`) or user-defined (a JSON object, see :meth:`HardwareProfile.to_dict`).
 
 "Available" memory is what a model may use: for a probed machine the operating system's own
 figure (``psutil.virtual_memory().available``: free plus reclaimable cache); for a preset the
@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, dataclass, fields, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from slmdesk.core.errors import UserError
+from slmdesk.core.resources import resource_path
 from slmdesk.core.units import GIB, MIB
 
 ProfileSource = Literal["probed", "preset", "user"]
@@ -274,46 +276,59 @@ def _type_ok(value: Any, annotation: str) -> bool:
 
 # --- presets -----------------------------------------------------------------------------------
 
+PRESETS_RESOURCE = ("profiles", "presets.json")
+"""Where the built-in presets live: ``resources/profiles/presets.json`` (the ``slmdesk.resources``
+package). Each preset keeps its datasheet figures and their source there; the rules that turn
+them into a profile (OS reserve, bandwidth efficiency, GPU reserve) stay here, with theirs."""
 
-def _preset(
-    name: str,
-    description: str,
-    os: str,
-    cpu_model: str,
-    cores: tuple[int, int],
-    features: tuple[str, ...],
-    ram_gib: float,
-    reserve: int,
-    cpu_peak_gbps: float,
-    cpu_bus: str,
-    gpus: tuple[GpuInfo, ...] = (),
-    unified: bool = False,
-) -> HardwareProfile:
-    ram = int(ram_gib * GIB)
-    return HardwareProfile(
-        name=name,
-        source="preset",
-        os=os,
-        cpu_model=cpu_model,
-        physical_cores=cores[0],
-        logical_cores=cores[1],
-        cpu_features=features,
-        ram_total_bytes=ram,
-        ram_available_bytes=ram - reserve,
-        gpus=gpus,
-        unified_memory=unified,
-        memory_bandwidth_bytes_per_s=cpu_peak_gbps * GB * STREAM_EFFICIENCY,
-        bandwidth_source=f"preset: {cpu_bus}, {cpu_peak_gbps:g} GB/s peak x {STREAM_EFFICIENCY}",
-        llama_gpu_offload=True if gpus else None,
-        os_reserve_bytes=reserve,
-        description=description,
-    )
-
-
-_X86_AVX2 = ("sse3", "ssse3", "sse4_1", "sse4_2", "avx", "avx2", "f16c", "fma", "bmi2")
 _DESKTOP_GPU_RESERVE = 512 * MIB
 """VRAM a desktop session keeps on a discrete GPU that also drives the display (compositor,
 browser): 0.3-0.6 GiB on Windows/GNOME as nvidia-smi shows it. Rule of thumb."""
+
+_OS_RESERVES: dict[str, Callable[[int], int]] = {"desktop": desktop_os_reserve, "headless": headless_os_reserve}
+"""The presets file's ``os_reserve`` names and their rules."""
+
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "text": (lambda v: isinstance(v, str) and bool(v.strip()), "a non-empty string"),
+    "count": (lambda v: type(v) is int and v > 0, "a positive integer"),
+    "number": (lambda v: type(v) in (int, float) and 0 < v < float("inf"), "a positive number"),
+    "texts": (lambda v: isinstance(v, list) and all(isinstance(s, str) and s for s in v), "a list of strings"),
+    "flag": (lambda v: isinstance(v, bool), "true or false"),
+    "list": (lambda v: isinstance(v, list), "a list"),
+    "reserve": (lambda v: isinstance(v, str) and v in _OS_RESERVES, "one of 'desktop', 'headless'"),
+    "gpu_kind": (lambda v: isinstance(v, str) and v in _GPU_FIELDS, "one of 'nvidia', 'apple'"),
+}
+_PRESET_FIELDS: dict[str, tuple[str, bool]] = {  # field: (check, required)
+    "name": ("text", True), "description": ("text", True), "source": ("text", True),
+    "os": ("text", True), "cpu_model": ("text", True), "physical_cores": ("count", True),
+    "logical_cores": ("count", True), "cpu_features": ("texts", True), "ram_gib": ("number", True),
+    "os_reserve": ("reserve", True), "cpu_peak_gbps": ("number", True), "cpu_bus": ("text", True),
+    "gpus": ("list", False), "unified_memory": ("flag", False),
+}
+_GPU_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
+    "nvidia": {"kind": ("gpu_kind", True), "name": ("text", True), "vram_gib": ("count", True),
+               "peak_gbps": ("number", True), "compute_capability": ("text", True)},
+    "apple": {"kind": ("gpu_kind", True), "name": ("text", True), "peak_gbps": ("number", True)},
+}
+
+
+def _checked(raw: object, where: str, schema: Mapping[str, tuple[str, bool]]) -> dict[str, Any]:
+    """``raw`` when it is an object with the fields of ``schema`` and no others; else ValueError
+    naming ``where`` and the field."""
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} is a {type(raw).__name__}, not an object")
+    unknown = sorted(set(raw) - set(schema))
+    if unknown:
+        raise ValueError(f"{where} has unknown field(s) {', '.join(map(repr, unknown))}")
+    for key, (check, required) in schema.items():
+        if key not in raw:
+            if required:
+                raise ValueError(f"{where} lacks the field {key!r}")
+            continue
+        ok, wanted = _CHECKS[check]
+        if not ok(raw[key]):
+            raise ValueError(f"{where}: {key!r} must be {wanted}, not {raw[key]!r}")
+    return raw
 
 
 def _nvidia(name: str, vram_gib: int, peak_gbps: float, cc: str) -> GpuInfo:
@@ -328,125 +343,91 @@ def _nvidia(name: str, vram_gib: int, peak_gbps: float, cc: str) -> GpuInfo:
     )
 
 
-def _apple_gpu(name: str, ram_gib: int, peak_gbps: float, reserve: int) -> GpuInfo:
-    ram = ram_gib * GIB
-    working_set = apple_gpu_working_set(ram)
+def _apple_gpu(name: str, ram_bytes: int, peak_gbps: float, reserve: int) -> GpuInfo:
+    working_set = apple_gpu_working_set(ram_bytes)
     return GpuInfo(
         name=name,
         vendor="apple",
         vram_total_bytes=working_set,
-        vram_free_bytes=min(working_set, ram - reserve),
+        vram_free_bytes=min(working_set, ram_bytes - reserve),
         unified=True,
         bandwidth_bytes_per_s=peak_gbps * GB * GPU_STREAM_EFFICIENCY,
     )
 
 
-PRESETS: dict[str, HardwareProfile] = {
-    "laptop-8gb": _preset(
-        "8 GB laptop, no GPU",
-        "Typical ultrabook: 4-core x86 CPU with AVX2, 8 GB dual-channel DDR4-3200, integrated graphics.",
-        "Windows",
-        "x86-64 laptop CPU (4 cores, AVX2)",
-        (4, 8),
-        _X86_AVX2,
-        8,
-        desktop_os_reserve(8 * GIB),
-        51.2,
-        "DDR4-3200 dual channel",
-    ),
-    "laptop-4gb": _preset(
-        "4 GB budget laptop, no GPU",
-        "Budget laptop or Chromebook: 2-core x86 CPU, 4 GB single-channel DDR4-2400.",
-        "Windows",
-        "x86-64 budget CPU (2 cores, AVX2)",
-        (2, 4),
-        _X86_AVX2,
-        4,
-        desktop_os_reserve(4 * GIB),
-        19.2,
-        "DDR4-2400 single channel",
-    ),
-    "desktop-16gb-gpu-8gb": _preset(
-        "16 GB + 8 GB GPU",
-        "Gaming desktop: 6-core x86 CPU, 16 GB DDR5-5600, NVIDIA GPU with 8 GB GDDR6 (RTX 4060 class).",
-        "Windows",
-        "x86-64 desktop CPU (6 cores, AVX2)",
-        (6, 12),
-        _X86_AVX2,
-        16,
-        desktop_os_reserve(16 * GIB),
-        89.6,
-        "DDR5-5600 dual channel",
-        gpus=(_nvidia("NVIDIA GeForce RTX 4060 (8 GB)", 8, 272.0, "8.9"),),
-    ),
-    "desktop-32gb-gpu-24gb": _preset(
-        "32 GB + 24 GB GPU",
-        "Workstation: 8-core x86 CPU with AVX-512, 32 GB DDR5-5600, NVIDIA GPU with 24 GB (RTX 4090 class).",
-        "Linux",
-        "x86-64 desktop CPU (8 cores, AVX-512)",
-        (8, 16),
-        _X86_AVX2 + ("avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_bf16"),
-        32,
-        desktop_os_reserve(32 * GIB),
-        89.6,
-        "DDR5-5600 dual channel",
-        gpus=(_nvidia("NVIDIA GeForce RTX 4090 (24 GB)", 24, 1008.0, "8.9"),),
-    ),
-    "apple-m1-8gb": _preset(
-        "Apple M1 8 GB",
-        "MacBook Air M1 with 8 GB unified LPDDR4X-4266 (68 GB/s), 7/8-core GPU.",
-        "Darwin",
-        "Apple M1",
-        (8, 8),
-        ("neon", "dotprod", "fp16"),
-        8,
-        desktop_os_reserve(8 * GIB),
-        68.25,
-        "LPDDR4X-4266 128-bit unified",
-        gpus=(_apple_gpu("Apple M1 GPU", 8, 68.25, desktop_os_reserve(8 * GIB)),),
-        unified=True,
-    ),
-    "apple-m2-16gb": _preset(
-        "Apple M2 16 GB",
-        "MacBook Air/Pro M2 with 16 GB unified LPDDR5-6400 (100 GB/s), 10-core GPU.",
-        "Darwin",
-        "Apple M2",
-        (8, 8),
-        ("neon", "dotprod", "fp16", "i8mm", "bf16"),
-        16,
-        desktop_os_reserve(16 * GIB),
-        102.4,
-        "LPDDR5-6400 128-bit unified",
-        gpus=(_apple_gpu("Apple M2 GPU", 16, 102.4, desktop_os_reserve(16 * GIB)),),
-        unified=True,
-    ),
-    "rpi5-8gb": _preset(
-        "Raspberry Pi 5 8 GB",
-        "Raspberry Pi 5: 4x Cortex-A76 at 2.4 GHz, 8 GB LPDDR4X-4267 (32-bit), Pi OS Lite.",
-        "Linux",
-        "Broadcom BCM2712 (4x Cortex-A76)",
-        (4, 4),
-        ("neon", "dotprod", "fp16"),
-        8,
-        headless_os_reserve(8 * GIB),
-        17.1,
-        "LPDDR4X-4267 32-bit",
-    ),
-    "rpi-zero2w": _preset(
-        "Raspberry Pi Zero 2 W 512 MB",
-        "Raspberry Pi Zero 2 W: 4x Cortex-A53 at 1 GHz, 512 MB LPDDR2 (32-bit), Pi OS Lite.",
-        "Linux",
-        "Broadcom RP3A0 (4x Cortex-A53)",
-        (4, 4),
-        ("neon",),
-        0.5,
-        headless_os_reserve(GIB // 2),
-        3.6,
-        "LPDDR2-900 32-bit",
-    ),
-}
-"""Built-in target profiles by key. Bandwidth = datasheet peak x :data:`STREAM_EFFICIENCY`
-(:data:`GPU_STREAM_EFFICIENCY` for GPUs); available RAM = total - OS reserve."""
+def _preset(key: str, raw: object) -> HardwareProfile:
+    """One preset of the presets file (its ``about`` text describes the fields)."""
+    where = f"preset {key!r}"
+    data = _checked(raw, where, _PRESET_FIELDS)
+    ram = int(data["ram_gib"] * GIB)
+    reserve = _OS_RESERVES[data["os_reserve"]](ram)
+    if reserve >= ram:
+        raise ValueError(f"{where}: {data['ram_gib']:g} GiB of RAM is no more than the OS reserve")
+    gpus: list[GpuInfo] = []
+    for index, item in enumerate(data.get("gpus", [])):
+        kind = item.get("kind") if isinstance(item, dict) else None
+        # An unknown kind is checked against the widest schema, which then names the bad "kind".
+        schema = _GPU_FIELDS[kind] if isinstance(kind, str) and kind in _GPU_FIELDS else _GPU_FIELDS["nvidia"]
+        gpu = _checked(item, f"{where}, GPU {index + 1}", schema)
+        if kind == "nvidia":
+            gpus.append(_nvidia(gpu["name"], gpu["vram_gib"], gpu["peak_gbps"], gpu["compute_capability"]))
+        else:
+            gpus.append(_apple_gpu(gpu["name"], ram, gpu["peak_gbps"], reserve))
+    peak, bus = data["cpu_peak_gbps"], data["cpu_bus"]
+    return HardwareProfile(
+        name=data["name"],
+        source="preset",
+        os=data["os"],
+        cpu_model=data["cpu_model"],
+        physical_cores=data["physical_cores"],
+        logical_cores=data["logical_cores"],
+        cpu_features=tuple(data["cpu_features"]),
+        ram_total_bytes=ram,
+        ram_available_bytes=ram - reserve,
+        gpus=tuple(gpus),
+        unified_memory=data.get("unified_memory", False),
+        memory_bandwidth_bytes_per_s=peak * GB * STREAM_EFFICIENCY,
+        bandwidth_source=f"preset: {bus}, {peak:g} GB/s peak x {STREAM_EFFICIENCY}",
+        llama_gpu_offload=True if gpus else None,
+        os_reserve_bytes=reserve,
+        description=data["description"],
+    )
+
+
+def load_presets(path: Path | None = None) -> dict[str, HardwareProfile]:
+    """The built-in target profiles by key, in file order, from ``path`` (default: the installed
+    ``resources/profiles/presets.json``, :data:`PRESETS_RESOURCE`).
+
+    Bandwidth = datasheet peak x :data:`STREAM_EFFICIENCY` (:data:`GPU_STREAM_EFFICIENCY` for
+    GPUs); available RAM = total - OS reserve (:func:`desktop_os_reserve` or
+    :func:`headless_os_reserve`).
+
+    Raises:
+        UserError: the file is missing or not JSON, or a preset has a missing, unknown or
+            mistyped field (the message names the file, the preset and the field).
+    """
+    path = resource_path(*PRESETS_RESOURCE) if path is None else path
+    hint = "This file ships with slmdesk: reinstall slmdesk, or restore the file from its source."
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UserError(f"Cannot read the hardware presets {path}: {error.strerror or error}.", hint) from error
+    except ValueError as error:
+        raise UserError(f"The hardware presets file {path} is not valid JSON: {error}.", hint) from error
+    try:
+        if not isinstance(document, dict) or not isinstance(document.get("presets"), dict):
+            raise ValueError('it needs a "presets" object (key -> preset)')
+        presets = {key: _preset(key, raw) for key, raw in document["presets"].items()}
+        names = [profile.name.casefold() for profile in presets.values()]
+        if not presets or len(set(names)) != len(names):
+            raise ValueError("it needs at least one preset, each with its own name")
+    except ValueError as error:
+        raise UserError(f"The hardware presets file {path} is broken: {error}.", hint) from error
+    return presets
+
+
+PRESETS: dict[str, HardwareProfile] = load_presets()
+"""Built-in target profiles by key (:func:`load_presets`), loaded once at import."""
 
 
 def find_preset(name: str) -> HardwareProfile | None:

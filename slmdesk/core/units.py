@@ -34,3 +34,17 @@ def format_duration(seconds: float | None) -> str:
 def format_rate(bytes_per_s: float | None) -> str:
     """``2.5e6 -> '2.4 MiB/s'``; '-' for None."""
     return "-" if bytes_per_s is None else f"{format_bytes(bytes_per_s)}/s"
+
+
+def format_params(n: int | None) -> str:
+    """A parameter count as model cards write it: ``134_515_008 -> '135M'``,
+    ``1_711_376_384 -> '1.7B'``, ``8_030_261_248 -> '8B'``; '' when unknown. Decimal prefixes;
+    one decimal for billions (dropped when it is 0), none below."""
+    if not n:
+        return ""
+    if n >= 1_000_000_000:
+        text = f"{n / 1e9:.1f}"
+        return f"{text.removesuffix('.0')}B"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.0f}M"
+    return f"{n / 1e3:.0f}K"

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Literal, TypeAlias
 
 from slmdesk.core.errors import UserError
+from slmdesk.core.load_plan import LoadPlan, flash_attn_required
 
 KvType: TypeAlias = Literal["f16", "q8_0", "q4_0"]
 Message: TypeAlias = dict[str, str]
@@ -71,7 +72,7 @@ class LoadSettings:
                     f"Unknown KV cache type {getattr(self, name)!r} for {name}.",
                     f"Use one of {', '.join(KV_TYPES)}.",
                 )
-        if self.type_v != "f16" and not self.flash_attn:
+        if flash_attn_required(self.type_k, self.type_v) and not self.flash_attn:
             raise UserError(
                 f"A quantized V cache ({self.type_v}) needs flash attention.",
                 "Turn flash attention on, or keep the V cache at f16.",
@@ -80,6 +81,27 @@ class LoadSettings:
             raise UserError("Context length and batch sizes must be positive.")
         if self.n_threads is not None and self.n_threads < 1:
             raise UserError("The thread count must be at least 1.")
+
+    @classmethod
+    def from_plan(cls, plan: LoadPlan, estimated_gpu_layers: int | None = None, **overrides: Any) -> LoadSettings:
+        """The engine's settings for a :class:`~slmdesk.core.load_plan.LoadPlan`: its context,
+        KV type for K and V, flash attention as loaded (forced on by a quantized cache), threads,
+        and GPU layers (``plan.gpu_layers_for(estimated_gpu_layers)``: "automatic" takes the
+        fit estimator's count, CPU only without one). ``overrides`` replace fields (``n_batch``...).
+
+        Raises:
+            UserError: invalid combinations (see the class).
+        """
+        values: dict[str, Any] = {
+            "n_ctx": plan.n_ctx,
+            "n_gpu_layers": plan.gpu_layers_for(estimated_gpu_layers),
+            "n_threads": plan.n_threads,
+            "type_k": plan.kv_type,
+            "type_v": plan.kv_type,
+            "flash_attn": plan.flash_attn_on,
+        }
+        values.update(overrides)
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -377,7 +399,7 @@ class BenchRequest:
         for name in ("type_k", "type_v"):
             if getattr(self, name) not in KV_TYPES:
                 raise UserError(f"Unknown KV cache type {getattr(self, name)!r}.", f"Use one of {', '.join(KV_TYPES)}.")
-        if self.type_v != "f16" and self.flash_attn == "off":
+        if flash_attn_required(self.type_k, self.type_v) and self.flash_attn == "off":
             raise UserError(
                 f"A quantized V cache ({self.type_v}) needs flash attention.",
                 "Set flash attention to auto or on, or keep the KV cache at f16.",

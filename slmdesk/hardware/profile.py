@@ -23,6 +23,7 @@ from pathlib import Path
 
 import psutil
 
+from slmdesk.core import load_plan
 from slmdesk.core.errors import UserError
 from slmdesk.core.files import write_json_atomic
 from slmdesk.core.profiles import PRESETS, GpuInfo, HardwareProfile, find_preset
@@ -45,7 +46,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-THIS_MACHINE = "this machine"
+THIS_MACHINE = load_plan.THIS_MACHINE
+"""The profile key of the machine slmdesk runs on (defined with the load plans that name it)."""
 USER_PROFILES_FILE = "hardware_profiles.json"
 
 

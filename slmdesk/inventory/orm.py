@@ -329,3 +329,21 @@ class Job(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=_empty)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- 0005: load plans ----------------------------------------------------------------------------
+
+
+class LoadPlan(Base):
+    """An artifact's load plan (``slmdesk.core.load_plan.LoadPlan``): goes with its artifact."""
+
+    __tablename__ = "load_plan"
+
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id", ondelete="CASCADE"), primary_key=True)
+    n_ctx: Mapped[int] = mapped_column(Integer)
+    kv_type: Mapped[str] = mapped_column(String(16))
+    flash_attn: Mapped[bool] = mapped_column(Boolean)
+    n_gpu_layers: Mapped[int | None] = mapped_column(Integer)
+    n_threads: Mapped[int | None] = mapped_column(Integer)
+    profile: Mapped[str] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from slmdesk.core.errors import UserError
 from slmdesk.inventory import db
 from slmdesk.inventory.orm import Artifact, ArtifactFile, Model, ScanRoot, utcnow
+from slmdesk.inventory.paths import normalize_path
 from slmdesk.inventory.records import (
     STORE_KINDS,
     ArtifactRecord,
@@ -31,16 +32,6 @@ from slmdesk.inventory.records import (
     StoreKind,
     VerifyResult,
 )
-
-
-def normalize_path(path: str | os.PathLike[str]) -> Path:
-    """The form paths are stored in: absolute, ``~`` expanded, ``..`` folded, symlinks kept.
-
-    Symlinks are deliberately not resolved: a Hugging Face cache file is the snapshot link
-    (``snapshots/<commit>/model.gguf``), not the content-addressed blob it points to.
-    """
-    return Path(os.path.abspath(os.path.expanduser(os.fspath(path))))
-
 
 _ARTIFACT_COLUMNS = tuple(Artifact.__table__.c)
 
@@ -207,13 +198,6 @@ class Inventory:
         """Number of artifacts, whatever their status."""
         with self._engine.connect() as connection:
             return int(connection.execute(select(func.count(Artifact.id))).scalar_one())
-
-    def add_paths(self, paths: Iterable[str | os.PathLike[str]]) -> list[ArtifactRecord]:
-        """Adopt files or folders the user picked; see :func:`scanners.add_paths` (blocks
-        while reading headers: call it off the GUI thread)."""
-        from slmdesk.inventory import scanners  # scanners builds on this module
-
-        return scanners.add_paths(self, paths)
 
     def remove_artifact(self, artifact_id: int) -> bool:
         """Forget an artifact (its files stay on disk). Fit estimates and measurements of it

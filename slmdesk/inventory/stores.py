@@ -1,7 +1,7 @@
 """Model stores of other tools: where they live per OS, and which artifacts they hold.
 
 Each ``walk_*`` function yields :class:`Found` items (an artifact's canonical path plus its
-provenance) without reading headers; :mod:`slmdesk.inventory.scanners` does the reading.
+provenance) without reading headers; :mod:`slmdesk.inventory.scan_plan` does the reading.
 Layouts, as those tools write them:
 
 - Hugging Face cache: ``models--org--name/{blobs,refs,snapshots/<commit>/...}``, read with
@@ -29,8 +29,8 @@ from typing import Any
 from slmdesk.core.tasks import CancelToken
 from slmdesk.formats import split
 from slmdesk.formats.detect import discover
+from slmdesk.inventory.paths import normalize_path
 from slmdesk.inventory.records import SourceKind, StoreKind
-from slmdesk.inventory.repository import normalize_path
 
 OLLAMA_MODEL_MEDIA_TYPE = "application/vnd.ollama.image.model"
 OLLAMA_DEFAULT_HOST = "registry.ollama.ai"

@@ -21,7 +21,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from slmdesk.core.errors import Cancelled, UserError
-from slmdesk.core.tasks import CancelToken, Progress
+from slmdesk.core.tasks import CancelToken, Progress, Task
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,6 @@ class JobState(enum.Enum):
         return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
-TaskFactory = Callable[[CancelToken], Generator[Progress, None, Any]]
 
 
 @dataclass
@@ -109,7 +108,7 @@ class _JobThread(QThread):
     progressed = Signal(int, object)  # job id, Progress
     completed = Signal(int, object, object, object)  # job id, JobState, result, (error, hint, details)
 
-    def __init__(self, job_id: int, task: TaskFactory, token: CancelToken, parent: QObject) -> None:
+    def __init__(self, job_id: int, task: Task, token: CancelToken, parent: QObject) -> None:
         super().__init__(parent)
         self._job_id = job_id
         self._task = task
@@ -169,7 +168,7 @@ class JobRunner(QObject):
         self._running: dict[str, set[int]] = {}
         self._threads: dict[int, _JobThread] = {}
         self._tokens: dict[int, CancelToken] = {}
-        self._tasks: dict[int, TaskFactory] = {}
+        self._tasks: dict[int, Task] = {}
         self._callbacks: dict[int, Callable[[Job], None]] = {}
         self._next_id = 1
         self._closed = False
@@ -197,7 +196,7 @@ class JobRunner(QObject):
     def submit(
         self,
         title: str,
-        task: TaskFactory,
+        task: Task,
         resource: str = "io",
         on_done: Callable[[Job], None] | None = None,
         background: bool = False,
@@ -221,6 +220,24 @@ class JobRunner(QObject):
         self.job_added.emit(job_id)
         self._start_ready(resource)
         return job_id
+
+    def submit_call(
+        self,
+        title: str,
+        function: Callable[[], Any],
+        resource: str = "io",
+        on_done: Callable[[Job], None] | None = None,
+        background: bool = False,
+    ) -> int:
+        """:meth:`submit` for a plain function with no progress to report (a database read, a
+        header parse): it runs off the GUI thread and its return value is the job's result.
+        A cancel before it starts stops it; once started it runs to the end."""
+
+        def task(_token: CancelToken) -> Generator[Progress, None, Any]:
+            yield from ()
+            return function()
+
+        return self.submit(title, task, resource=resource, on_done=on_done, background=background)
 
     def cancel(self, job_id: int) -> None:
         """Cancel a queued job at once, or ask a running job to stop at its next check."""

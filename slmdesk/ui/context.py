@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from slmdesk.core.settings import Settings
 from slmdesk.hardware.live import UsageSampler
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.jobs.runner import JobRunner
@@ -22,3 +23,4 @@ class AppContext:
     sampler: UsageSampler
     inventory: Inventory
     engine: EngineSession
+    plans: LoadPlanStore

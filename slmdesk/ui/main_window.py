@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slmdesk.core.settings import load_defaults_map
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.about import AboutDialog
@@ -86,14 +85,16 @@ class MainWindow(QMainWindow):
     # -- construction ---------------------------------------------------------------------
     def _build_pane(self, name: str) -> QWidget:
         if name == "Library":
-            return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self)
+            return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self,
+                               plans=self._context.plans)
         if name == "Chat":
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
                 verdict_for=self._verdict_text,
             )
         if name == "Benchmark":
-            return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self)
+            return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
+                                 plans=self._context.plans)
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
@@ -142,23 +143,17 @@ class MainWindow(QMainWindow):
         self.sidebar.setCurrentRow(PANE_NAMES.index(name))
 
     def load_settings_for(self, artifact: ArtifactRecord) -> LoadSettings:
-        """The settings a model is loaded with: those chosen in its Fit panel, else n_ctx from
-        Settings capped at the trained context, f16 KV cache, CPU only."""
-        threads = self._context.settings.n_threads or None
-        chosen = load_defaults_map(self._context.paths.load_defaults_file).get(artifact.id)
-        if chosen is not None:
-            return LoadSettings(
-                n_ctx=chosen.n_ctx,
-                n_threads=threads,
-                type_k=chosen.kv_type,
-                type_v=chosen.kv_type,
-                flash_attn=chosen.flash_attn_on,
-                n_gpu_layers=-1 if chosen.n_gpu_layers is None else chosen.n_gpu_layers,
-            )
-        n_ctx = self._context.settings.default_n_ctx
-        if artifact.context_length:
-            n_ctx = min(n_ctx, artifact.context_length)
-        return LoadSettings(n_ctx=n_ctx, n_threads=threads)
+        """The settings a model is loaded with: its load plan (chosen in its Fit panel, else the
+        default context from Settings capped at the trained context, f16 KV cache, CPU only);
+        "automatic" GPU layers takes the Library's estimate for this machine."""
+        plan = self._context.plans.plan_for(artifact.id, artifact.context_length)
+        library = self.panes.get("Library")
+        estimate = library.estimate_for(artifact.id) if isinstance(library, LibraryPane) else None
+        return LoadSettings.from_plan(
+            plan,
+            estimated_gpu_layers=estimate.gpu_layers if estimate is not None else None,
+            n_threads=plan.n_threads or self._context.settings.n_threads or None,
+        )
 
     def _verdict_text(self, artifact_id: int) -> str | None:
         """The Library's fit verdict for an artifact on this machine, as text."""

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from slmdesk.bench.results import load_results
-from slmdesk.core.settings import LoadDefaults, save_load_defaults
+from slmdesk.core.load_plan import LoadPlan
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.hub import starter
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.paths import AppPaths
@@ -68,7 +69,8 @@ def test_bench_gemma3_by_inventory_id_and_table_output(gemma3_gguf: Path, app_pa
     assert scanned.returncode == 0, scanned.stderr
     artifact_id = json.loads(scanned.stdout)["artifacts"][0]["id"]
     # The settings chosen in the Fit panel are the benchmark's load settings (a q8_0 KV cache).
-    save_load_defaults(app_paths.load_defaults_file, artifact_id, LoadDefaults(n_ctx=4096, kv_type="q8_0"))
+    with open_inventory(app_paths.database) as inventory:
+        LoadPlanStore(inventory).save(artifact_id, LoadPlan(n_ctx=4096, kv_type="q8_0"))
     result = _slmdesk("bench", str(artifact_id), *TINY, "-t", "2", "--no-ttft", "--json", paths=app_paths)
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)

@@ -148,3 +148,25 @@ def test_estimate_is_within_10_percent_of_the_engine_peak(
     )
     predicted = fit.estimate(spec, options, cpu_only_profile("test", 64 * GIB)).total_host_bytes
     assert abs(predicted - stats.peak_rss_bytes) / stats.peak_rss_bytes <= 0.10, (predicted, stats.peak_rss_bytes)
+
+
+@pytest.mark.slow
+def test_fit_and_chat_use_the_models_load_plan(tmp_path: Path, smollm2_gguf: Path) -> None:
+    from slmdesk.core.load_plan import LoadPlan
+    from slmdesk.inventory.load_plans import LoadPlanStore
+    from slmdesk.inventory.repository import open_inventory
+
+    scanned = ok_json(slmdesk(tmp_path, "scan", str(smollm2_gguf), "--json"))
+    artifact_id = scanned["artifacts"][0]["id"]
+    with open_inventory(tmp_path / "data" / "inventory.sqlite3") as inventory:
+        LoadPlanStore(inventory).save(artifact_id, LoadPlan(n_ctx=1024, kv_type="q8_0"))
+    planned = slmdesk(tmp_path, "fit", str(artifact_id))
+    assert planned.returncode == 0, planned.stderr
+    assert "Load plan from the Library: n_ctx 1024 · KV q8_0 · flash attention" in planned.stderr
+    assert "n_ctx 1024, KV q8_0, flash attention on" in planned.stdout
+    overridden = ok_json(slmdesk(tmp_path, "fit", str(artifact_id), "--ctx", "2048", "--kv", "f16", "--json"))
+    assert (overridden["n_ctx"], overridden["kv_type"]) == (2048, "f16")
+    # The same rules everywhere: a context of 0 is refused by chat as by fit.
+    for command in (["fit", str(smollm2_gguf)], ["chat", str(smollm2_gguf), "-p", "hi"]):
+        refused = slmdesk(tmp_path, *command, "--ctx", "0")
+        assert refused.returncode == 1 and "A context of 0 tokens is not possible" in refused.stderr, command

@@ -12,8 +12,9 @@ import pytest
 from slmdesk.bench.results import load_results, save_result
 from slmdesk.bench.settings import BenchSettings
 from slmdesk.bench.stats import seconds, tokens_per_s
-from slmdesk.core.settings import LoadDefaults, save_load_defaults
+from slmdesk.core.load_plan import LoadPlan
 from slmdesk.inventory.repository import open_inventory
+from slmdesk.inventory.scanners import add_paths
 from slmdesk.jobs.runner import JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.bench.charts import SpeedChartView
@@ -28,7 +29,7 @@ TINY = BenchSettings(n_prompt=32, n_gen=8, repetitions=2, threads=(1,))
 def setup(qtbot, app_paths: AppPaths, smollm2_gguf: Path):
     app_paths.ensure()
     inventory = open_inventory(app_paths.database)
-    artifact = inventory.add_paths([smollm2_gguf])[0]
+    artifact = add_paths(inventory, [smollm2_gguf])[0]
     runner = JobRunner()
     pane = BenchmarkPane(inventory, runner, app_paths)
     qtbot.addWidget(pane)
@@ -53,7 +54,7 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
     pane.set_custom(TINY)
     assert pane.settings() == TINY
     # The load settings chosen in the Fit panel (a q8_0 KV cache) are used unless unchecked.
-    save_load_defaults(app_paths.load_defaults_file, artifact.id, LoadDefaults(n_ctx=2048, kv_type="q8_0"))
+    pane._plans.save(artifact.id, LoadPlan(n_ctx=2048, kv_type="q8_0"))
     assert pane.fit_check.isChecked()
     pane.fit_check.setChecked(False)
     assert pane.settings_for(artifact, TINY) == TINY
@@ -158,7 +159,7 @@ def _stored(inventory, artifact_id: int, tg_rate: float, days_ago: int):
 
 def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_onnx: Path) -> None:
     pane, inventory, runner, gguf = setup
-    onnx = inventory.add_paths([smollm2_onnx])[0]
+    onnx = add_paths(inventory, [smollm2_onnx])[0]
     assert onnx.format == "onnx"
     pane.refresh_artifacts()
     qtbot.waitUntil(lambda: not pane.is_refreshing(), timeout=10_000)

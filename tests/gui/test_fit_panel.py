@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from slmdesk.core.fit import Verdict
-from slmdesk.core.settings import load_defaults_map
+from slmdesk.core.load_plan import LoadPlan
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.core.tasks import run_inline
 from slmdesk.hardware import bandwidth
 from slmdesk.inventory.repository import open_inventory
@@ -58,20 +59,30 @@ def test_breakdown_slider_profile_and_defaults(qtbot, library, app_paths: AppPat
     fit.ctx_slider.setValue(8192 // 256)
     bigger = fit.result
     assert bigger.n_ctx == 8192 and bigger.kv_cache_host_bytes > first.kv_cache_host_bytes
+    assert not fit.flash_check.isChecked() and fit.flash_check.isEnabled()
     fit.kv_combo.setCurrentText("q8_0")
     assert fit.result.kv_cache_host_bytes < bigger.kv_cache_host_bytes
     assert fit.result.flash_attn  # quantized V needs flash attention
+    # The box shows the flash attention that will be used: forced on, disabled, with the reason.
+    assert fit.flash_check.isChecked() and not fit.flash_check.isEnabled()
+    assert "needs flash attention" in fit.flash_check.toolTip()
 
     # The library badge says the same thing as the panel, in words.
     row = pane.model.row_of(fit._record.id)
     badge = pane.model.index(row, ArtifactTableModel.COL_FIT).data()
     assert badge == fit.result.verdict.label
 
-    # The chosen settings become the artifact's load defaults.
+    # The chosen settings become the artifact's load plan, stored in the inventory.
     fit.ctx_slider.setValue(2048 // 256)
-    fit.save_defaults()
-    saved = load_defaults_map(app_paths.load_defaults_file)[fit._record.id]
-    assert saved.n_ctx == 2048 and saved.kv_type == "q8_0" and saved.flash_attn
+    with qtbot.waitSignal(fit.defaults_saved) as saved_signal:
+        fit.save_defaults()
+    assert saved_signal.args == [fit._record.id]
+    saved = LoadPlanStore(pane._inventory).get(fit._record.id)  # a fresh store reads the database
+    assert saved == LoadPlan(n_ctx=2048, kv_type="q8_0", flash_attn=False, n_gpu_layers=0)
+    assert saved.flash_attn_on  # not chosen, forced by the quantized cache
+    # Back to f16: the user's own choice (off) comes back.
+    fit.kv_combo.setCurrentText("f16")
+    assert not fit.flash_check.isChecked() and fit.flash_check.isEnabled() and not fit.result.flash_attn
 
     # Gemma 3 (262k vocabulary) at its full 32k context on a 512 MB board will not fit.
     _select(qtbot, pane, "gemma3")

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from slmdesk.core.settings import Settings
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.hardware.live import UsageSampler
@@ -25,7 +26,8 @@ def make_window(qtbot, app_paths: AppPaths):
     contexts: list[AppContext] = []
 
     def make() -> MainWindow:
-        context = AppContext(app_paths, Settings(), JobRunner(), UsageSampler(), inventory, EngineSession())
+        context = AppContext(app_paths, Settings(), JobRunner(), UsageSampler(), inventory, EngineSession(),
+                             LoadPlanStore(inventory))
         contexts.append(context)
         window = MainWindow(context)
         qtbot.addWidget(window)
@@ -139,3 +141,24 @@ def test_about_shows_what_llama_cpp_runs_on_from_the_cached_probe(qtbot, tmp_pat
     dialog = AboutDialog(cache_dir=tmp_path)
     qtbot.addWidget(dialog)
     assert "CPU zen4" in dialog.findChild(QLabel).text() and "20824" in dialog.findChild(QLabel).text()
+
+
+def test_chat_loads_with_the_load_plan_and_automatic_gpu_layers_from_the_estimate(make_window) -> None:
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from slmdesk.core.load_plan import LoadPlan
+    from tests.unit.test_inventory_repository import insert_artifacts
+
+    window = make_window()
+    insert_artifacts(window._context.inventory, 1)
+    record = replace(window._context.inventory.get_artifact(1), context_length=2048)
+    # No plan yet: Settings' default context (4096) capped at the model's 2048, CPU only.
+    default = window.load_settings_for(record)
+    assert (default.n_ctx, default.type_k, default.flash_attn, default.n_gpu_layers) == (2048, "f16", False, 0)
+    # A saved plan with automatic GPU layers loads with the layers the Library estimated, not all.
+    window._context.plans.save(1, LoadPlan(n_ctx=1024, kv_type="q8_0", n_gpu_layers=None))
+    assert window.load_settings_for(record).n_gpu_layers == 0  # no estimate yet: the CPU
+    window.library._estimates[1] = SimpleNamespace(gpu_layers=7)
+    settings = window.load_settings_for(record)
+    assert (settings.n_ctx, settings.type_k, settings.flash_attn, settings.n_gpu_layers) == (1024, "q8_0", True, 7)

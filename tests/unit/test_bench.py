@@ -15,11 +15,12 @@ from slmdesk.bench.results import BenchResult, compare, latest_per_artifact, loa
 from slmdesk.bench.settings import PRESETS, BenchSettings, preset_name
 from slmdesk.bench.stats import InvalidTiming, Stat, seconds, summarize, tokens_per_s
 from slmdesk.core.errors import UserError
-from slmdesk.core.settings import LoadDefaults
+from slmdesk.core.load_plan import LoadPlan
 from slmdesk.engine.types import BenchRequest
 from slmdesk.hardware.energy import EnergyMeter
 from slmdesk.inventory import benchmarks
 from slmdesk.inventory.repository import open_inventory
+from slmdesk.inventory.scanners import add_paths
 from slmdesk.paths import AppPaths
 from tests.gguf_factory import write_gguf
 
@@ -81,24 +82,28 @@ def test_presets_and_llama_bench_defaults() -> None:
 
 def test_fit_panel_load_settings_become_the_benchmark_settings() -> None:
     base = PRESETS["quick"]
-    chosen = base.with_load_defaults(LoadDefaults(n_ctx=8192, kv_type="q8_0", flash_attn=False, n_gpu_layers=None))
+    plan = LoadPlan(n_ctx=8192, kv_type="q8_0", flash_attn=False, n_gpu_layers=None)
+    # "Automatic" GPU layers takes the fit estimate's count, never "all".
+    chosen = base.with_plan(plan, estimated_gpu_layers=7)
     # The KV type and GPU layers come from the Fit panel; sizes and context stay the benchmark's.
-    assert (chosen.kv_type, chosen.n_gpu_layers, chosen.n_prompt, chosen.n_ctx) == ("q8_0", -1, 128, 0)
+    assert (chosen.kv_type, chosen.n_gpu_layers, chosen.n_prompt, chosen.n_ctx) == ("q8_0", 7, 128, 0)
     assert chosen.flash_attn == "on"  # a quantized V cache needs flash attention
-    assert preset_name(chosen) == "custom" and chosen.label == "pp128/tg32 x3 KV q8_0 ngl all"
-    assert chosen.test_label == "pp128 / tg32 · KV q8_0 · ngl all"
+    assert preset_name(chosen) == "custom" and chosen.label == "pp128/tg32 x3 KV q8_0 ngl 7"
+    assert chosen.test_label == "pp128 / tg32 · KV q8_0 · ngl 7"
     request = chosen.request(2)
     assert (request.type_k, request.type_v, request.flash_attn) == ("q8_0", "q8_0", "on")
     load = chosen.load_settings(2)
-    assert (load.type_k, load.type_v, load.flash_attn, load.n_gpu_layers) == ("q8_0", "q8_0", True, -1)
+    assert (load.type_k, load.type_v, load.flash_attn, load.n_gpu_layers) == ("q8_0", "q8_0", True, 7)
+    assert base.with_plan(plan).n_gpu_layers == 0  # no estimate: CPU only
+    assert base.with_plan(LoadPlan(n_gpu_layers=-1)).n_gpu_layers == -1  # "all" when the user chose all
     # f16 without flash attention chosen keeps the benchmark's own mode (llama-bench's auto).
-    plain = base.with_load_defaults(LoadDefaults(n_ctx=2048, n_gpu_layers=4))
+    plain = base.with_plan(LoadPlan(n_ctx=2048, n_gpu_layers=4))
     assert (plain.kv_type, plain.flash_attn, plain.n_gpu_layers, plain.test_label) == ("f16", "auto", 4, "pp128 / tg32 · ngl 4")
     assert preset_name(plain) == "quick"
-    assert base.with_load_defaults(LoadDefaults(n_ctx=512, flash_attn=True)).flash_attn == "on"
+    assert base.with_plan(LoadPlan(n_ctx=512, flash_attn=True)).flash_attn == "on"
     assert BenchSettings.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen
     with pytest.raises(UserError, match="Unknown KV cache type"):
-        base.with_load_defaults(LoadDefaults(n_ctx=512, kv_type="q2_k"))
+        LoadPlan(n_ctx=512, kv_type="q2_k")
     with pytest.raises(UserError, match="needs flash attention"):
         BenchRequest(type_k="q4_0", type_v="q4_0", flash_attn="off")
 
@@ -194,7 +199,7 @@ def test_runs_are_stored_listed_and_survive_the_artifact(app_paths: AppPaths, tm
     app_paths.ensure()
     gguf = write_gguf(tmp_path / "toy-Q8_0.gguf")[0]
     with open_inventory(app_paths.database) as inventory:
-        artifact = inventory.add_paths([gguf])[0]
+        artifact = add_paths(inventory, [gguf])[0]
         first = save_result(inventory, _result(artifact_id=artifact.id, created_at=datetime.now(UTC) - timedelta(days=1)))
         second = save_result(inventory, _result(artifact_id=artifact.id, tg=tokens_per_s(32, [320_000_000] * 3)))
         other = save_result(inventory, _result(model_path="/other.gguf", energy_j_per_token=0.25))

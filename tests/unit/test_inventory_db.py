@@ -22,7 +22,7 @@ from slmdesk.inventory.repository import open_inventory
 REPO = Path(__file__).resolve().parents[2]
 ALL_TABLES = {
     "alembic_version", "model", "artifact", "artifact_file", "scan_root", "hardware_profile",
-    "fit_estimate", "measurement", "conversation", "message", "benchmark_run", "job",
+    "fit_estimate", "measurement", "conversation", "message", "benchmark_run", "job", "load_plan",
 }
 BIG = 5 * 1024**3  # a 5 GiB file: does not fit a 32-bit integer
 
@@ -36,7 +36,7 @@ def _tables(path: Path) -> set[str]:
 def test_empty_database_is_created_at_head_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     path = tmp_path / "data" / "inventory.sqlite3"
     with open_inventory(path) as inventory:
-        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0004"
+        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0005"
         assert _tables(path) == ALL_TABLES
         assert db.pragma(inventory.engine, "journal_mode") == "wal"
         assert db.pragma(inventory.engine, "foreign_keys") == 1
@@ -70,7 +70,7 @@ def test_database_at_0001_with_rows_is_upgraded_keeping_rows_and_a_backup(tmp_pa
         )
 
     with open_inventory(path) as inventory:
-        assert db.current_revision(path) == "0004"
+        assert db.current_revision(path) == "0005"
         record = inventory.get_artifact(7)
         assert record is not None
         assert (record.size_bytes, record.quantization, record.n_layer) == (BIG, "Q4_K_M", 32)
@@ -91,7 +91,7 @@ def test_opening_a_database_at_head_takes_no_backup(tmp_path: Path) -> None:
     path = tmp_path / "inventory.sqlite3"
     open_inventory(path).close()
     result = db.migrate(path)
-    assert (result.before, result.after, result.backup) == ("0004", "0004", None)
+    assert (result.before, result.after, result.backup) == ("0005", "0005", None)
     assert not list(tmp_path.glob("*.bak-*"))
 
 
@@ -119,7 +119,7 @@ def test_migrations_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert _tables(path) == {"alembic_version"}
-    assert db.migrate(path).after == "0004"
+    assert db.migrate(path).after == "0005"
     assert _tables(path) == ALL_TABLES
 
 
@@ -192,6 +192,6 @@ def test_migrations_ship_as_package_data() -> None:
         if p.is_file() and "__pycache__" not in p.parts
     ]
     assert "migrations/env.py" in files
-    assert sum(f.startswith("migrations/versions/") for f in files) == 4
+    assert sum(f.startswith("migrations/versions/") for f in files) == 5
     unmatched = [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)]
     assert unmatched == []

@@ -192,16 +192,16 @@ def test_cancelling_a_scan_writes_nothing(inventory: Inventory, tmp_path: Path) 
 def test_add_paths_adopts_user_picked_files(inventory: Inventory, tmp_path: Path) -> None:
     picked = make_gguf(tmp_path / "downloads" / "picked.gguf", "Picked")
     folder_model = make_gguf(tmp_path / "more" / "deep" / "m.gguf")
-    records = inventory.add_paths([picked, tmp_path / "more"])
+    records = scanners.add_paths(inventory, [picked, tmp_path / "more"])
     assert [r.path for r in records] == [picked, folder_model]
     assert [r.source_kind for r in records] == ["user", "folder"]
     assert records[0].model_name == "Picked"
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     with pytest.raises(UserError, match="notes.txt is not a GGUF file"):
-        inventory.add_paths([notes])
+        scanners.add_paths(inventory, [notes])
     with pytest.raises(UserError, match="does not exist"):
-        inventory.add_paths([tmp_path / "nope.gguf"])
+        scanners.add_paths(inventory, [tmp_path / "nope.gguf"])
 
 
 # --- verification ----------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_add_paths_adopts_user_picked_files(inventory: Inventory, tmp_path: Path
 
 def test_verify_stores_the_hash_and_flags_a_mismatch_as_corrupt(inventory: Inventory, tmp_path: Path) -> None:
     path = make_gguf(tmp_path / "m.gguf")
-    (record,) = inventory.add_paths([path])
+    (record,) = scanners.add_paths(inventory, [path])
     first = run_inline(scanners.verify_task(inventory, record.id))
     assert (first.sha256, first.expected, first.matches, first.status) == (sha256(path), None, None, "ok")
     stored = inventory.get_artifact(record.id)
@@ -231,7 +231,7 @@ def test_verify_stores_the_hash_and_flags_a_mismatch_as_corrupt(inventory: Inven
 
 def test_verify_reports_progress_in_bytes(inventory: Inventory, tmp_path: Path) -> None:
     path = make_gguf(tmp_path / "m.gguf")
-    (record,) = inventory.add_paths([path])
+    (record,) = scanners.add_paths(inventory, [path])
     events: list[Progress] = []
     run_inline(scanners.verify_task(inventory, record.id), on_progress=events.append)
     assert events[-1].bytes_done == events[-1].bytes_total == path.stat().st_size
@@ -403,10 +403,10 @@ def test_default_roots_are_registered_and_rescanned(inventory: Inventory, tmp_pa
 
 def test_removing_keeps_the_file_deleting_removes_it(inventory: Inventory, tmp_path: Path) -> None:
     path = make_gguf(tmp_path / "m.gguf")
-    (record,) = inventory.add_paths([path])
+    (record,) = scanners.add_paths(inventory, [path])
     assert inventory.remove_artifact(record.id)
     assert path.exists() and inventory.find_by_path(path) is None
-    (record,) = inventory.add_paths([path])
+    (record,) = scanners.add_paths(inventory, [path])
     assert inventory.delete_artifact_files(record.id) == (path,)
     assert not path.exists()
     assert inventory.get_artifact(record.id) is None

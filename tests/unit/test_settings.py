@@ -24,19 +24,6 @@ def test_missing_corrupt_and_mistyped_files_give_defaults(tmp_path: Path) -> Non
     assert loaded.default_n_ctx == 2048
 
 
-def test_load_defaults_are_reread_after_every_save(tmp_path) -> None:
-    from slmdesk.core.settings import LoadDefaults, load_defaults_map, save_load_defaults
-
-    path = tmp_path / "load_defaults.json"
-    assert load_defaults_map(path) == {}
-    save_load_defaults(path, 1, LoadDefaults(n_ctx=2048, kv_type="q8_0"))
-    assert load_defaults_map(path)[1].kv_type == "q8_0"
-    save_load_defaults(path, 1, LoadDefaults(n_ctx=2048, kv_type="q4_0"))  # same size, at once
-    assert load_defaults_map(path)[1].kv_type == "q4_0" and load_defaults_map(path)[1].flash_attn_on
-    load_defaults_map(path).clear()  # callers get their own copy
-    assert 1 in load_defaults_map(path)
-
-
 def test_atomic_writes_replace_the_file_and_leave_no_temporary(tmp_path) -> None:
     import pytest
 

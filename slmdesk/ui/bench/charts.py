@@ -25,13 +25,12 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QDateTime, QMargins, QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 from slmdesk.bench.results import BenchResult
+from slmdesk.ui.palette import colour
 
-PP_COLOUR = QColor("#4c72b0")
-TG_COLOUR = QColor("#dd8452")
 ERROR_BAR_PEN_WIDTH = 1.5
 
 
@@ -88,9 +87,9 @@ class SpeedChartView(QChartView):
             return
         series = QBarSeries()
         sets = []
-        for kind, colour in (("pp", PP_COLOUR), ("tg", TG_COLOUR)):
+        for kind in ("pp", "tg"):
             bar_set = QBarSet(f"{kind} t/s")
-            bar_set.setColor(colour)
+            bar_set.setColor(colour(f"chart.{kind}"))
             for result in results:
                 stat = result.pp if kind == "pp" else result.tg
                 value = stat.mean if stat else 0.0  # a skipped test draws no bar
@@ -113,7 +112,7 @@ class SpeedChartView(QChartView):
         n_sets = len(sets)
         cap = 0.25 * width / n_sets
         top = 0.0
-        pen = QPen(QColor("#222222"))
+        pen = QPen(colour("chart.error_bar"))
         pen.setWidthF(ERROR_BAR_PEN_WIDTH)
         for j, kind in enumerate(sets):
             for i, result in enumerate(results):

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+)
 from PySide6.QtGui import QColor
 
 from slmdesk.bench.results import BenchResult, Delta, compare
 from slmdesk.bench.stats import format_stat
 from slmdesk.core.units import format_bytes
+from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ResultRole = Qt.ItemDataRole.UserRole + 2
@@ -18,7 +23,7 @@ ResultRole = Qt.ItemDataRole.UserRole + 2
 NOT_AVAILABLE = "not available"
 
 
-class ResultsTableModel(QAbstractTableModel):
+class ResultsTableModel(ColumnTableModel):
     """One row per stored benchmark result, newest first.
 
     ``SortRole`` gives numbers (and datetimes) for sorting through a proxy; ``ResultRole``
@@ -30,6 +35,10 @@ class ResultsTableModel(QAbstractTableModel):
                "Load s", "Peak memory", "Energy J/token", "Backend", "Runs on")
     (COL_WHEN, COL_MODEL, COL_PP, COL_TG, COL_BOUND, COL_TEST, COL_QUANT, COL_THREADS, COL_TTFT, COL_LOAD,
      COL_MEMORY, COL_ENERGY, COL_BACKEND, COL_RUNTIME) = range(14)
+    HEADER_TOOLTIPS = {
+        COL_BOUND: "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)",
+        COL_RUNTIME: "The llama.cpp CPU variant chosen at run time and whether weights were repacked",
+    }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,21 +78,8 @@ class ResultsTableModel(QAbstractTableModel):
         return list(self._results)
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._results)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self.COLUMNS[section]
-            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_BOUND:
-                return "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)"
-            if role == Qt.ItemDataRole.ToolTipRole and section == self.COL_RUNTIME:
-                return "The llama.cpp CPU variant chosen at run time and whether weights were repacked"
-        return None
+    def row_count(self) -> int:
+        return len(self._results)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._results):
@@ -176,7 +172,7 @@ def _short(result: BenchResult) -> str:
     return " ".join(p for p in (result.quantization or "", backend, f"{result.n_threads} t") if p)
 
 
-class CompareTableModel(QAbstractTableModel):
+class CompareTableModel(ColumnTableModel):
     """Two runs side by side: one row per figure with both values and the change in percent."""
 
     COLUMNS = ("Figure", "Run A", "Run B", "Change")
@@ -205,20 +201,14 @@ class CompareTableModel(QAbstractTableModel):
         """The figures shown, in order."""
         return list(self._deltas)
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._deltas)
+    def row_count(self) -> int:
+        return len(self._deltas)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
+    def header_text(self, section: int) -> str:
+        return self._names[section - 1] if section in (1, 2) else self.COLUMNS[section]
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < 4:
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._names[section - 1] if section in (1, 2) else self.COLUMNS[section]
-        if role == Qt.ItemDataRole.ToolTipRole and section in (1, 2):
-            return self._tooltips[section - 1] or None
-        return None
+    def header_tooltip(self, section: int) -> str | None:
+        return (self._tooltips[section - 1] or None) if section in (1, 2) else None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._deltas):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -45,18 +45,24 @@ from slmdesk.bench.settings import PRESETS, BenchSettings
 from slmdesk.bench.stats import noise_notes
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
-from slmdesk.core.settings import LoadDefaults, load_defaults_map
 from slmdesk.engine.client import EngineClient
 from slmdesk.engine.types import KV_TYPES
 from slmdesk.inventory import benchmarks
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView
-from slmdesk.ui.bench.model import CompareTableModel, ResultRole, ResultsTableModel, SortRole
+from slmdesk.ui.bench.model import (
+    CompareTableModel,
+    ResultRole,
+    ResultsTableModel,
+    SortRole,
+)
 from slmdesk.ui.jobs.model import JobIdRole, JobListModel
 from slmdesk.ui.jobs.pane import ProgressBarDelegate
+from slmdesk.ui.widgets.spin import int_spin
 
 RESOURCE = "engine:bench"
 """The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
@@ -113,11 +119,13 @@ class BenchmarkPane(QWidget):
         client_factory: Callable[[], EngineClient] | None = None,
         profile: HardwareProfile | None = None,
         parent: QWidget | None = None,
+        plans: LoadPlanStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
+        self._plans = plans or LoadPlanStore(inventory)
         self._client_factory = client_factory
         self._profile = profile
         self._refreshing = 0
@@ -312,26 +320,19 @@ class BenchmarkPane(QWidget):
         self.refresh()
 
     def _spin(self, low: int, high: int, value: int, name: str) -> QSpinBox:
-        spin = QSpinBox(self)
-        spin.setRange(low, high)
-        spin.setValue(value)
-        spin.setAccessibleName(name)
-        spin.setToolTip(name)
-        return spin
+        return int_spin(low, high, value, name, self)
 
     # -- inventory --------------------------------------------------------------------------
     def refresh(self) -> int:
         """Re-read the artifacts and the stored runs in a background job; returns its id."""
         inventory = self._inventory
 
-        def task(_token):  # noqa: ANN001, ANN202 - a task generator
-            yield from ()
-            artifacts = [r for r in inventory.list_artifacts() if r.loadable]
-            return artifacts, load_results(inventory)
+        def read() -> tuple[list[ArtifactRecord], list[BenchResult]]:
+            return [r for r in inventory.list_artifacts() if r.loadable], load_results(inventory)
 
         self._refreshing += 1
-        return self._runner.submit("Read benchmark results", task, resource="db-read", on_done=self._on_read,
-                                   background=True)
+        return self._runner.submit_call("Read benchmark results", read, resource="db-read", on_done=self._on_read,
+                                        background=True)
 
     def is_refreshing(self) -> bool:
         """True while a re-read of the inventory is under way."""
@@ -452,22 +453,14 @@ class BenchmarkPane(QWidget):
             ttft=self.ttft_check.isChecked(),
         )
 
-    def settings_for(
-        self, record: ArtifactRecord, settings: BenchSettings, chosen: Mapping[int, LoadDefaults] | None = None
-    ) -> BenchSettings:
-        """``settings`` for one model: with the load settings chosen in its Fit panel when
-        "Use each model's load settings" is checked and it has some. ``chosen`` is the
-        ``{artifact id: LoadDefaults}`` map when the caller has read it already.
-
-        Raises:
-            UserError: the stored load settings are invalid.
-        """
+    def settings_for(self, record: ArtifactRecord, settings: BenchSettings) -> BenchSettings:
+        """``settings`` for one model: with the load plan chosen in its Fit panel when "Use each
+        model's load settings" is checked and it has one ("automatic" GPU layers runs on the
+        CPU here: the benchmark has no fit estimate to take the count from)."""
         if not self.fit_check.isChecked():
             return settings
-        if chosen is None:
-            chosen = load_defaults_map(self._paths.load_defaults_file)
-        defaults = chosen.get(record.id)
-        return settings if defaults is None else settings.with_load_defaults(defaults)
+        plan = self._plans.get(record.id)
+        return settings if plan is None else settings.with_plan(plan)
 
     # -- runs -------------------------------------------------------------------------------
     @Slot()
@@ -484,10 +477,9 @@ class BenchmarkPane(QWidget):
             self.status_label.setText("Check at least one model to benchmark.")
             return []
         ids, problems = [], []
-        chosen = load_defaults_map(self._paths.load_defaults_file)  # read once for every model
         for record in records:
             try:
-                own = self.settings_for(record, settings, chosen)
+                own = self.settings_for(record, settings)
             except UserError as error:
                 problems.append(f"{record.display_name}: {error.message} {error.hint}".strip())
                 continue

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import (
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Slot,
+)
 
 from slmdesk.core.units import format_bytes, format_duration, format_rate
 from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # float 0..1, or -1.0 for "unknown"
 SortRole = Qt.ItemDataRole.UserRole + 2
@@ -23,7 +30,7 @@ _STATE_TEXT = {
 }
 
 
-class JobListModel(QAbstractTableModel):
+class JobListModel(ColumnTableModel):
     """One row per job, newest last; updates only the changed row."""
 
     COLUMNS = ("Job", "Status", "Progress", "Transferred", "Speed", "ETA", "Message", "")
@@ -38,17 +45,8 @@ class JobListModel(QAbstractTableModel):
         runner.job_changed.connect(self._on_job_changed)
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._ids)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slmdesk.core.units import format_bytes
+from slmdesk.core.units import format_bytes, format_params
 from slmdesk.inventory.records import ArtifactRecord
-from slmdesk.ui.library.model import format_params, source_text
+from slmdesk.ui.library.model import source_text
 from slmdesk.ui.widgets.jinja_highlighter import JinjaHighlighter
 
 

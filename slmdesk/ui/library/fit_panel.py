@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries, QValueAxis
 from PySide6.QtCore import QMargins, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -23,24 +23,28 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import FitEstimate, FitOptions, Verdict, breakdown, estimate, max_ctx_that_fits, pad_ctx
+from slmdesk.core.load_plan import KV_CACHE_TYPES, LoadPlan, flash_attn_required
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import PRESETS, HardwareProfile
-from slmdesk.core.settings import LoadDefaults, load_defaults_map, save_load_defaults
 from slmdesk.core.units import MIB, format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hardware.profile import THIS_MACHINE, load_user_profiles, probe_task
 from slmdesk.inventory.fit_records import latest_measurement
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
-from slmdesk.ui.library.model import Verdict as Badge
+from slmdesk.ui.library.model import Badge
+from slmdesk.ui.palette import colour, colour_hex
 
 CTX_STEP = 256
 """Slider step: llama.cpp pads n_ctx to a multiple of 256 anyway (field-notes section 0)."""
 MIN_CTX = 512
-KV_TYPES = ("f16", "q8_0", "q4_0")
-PART_COLOURS = {"Weights": "#0969da", "KV cache": "#8250df", "Compute buffers": "#bf8700", "Runtime overhead": "#57606a"}
+FLASH_FORCED_TIP = "A quantized KV cache needs flash attention, so it is on (llama.cpp refuses the cache without it)."
+PART_ROLES = {"Weights": "fit.weights", "KV cache": "fit.kv_cache", "Compute buffers": "fit.compute",
+              "Runtime overhead": "fit.overhead"}
+"""Palette roles of the breakdown chart's parts (:mod:`slmdesk.ui.palette`)."""
 
 VERDICT_LEVELS = {
     Verdict.FITS_GPU: "good",
@@ -61,12 +65,6 @@ def badge_for(result: FitEstimate) -> Badge:
     )
 
 
-def options_from_defaults(defaults: LoadDefaults) -> FitOptions:
-    """Fit options for stored load defaults (quantized V needs flash attention)."""
-    return FitOptions(n_ctx=defaults.n_ctx, kv_type=defaults.kv_type, flash_attn=defaults.flash_attn_on,
-                      n_gpu_layers=defaults.n_gpu_layers)
-
-
 class FitPanel(QWidget):
     """Breakdown chart, context slider, KV type, GPU layers, target profile, largest context.
 
@@ -79,12 +77,14 @@ class FitPanel(QWidget):
     machine_probed = Signal(object)  # HardwareProfile of this machine
 
     def __init__(
-        self, paths: AppPaths, runner: JobRunner, inventory: Inventory, parent: QWidget | None = None
+        self, paths: AppPaths, runner: JobRunner, inventory: Inventory, parent: QWidget | None = None,
+        plans: LoadPlanStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._paths = paths
         self._inventory = inventory
         self._runner = runner
+        self.plans = plans or LoadPlanStore(inventory)
         self._record: ArtifactRecord | None = None
         self._specs: dict[int, ModelSpec] = {}
         self._spec_errors: dict[int, str] = {}
@@ -105,13 +105,15 @@ class FitPanel(QWidget):
         self.ctx_slider.setPageStep(8)
         self.ctx_label = QLabel(self)
         self.kv_combo = QComboBox(self)
-        self.kv_combo.addItems(KV_TYPES)
+        self.kv_combo.addItems(KV_CACHE_TYPES)
         self.kv_combo.setToolTip("KV cache type; q8_0 and q4_0 need flash attention, which is then turned on")
         self.gpu_spin = QSpinBox(self)
         self.gpu_spin.setRange(-1, 999)
         self.gpu_spin.setSpecialValueText("auto")
         self.gpu_spin.setToolTip("Layers offloaded to the GPU (llama.cpp counting; auto picks the most that fit)")
         self.flash_check = QCheckBox("Flash attention", self)
+        self._chosen_flash = False
+        """Flash attention as the user chose it (the box may show it forced on)."""
 
         self.verdict_label = QLabel(self)
         self.verdict_label.setWordWrap(True)
@@ -184,35 +186,40 @@ class FitPanel(QWidget):
         else:
             self.verdict_label.setText("Reading the model header…")
             artifact_id, path = record.id, record.path
-
-            def task(_token):
-                yield from ()
-                return read_spec(path)
-
-            self._runner.submit(f"Read header of {path.name}", task, resource="io",
-                                on_done=lambda job: self._on_spec(artifact_id, job), background=True)
+            self._runner.submit_call(f"Read header of {path.name}", lambda: read_spec(path), resource="io",
+                                     on_done=lambda job: self._on_spec(artifact_id, job), background=True)
 
     def _configure_controls(self, record: ArtifactRecord) -> None:
-        defaults = load_defaults_map(self._paths.load_defaults_file).get(record.id)
-        max_ctx = max(MIN_CTX, record.context_length or 4096)
+        saved = self.plans.get(record.id)
+        plan = saved or self.plans.plan_for(record.id, record.context_length)
+        max_ctx = max(MIN_CTX, record.context_length or plan.n_ctx)
         widgets = (self.ctx_slider, self.kv_combo, self.gpu_spin, self.flash_check, self.profile_combo)
         for widget in widgets:
             widget.blockSignals(True)
         self.ctx_slider.setRange(MIN_CTX // CTX_STEP, max(MIN_CTX, pad_ctx(max_ctx)) // CTX_STEP)
-        n_ctx = defaults.n_ctx if defaults else min(4096, max_ctx)
-        self.ctx_slider.setValue(max(MIN_CTX, n_ctx) // CTX_STEP)
-        self.kv_combo.setCurrentText(defaults.kv_type if defaults else "f16")
-        gpu_layers = defaults.n_gpu_layers if defaults else 0
+        self.ctx_slider.setValue(max(MIN_CTX, plan.n_ctx) // CTX_STEP)
+        self.kv_combo.setCurrentText(plan.kv_type)
         self.gpu_spin.setMaximum((record.n_layer or 0) + 1)
-        self.gpu_spin.setValue(-1 if gpu_layers is None else gpu_layers)
-        self.flash_check.setChecked(bool(defaults and defaults.flash_attn))
-        if defaults:
-            index = self.profile_combo.findData(defaults.profile)
+        self.gpu_spin.setValue(-1 if plan.n_gpu_layers is None else plan.n_gpu_layers)
+        self._chosen_flash = plan.flash_attn
+        if saved is not None:
+            index = self.profile_combo.findData(saved.profile)
             if index >= 0:
                 self.profile_combo.setCurrentIndex(index)
+        self._sync_flash_check()
         for widget in widgets:
             widget.blockSignals(False)
         self._update_ctx_label()
+
+    def _sync_flash_check(self) -> None:
+        """The flash-attention box shows what will be used: ticked and disabled, with the
+        reason, while a quantized KV cache forces it; the user's own choice otherwise."""
+        forced = flash_attn_required(self.kv_combo.currentText())
+        self.flash_check.blockSignals(True)
+        self.flash_check.setChecked(forced or self._chosen_flash)
+        self.flash_check.setEnabled(not forced and self.kv_combo.isEnabled())
+        self.flash_check.setToolTip(FLASH_FORCED_TIP if forced else "Use flash attention (less memory for long contexts)")
+        self.flash_check.blockSignals(False)
 
     def _on_spec(self, artifact_id: int, job: Job) -> None:
         if job.state is JobState.SUCCEEDED:
@@ -225,16 +232,21 @@ class FitPanel(QWidget):
             else:
                 self.verdict_label.setText(f"Cannot read the header: {html.escape(job.error)}")
 
-    def options(self) -> FitOptions:
-        """The options set in the controls."""
-        kv = self.kv_combo.currentText()
+    def plan(self) -> LoadPlan:
+        """The load plan set in the controls (GPU layers "auto" is None: the estimator chooses)."""
         gpu = self.gpu_spin.value()
-        return FitOptions(
+        return LoadPlan(
             n_ctx=self.ctx_slider.value() * CTX_STEP,
-            kv_type=kv,
-            flash_attn=self.flash_check.isChecked() or kv != "f16",
+            kv_type=self.kv_combo.currentText(),
+            flash_attn=self._chosen_flash,
             n_gpu_layers=None if gpu < 0 else gpu,
+            profile=str(self.profile_combo.currentData()),
         )
+
+    def options(self) -> FitOptions:
+        """The fit options of :meth:`plan`."""
+        options: FitOptions = self.plan().fit_options()
+        return options
 
     def profile(self) -> HardwareProfile | None:
         """The chosen target profile; None while this machine is being probed."""
@@ -308,9 +320,9 @@ class FitPanel(QWidget):
         self._set_enabled(True)
         self.gpu_spin.setEnabled(bool(profile.gpus))
         badge = badge_for(result)
-        colour = {"good": "#1a7f37", "partial": "#9a6700", "tight": "#bc4c00", "bad": "#cf222e"}[badge.level]
+        level_colour = colour_hex(f"verdict.{badge.level}")
         self.verdict_label.setText(
-            f"<b style='color:{colour}'>{html.escape(result.verdict.label[:1].upper() + result.verdict.label[1:])}</b> on "
+            f"<b style='color:{level_colour}'>{html.escape(result.verdict.label[:1].upper() + result.verdict.label[1:])}</b> on "
             f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
             f"{format_bytes(result.host_available_bytes)} RAM available"
             + (f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
@@ -339,7 +351,7 @@ class FitPanel(QWidget):
         kv = str(settings.get("type_k", "f16"))
         options = FitOptions(
             n_ctx=int(settings.get("n_ctx", 4096)), kv_type=kv,
-            flash_attn=bool(settings.get("flash_attn")) or kv != "f16",
+            flash_attn=bool(settings.get("flash_attn")) or flash_attn_required(kv),
             n_gpu_layers=int(settings.get("n_gpu_layers", 0)) if settings.get("n_gpu_layers", 0) >= 0 else None,
             swa_full=bool(settings.get("swa_full", False)),
         )
@@ -361,7 +373,7 @@ class FitPanel(QWidget):
         parts = [label for label, _ in devices[0][1]]
         for part in parts:
             bar = QBarSet(part)
-            bar.setColor(QColor(PART_COLOURS.get(part, "#6e7781")))
+            bar.setColor(colour(PART_ROLES.get(part, "fit.other")))
             for _device, values in devices:
                 bar.append(dict(values).get(part, 0) / MIB)
             series.append(bar)
@@ -389,12 +401,17 @@ class FitPanel(QWidget):
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.ctx_slider, self.kv_combo, self.gpu_spin, self.flash_check, self.use_button):
             widget.setEnabled(enabled)
+        if enabled:
+            self._sync_flash_check()
 
     def _update_ctx_label(self) -> None:
         self.ctx_label.setText(f"{self.ctx_slider.value() * CTX_STEP:,} tokens")
 
     @Slot()
     def _on_control_changed(self, *_args: object) -> None:
+        if self.flash_check.isEnabled():  # not forced: the box is the user's choice
+            self._chosen_flash = self.flash_check.isChecked()
+        self._sync_flash_check()
         self._update_ctx_label()
         self.recompute()
 
@@ -404,16 +421,13 @@ class FitPanel(QWidget):
 
     @Slot()
     def save_defaults(self) -> None:
-        """Store the settings shown as the artifact's default load settings."""
+        """Store the settings shown as the artifact's load plan (Chat, Benchmark, the CLI and
+        the server load it with them)."""
         if self._record is None:
             return
-        options = self.options()
-        defaults = LoadDefaults(
-            n_ctx=options.n_ctx,
-            kv_type=options.kv_type,
-            flash_attn=options.flash_attn,
-            n_gpu_layers=options.n_gpu_layers,
-            profile=str(self.profile_combo.currentData()),
-        )
-        save_load_defaults(self._paths.load_defaults_file, self._record.id, defaults)
+        try:
+            self.plans.save(self._record.id, self.plan())
+        except UserError as error:
+            self.verdict_label.setText(html.escape(f"{error.message} {error.hint}".strip()))
+            return
         self.defaults_saved.emit(self._record.id)

@@ -6,16 +6,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor
 
-from slmdesk.core.units import format_bytes
+from slmdesk.core.units import format_bytes, format_params
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.palette import colour
+from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ArtifactIdRole = Qt.ItemDataRole.UserRole + 2
@@ -23,35 +23,17 @@ RecordRole = Qt.ItemDataRole.UserRole + 3
 
 
 @dataclass(frozen=True)
-class Verdict:
-    """A fit verdict as the Library shows it: text (never colour alone) and a colour key.
+class Badge:
+    """A fit verdict as the Library shows it: text (never colour alone) and a colour key
+    (the estimate's own verdict is :class:`slmdesk.core.fit.Badge`).
 
-    ``level`` is one of "good", "partial", "tight", "bad", "unknown".
+    ``level`` is one of "good", "partial", "tight", "bad", "unknown" (palette role
+    ``verdict.<level>``).
     """
 
     text: str
     level: str = "unknown"
     tooltip: str = ""
-
-
-VERDICT_COLOURS = {
-    "good": QColor("#1a7f37"),
-    "partial": QColor("#9a6700"),
-    "tight": QColor("#bc4c00"),
-    "bad": QColor("#cf222e"),
-    "unknown": QColor("#57606a"),
-}
-
-
-def format_params(n: int | None) -> str:
-    """``134515008 -> '135M'``, ``7_241_732_096 -> '7.2B'``; '' when unknown."""
-    if not n:
-        return ""
-    if n >= 1_000_000_000:
-        return f"{n / 1e9:.1f}B"
-    if n >= 1_000_000:
-        return f"{n / 1e6:.0f}M"
-    return f"{n / 1e3:.0f}K"
 
 
 _SOURCE_TEXT = {
@@ -75,7 +57,7 @@ def source_text(record: ArtifactRecord) -> str:
     return f"{base} {extra}".strip()
 
 
-class ArtifactTableModel(QAbstractTableModel):
+class ArtifactTableModel(ColumnTableModel):
     """Artifact records with their own sorting, text filter and facets.
 
     Sorting and filtering happen here, in one Python pass over plain lists, instead of in a
@@ -95,7 +77,7 @@ class ArtifactTableModel(QAbstractTableModel):
         self._records: list[ArtifactRecord] = []
         self._haystacks: list[str] = []
         self._visible: list[int] = []  # indices into _records, in display order
-        self._verdicts: dict[int, Verdict] = {}
+        self._verdicts: dict[int, Badge] = {}
         self._words: list[str] = []
         self._facets: dict[int, str] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
@@ -111,14 +93,14 @@ class ArtifactTableModel(QAbstractTableModel):
         self._visible = self._compute_visible()
         self.endResetModel()
 
-    def set_verdicts(self, verdicts: dict[int, Verdict]) -> None:
+    def set_verdicts(self, verdicts: dict[int, Badge]) -> None:
         """Show fit verdicts (artifact id -> verdict); only the Fit column is signalled."""
         self._verdicts = dict(verdicts)
         self._key_cache.pop(self.COL_FIT, None)
         if self._visible:
             self.dataChanged.emit(self.index(0, self.COL_FIT), self.index(len(self._visible) - 1, self.COL_FIT))
 
-    def set_verdict(self, artifact_id: int, verdict: Verdict) -> None:
+    def set_verdict(self, artifact_id: int, verdict: Badge) -> None:
         """Show one artifact's verdict."""
         self._verdicts[artifact_id] = verdict
         self._key_cache.pop(self.COL_FIT, None)
@@ -127,7 +109,7 @@ class ArtifactTableModel(QAbstractTableModel):
             index = self.index(row, self.COL_FIT)
             self.dataChanged.emit(index, index)
 
-    def verdict(self, artifact_id: int) -> Verdict | None:
+    def verdict(self, artifact_id: int) -> Badge | None:
         """The verdict shown for an artifact, if any."""
         return self._verdicts.get(artifact_id)
 
@@ -223,17 +205,8 @@ class ArtifactTableModel(QAbstractTableModel):
         return keys
 
     # -- Qt model API ----------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._visible)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(self.COLUMNS):
-                return self.COLUMNS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self._visible)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
         if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self._visible):
@@ -255,9 +228,9 @@ class ArtifactTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.COL_FIT:
                 verdict = self._verdicts.get(record.id)
-                return VERDICT_COLOURS[verdict.level] if verdict else None
+                return colour(f"verdict.{verdict.level}") if verdict else None
             if column == self.COL_STATUS and record.status != "ok":
-                return VERDICT_COLOURS["bad"]
+                return colour("verdict.bad")
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_FIT and record.id in self._verdicts:
                 return self._verdicts[record.id].tooltip or None

@@ -28,16 +28,16 @@ from slmdesk.core.tasks import Progress
 from slmdesk.core.units import format_bytes
 from slmdesk.hub import starter
 from slmdesk.inventory import fit_records, scanners
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
 from slmdesk.inventory.repository import Inventory
 from slmdesk.inventory.stores import default_store_locations
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
-from slmdesk.core.fit import estimate
-from slmdesk.core.settings import LoadDefaults, load_defaults_map
+from slmdesk.core.fit import FitEstimate, estimate
 from slmdesk.formats.detect import read_spec
 from slmdesk.ui.library.details import ArtifactDetails
-from slmdesk.ui.library.fit_panel import FitPanel, badge_for, options_from_defaults
+from slmdesk.ui.library.fit_panel import FitPanel, badge_for
 from slmdesk.ui.library.model import ArtifactTableModel
 
 _FACETS = (
@@ -77,13 +77,16 @@ class LibraryPane(QWidget):
     records_changed = Signal()
 
     def __init__(
-        self, inventory: Inventory, runner: JobRunner, paths: AppPaths, parent: QWidget | None = None
+        self, inventory: Inventory, runner: JobRunner, paths: AppPaths, parent: QWidget | None = None,
+        plans: LoadPlanStore | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
         self._refreshing = 0
+        self._estimates: dict[int, FitEstimate] = {}
+        """This machine's latest estimate per artifact, with the plan it was made for."""
 
         self.model = ArtifactTableModel(self)
         self.table = QTableView(self)
@@ -139,10 +142,12 @@ class LibraryPane(QWidget):
         self.welcome = self._build_welcome()
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
-        self.fit_panel = FitPanel(paths, runner, inventory, self)
+        self.fit_panel = FitPanel(paths, runner, inventory, self, plans=plans)
+        self.plans = self.fit_panel.plans
         self.details.tabs.insertTab(0, self.fit_panel, "Fit")
         self.details.tabs.setCurrentIndex(0)
         self.fit_panel.estimated.connect(self._on_estimated)
+        self.fit_panel.defaults_saved.connect(self._on_plan_saved)
         self.fit_panel.machine_probed.connect(self._on_machine_probed)
         self.count_label = QLabel(self)
 
@@ -222,16 +227,10 @@ class LibraryPane(QWidget):
         ``records_changed`` is emitted, and ``then`` called, when the table shows the new
         records. Returns the job id.
         """
-        inventory = self._inventory
-
-        def task(_token):
-            yield from ()
-            return inventory.list_artifacts()
-
         self._refreshing += 1
-        return self._runner.submit(
-            "Read the library", task, resource="db-read", on_done=lambda job: self._on_records_read(job, then),
-            background=True,
+        return self._runner.submit_call(
+            "Read the library", self._inventory.list_artifacts, resource="db-read",
+            on_done=lambda job: self._on_records_read(job, then), background=True,
         )
 
     def _on_records_read(self, job: Job, then: Callable[[], None] | None) -> None:
@@ -257,6 +256,19 @@ class LibraryPane(QWidget):
         if self.fit_panel.profile_combo.currentIndex() == 0:  # badges are for this machine
             self.model.set_verdict(artifact_id, badge_for(result))
 
+    @Slot(int)
+    def _on_plan_saved(self, artifact_id: int) -> None:
+        # The panel's estimate is the saved plan's; it is this machine's only on its profile.
+        result = self.fit_panel.result
+        if result is not None and self.fit_panel.profile_combo.currentIndex() == 0:
+            self._estimates[artifact_id] = result
+
+    def estimate_for(self, artifact_id: int) -> FitEstimate | None:
+        """This machine's latest estimate for the artifact's saved (or default) load plan,
+        None before the badges were computed. Its ``gpu_layers`` is what "automatic" GPU
+        layers loads with."""
+        return self._estimates.get(artifact_id)
+
     def update_badges(self) -> int | None:
         """Estimate every loadable artifact on this machine with its load defaults, in a job,
         and show the verdict badges. Waits for the machine probe the first time."""
@@ -265,9 +277,10 @@ class LibraryPane(QWidget):
             self.fit_panel.probe_machine()  # badges follow in _on_machine_probed
             return None
         records = [r for r in self.model.all_records() if r.loadable]
-        defaults = load_defaults_map(self._paths.load_defaults_file)
+        plans = {r.id: self.plans.plan_for(r.id, r.context_length) for r in records}
         specs = self.fit_panel._specs
         inventory = self._inventory
+        estimates = self._estimates
 
         def task(token):
             verdicts = {}
@@ -279,9 +292,9 @@ class LibraryPane(QWidget):
                 try:
                     spec = specs.get(record.id) or read_spec(record.path)
                     specs[record.id] = spec
-                    chosen = defaults.get(record.id) or LoadDefaults(n_ctx=min(4096, record.context_length or 4096))
-                    result = estimate(spec, options_from_defaults(chosen), machine)
+                    result = estimate(spec, plans[record.id].fit_options(), machine)
                     fit_records.save_fit_estimate(inventory, record.id, profile_id, result)
+                    estimates[record.id] = result
                     verdicts[record.id] = badge_for(result)
                 except Exception:  # noqa: BLE001 - an unreadable header just gets no badge
                     continue

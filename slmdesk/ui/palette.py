@@ -1,0 +1,82 @@
+"""Every colour the UI draws with, by meaning, for light and dark palettes.
+
+Widgets ask for a role (``colour("verdict.good")``), never for a hex value, so a dark system
+palette gets colours that read on it. The light values are GitHub Primer's functional colours
+(success, attention, severe, danger, muted, accent, done), which meet WCAG AA contrast on white;
+the dark values are Primer's dark-theme counterparts on its dark background.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+
+LIGHT: dict[str, str] = {
+    "verdict.good": "#1a7f37",
+    "verdict.partial": "#9a6700",
+    "verdict.tight": "#bc4c00",
+    "verdict.bad": "#cf222e",
+    "verdict.unknown": "#57606a",
+    "text.warning": "#9a6700",
+    "text.error": "#cf222e",
+    "text.muted": "#6e7781",
+    "role.user": "#0550ae",
+    "role.assistant": "#1a7f37",
+    "role.system": "#8250df",
+    "code.background": "#f6f8fa",
+    "code.keyword": "#cf222e",
+    "fit.weights": "#0969da",
+    "fit.kv_cache": "#8250df",
+    "fit.compute": "#bf8700",
+    "fit.overhead": "#57606a",
+    "fit.other": "#6e7781",
+    "chart.pp": "#4c72b0",
+    "chart.tg": "#dd8452",
+    "chart.error_bar": "#222222",
+}
+
+DARK: dict[str, str] = {
+    "verdict.good": "#3fb950",
+    "verdict.partial": "#d29922",
+    "verdict.tight": "#db6d28",
+    "verdict.bad": "#f85149",
+    "verdict.unknown": "#8b949e",
+    "text.warning": "#d29922",
+    "text.error": "#f85149",
+    "text.muted": "#8b949e",
+    "role.user": "#58a6ff",
+    "role.assistant": "#3fb950",
+    "role.system": "#bc8cff",
+    "code.background": "#161b22",
+    "code.keyword": "#ff7b72",
+    "fit.weights": "#4493f8",
+    "fit.kv_cache": "#ab7df8",
+    "fit.compute": "#d29922",
+    "fit.overhead": "#8b949e",
+    "fit.other": "#6e7681",
+    "chart.pp": "#6e9bd8",
+    "chart.tg": "#f0a070",
+    "chart.error_bar": "#e6edf3",
+}
+
+
+def is_dark(palette: QPalette | None = None) -> bool:
+    """Whether ``palette`` (default: the application's) has a dark window background."""
+    if palette is None:
+        app = QGuiApplication.instance()
+        palette = app.palette() if isinstance(app, QGuiApplication) else QPalette()
+    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+def colour_hex(role: str, dark: bool | None = None) -> str:
+    """The ``#rrggbb`` of ``role`` for the current (or the given) palette.
+
+    Raises:
+        KeyError: an unknown role (a typo is a bug, not a grey default).
+    """
+    table = DARK if (is_dark() if dark is None else dark) else LIGHT
+    return table[role]
+
+
+def colour(role: str, dark: bool | None = None) -> QColor:
+    """:func:`colour_hex` as a QColor."""
+    return QColor(colour_hex(role, dark))

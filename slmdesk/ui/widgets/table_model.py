@@ -1,0 +1,49 @@
+"""The one base of slmdesk's table models: fixed columns, a row count, headers with tooltips."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+
+class ColumnTableModel(QAbstractTableModel):
+    """A flat table whose columns are :attr:`COLUMNS` (header texts, in order).
+
+    Subclasses implement :meth:`row_count` and ``data``; :meth:`header_text` and
+    :meth:`header_tooltip` may be overridden for headers that change (the Compare view names
+    its runs). A flat model: child indexes have no rows and no columns (``qtmodeltester``).
+    """
+
+    COLUMNS: tuple[str, ...] = ()
+    HEADER_TOOLTIPS: dict[int, str] = {}
+    """Column index -> tooltip of its header."""
+
+    def row_count(self) -> int:
+        """Rows in the table."""
+        raise NotImplementedError
+
+    def header_text(self, section: int) -> str:
+        """The header of column ``section``."""
+        return self.COLUMNS[section]
+
+    def header_tooltip(self, section: int) -> str | None:
+        """The tooltip of column ``section``'s header, None for none."""
+        return self.HEADER_TOOLTIPS.get(section)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else self.row_count()
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802 (Qt API)
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(  # noqa: N802 (Qt API)
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.header_text(section)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.header_tooltip(section)
+        return None
