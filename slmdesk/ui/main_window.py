@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.about import AboutDialog
+from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.pane import BenchmarkPane
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
@@ -43,6 +44,8 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._context = context
         self._state = QSettings(str(context.paths.window_state_file), QSettings.Format.IniFormat)
+        self.artifacts = ArtifactSourceModel(context.inventory, context.runner, self)
+        """The one source model of artifacts every pane views (loaded by the Library's refresh)."""
         self.setWindowTitle("slmdesk")
         self.setMinimumSize(QSize(720, 480))
 
@@ -65,7 +68,6 @@ class MainWindow(QMainWindow):
         self.library.open_in_chat_requested.connect(self._on_open_in_chat)
         self.bench: BenchmarkPane = self.panes["Benchmark"]  # type: ignore[assignment]
         self.library.records_changed.connect(self.chat.refresh_artifacts)
-        self.library.records_changed.connect(self.bench.refresh_artifacts)
         self.library.open_in_bench_requested.connect(self._on_open_in_bench)
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
         self.sidebar.currentRowChanged.connect(self._on_pane_changed)
@@ -86,7 +88,7 @@ class MainWindow(QMainWindow):
     def _build_pane(self, name: str) -> QWidget:
         if name == "Library":
             return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self,
-                               plans=self._context.plans)
+                               plans=self._context.plans, artifacts=self.artifacts)
         if name == "Chat":
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
@@ -94,7 +96,7 @@ class MainWindow(QMainWindow):
             )
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
-                                 plans=self._context.plans)
+                                 plans=self._context.plans, artifacts=self.artifacts)
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":

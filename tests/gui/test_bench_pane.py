@@ -161,7 +161,7 @@ def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_on
     pane, inventory, runner, gguf = setup
     onnx = add_paths(inventory, [smollm2_onnx])[0]
     assert onnx.format == "onnx"
-    pane.refresh_artifacts()
+    pane.artifacts.refresh()  # the Library reloads the shared list after a scan; alone, the pane does
     qtbot.waitUntil(lambda: not pane.is_refreshing(), timeout=10_000)
     pane.select_artifacts([gguf.id, onnx.id])
     pane.set_custom(BenchSettings(n_prompt=32, n_gen=8, repetitions=2, threads=(1,), ttft=False))

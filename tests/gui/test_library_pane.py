@@ -130,3 +130,38 @@ def test_sizes_sort_numerically_above_2_gib(qtbot, qtmodeltester) -> None:
     sizes = [model.record(r).size_bytes for r in range(model.rowCount())]
     assert sizes == sorted((r.size_bytes for r in records), reverse=True)
     assert sizes[0] > 2**32
+
+
+def test_one_source_model_feeds_the_library_and_the_pickers(qtbot, qtmodeltester) -> None:
+    from dataclasses import replace
+
+    from slmdesk.ui.artifacts import ArtifactSourceModel, Badge, LoadableArtifacts
+
+    source = ArtifactSourceModel()
+    library = ArtifactTableModel(source=source)
+    picker = LoadableArtifacts(source, checkable=True)
+    records = synthetic_records(60)
+    source.set_records(records)
+    for model in (source, library, picker):
+        qtmodeltester.check(model)
+    loadable = [r for r in records if r.loadable]
+    assert library.rowCount() == 60 and picker.rowCount() == len(loadable) < 60
+    names = [picker.record(row).display_name for row in range(picker.rowCount())]
+    assert names == sorted(names, key=str.lower)  # the picker lists models by name
+
+    library.set_text("gemma3")
+    assert 0 < library.rowCount() < 60 and picker.rowCount() == len(loadable)  # each view filters alone
+    # A badge set through the Library shows in the source (one place) and its views.
+    first = library.record(0)
+    library.set_verdict(first.id, Badge("fits", "good"))
+    assert source.badge(first.id) == Badge("fits", "good")
+    assert library.index(0, ArtifactTableModel.COL_FIT).data() == "fits"
+
+    picker.set_checked([loadable[0].id, loadable[1].id])
+    assert set(picker.checked_ids()) == {loadable[0].id, loadable[1].id}
+    qtmodeltester.check(picker)
+    # A reload that drops a model drops its check and keeps the others.
+    source.set_records([r for r in records if r.id != loadable[0].id] + [replace(records[0], id=999)])
+    assert picker.checked_ids() == [loadable[1].id]
+    assert library.rowCount() == sum("gemma3" in r.display_name.lower() or "gemma3" in str(r.path).lower()
+                                     for r in source.records())

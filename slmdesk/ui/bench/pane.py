@@ -15,7 +15,6 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -53,6 +52,7 @@ from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
+from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts
 from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView
 from slmdesk.ui.bench.model import (
     CompareTableModel,
@@ -67,7 +67,6 @@ from slmdesk.ui.widgets.spin import int_spin
 RESOURCE = "engine:bench"
 """The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
 
-ArtifactIdRole = Qt.ItemDataRole.UserRole + 10
 
 
 class _BenchJobsProxy(QSortFilterProxyModel):
@@ -120,6 +119,7 @@ class BenchmarkPane(QWidget):
         profile: HardwareProfile | None = None,
         parent: QWidget | None = None,
         plans: LoadPlanStore | None = None,
+        artifacts: ArtifactSourceModel | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
@@ -129,17 +129,20 @@ class BenchmarkPane(QWidget):
         self._client_factory = client_factory
         self._profile = profile
         self._refreshing = 0
+        self._owns_artifacts = artifacts is None
+        self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
+        """The shared source model of artifacts (the main window's; its own when alone)."""
         self._pending_selection: set[int] | None = None
         self._jobs: set[int] = set()
-        self._records: dict[int, ArtifactRecord] = {}
 
         # -- models to benchmark
-        self.artifact_model = QStandardItemModel(self)
+        self.artifact_model = LoadableArtifacts(self.artifacts, checkable=True, parent=self)
         self.artifact_list = QListView(self)
         self.artifact_list.setModel(self.artifact_model)
         self.artifact_list.setAccessibleName("Models to benchmark")
         self.artifact_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.artifact_model.itemChanged.connect(self._on_item_changed)
+        self.artifact_model.checked_changed.connect(self._update_buttons)
+        self.artifacts.records_changed.connect(self._on_artifacts_changed)
 
         # -- settings
         self.preset_combo = QComboBox(self)
@@ -324,26 +327,18 @@ class BenchmarkPane(QWidget):
 
     # -- inventory --------------------------------------------------------------------------
     def refresh(self) -> int:
-        """Re-read the artifacts and the stored runs in a background job; returns its id."""
-        inventory = self._inventory
-
-        def read() -> tuple[list[ArtifactRecord], list[BenchResult]]:
-            return [r for r in inventory.list_artifacts() if r.loadable], load_results(inventory)
-
+        """Re-read the stored runs in a background job (and the artifacts, when this pane owns
+        its source model; the main window's shared one is reloaded by the Library); returns
+        the job id."""
+        if self._owns_artifacts:
+            self.artifacts.refresh()
         self._refreshing += 1
-        return self._runner.submit_call("Read benchmark results", read, resource="db-read", on_done=self._on_read,
-                                        background=True)
+        return self._runner.submit_call("Read benchmark results", lambda: load_results(self._inventory),
+                                        resource="db-read", on_done=self._on_read, background=True)
 
     def is_refreshing(self) -> bool:
-        """True while a re-read of the inventory is under way."""
-        return self._refreshing > 0
-
-    @Slot()
-    def refresh_artifacts(self) -> None:
-        """The Library changed: read the artifacts (and runs) again, keeping the checks."""
-        if self._pending_selection is None:
-            self._pending_selection = set(self.checked_artifact_ids())
-        self.refresh()
+        """True while a re-read of the runs or of the artifacts is under way."""
+        return self._refreshing > 0 or self.artifacts.loading
 
     def _on_read(self, job: Job) -> None:
         self._refreshing -= 1
@@ -351,47 +346,32 @@ class BenchmarkPane(QWidget):
             if job.state is JobState.FAILED:
                 self.status_label.setText(f"Cannot read the inventory: {job.error}")
             return
-        artifacts, results = job.result
-        checked = self._pending_selection if self._pending_selection is not None else set(self.checked_artifact_ids())
-        self._pending_selection = None
-        self._records = {r.id: r for r in artifacts}
-        self.artifact_model.blockSignals(True)
-        self.artifact_model.clear()
-        for record in artifacts:
-            quant = f" {record.quantization}" if record.quantization else ""
-            item = QStandardItem(f"{record.display_name}{quant} ({record.format.upper()})")
-            item.setToolTip(str(record.path))
-            item.setCheckable(True)
-            item.setCheckState(Qt.CheckState.Checked if record.id in checked else Qt.CheckState.Unchecked)
-            item.setData(record.id, ArtifactIdRole)
-            self.artifact_model.appendRow(item)
-        self.artifact_model.blockSignals(False)
-        self.artifact_list.reset()
-        self.results_model.set_results(results)
+        self.results_model.set_results(job.result)
         self._update_charts()
         self._update_buttons()
         self.results_changed.emit()
 
+    @Slot()
+    def _on_artifacts_changed(self) -> None:
+        if self._pending_selection is not None and not self.artifacts.loading:
+            self.artifact_model.set_checked(sorted(self._pending_selection))
+            self._pending_selection = None
+        self._update_buttons()
+
     def select_artifacts(self, artifact_ids: Sequence[int]) -> None:
-        """Check exactly these artifacts ("Open in Benchmark" from the Library). Ids not yet in
-        the list are applied when the list is next read (a refresh is started)."""
+        """Check exactly these artifacts ("Open in Benchmark" from the Library). Ids the shared
+        list does not show yet are applied when it is next read (a reload is started)."""
         wanted = set(artifact_ids)
-        if not wanted.issubset(self._records) or self.is_refreshing():
+        if self.artifacts.loading or any(self.artifact_model.row_of(i) is None for i in wanted):
             self._pending_selection = wanted
-            self.refresh()
+            if not self.artifacts.loading:
+                self.artifacts.refresh()
             return
-        for row in range(self.artifact_model.rowCount()):
-            item = self.artifact_model.item(row)
-            item.setCheckState(Qt.CheckState.Checked if item.data(ArtifactIdRole) in wanted else Qt.CheckState.Unchecked)
+        self.artifact_model.set_checked(sorted(wanted))
 
     def checked_artifact_ids(self) -> list[int]:
         """Ids of the checked models, in list order."""
-        ids = []
-        for row in range(self.artifact_model.rowCount()):
-            item = self.artifact_model.item(row)
-            if item.checkState() == Qt.CheckState.Checked:
-                ids.append(int(item.data(ArtifactIdRole)))
-        return ids
+        return self.artifact_model.checked_ids()
 
     # -- settings ---------------------------------------------------------------------------
     @Slot(int)
@@ -472,7 +452,7 @@ class BenchmarkPane(QWidget):
         except UserError as error:
             self.status_label.setText(f"{error.message} {error.hint}".strip())
             return []
-        records = [self._records[i] for i in self.checked_artifact_ids() if i in self._records]
+        records = [r for r in (self.artifacts.find(i) for i in self.checked_artifact_ids()) if r is not None]
         if not records:
             self.status_label.setText("Check at least one model to benchmark.")
             return []
@@ -564,10 +544,6 @@ class BenchmarkPane(QWidget):
         if selected:
             return selected
         return list(reversed(latest_per_artifact(list(reversed(self.results_model.results())))))
-
-    @Slot(QStandardItem)
-    def _on_item_changed(self, _item: QStandardItem) -> None:
-        self._update_buttons()
 
     @Slot(QItemSelection, QItemSelection)
     def _on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:

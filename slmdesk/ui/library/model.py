@@ -1,136 +1,119 @@
-"""The Qt item models of the Library: every artifact in the inventory, and its filtered view."""
+"""The Library's view of the artifacts: a fast text filter, facets and sorting over the shared
+source model (:class:`slmdesk.ui.artifacts.ArtifactSourceModel`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import Any
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
+from PySide6.QtCore import QAbstractProxyModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+
+from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.artifacts import (
+    ArtifactIdRole,
+    ArtifactSourceModel,
+    Badge,
+    RecordRole,
+    SortRole,
+    source_text,
 )
 
-from slmdesk.core.units import format_bytes, format_params
-from slmdesk.inventory.records import ArtifactRecord
-from slmdesk.ui.palette import colour
-from slmdesk.ui.widgets.table_model import ColumnTableModel
-
-SortRole = Qt.ItemDataRole.UserRole + 1
-ArtifactIdRole = Qt.ItemDataRole.UserRole + 2
-RecordRole = Qt.ItemDataRole.UserRole + 3
+__all__ = ["ArtifactIdRole", "ArtifactTableModel", "Badge", "RecordRole", "SortRole", "source_text"]
 
 
-@dataclass(frozen=True)
-class Badge:
-    """A fit verdict as the Library shows it: text (never colour alone) and a colour key
-    (the estimate's own verdict is :class:`slmdesk.core.fit.Badge`).
+class ArtifactTableModel(QAbstractProxyModel):
+    """The Library's rows: the shared source model filtered by text and facets, and sorted.
 
-    ``level`` is one of "good", "partial", "tight", "bad", "unknown" (palette role
-    ``verdict.<level>``).
+    A proxy written for this table rather than a ``QSortFilterProxyModel``: that proxy calls
+    ``data()``/``filterAcceptsRow()``/``lessThan()`` across the Python boundary once per row and
+    comparison, which measured 2.1 s to sort and up to 2.6 s per keystroke on 10,000 rows
+    (``benchmarks/library_pane_speed.py``, 2 cores). Here filtering and sorting are one Python
+    pass over plain lists (a few milliseconds); Qt asks the proxy only for the cells on screen.
+    Sizes sort as Python ints (files exceed 2**31 bytes).
     """
 
-    text: str
-    level: str = "unknown"
-    tooltip: str = ""
-
-
-_SOURCE_TEXT = {
-    "folder": "Folder",
-    "hf_cache": "Hugging Face cache",
-    "lmstudio": "LM Studio",
-    "gpt4all": "GPT4All",
-    "ollama": "Ollama",
-    "user": "Added file",
-    "starter": "Starter model",
-}
-
-
-def source_text(record: ArtifactRecord) -> str:
-    """A short provenance label ("Ollama smollm2:135m", "Hugging Face cache org/name")."""
-    base = _SOURCE_TEXT.get(record.source_kind, record.source_kind)
-    detail = record.source_detail
-    extra = detail.get("name") or detail.get("repo_id") or ""
-    if not extra and record.source_kind == "lmstudio":
-        extra = "/".join(str(detail[k]) for k in ("publisher", "repo") if detail.get(k))
-    return f"{base} {extra}".strip()
-
-
-class ArtifactTableModel(ColumnTableModel):
-    """Artifact records with their own sorting, text filter and facets.
-
-    Sorting and filtering happen here, in one Python pass over plain lists, instead of in a
-    QSortFilterProxyModel: the proxy calls ``data()``/``filterAcceptsRow()`` across the
-    Python boundary once per row and comparison, which measured 2.1 s to sort and up to
-    2.6 s per keystroke on 10,000 rows (benchmarks/library_pane_speed.py, 2 cores); this
-    model does both in a few milliseconds. Sizes sort as Python ints (files exceed 2**31 bytes).
-    """
-
-    COLUMNS = ("Name", "Fit here", "Parameters", "Quantization", "Size", "Context",
-               "Architecture", "Format", "Source", "Status", "Added")
+    COLUMNS = ArtifactSourceModel.COLUMNS
     (COL_NAME, COL_FIT, COL_PARAMS, COL_QUANT, COL_SIZE, COL_CTX,
      COL_ARCH, COL_FORMAT, COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, source: ArtifactSourceModel | None = None) -> None:
         super().__init__(parent)
-        self._records: list[ArtifactRecord] = []
         self._haystacks: list[str] = []
-        self._visible: list[int] = []  # indices into _records, in display order
-        self._verdicts: dict[int, Badge] = {}
+        self._visible: list[int] = []  # source rows, in display order
+        self._position: dict[int, int] = {}  # source row -> proxy row
         self._words: list[str] = []
         self._facets: dict[int, str] = {}
         self._sort: tuple[int, Qt.SortOrder] | None = None
-        self._key_cache: dict[int, list[object]] = {}  # column -> sort key per record
+        self._key_cache: dict[int, list[object]] = {}  # column -> sort key per source row
+        self.setSourceModel(source or ArtifactSourceModel(parent=self))
 
-    # -- content ---------------------------------------------------------------------------
-    def set_records(self, records: Sequence[ArtifactRecord]) -> None:
-        """Replace every record (after a scan or at start-up), keeping filter and sort."""
+    # -- the source ------------------------------------------------------------------------
+    def setSourceModel(self, source: Any) -> None:  # noqa: N802 (Qt API)
+        assert isinstance(source, ArtifactSourceModel)
+        super().setSourceModel(source)
+        source.modelReset.connect(self._on_source_reset)
+        source.dataChanged.connect(self._on_source_data_changed)
+        self._on_source_reset()
+
+    def source(self) -> ArtifactSourceModel:
+        """The shared source model."""
+        model = self.sourceModel()
+        assert isinstance(model, ArtifactSourceModel)
+        return model
+
+    @Slot()
+    def _on_source_reset(self) -> None:
         self.beginResetModel()
-        self._records = list(records)
-        self._haystacks = [_haystack(record) for record in self._records]
+        records = self.source().records()
+        self._haystacks = [_haystack(record) for record in records]
         self._key_cache.clear()
-        self._visible = self._compute_visible()
+        self._set_visible(self._compute_visible())
         self.endResetModel()
 
-    def set_verdicts(self, verdicts: dict[int, Badge]) -> None:
-        """Show fit verdicts (artifact id -> verdict); only the Fit column is signalled."""
-        self._verdicts = dict(verdicts)
-        self._key_cache.pop(self.COL_FIT, None)
-        if self._visible:
-            self.dataChanged.emit(self.index(0, self.COL_FIT), self.index(len(self._visible) - 1, self.COL_FIT))
+    @Slot(QModelIndex, QModelIndex, list)
+    def _on_source_data_changed(self, top: QModelIndex, bottom: QModelIndex, roles: list[int] | None = None) -> None:
+        columns = range(top.column(), bottom.column() + 1)
+        for column in columns:
+            self._key_cache.pop(column, None)
+        rows = [self._position[r] for r in range(top.row(), bottom.row() + 1) if r in self._position]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), top.column()), self.index(max(rows), bottom.column()),
+                                  roles or [])
 
-    def set_verdict(self, artifact_id: int, verdict: Badge) -> None:
-        """Show one artifact's verdict."""
-        self._verdicts[artifact_id] = verdict
-        self._key_cache.pop(self.COL_FIT, None)
-        row = self.row_of(artifact_id)
-        if row is not None:
-            index = self.index(row, self.COL_FIT)
-            self.dataChanged.emit(index, index)
+    # -- what the Library pane calls ---------------------------------------------------------
+    def set_records(self, records: Iterable[ArtifactRecord]) -> None:
+        """Replace every record of the source (tests and previews without an inventory)."""
+        self.source().set_records(list(records))
+
+    def set_verdicts(self, badges: dict[int, Badge]) -> None:
+        """Show fit badges (artifact id -> badge)."""
+        self.source().set_badges(badges)
+
+    def set_verdict(self, artifact_id: int, badge: Badge) -> None:
+        """Show one artifact's badge."""
+        self.source().set_badge(artifact_id, badge)
 
     def verdict(self, artifact_id: int) -> Badge | None:
-        """The verdict shown for an artifact, if any."""
-        return self._verdicts.get(artifact_id)
+        """The badge shown for an artifact, if any."""
+        return self.source().badge(artifact_id)
 
     def all_records(self) -> list[ArtifactRecord]:
         """Every record, filtered out or not."""
-        return list(self._records)
+        return self.source().records()
 
     def record(self, row: int) -> ArtifactRecord:
         """The record shown in ``row``."""
-        return self._records[self._visible[row]]
+        return self.source().record(self._visible[row])
 
     def row_of(self, artifact_id: int) -> int | None:
         """The row showing ``artifact_id``, or None when unknown or filtered out."""
-        for row, index in enumerate(self._visible):
-            if self._records[index].id == artifact_id:
-                return row
-        return None
+        source_row = self.source().source_row(artifact_id)
+        return None if source_row is None else self._position.get(source_row)
 
     def facet_values(self, column: int) -> list[str]:
         """Distinct display values of a column over all records, sorted (facet combo boxes)."""
-        return sorted({self._display(record, column) for record in self._records} - {""})
+        source = self.source()
+        return sorted({source.display(record, column) for record in source.records()} - {""})
 
     # -- filtering and sorting ---------------------------------------------------------------
     def set_text(self, text: str) -> None:
@@ -141,14 +124,10 @@ class ArtifactTableModel(ColumnTableModel):
             return
         # Typing narrows: when every old word is still a substring of a new one, only the
         # rows on screen can still match (keeps a keystroke on 10,000 rows in milliseconds).
-        narrowing = len(words) >= len(self._words) and all(
-            old in new for old, new in zip(self._words, words)
-        )
+        narrowing = len(words) >= len(self._words) and all(old in new for old, new in zip(self._words, words))
         self._words = words
         self.beginResetModel()
-        self._visible = (
-            self._compute_visible(within=self._visible) if narrowing else self._compute_visible()
-        )
+        self._set_visible(self._compute_visible(within=self._visible) if narrowing else self._compute_visible())
         self.endResetModel()
 
     def set_facet(self, column: int, value: str | None) -> None:
@@ -157,30 +136,30 @@ class ArtifactTableModel(ColumnTableModel):
             self._facets[column] = value
         else:
             self._facets.pop(column, None)
-        self._refilter()
+        self.beginResetModel()
+        self._set_visible(self._compute_visible())
+        self.endResetModel()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort the visible rows (called by the view's header)."""
         self._sort = (column, order)
         self.layoutAboutToBeChanged.emit()
         old = list(self._visible)
-        self._visible = self._sorted(self._visible)
-        position = {index: row for row, index in enumerate(self._visible)}
+        self._set_visible(self._sorted(self._visible))
         persistent = self.persistentIndexList()
         self.changePersistentIndexList(
             persistent,
-            [self.index(position[old[p.row()]], p.column()) if p.row() < len(old) else QModelIndex()
+            [self.index(self._position[old[p.row()]], p.column()) if p.row() < len(old) else QModelIndex()
              for p in persistent],
         )
         self.layoutChanged.emit()
 
-    def _refilter(self) -> None:
-        self.beginResetModel()
-        self._visible = self._compute_visible()
-        self.endResetModel()
+    def _set_visible(self, visible: list[int]) -> None:
+        self._visible = visible
+        self._position = {source_row: row for row, source_row in enumerate(visible)}
 
     def _compute_visible(self, within: list[int] | None = None) -> list[int]:
-        candidates = range(len(self._records)) if within is None else within
+        candidates = range(len(self._haystacks)) if within is None else within
         haystacks = self._haystacks
         visible = list(candidates)
         for word in self._words:
@@ -200,90 +179,43 @@ class ArtifactTableModel(ColumnTableModel):
     def _keys(self, column: int) -> list[object]:
         keys = self._key_cache.get(column)
         if keys is None:
-            keys = [self._sort_key(record, column) for record in self._records]
+            source = self.source()
+            keys = [source.sort_key(record, column) for record in source.records()]
             self._key_cache[column] = keys
         return keys
 
-    # -- Qt model API ----------------------------------------------------------------------
-    def row_count(self) -> int:
-        return len(self._visible)
+    # -- Qt proxy API ------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._visible)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
-        if role not in _ROLES or not index.isValid() or not 0 <= index.row() < len(self._visible):
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if parent.isValid() or not (0 <= row < len(self._visible) and 0 <= column < len(self.COLUMNS)):
+            return QModelIndex()
+        return self.createIndex(row, column)
+
+    def parent(self, _index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008 - a flat table: QObject.parent() is not used on models
+        return QModelIndex()
+
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        if not proxy_index.isValid() or not 0 <= proxy_index.row() < len(self._visible):
+            return QModelIndex()
+        return self.source().index(self._visible[proxy_index.row()], proxy_index.column())
+
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+        row = self._position.get(source_index.row()) if source_index.isValid() else None
+        return QModelIndex() if row is None else self.index(row, source_index.column())
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._visible):
             return None
-        record = self._records[self._visible[index.row()]]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(record, column)
-        if role == SortRole:
-            return self._sort_key(record, column)
-        if role == ArtifactIdRole:
-            return record.id
-        if role == RecordRole:
-            return record
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (
-            self.COL_PARAMS, self.COL_SIZE, self.COL_CTX
-        ):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if column == self.COL_FIT:
-                verdict = self._verdicts.get(record.id)
-                return colour(f"verdict.{verdict.level}") if verdict else None
-            if column == self.COL_STATUS and record.status != "ok":
-                return colour("verdict.bad")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.COL_FIT and record.id in self._verdicts:
-                return self._verdicts[record.id].tooltip or None
-            if column == self.COL_STATUS and record.error:
-                return record.error
-            if column == self.COL_NAME:
-                return str(record.path)
-        return None
+        source = self.source()
+        return source.record_data(source.record(self._visible[index.row()]), index.column(), role)
 
-    def _display(self, record: ArtifactRecord, column: int) -> str:
-        if column == self.COL_NAME:
-            return record.display_name
-        if column == self.COL_ARCH:
-            return record.architecture or ""
-        if column == self.COL_PARAMS:
-            return format_params(record.n_params)
-        if column == self.COL_QUANT:
-            return record.quantization or ""
-        if column == self.COL_FORMAT:
-            return {"gguf": "GGUF", "onnx": "ONNX", "hf": "HF"}.get(record.format, record.format) + (
-                " (split)" if record.split_count > 1 else ""
-            )
-        if column == self.COL_SIZE:
-            return format_bytes(record.size_bytes)
-        if column == self.COL_CTX:
-            return f"{record.context_length:,}" if record.context_length else ""
-        if column == self.COL_FIT:
-            verdict = self._verdicts.get(record.id)
-            return verdict.text if verdict else ""
-        if column == self.COL_SOURCE:
-            return source_text(record)
-        if column == self.COL_STATUS:
-            return record.status
-        if column == self.COL_ADDED:
-            return record.added_at.strftime("%Y-%m-%d %H:%M") if record.added_at else ""
-        return ""
-
-    def _sort_key(self, record: ArtifactRecord, column: int) -> object:
-        if column == self.COL_PARAMS:
-            return record.n_params or 0
-        if column == self.COL_SIZE:
-            return record.size_bytes  # Python int: compared exactly above 2**31
-        if column == self.COL_CTX:
-            return record.context_length or 0
-        if column == self.COL_ADDED:
-            return record.added_at.timestamp() if record.added_at else 0.0
-        return self._display(record, column).lower()
-
-
-_ROLES = frozenset({
-    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-    Qt.ItemDataRole.TextAlignmentRole, SortRole, ArtifactIdRole, RecordRole,
-})
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        return self.source().headerData(section, orientation, role)
 
 
 def _haystack(record: ArtifactRecord) -> str:

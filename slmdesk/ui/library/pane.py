@@ -38,6 +38,7 @@ from slmdesk.core.fit import FitEstimate, estimate
 from slmdesk.formats.detect import read_spec
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
+from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.library.model import ArtifactTableModel
 
 _FACETS = (
@@ -78,17 +79,21 @@ class LibraryPane(QWidget):
 
     def __init__(
         self, inventory: Inventory, runner: JobRunner, paths: AppPaths, parent: QWidget | None = None,
-        plans: LoadPlanStore | None = None,
+        plans: LoadPlanStore | None = None, artifacts: ArtifactSourceModel | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
-        self._refreshing = 0
+        self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
+        """The shared source model of artifacts (the main window's; its own when alone)."""
+        self._reselect: int | None = None
         self._estimates: dict[int, FitEstimate] = {}
         """This machine's latest estimate per artifact, with the plan it was made for."""
 
-        self.model = ArtifactTableModel(self)
+        self.model = ArtifactTableModel(self, source=self.artifacts)
+        self.artifacts.modelAboutToBeReset.connect(self._remember_selection)
+        self.artifacts.records_changed.connect(self._on_records_changed)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         configure_table(self.table)
@@ -221,35 +226,31 @@ class LibraryPane(QWidget):
 
     # -- data -----------------------------------------------------------------------------
     @Slot()
-    def refresh(self, then: Callable[[], None] | None = None) -> int:
-        """Reload every record from the inventory in a job (10,000 rows take about half a
-        second to read: the GUI thread must not wait for them); keeps the selection.
-        ``records_changed`` is emitted, and ``then`` called, when the table shows the new
-        records. Returns the job id.
+    def refresh(self, then: Callable[[], None] | None = None) -> int | None:
+        """Reload every record from the inventory in a job (the shared source model's: 10,000
+        rows take about half a second to read, the GUI thread must not wait for them); keeps
+        the selection. ``records_changed`` is emitted, and ``then`` called, when the table
+        shows the new records. Returns the job id.
         """
-        self._refreshing += 1
-        return self._runner.submit_call(
-            "Read the library", self._inventory.list_artifacts, resource="db-read",
-            on_done=lambda job: self._on_records_read(job, then), background=True,
-        )
+        return self.artifacts.refresh(then)
 
-    def _on_records_read(self, job: Job, then: Callable[[], None] | None) -> None:
-        self._refreshing -= 1
-        if job.state is not JobState.SUCCEEDED:
-            return
+    @Slot()
+    def _remember_selection(self) -> None:
         selected = self.selected_record()
-        self.model.set_records(job.result)
+        self._reselect = selected.id if selected is not None else None
+
+    @Slot()
+    def _on_records_changed(self) -> None:
         self._refresh_facets()
         self._update_welcome()
-        if selected is None or not self.select(selected.id):
+        if self._reselect is None or not self.select(self._reselect):
             if self.model.rowCount():
                 self.select(self.model.record(0).id)
             else:
                 self._on_current_changed(QModelIndex(), QModelIndex())
+        self._reselect = None
         self.records_changed.emit()
         self.update_badges()
-        if then is not None:
-            then()
 
     @Slot(int, object)
     def _on_estimated(self, artifact_id: int, result: object) -> None:
@@ -312,7 +313,7 @@ class LibraryPane(QWidget):
 
     def is_refreshing(self) -> bool:
         """True while a reload of the records is under way."""
-        return self._refreshing > 0
+        return self.artifacts.loading
 
     def _refresh_facets(self) -> None:
         for label, column in _FACETS:
