@@ -8,31 +8,19 @@ from pathlib import Path
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
     Slot,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QCheckBox,
-    QComboBox,
     QFileDialog,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QListView,
     QMessageBox,
     QPushButton,
-    QSpinBox,
     QSplitter,
-    QTableView,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -40,12 +28,11 @@ from PySide6.QtWidgets import (
 from slmdesk.bench import export
 from slmdesk.bench.results import BenchResult, latest_per_artifact, load_results
 from slmdesk.bench.runner import bench_task, target_from_record
-from slmdesk.bench.settings import PRESETS, BenchSettings
+from slmdesk.bench.settings import BenchSettings
 from slmdesk.bench.stats import noise_notes
 from slmdesk.core.errors import UserError
 from slmdesk.core.profiles import HardwareProfile
 from slmdesk.engine.client import EngineClient
-from slmdesk.engine.types import KV_TYPES
 from slmdesk.inventory import benchmarks
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord
@@ -53,36 +40,13 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts
-from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView
 from slmdesk.ui.bench.model import (
-    CompareTableModel,
     ResultRole,
-    ResultsTableModel,
-    SortRole,
 )
-from slmdesk.ui.jobs.model import JobIdRole, JobListModel
-from slmdesk.ui.jobs.pane import ProgressBarDelegate
-from slmdesk.ui.widgets.spin import int_spin
-
-RESOURCE = "engine:bench"
-"""The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
-
-
-
-class _BenchJobsProxy(QSortFilterProxyModel):
-    """The Jobs model restricted to benchmark jobs."""
-
-    def __init__(self, runner: JobRunner, parent: QWidget) -> None:
-        super().__init__(parent)
-        self._runner = runner
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
-        index = self.sourceModel().index(source_row, 0, source_parent)
-        job_id = index.data(JobIdRole)
-        try:
-            return job_id is not None and self._runner.job(job_id).resource == RESOURCE
-        except KeyError:
-            return False
+from slmdesk.ui.bench.queue import RESOURCE, BenchQueueView
+from slmdesk.ui.bench.results_view import BenchResultsView
+from slmdesk.ui.bench.settings_form import BenchSettingsForm
+from slmdesk.ui.jobs.model import JobIdRole
 
 
 class BenchmarkPane(QWidget):
@@ -144,97 +108,41 @@ class BenchmarkPane(QWidget):
         self.artifact_model.checked_changed.connect(self._update_buttons)
         self.artifacts.records_changed.connect(self._on_artifacts_changed)
 
-        # -- settings
-        self.preset_combo = QComboBox(self)
-        self.preset_combo.addItem("Quick: pp128 / tg32 × 3", "quick")
-        self.preset_combo.addItem("Standard: pp512 / tg128 × 5 (llama-bench defaults)", "standard")
-        self.preset_combo.addItem("Custom", "custom")
-        self.preset_combo.setAccessibleName("Preset")
-        self.preset_combo.currentIndexChanged.connect(self._on_preset_changed)
-        self.pp_spin = self._spin(0, 16384, 512, "Prompt tokens (pp)")
-        self.tg_spin = self._spin(0, 4096, 128, "Generated tokens (tg)")
-        self.reps_spin = self._spin(1, 100, 5, "Repetitions")
-        self.depth_spin = self._spin(0, 131072, 0, "Depth (tokens already in the KV cache)")
-        self.batch_spin = self._spin(1, 16384, 2048, "Batch size")
-        self.ubatch_spin = self._spin(1, 16384, 512, "Micro-batch size")
-        self.ctx_spin = self._spin(0, 1_048_576, 0, "Context length (0 = pp + tg + depth)")
-        self.threads_edit = QLineEdit(self)
-        self.threads_edit.setPlaceholderText("physical cores; or a sweep: 1,2,4")
-        self.threads_edit.setAccessibleName("Threads")
-        self.fa_combo = QComboBox(self)
-        self.fa_combo.addItems(["auto", "on", "off"])
-        self.fa_combo.setAccessibleName("Flash attention")
-        self.kv_combo = QComboBox(self)
-        self.kv_combo.addItems(list(KV_TYPES))
-        self.kv_combo.setAccessibleName("KV cache type")
-        self.kv_combo.setToolTip("KV cache element type (llama-bench -ctk/-ctv); llama.cpp only")
-        self.gpu_spin = self._spin(-1, 999, 0, "GPU layers")
-        self.gpu_spin.setSpecialValueText("all")
-        self.gpu_spin.setToolTip("Layers offloaded to a GPU (llama-bench -ngl): 0 = CPU only")
-        self.fit_check = QCheckBox("Use each model's load settings from its Fit panel", self)
-        self.fit_check.setToolTip(
-            "Models whose KV cache type, flash attention and GPU layers were chosen in the Library's "
-            "Fit panel are measured with those; the others with the settings here."
-        )
-        self.fit_check.setChecked(True)
-        self.ttft_check = QCheckBox("Time to first token of a chat prompt", self)
-        self.ttft_check.setChecked(True)
-        form = QFormLayout()
-        form.addRow("Preset", self.preset_combo)
-        for label, widget in (("pp", self.pp_spin), ("tg", self.tg_spin), ("Repetitions", self.reps_spin),
-                              ("Depth", self.depth_spin), ("Threads", self.threads_edit),
-                              ("Batch / µbatch", None), ("Context", self.ctx_spin),
-                              ("Flash attention", self.fa_combo), ("KV cache", self.kv_combo),
-                              ("GPU layers", self.gpu_spin)):
-            if widget is None:
-                row = QHBoxLayout()
-                row.addWidget(self.batch_spin)
-                row.addWidget(self.ubatch_spin)
-                form.addRow(label, row)
-            else:
-                form.addRow(label, widget)
-        form.addRow("", self.fit_check)
-        form.addRow("", self.ttft_check)
-        self._custom_widgets: tuple[QWidget, ...] = (
-            self.pp_spin, self.tg_spin, self.reps_spin, self.depth_spin, self.batch_spin, self.ubatch_spin,
-            self.ctx_spin, self.fa_combo,
-        )
-
+        # -- view parts: settings form, queue, results
+        self.form = BenchSettingsForm(self)
+        for name in ("preset_combo", "pp_spin", "tg_spin", "reps_spin", "depth_spin", "batch_spin", "ubatch_spin",
+                     "ctx_spin", "threads_edit", "fa_combo", "kv_combo", "gpu_spin", "fit_check", "ttft_check"):
+            setattr(self, name, getattr(self.form, name))  # the form's controls, as tests and callers use them
         self.run_button = QPushButton("Run benchmark", self)
         self.run_button.clicked.connect(self.start_runs)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.setToolTip("Cancel the selected queued or running benchmark (all of them if none is selected)")
         self.cancel_button.clicked.connect(self.cancel_selected)
-
-        # -- queue
-        self.queue_source = JobListModel(runner, self)
-        self.queue_model = _BenchJobsProxy(runner, self)
-        self.queue_model.setSourceModel(self.queue_source)
-        self.queue_view = QTableView(self)
-        self.queue_view.setModel(self.queue_model)
-        self.queue_view.setAccessibleName("Benchmark queue")
-        self.queue_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.queue_view.verticalHeader().hide()
-        self._progress_delegate = ProgressBarDelegate(self.queue_view)
-        self.queue_view.setItemDelegateForColumn(JobListModel.COL_PROGRESS, self._progress_delegate)
-        for column in (JobListModel.COL_BYTES, JobListModel.COL_SPEED, JobListModel.COL_ETA, JobListModel.COL_CANCEL):
-            self.queue_view.hideColumn(column)
-        self.queue_view.horizontalHeader().setStretchLastSection(True)
-        self.queue_view.setColumnWidth(JobListModel.COL_TITLE, 220)
-
+        self.queue_view = BenchQueueView(runner, self)
+        self.queue_source, self.queue_model = self.queue_view.queue_source, self.queue_view.queue_model
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
         self.fit_label = QLabel(self)
         self.fit_label.setWordWrap(True)
         self.fit_label.setAccessibleName("Measured generation speed against the fit estimate")
 
+        self.results = BenchResultsView(self)
+        part = self.results
+        self.results_model, self.results_proxy, self.results_view = part.results_model, part.results_proxy, part.results_view
+        self.compare_button, self.export_button, self.delete_button = part.compare_button, part.export_button, part.delete_button
+        self.speed_chart, self.history_chart, self.history_metric = part.speed_chart, part.history_chart, part.history_metric
+        self.compare_model, self.compare_view, self.tabs = part.compare_model, part.compare_view, part.tabs
+        self.results_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.history_metric.currentIndexChanged.connect(self._on_history_metric_changed)
+
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(QLabel("Models", self))
         left_layout.addWidget(self.artifact_list, 2)
-        settings_box = QGroupBox("Settings", self)
-        settings_box.setLayout(form)
-        left_layout.addWidget(settings_box)
+        left_layout.addWidget(self.form)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
@@ -243,87 +151,15 @@ class BenchmarkPane(QWidget):
         left_layout.addWidget(self.queue_view, 1)
         left_layout.addWidget(self.fit_label)
         left_layout.addWidget(self.status_label)
-
-        # -- results
-        self.results_model = ResultsTableModel(self)
-        self.results_proxy = QSortFilterProxyModel(self)
-        self.results_proxy.setSourceModel(self.results_model)
-        self.results_proxy.setSortRole(SortRole)
-        self.results_view = QTableView(self)
-        self.results_view.setModel(self.results_proxy)
-        self.results_view.setAccessibleName("Benchmark results")
-        self.results_view.setSortingEnabled(True)
-        self.results_view.sortByColumn(ResultsTableModel.COL_WHEN, Qt.SortOrder.DescendingOrder)
-        self.results_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.results_view.verticalHeader().hide()
-        self.results_view.setWordWrap(False)
-        self.results_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.results_view.setColumnWidth(ResultsTableModel.COL_WHEN, 115)
-        self.results_view.setColumnWidth(ResultsTableModel.COL_MODEL, 170)
-        self.results_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-
-        self.compare_button = QPushButton("Compare", self)
-        self.compare_button.setToolTip("Select two runs to compare them (change in %)")
-        self.compare_button.clicked.connect(self.compare_selected)
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown")
-        self.export_button.clicked.connect(self._on_export_clicked)
-        self.delete_button = QPushButton("Delete runs", self)
-        self.delete_button.clicked.connect(self.delete_selected)
-        result_buttons = QHBoxLayout()
-        result_buttons.addWidget(QLabel("Results", self))
-        result_buttons.addStretch(1)
-        for button in (self.compare_button, self.export_button, self.delete_button):
-            result_buttons.addWidget(button)
-
-        self.speed_chart = SpeedChartView(self)
-        self.history_chart = HistoryChartView(self)
-        self.history_metric = QComboBox(self)
-        for key, text in HistoryChartView.METRICS.items():
-            self.history_metric.addItem(text, key)
-        self.history_metric.setAccessibleName("History figure")
-        self.history_metric.currentIndexChanged.connect(self._on_history_metric_changed)
-        history = QWidget(self)
-        history_layout = QVBoxLayout(history)
-        history_layout.setContentsMargins(0, 0, 0, 0)
-        history_layout.addWidget(self.history_metric, 0, Qt.AlignmentFlag.AlignLeft)
-        history_layout.addWidget(self.history_chart, 1)
-        self.compare_model = CompareTableModel(self)
-        self.compare_view = QTableView(self)
-        self.compare_view.setModel(self.compare_model)
-        self.compare_view.setAccessibleName("Comparison of two runs")
-        self.compare_view.verticalHeader().hide()
-        self.compare_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.speed_chart, "Speed")
-        self.tabs.addTab(history, "History")
-        self.tabs.addTab(self.compare_view, "Compare")
-
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.addLayout(result_buttons)
-        right_splitter = QSplitter(Qt.Orientation.Vertical, right)
-        right_splitter.addWidget(self.results_view)
-        right_splitter.addWidget(self.tabs)
-        right_splitter.setStretchFactor(0, 1)
-        right_splitter.setStretchFactor(1, 2)
-        right_layout.addWidget(right_splitter)
-
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(self.results)
         splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
-        self.preset_combo.setCurrentIndex(0)
-        self._on_preset_changed()
         self._update_buttons()
         self.refresh()
-
-    def _spin(self, low: int, high: int, value: int, name: str) -> QSpinBox:
-        return int_spin(low, high, value, name, self)
 
     # -- inventory --------------------------------------------------------------------------
     def refresh(self) -> int:
@@ -374,64 +210,17 @@ class BenchmarkPane(QWidget):
         return self.artifact_model.checked_ids()
 
     # -- settings ---------------------------------------------------------------------------
-    @Slot(int)
-    def _on_preset_changed(self, _index: int = 0) -> None:
-        key = self.preset_combo.currentData()
-        custom = key == "custom"
-        for widget in self._custom_widgets:
-            widget.setEnabled(custom)
-        if not custom:
-            preset = PRESETS[key]
-            self.pp_spin.setValue(preset.n_prompt)
-            self.tg_spin.setValue(preset.n_gen)
-            self.reps_spin.setValue(preset.repetitions)
-            self.depth_spin.setValue(preset.n_depth)
-            self.batch_spin.setValue(preset.n_batch)
-            self.ubatch_spin.setValue(preset.n_ubatch)
-            self.ctx_spin.setValue(preset.n_ctx)
-            self.fa_combo.setCurrentText(preset.flash_attn)
-
     def set_custom(self, settings: BenchSettings) -> None:
-        """Switch to the custom preset with ``settings`` in the form."""
-        self.preset_combo.setCurrentIndex(self.preset_combo.findData("custom"))
-        self.pp_spin.setValue(settings.n_prompt)
-        self.tg_spin.setValue(settings.n_gen)
-        self.reps_spin.setValue(settings.repetitions)
-        self.depth_spin.setValue(settings.n_depth)
-        self.batch_spin.setValue(settings.n_batch)
-        self.ubatch_spin.setValue(settings.n_ubatch)
-        self.ctx_spin.setValue(settings.n_ctx)
-        self.fa_combo.setCurrentText(settings.flash_attn)
-        self.kv_combo.setCurrentText(settings.kv_type)
-        self.gpu_spin.setValue(settings.n_gpu_layers)
-        self.threads_edit.setText(",".join(str(t) for t in settings.threads))
-        self.ttft_check.setChecked(settings.ttft)
+        """Switch the form to the custom preset with ``settings``."""
+        self.form.set_custom(settings)
 
     def settings(self) -> BenchSettings:
-        """The settings in the form.
+        """The settings in the form (:meth:`BenchSettingsForm.settings`).
 
         Raises:
             UserError: an invalid thread list or an impossible combination.
         """
-        text = self.threads_edit.text().strip()
-        try:
-            threads = tuple(int(part) for part in text.split(",") if part.strip()) if text else ()
-        except ValueError:
-            raise UserError(f"Threads must be a number or a list like 1,2,4, not {text!r}.") from None
-        return BenchSettings(
-            n_prompt=self.pp_spin.value(),
-            n_gen=self.tg_spin.value(),
-            n_depth=self.depth_spin.value(),
-            repetitions=self.reps_spin.value(),
-            threads=threads,
-            n_batch=self.batch_spin.value(),
-            n_ubatch=self.ubatch_spin.value(),
-            n_ctx=self.ctx_spin.value(),
-            flash_attn=self.fa_combo.currentText(),
-            kv_type=self.kv_combo.currentText(),
-            n_gpu_layers=self.gpu_spin.value(),
-            ttft=self.ttft_check.isChecked(),
-        )
+        return self.form.settings()
 
     def settings_for(self, record: ArtifactRecord, settings: BenchSettings) -> BenchSettings:
         """``settings`` for one model: with the load plan chosen in its Fit panel when "Use each

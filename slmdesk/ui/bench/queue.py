@@ -1,0 +1,49 @@
+"""The Benchmark pane's run queue: the Jobs model restricted to benchmark jobs, with progress."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
+from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+
+from slmdesk.jobs.runner import JobRunner
+from slmdesk.ui.jobs.model import JobIdRole, JobListModel
+from slmdesk.ui.jobs.pane import ProgressBarDelegate
+
+RESOURCE = "engine:bench"
+"""The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
+
+
+class BenchJobsProxy(QSortFilterProxyModel):
+    """The Jobs model restricted to jobs on :data:`RESOURCE`."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._runner = runner
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+        index = self.sourceModel().index(source_row, 0, source_parent)
+        job_id = index.data(JobIdRole)
+        try:
+            return job_id is not None and self._runner.job(job_id).resource == RESOURCE
+        except KeyError:
+            return False
+
+
+class BenchQueueView(QTableView):
+    """Queued and running benchmarks: title, state, a progress bar and the current step."""
+
+    def __init__(self, runner: JobRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.queue_source = JobListModel(runner, self)
+        self.queue_model = BenchJobsProxy(runner, self)
+        self.queue_model.setSourceModel(self.queue_source)
+        self.setModel(self.queue_model)
+        self.setAccessibleName("Benchmark queue")
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().hide()
+        self._progress_delegate = ProgressBarDelegate(self)
+        self.setItemDelegateForColumn(JobListModel.COL_PROGRESS, self._progress_delegate)
+        for column in (JobListModel.COL_BYTES, JobListModel.COL_SPEED, JobListModel.COL_ETA, JobListModel.COL_CANCEL):
+            self.hideColumn(column)
+        self.horizontalHeader().setStretchLastSection(True)
+        self.setColumnWidth(JobListModel.COL_TITLE, 220)
