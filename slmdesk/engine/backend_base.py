@@ -248,12 +248,16 @@ def prepare_prompt(
 ) -> tuple[list[int], tuple[int, ...]]:
     """Render and tokenize ``messages``, dropping the oldest turns if they outgrow ``n_ctx``.
 
-    Returns ``(prompt token ids, indices of dropped messages)``.
+    Returns ``(prompt token ids, indices of dropped messages)``. A conversation that fits is
+    rendered and tokenized once; one that does not, about ``log2(turns) + 2`` times (the
+    bisection of :func:`fit_messages`), and the ids of the prompt it settles on are reused.
 
     Raises:
         TemplateError: the template refused the conversation.
         ContextOverflowError: the last message alone does not fit.
     """
+    # Candidates are suffixes of ``messages`` (plus the system prompt), so their length names
+    # them; the one fit_messages returns was always counted, so it is never tokenized twice.
     cache: dict[int, list[int]] = {}
 
     def count(candidate: Sequence[Message]) -> int:

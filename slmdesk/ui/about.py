@@ -11,7 +11,11 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from slmdesk.core.resources import build_info
 from slmdesk.engine.types import RuntimeInfo
 from slmdesk.hardware.backends import cached_backends
-from slmdesk.hardware.versions import component_versions, llama_build_recipe, package_version
+from slmdesk.hardware.versions import (
+    component_versions,
+    llama_build_recipe,
+    package_version,
+)
 
 
 def about_rows(cache_dir: Path | None = None) -> list[tuple[str, str]]:

@@ -67,7 +67,6 @@ class MainWindow(QMainWindow):
         self.chat: ChatPane = self.panes["Chat"]  # type: ignore[assignment]
         self.library.open_in_chat_requested.connect(self._on_open_in_chat)
         self.bench: BenchmarkPane = self.panes["Benchmark"]  # type: ignore[assignment]
-        self.library.records_changed.connect(self.chat.refresh_artifacts)
         self.library.open_in_bench_requested.connect(self._on_open_in_bench)
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
         self.sidebar.currentRowChanged.connect(self._on_pane_changed)
@@ -92,7 +91,7 @@ class MainWindow(QMainWindow):
         if name == "Chat":
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
-                verdict_for=self._verdict_text,
+                verdict_for=self._verdict_text, artifacts=self.artifacts,
             )
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
@@ -100,7 +99,7 @@ class MainWindow(QMainWindow):
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
-            return SettingsPane(self._context.paths, self._context.inventory, self)
+            return SettingsPane(self._context.paths, self._context.inventory, self, settings=self._context.settings)
         return ComingLaterPane(name, _PROMISES[name], self)
 
     def _build_menus(self) -> None:

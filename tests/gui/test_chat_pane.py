@@ -14,7 +14,7 @@ from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory import fit_records
 from slmdesk.inventory.repository import open_inventory
-from slmdesk.inventory.scanners import scan_task
+from slmdesk.inventory.scanners import add_paths, scan_task
 from slmdesk.core.tasks import run_inline
 from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.jobs.runner import JobRunner
@@ -39,6 +39,7 @@ def chat(qtbot, app_paths: AppPaths, smollm2_gguf: Path):
     qtbot.addWidget(pane)
     pane.resize(1300, 800)
     pane.show()
+    qtbot.waitUntil(lambda: pane.selected_artifact() is not None)  # the model list is read in a job
     yield pane, inventory, session, runner
     session.shutdown()
     assert runner.shutdown(10_000)
@@ -48,12 +49,12 @@ def chat(qtbot, app_paths: AppPaths, smollm2_gguf: Path):
 def _load(qtbot, pane: ChatPane, session: EngineSession) -> None:
     with qtbot.waitSignal(session.loaded, timeout=LOAD_TIMEOUT_MS):
         pane.load_selected()
-    assert "Loaded" in pane.model_status.text()
-    assert pane.send_button.isEnabled()
+    assert "Loaded" in pane.model_bar.status_label.text()
+    assert pane.composer.send_button.isEnabled()
 
 
 def _ask(qtbot, pane: ChatPane, session: EngineSession, text: str) -> None:
-    pane.input_edit.setPlainText(text)
+    pane.composer.input_edit.setPlainText(text)
     with qtbot.waitSignal(session.reply_finished, timeout=REPLY_TIMEOUT_MS):
         pane.send()
 
@@ -63,8 +64,8 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     _load(qtbot, pane, session)
     at_load = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
     assert at_load is not None and at_load.peak_rss_bytes > 50 * 2**20 and at_load.tg_tps is None  # every load
-    pane.temperature.setValue(0.0)
-    pane.max_tokens.setValue(24)
+    pane.generation.temperature.setValue(0.0)
+    pane.generation.max_tokens.setValue(24)
 
     # Heartbeat on the GUI thread while the reply streams (issue 5: never stalls > 50 ms).
     clock, gaps, last = QElapsedTimer(), [], [0]
@@ -90,7 +91,7 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     assert messages[1].stats["completion_tokens"] > 0
     assert "<|im_end|>" not in messages[1].content
     assert "tok/s" in pane.transcript.toPlainText()
-    assert "Conversation:" in pane.token_label.text() and "/ 1,024 tokens" in pane.token_label.text()
+    assert "Conversation:" in pane.composer.token_label.text() and "/ 1,024 tokens" in pane.composer.token_label.text()
     assert max(gaps) < 50, f"GUI thread stalled {max(gaps)} ms while streaming"
     measured = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
     assert measured is not None and measured.peak_rss_bytes > 50 * 2**20  # stored beside the estimate
@@ -110,23 +111,23 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
 
 def test_an_onnx_model_turns_off_what_its_engine_lacks(qtbot, chat, smollm2_onnx: Path) -> None:
     pane, inventory, session, _ = chat
-    onnx = inventory.add_paths([smollm2_onnx])[0]
-    pane.refresh_artifacts()
-    qtbot.waitUntil(lambda: pane.model_combo.findData(onnx.id) >= 0, timeout=10_000)
+    onnx = add_paths(inventory, [smollm2_onnx])[0]
+    pane.artifacts.refresh()  # the Library reloads the shared list after a scan; alone, the pane does
+    qtbot.waitUntil(lambda: pane.model_bar.combo.findData(onnx.id) >= 0, timeout=10_000)
     pane.select_artifact(onnx.id)
     _load(qtbot, pane, session)
-    assert "onnxruntime-genai" in pane.model_status.text()
-    assert not pane.min_p.isEnabled() and "no min-p" in pane.min_p.toolTip()
+    assert "onnxruntime-genai" in pane.model_bar.status_label.text()
+    assert not pane.generation.min_p.isEnabled() and "no min-p" in pane.generation.min_p.toolTip()
     with qtbot.waitSignal(session.unloaded, timeout=LOAD_TIMEOUT_MS):
         pane.unload()
-    assert pane.min_p.isEnabled() and "no min-p" not in pane.min_p.toolTip()
+    assert pane.generation.min_p.isEnabled() and "no min-p" not in pane.generation.min_p.toolTip()
 
 
 def test_stop_keeps_partial_reply(qtbot, chat) -> None:
     pane, inventory, session, _ = chat
     _load(qtbot, pane, session)
-    pane.max_tokens.setValue(400)
-    pane.input_edit.setPlainText("Write a long story about a lighthouse keeper.")
+    pane.generation.max_tokens.setValue(400)
+    pane.composer.input_edit.setPlainText("Write a long story about a lighthouse keeper.")
     with qtbot.waitSignal(session.reply_finished, timeout=REPLY_TIMEOUT_MS) as blocker:
         pane.send()
         qtbot.waitUntil(lambda: pane._reply is not None and len(pane._reply.content) > 20, timeout=REPLY_TIMEOUT_MS)
@@ -141,8 +142,8 @@ def test_stop_keeps_partial_reply(qtbot, chat) -> None:
 def test_engine_killed_mid_reply_keeps_conversation_and_reloads(qtbot, chat) -> None:
     pane, inventory, session, _ = chat
     _load(qtbot, pane, session)
-    pane.max_tokens.setValue(400)
-    pane.input_edit.setPlainText("Count from one to two hundred in words.")
+    pane.generation.max_tokens.setValue(400)
+    pane.composer.input_edit.setPlainText("Count from one to two hundred in words.")
     with qtbot.waitSignal(session.reply_failed, timeout=REPLY_TIMEOUT_MS) as blocker:
         pane.send()
         qtbot.waitUntil(lambda: pane._reply is not None and len(pane._reply.content) > 10, timeout=REPLY_TIMEOUT_MS)
@@ -155,11 +156,11 @@ def test_engine_killed_mid_reply_keeps_conversation_and_reloads(qtbot, chat) -> 
     assert messages[0].content.startswith("Count from one")
     assert messages[1].content  # the partial reply is kept
     assert messages[1].stats.get("error") is True
-    assert "Load" in pane.model_status.text()
-    assert not pane.send_button.isEnabled()
+    assert "Load" in pane.model_bar.status_label.text()
+    assert not pane.composer.send_button.isEnabled()
 
     _load(qtbot, pane, session)  # reloading works
-    pane.max_tokens.setValue(8)
+    pane.generation.max_tokens.setValue(8)
     _ask(qtbot, pane, session, "Say hello.")
     assert store.list_messages(inventory, pane.current_conversation_id())[-1].content
 
@@ -169,7 +170,7 @@ def test_model_picker_shows_verdict_and_load_settings(qtbot, chat) -> None:
     verdicts = {pane.selected_artifact().id: "CPU only"}
     picker = ChatPane(inventory, session, runner, lambda a: LoadSettings(n_ctx=2048, type_k="q8_0", type_v="q8_0",
                                                                           flash_attn=True),
-                      verdict_for=verdicts.get)
+                      verdict_for=verdicts.get, artifacts=pane.artifacts)  # the shared list: filled at once
     qtbot.addWidget(picker)
-    text = picker.model_combo.currentText()
+    text = picker.model_bar.combo.currentText()
     assert "Q4_1" in text and "n_ctx 2048" in text and "KV q8_0" in text and text.endswith("CPU only")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from slmdesk.engine.backend_base import ChatFormat, prepare_prompt
 from slmdesk.engine.context import fit_messages
+from slmdesk.engine.templates import CHATML_TEMPLATE
 from slmdesk.engine.types import ContextOverflowError, Message
 
 
@@ -62,3 +66,72 @@ def test_a_message_too_long_for_the_context_is_an_error_with_numbers() -> None:
         "The message needs 521 tokens plus 64 for the reply, more than the context of 256 tokens."
     )
     assert "larger context" in caught.value.hint
+
+
+def _linear_fit(messages: Sequence[Message], n_ctx: int, max_tokens: int, count_fn) -> tuple[list[Message], tuple[int, ...]]:
+    """The one-turn-at-a-time search fit_messages used before the bisection: the reference."""
+    budget = n_ctx - min(max_tokens, n_ctx // 2)
+    if count_fn(messages) <= budget:
+        return [dict(m) for m in messages], ()
+    indexed = list(enumerate(messages))
+    head = [indexed[0]] if indexed and indexed[0][1].get("role") == "system" else []
+    body = indexed[len(head) :]
+    dropped: list[int] = []
+    while len(body) > 1:
+        cut = 1
+        while cut < len(body) - 1 and body[cut][1].get("role") != "user":
+            cut += 1
+        dropped.extend(index for index, _ in body[:cut])
+        body = body[cut:]
+        kept = [m for _, m in head + body]
+        if count_fn(kept) <= budget:
+            return [dict(m) for m in kept], tuple(dropped)
+    raise ContextOverflowError("too long")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    roles=st.lists(st.sampled_from(["user", "assistant", "user"]), min_size=1, max_size=30),
+    lengths=st.lists(st.integers(min_value=0, max_value=60), min_size=30, max_size=30),
+    system=st.booleans(),
+    n_ctx=st.integers(min_value=16, max_value=1500),
+    max_tokens=st.integers(min_value=1, max_value=400),
+)
+def test_bisection_drops_exactly_what_the_one_by_one_search_dropped(
+    roles: list[str], lengths: list[int], system: bool, n_ctx: int, max_tokens: int
+) -> None:
+    messages: list[Message] = [{"role": "system", "content": "S" * 15}] if system else []
+    messages += [{"role": role, "content": "x" * lengths[i]} for i, role in enumerate(roles)]
+    try:
+        expected = _linear_fit(messages, n_ctx, max_tokens, _count)
+    except ContextOverflowError:
+        with pytest.raises(ContextOverflowError):
+            fit_messages(messages, n_ctx, max_tokens, _count)
+        return
+    assert fit_messages(messages, n_ctx, max_tokens, _count) == expected
+
+
+def test_a_long_conversation_is_rendered_and_tokenized_a_logarithmic_number_of_times() -> None:
+    chat = ChatFormat.create(CHATML_TEMPLATE, "", "")
+    messages = _conversation(1000)  # 2,002 messages, about 120,000 tokens with this tokenizer
+    calls = {"render": 0, "tokenize": 0}
+    render = chat.render
+
+    def counting_render(candidate: Sequence[Message]) -> str:
+        calls["render"] += 1
+        return render(candidate)
+
+    def tokenize(text: str, _contents: Sequence[str]) -> list[int]:
+        calls["tokenize"] += 1
+        return list(range(len(text) // 4))  # about 4 characters a token
+
+    chat.render = counting_render  # type: ignore[method-assign]
+    ids, dropped = prepare_prompt(chat, messages, tokenize, n_ctx=8192, max_tokens=512)
+
+    # 1,000 droppable turns: the full prompt, the shortest, then ceil(log2(1000)) = 10 probes.
+    assert calls["tokenize"] == calls["render"] <= 12
+    kept = [messages[0]] + [m for i, m in enumerate(messages) if i > 0 and i not in set(dropped)]
+    assert len(ids) == len(render(kept)) // 4 <= 8192 - 512
+    assert messages[dropped[-1] + 1]["role"] == "user" and dropped[0] == 1
+    one_more_turn = [messages[0]] + messages[dropped[-1] - 1 :]  # keeping one more turn would not fit
+    assert len(render(one_more_turn)) // 4 > 8192 - 512

@@ -10,11 +10,11 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
-from PySide6.QtGui import QColor
 
 from slmdesk.bench.results import BenchResult, Delta, compare
 from slmdesk.bench.stats import format_stat
 from slmdesk.core.units import format_bytes
+from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -228,7 +228,7 @@ class CompareTableModel(ColumnTableModel):
             if column == 3:
                 return "–" if delta.delta_pct is None else f"{delta.delta_pct:+.1f}%"
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and delta.improved is not None:
-            return QColor("#1a7f37") if delta.improved else QColor("#cf222e")
+            return colour("verdict.good") if delta.improved else colour("verdict.bad")
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and delta.improved is not None:
             return "better" if delta.improved else "worse"
         return None

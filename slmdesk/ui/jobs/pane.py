@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.jobs.runner import JobRunner
-from slmdesk.ui.jobs.model import CancellableRole, JobIdRole, JobListModel, ProgressRole, SortRole
+from slmdesk.ui.jobs.model import (
+    CancellableRole,
+    JobIdRole,
+    JobListModel,
+    ProgressRole,
+    SortRole,
+)
 
 
 class ProgressBarDelegate(QStyledItemDelegate):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalStackedBarSeries, QValueAxis
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalStackedBarSeries,
+    QValueAxis,
+)
 from PySide6.QtCore import QMargins, Qt, Signal, Slot
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (
@@ -22,7 +29,15 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.core.errors import UserError
-from slmdesk.core.fit import FitEstimate, FitOptions, Verdict, breakdown, estimate, max_ctx_that_fits, pad_ctx
+from slmdesk.core.fit import (
+    FitEstimate,
+    FitOptions,
+    Verdict,
+    breakdown,
+    estimate,
+    max_ctx_that_fits,
+    pad_ctx,
+)
 from slmdesk.core.load_plan import KV_CACHE_TYPES, LoadPlan, flash_attn_required
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import PRESETS, HardwareProfile

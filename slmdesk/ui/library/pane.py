@@ -24,8 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core.fit import FitEstimate, estimate
 from slmdesk.core.tasks import Progress
 from slmdesk.core.units import format_bytes
+from slmdesk.formats.detect import read_spec
 from slmdesk.hub import starter
 from slmdesk.inventory import fit_records, scanners
 from slmdesk.inventory.load_plans import LoadPlanStore
@@ -34,11 +36,9 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.inventory.stores import default_store_locations
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
-from slmdesk.core.fit import FitEstimate, estimate
-from slmdesk.formats.detect import read_spec
+from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
-from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.library.model import ArtifactTableModel
 
 _FACETS = (

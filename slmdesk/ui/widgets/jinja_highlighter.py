@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
-_RULES: list[tuple[re.Pattern[str], str, bool]] = [
-    (re.compile(r"\{%-?|-?%\}|\{\{-?|-?\}\}"), "#8250df", True),  # delimiters
+from slmdesk.ui.palette import colour as palette_colour
+
+_RULES: list[tuple[re.Pattern[str], str, bool]] = [  # pattern, palette role, bold
+    (re.compile(r"\{%-?|-?%\}|\{\{-?|-?\}\}"), "code.delimiter", True),
     (re.compile(r"\b(if|elif|else|endif|for|endfor|in|set|macro|endmacro|not|and|or|is|"
-                r"namespace|raise_exception|loop|true|false|none|True|False|None)\b"), "#cf222e", True),
-    (re.compile(r"'[^'\n]*'|\"[^\"\n]*\""), "#0a3069", False),  # strings
-    (re.compile(r"<\|?[A-Za-z_/][^<>\s]*\|?>"), "#116329", True),  # special tokens <|im_start|>, <end_of_turn>
-    (re.compile(r"\{#.*?#\}"), "#6e7781", False),  # comments
+                r"namespace|raise_exception|loop|true|false|none|True|False|None)\b"), "code.keyword", True),
+    (re.compile(r"'[^'\n]*'|\"[^\"\n]*\""), "code.string", False),
+    (re.compile(r"<\|?[A-Za-z_/][^<>\s]*\|?>"), "code.token", True),  # special tokens <|im_start|>, <end_of_turn>
+    (re.compile(r"\{#.*?#\}"), "code.comment", False),
 ]
 
 
@@ -24,7 +26,7 @@ class JinjaHighlighter(QSyntaxHighlighter):
         self._formats: list[tuple[re.Pattern[str], QTextCharFormat]] = []
         for pattern, colour, bold in _RULES:
             fmt = QTextCharFormat()
-            fmt.setForeground(QColor(colour))
+            fmt.setForeground(palette_colour(colour))
             if bold:
                 fmt.setFontWeight(QFont.Weight.Bold)
             self._formats.append((pattern, fmt))

@@ -1,0 +1,112 @@
+"""The Chat pane's right column: system prompt, sampling settings and export buttons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.engine.types import SamplingParams
+from slmdesk.ui.widgets.spin import float_spin, int_spin
+
+MIN_P_TIP = "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp)."
+MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
+                  "and repetition penalty), so min-p is off for this model.")
+
+
+class GenerationSettings(QWidget):
+    """The "Generation" box (system prompt, temperature, top-k, top-p, min-p, repeat penalty,
+    max tokens, seed) and Export Markdown / JSON. Each conversation keeps its own values;
+    the controller shows them (:meth:`show_settings`) and reads them (:meth:`sampling_params`)."""
+
+    export_markdown_requested = Signal()
+    export_json_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        defaults = SamplingParams()
+        self.system_edit = QPlainTextEdit(self)
+        self.system_edit.setPlaceholderText("System prompt (optional)")
+        self.system_edit.setMaximumHeight(120)
+        self.temperature = float_spin(0.0, 2.0, defaults.temperature, 0.05)
+        self.top_k = int_spin(0, 1000, defaults.top_k)
+        # Top-p 0 is no distribution at all (SamplingParams refuses it), so the box stops at 0.01.
+        self.top_p = float_spin(0.01, 1.0, defaults.top_p, 0.01)
+        self.min_p = float_spin(0.0, 1.0, defaults.min_p, 0.01)
+        self.min_p.setToolTip(MIN_P_TIP)
+        self.repeat_penalty = float_spin(0.5, 2.0, defaults.repeat_penalty, 0.05)
+        self.max_tokens = int_spin(1, 32768, defaults.max_tokens)
+        self.seed = int_spin(-1, 2**31 - 1, -1)
+        self.seed.setSpecialValueText("random")
+        box = QGroupBox("Generation", self)
+        form = QFormLayout(box)
+        form.addRow("System prompt", self.system_edit)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top-k", self.top_k)
+        form.addRow("Top-p", self.top_p)
+        form.addRow("Min-p", self.min_p)
+        form.addRow("Repeat penalty", self.repeat_penalty)
+        form.addRow("Max tokens", self.max_tokens)
+        form.addRow("Seed", self.seed)
+        self.export_md_button = QPushButton("Export Markdown…", self)
+        self.export_md_button.clicked.connect(self.export_markdown_requested)
+        self.export_json_button = QPushButton("Export JSON…", self)
+        self.export_json_button.clicked.connect(self.export_json_requested)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(box)
+        layout.addWidget(self.export_md_button)
+        layout.addWidget(self.export_json_button)
+        layout.addStretch(1)
+
+    def system_prompt(self) -> str:
+        """The system prompt as typed ("" when none)."""
+        return self.system_edit.toPlainText()
+
+    def sampling_params(self) -> SamplingParams:
+        """The sampling parameters set in the box (seed None when "random")."""
+        seed = self.seed.value()
+        return SamplingParams(
+            temperature=self.temperature.value(),
+            top_k=self.top_k.value(),
+            top_p=self.top_p.value(),
+            min_p=self.min_p.value(),
+            repeat_penalty=self.repeat_penalty.value(),
+            max_tokens=self.max_tokens.value(),
+            seed=None if seed < 0 else seed,
+        )
+
+    def show_settings(self, system_prompt: str | None, settings: Mapping[str, Any]) -> None:
+        """Show a conversation's system prompt and stored sampling settings (a JSON object as
+        the inventory keeps it; missing keys take :class:`SamplingParams`' defaults)."""
+        defaults = SamplingParams()
+        self.system_edit.setPlainText(system_prompt or "")
+        self.temperature.setValue(float(settings.get("temperature", defaults.temperature)))
+        self.top_k.setValue(int(settings.get("top_k", defaults.top_k)))
+        self.top_p.setValue(float(settings.get("top_p", defaults.top_p)))
+        self.min_p.setValue(float(settings.get("min_p", defaults.min_p)))
+        self.repeat_penalty.setValue(float(settings.get("repeat_penalty", defaults.repeat_penalty)))
+        self.max_tokens.setValue(int(settings.get("max_tokens", defaults.max_tokens)))
+        seed = settings.get("seed")
+        self.seed.setValue(-1 if seed is None else int(seed))
+
+    def show_backend(self, backend: str | None) -> None:
+        """Disable the controls the loaded engine ignores (ONNX Runtime GenAI has no min-p),
+        saying why in the tooltip; ``None`` (nothing loaded) enables them all."""
+        onnx = backend == "onnxruntime-genai"
+        self.min_p.setEnabled(not onnx)
+        self.min_p.setToolTip(MIN_P_ONNX_TIP if onnx else MIN_P_TIP)
+
+    def set_export_enabled(self, enabled: bool) -> None:
+        """Export needs a conversation and an idle engine."""
+        self.export_md_button.setEnabled(enabled)
+        self.export_json_button.setEnabled(enabled)

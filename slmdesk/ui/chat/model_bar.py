@@ -1,0 +1,127 @@
+"""The Chat pane's model bar: the model picker, Load / Unload, what is loaded and its warnings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.engine.types import LoadInfo, LoadSettings
+from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.palette import colour_hex
+
+NO_MODELS = "No models yet: add one in the Library"
+
+
+def artifact_entry(artifact: ArtifactRecord, settings: LoadSettings, verdict: str | None) -> tuple[str, str]:
+    """The picker's ``(label, tooltip)`` for an artifact: name, quantization, the load plan's
+    ``n_ctx`` and KV type (when not f16) and the fit verdict; the tooltip adds the path and
+    where to change the load settings."""
+    kv = "" if settings.type_k == "f16" else f" · KV {settings.type_k}"
+    label = (
+        f"{artifact.display_name} · {artifact.quantization or artifact.format.upper()} · "
+        f"n_ctx {settings.n_ctx}{kv}" + (f" · {verdict}" if verdict else "")
+    )
+    tooltip = (
+        f"{artifact.path}\nLoad settings (change them in Library > Fit): n_ctx {settings.n_ctx}, "
+        f"KV {settings.type_k}, GPU layers {settings.n_gpu_layers}"
+    )
+    return label, tooltip
+
+
+def loaded_text(name: str, info: LoadInfo) -> str:
+    """``'Loaded X · llama.cpp 0.3.36 · n_ctx 4096 · load 0.42 s · engine peak 190 MiB'``."""
+    return (
+        f"Loaded {name} · {info.backend} {info.backend_version} · n_ctx {info.n_ctx} · "
+        f"load {info.load_s:.2f} s · engine peak {info.peak_rss_bytes / 2**20:.0f} MiB"
+    )
+
+
+class ModelBar(QWidget):
+    """Picker row (model, Load, Unload, busy bar), then the status line and template warnings."""
+
+    load_requested = Signal()
+    unload_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox(self)
+        self.combo.setMinimumWidth(320)
+        self.combo.setAccessibleName("Model")
+        self.load_button = QPushButton("Load", self)
+        self.load_button.clicked.connect(self.load_requested)
+        self.unload_button = QPushButton("Unload", self)
+        self.unload_button.clicked.connect(self.unload_requested)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 0)  # a load reports no progress: busy indicator
+        self.progress.setMaximumWidth(120)
+        self.progress.hide()
+        self.status_label = QLabel("No model loaded.", self)
+        self.status_label.setWordWrap(True)
+        self.warning_label = QLabel(self)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
+        self.warning_label.hide()
+
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Model:", self))
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.load_button)
+        row.addWidget(self.unload_button)
+        row.addWidget(self.progress)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(row)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.warning_label)
+
+    def set_entries(self, entries: Sequence[tuple[int, str, str]]) -> None:
+        """Fill the picker with ``(artifact id, label, tooltip)`` rows, keeping the current
+        choice when it is still there; with none, say where models come from."""
+        current = self.selected_id()
+        self.combo.clear()
+        for artifact_id, label, tooltip in entries:
+            self.combo.addItem(label, artifact_id)
+            self.combo.setItemData(self.combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+        if current is not None:
+            self.select(current)
+        if not entries:
+            self.combo.addItem(NO_MODELS, None)
+
+    def selected_id(self) -> int | None:
+        """The artifact id chosen in the picker (None for the "no models" row)."""
+        return self.combo.currentData()
+
+    def select(self, artifact_id: int) -> None:
+        """Choose an artifact in the picker (no-op when it is not listed)."""
+        index = self.combo.findData(artifact_id)
+        if index >= 0:
+            self.combo.setCurrentIndex(index)
+
+    def show_status(self, text: str, loading: bool = False) -> None:
+        """Set the status line; ``loading`` shows the busy bar and hides old warnings."""
+        self.status_label.setText(text)
+        self.progress.setVisible(loading)
+        if loading:
+            self.warning_label.hide()
+
+    def show_warnings(self, warnings: Sequence[str]) -> None:
+        """Show the chat-template warnings of the loaded model (hidden when there are none)."""
+        shown = [w for w in warnings if w]
+        self.warning_label.setText("\n".join(shown))
+        self.warning_label.setVisible(bool(shown))
+
+    def set_state(self, busy: bool, loaded: bool, has_models: bool) -> None:
+        """Enable Load, Unload and the picker for the engine's state."""
+        self.load_button.setEnabled(not busy and has_models)
+        self.unload_button.setEnabled(not busy and loaded)
+        self.combo.setEnabled(not busy)
