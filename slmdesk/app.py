@@ -22,7 +22,7 @@ import qasync  # noqa: E402
 from slmdesk import __version__, paths  # noqa: E402
 from slmdesk.core.errors import UserError  # noqa: E402
 from slmdesk.core.resources import app_icon_path  # noqa: E402
-from slmdesk.core.settings import load_settings  # noqa: E402
+from slmdesk.core.settings import apply_offline_mode, load_settings  # noqa: E402
 from slmdesk.hardware.live import UsageSampler  # noqa: E402
 from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file  # noqa: E402
 from slmdesk.inventory.repository import open_inventory  # noqa: E402
@@ -60,6 +60,7 @@ def build_context() -> AppContext:
     app_paths = paths.resolve().ensure()
     _configure_logging(app_paths.logs)
     settings = load_settings(app_paths.settings_file)
+    apply_offline_mode(settings.offline_mode)  # this process and every child it starts
     inventory = open_inventory(app_paths.database)
     import_legacy_file(inventory, app_paths.load_defaults_file)
     return AppContext(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from slmdesk.core import serial
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import LoadPlan, flash_attn_required
 from slmdesk.engine.types import FLASH_ATTN_MODES, KV_TYPES, BenchRequest, LoadSettings
@@ -154,17 +155,20 @@ class BenchSettings:
         return text
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict; :meth:`from_json` reads it back."""
-        data = {spec.name: getattr(self, spec.name) for spec in fields(self)}
-        data["threads"] = list(self.threads)
+        """A JSON-ready dict (every field, ``threads`` as a list); :meth:`from_json` reads it back."""
+        data: dict[str, Any] = serial.to_builtins(self)
         return data
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> BenchSettings:
-        """Inverse of :meth:`to_json`; unknown keys are ignored (older or newer records)."""
-        names = {spec.name for spec in fields(cls)}
-        values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in raw.items() if k in names}
-        return cls(**values)
+        """Inverse of :meth:`to_json`; unknown keys are ignored (older or newer records),
+        missing ones take their defaults.
+
+        Raises:
+            ValueError: a mistyped value (the message names the field).
+            UserError: invalid settings (see the class).
+        """
+        return serial.from_builtins(cls, raw)
 
 
 PRESETS: dict[str, BenchSettings] = {

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from slmdesk.core import serial
 from slmdesk.core.errors import UserError
 
 
@@ -40,15 +41,18 @@ class Stat:
     samples: tuple[float, ...]
 
     def to_json(self) -> dict[str, Any]:
-        """``{"mean", "stdev", "samples"}`` (the CLI's JSON shape)."""
-        return {"mean": self.mean, "stdev": self.stdev, "samples": list(self.samples)}
+        """``{"mean", "stdev", "samples"}`` (the CLI's JSON shape, and how runs are stored)."""
+        data: dict[str, Any] = serial.to_builtins(self)
+        return data
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any] | None) -> Stat | None:
-        """Inverse of :meth:`to_json`; None for None."""
-        if raw is None:
-            return None
-        return cls(float(raw["mean"]), float(raw["stdev"]), tuple(float(v) for v in raw["samples"]))
+        """Inverse of :meth:`to_json`; None for None.
+
+        Raises:
+            ValueError: a missing or non-numeric field (the message names it).
+        """
+        return None if raw is None else serial.from_builtins(cls, raw)
 
     @property
     def relative_stdev(self) -> float:

@@ -47,4 +47,7 @@ def run_headless(argv: Sequence[str] | None = None) -> tuple[int | None, argpars
     handler: Handler | None = getattr(args, "handler", None)
     if handler is None:
         return None, args
+    from slmdesk.cli.common import apply_user_settings
+
+    apply_user_settings()  # offline mode holds for every command, not only the inventory's
     return handler(args), args

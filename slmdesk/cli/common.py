@@ -17,13 +17,25 @@ def fail(error: UserError) -> int:
     return 1
 
 
+def apply_user_settings() -> None:
+    """Apply this user's settings that act on the whole process: offline mode (no request to
+    the Hugging Face Hub from this command or the processes it starts,
+    :func:`slmdesk.core.settings.apply_offline_mode`)."""
+    from slmdesk import paths
+    from slmdesk.core.settings import apply_offline_mode, load_settings
+
+    apply_offline_mode(load_settings(paths.resolve().settings_file).offline_mode)
+
+
 def open_inventory() -> Any:
     """The inventory of this user (``paths.resolve().database``), migrated; the load settings
-    of older versions are imported once."""
+    of older versions are imported once. Applies the user's settings first
+    (:func:`apply_user_settings`): every command that works on the user's models passes here."""
     from slmdesk import paths
     from slmdesk.inventory.load_plans import import_legacy_file
     from slmdesk.inventory.repository import open_inventory as open_database
 
+    apply_user_settings()
     app_paths = paths.resolve()
     inventory = open_database(app_paths.database)
     import_legacy_file(inventory, app_paths.load_defaults_file)

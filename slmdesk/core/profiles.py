@@ -19,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import MISSING, asdict, dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from slmdesk.core import serial
 from slmdesk.core.errors import UserError
 from slmdesk.core.resources import resource_path
 from slmdesk.core.units import GIB, MIB
@@ -107,8 +108,12 @@ class GpuInfo:
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> GpuInfo:
-        """Inverse of ``dataclasses.asdict``; raises ValueError on missing or mistyped fields."""
-        return _from_dict(cls, raw)
+        """Inverse of :meth:`HardwareProfile.to_dict` for one GPU; unknown keys are ignored.
+
+        Raises:
+            ValueError: a missing or mistyped field (the message names it).
+        """
+        return serial.from_builtins(cls, raw)
 
 
 @dataclass(frozen=True)
@@ -193,8 +198,9 @@ class HardwareProfile:
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples become lists); :meth:`from_dict` reads it back."""
-        return json.loads(json.dumps(asdict(self)))
+        """A JSON-ready dict (tuples become lists, GPUs dicts); :meth:`from_dict` reads it back."""
+        data: dict[str, Any] = serial.to_builtins(self)
+        return data
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> HardwareProfile:
@@ -204,6 +210,9 @@ class HardwareProfile:
         ``ram_total_bytes - os_reserve_bytes`` (``os_reserve_bytes`` defaults to
         :func:`desktop_os_reserve`); ``source`` defaults to "user", ``os`` to "unknown",
         ``cpu_model`` to "", core counts to None, features to none.
+
+        Unknown keys are ignored; every value is checked against its field's type (``source``
+        must be one of "probed", "preset", "user").
 
         Raises:
             UserError: a field is missing or has the wrong type (the message names it).
@@ -228,50 +237,13 @@ class HardwareProfile:
             reserve = int(data.setdefault("os_reserve_bytes", desktop_os_reserve(ram_total)))
             data["ram_available_bytes"] = max(0, ram_total - reserve)
         try:
-            data["gpus"] = [g if isinstance(g, GpuInfo) else GpuInfo.from_dict(g) for g in data.get("gpus", [])]
-            return _from_dict(cls, data)
-        except (ValueError, TypeError, AttributeError) as error:
-            raise UserError(f"Hardware profile {data.get('name', '?')!r}: {error}", "Check the profile file.") from error
+            return serial.from_builtins(cls, data)
+        except ValueError as error:
+            raise UserError(f"Hardware profile {data.get('name', '?')!r}: {error}.", "Check the profile file.") from error
 
     def with_name(self, name: str, source: ProfileSource = "user") -> HardwareProfile:
         """A copy under another name and source (to save a probed machine as a user profile)."""
         return replace(self, name=name, source=source)
-
-
-def _from_dict(cls: type, raw: Mapping[str, Any]) -> Any:
-    """Construct dataclass ``cls`` from ``raw``: lists become tuples, unknown keys are ignored.
-
-    Raises ValueError naming the first missing or mistyped field.
-    """
-    values: dict[str, Any] = {}
-    for spec in fields(cls):
-        if spec.name not in raw:
-            if spec.default is not MISSING or spec.default_factory is not MISSING:
-                continue
-            raise ValueError(f"missing field {spec.name!r}")
-        value = raw[spec.name]
-        if isinstance(value, list):
-            value = tuple(value)
-        expected = spec.type if isinstance(spec.type, str) else getattr(spec.type, "__name__", "")
-        if value is not None and not _type_ok(value, str(expected)):
-            raise ValueError(f"field {spec.name!r} has the wrong type ({type(value).__name__})")
-        values[spec.name] = value
-    return cls(**values)
-
-
-def _type_ok(value: Any, annotation: str) -> bool:
-    """Loose check of a JSON value against a field's annotation string."""
-    if annotation.startswith("tuple"):
-        return isinstance(value, tuple)
-    if annotation.startswith("int"):
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation.startswith("float"):
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if annotation.startswith("bool"):
-        return isinstance(value, bool)
-    if annotation.startswith(("str", "ProfileSource")):
-        return isinstance(value, str)
-    return True
 
 
 # --- presets -----------------------------------------------------------------------------------

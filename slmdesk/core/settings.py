@@ -1,58 +1,143 @@
-"""The typed, versioned settings object and its JSON file."""
+"""The typed, versioned settings object, its JSON file, and the migrations between file versions."""
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, fields, replace
+import os
+import sys
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from slmdesk.core.errors import UserError
 from slmdesk.core.files import write_json_atomic
+from slmdesk.core.load_plan import DEFAULT_N_CTX
+from slmdesk.core.serial import from_builtins_lenient, to_builtins
 
 log = logging.getLogger(__name__)
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2
+"""Version of the settings file this slmdesk writes (its ``"version"`` key). History:
+
+1. ``offline_mode``, ``extra_model_dirs``, ``default_n_ctx``, ``n_threads`` (0 = physical cores).
+2. ``n_threads`` null = physical cores, as in ``LoadPlan`` and ``LoadSettings``;
+   ``extra_model_dirs`` removed: the folders the Library scans have one home, the inventory's
+   scan roots, edited in the Settings pane's "Model folders scanned by the Library".
+"""
+
+MIN_N_CTX = 256
+"""Smallest default context (tokens): llama.cpp pads ``n_ctx`` up to a multiple of 256
+(research/field-notes.md section 0, item 3), so a smaller one allocates 256 anyway."""
+
+MAX_N_CTX = 1 << 20
+"""Largest default context (tokens), 1,048,576: a guard against typing errors. A model is
+loaded with at most its own training context, so a large default means "the model's own"."""
+
+OFFLINE_ENV = "HF_HUB_OFFLINE"
+"""The variable huggingface_hub reads at import (``constants.HF_HUB_OFFLINE``): when true,
+every request it would make raises ``OfflineModeIsEnabled`` instead (``utils/_http.py``)."""
+
+OFFLINE_MARK_ENV = "SLMDESK_OFFLINE"
+"""Set beside :data:`OFFLINE_ENV` when slmdesk set it, so that turning offline mode off
+removes only what slmdesk added (an ``HF_HUB_OFFLINE=1`` the user exported stays)."""
 
 
 @dataclass(frozen=True)
 class Settings:
-    """User settings. Unknown keys in the file are ignored; missing keys take these defaults.
+    """User settings. Unknown keys in the file are ignored; missing or invalid keys take these
+    defaults.
 
     Attributes:
-        offline_mode: when True, slmdesk opens no network connection at all.
-        extra_model_dirs: folders the user added to be scanned for models (absolute paths).
-        default_n_ctx: context length (tokens) proposed when a model is first loaded.
-        n_threads: generation threads; 0 means "physical cores".
+        offline_mode: when True, nothing in slmdesk or its child processes reaches the Hugging
+            Face Hub (:func:`apply_offline_mode`).
+        default_n_ctx: context length (tokens) a model is loaded with until the user chooses one
+            in its Fit panel (capped at the model's training context), :data:`MIN_N_CTX` to
+            :data:`MAX_N_CTX`.
+        n_threads: generation threads for models whose load plan does not set them; None means
+            the physical cores.
+
+    Raises:
+        UserError: a value out of range (the message says which and what is allowed).
     """
 
-    version: int = SETTINGS_VERSION
     offline_mode: bool = False
-    extra_model_dirs: tuple[str, ...] = field(default_factory=tuple)
-    default_n_ctx: int = 4096
-    n_threads: int = 0
+    default_n_ctx: int = DEFAULT_N_CTX
+    n_threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not MIN_N_CTX <= self.default_n_ctx <= MAX_N_CTX:
+            raise UserError(
+                f"A default context of {self.default_n_ctx} tokens is out of range.",
+                f"Use {MIN_N_CTX} to {MAX_N_CTX:,} tokens, for example {DEFAULT_N_CTX}.",
+            )
+        if self.n_threads is not None and self.n_threads < 1:
+            raise UserError("The thread count must be at least 1.", "Or leave it automatic (the physical cores).")
+
+
+# --- migrations ----------------------------------------------------------------------------------
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _v1_to_v2(raw: dict[str, Any]) -> dict[str, Any]:
+    """n_threads 0 -> null; extra_model_dirs dropped (the inventory's scan roots hold them)."""
+    data = dict(raw)
+    if type(data.get("n_threads")) is int and data["n_threads"] == 0:
+        data["n_threads"] = None
+    folders = data.pop("extra_model_dirs", None)
+    if folders:
+        # save_settings was never called before version 2, so only a hand-written file has them.
+        log.warning("settings: extra_model_dirs is no longer read; add %s in Settings, 'Model folders"
+                    " scanned by the Library'", folders)
+    return data
+
+
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+"""The step from file version N to N + 1, by N; :func:`migrate_settings` runs them in order."""
+
+
+def migrate_settings(raw: dict[str, Any]) -> dict[str, Any]:
+    """A decoded settings file brought to :data:`SETTINGS_VERSION` (a new dict, ``"version"``
+    set). A file without a version is version 1; a newer file than this slmdesk knows is read
+    as it is (its unknown keys are then ignored, with a logged warning)."""
+    version = raw.get("version", 1)
+    if type(version) is not int or version < 1:
+        log.warning("settings: unknown version %r, reading the file as version 1", version)
+        version = 1
+    data = dict(raw)
+    if version > SETTINGS_VERSION:
+        log.warning("settings: the file is version %d, newer than this slmdesk's %d; keys it does not"
+                    " know are ignored, and saving writes version %d", version, SETTINGS_VERSION, SETTINGS_VERSION)
+    while version < SETTINGS_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    data["version"] = version
+    return data
+
+
+# --- the file -----------------------------------------------------------------------------------
 
 
 def settings_from_dict(raw: dict[str, Any]) -> Settings:
-    """Build :class:`Settings` from a decoded JSON object, dropping unknown or mistyped keys."""
-    defaults = Settings()
-    values: dict[str, Any] = {}
-    for spec in fields(Settings):
-        if spec.name not in raw or spec.name == "version":
-            continue
-        value = raw[spec.name]
-        default = getattr(defaults, spec.name)
-        if isinstance(default, tuple) and isinstance(value, list):
-            value = tuple(str(item) for item in value)
-        if type(value) is not type(default):
-            log.warning("settings: ignoring %s=%r (expected %s)", spec.name, value, type(default).__name__)
-            continue
-        values[spec.name] = value
-    return replace(defaults, **values)
+    """Build :class:`Settings` from a decoded settings file of any version: migrated
+    (:func:`migrate_settings`), unknown keys ignored, a mistyped or out-of-range value replaced by
+    its default with a logged warning."""
+    data = migrate_settings(raw)
+    data.pop("version")
+    return from_builtins_lenient(Settings, data, "settings")
+
+
+def settings_to_dict(settings: Settings) -> dict[str, Any]:
+    """The file's JSON object: ``{"version": SETTINGS_VERSION, <every field>}``."""
+    return {"version": SETTINGS_VERSION, **to_builtins(settings)}
 
 
 def load_settings(path: Path) -> Settings:
-    """Read settings from ``path``; a missing or unreadable file gives the defaults (logged)."""
+    """Read settings from ``path``, migrated to the current version in memory (the file is
+    rewritten only by :func:`save_settings`); a missing or unreadable file gives the defaults
+    (logged)."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -61,10 +146,38 @@ def load_settings(path: Path) -> Settings:
         log.warning("settings: cannot read %s (%s); using defaults", path, error)
         return Settings()
     if not isinstance(raw, dict):
+        log.warning("settings: %s does not hold a JSON object; using defaults", path)
         return Settings()
     return settings_from_dict(raw)
 
 
 def save_settings(settings: Settings, path: Path) -> None:
-    """Write settings atomically (temporary file, then rename). Raises OSError on failure."""
-    write_json_atomic(path, asdict(settings), indent=2, sort_keys=True)
+    """Write settings as version :data:`SETTINGS_VERSION`, atomically (temporary file, then
+    rename). Raises OSError on failure (the old file is then untouched)."""
+    write_json_atomic(path, settings_to_dict(settings), indent=2, sort_keys=True)
+
+
+# --- applying settings to the process ------------------------------------------------------------
+
+
+def _env_true(value: str | None) -> bool:
+    # huggingface_hub's constants._is_true: "1", "ON", "YES", "TRUE", any case.
+    return (value or "").upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def apply_offline_mode(offline: bool, environ: MutableMapping[str, str] | None = None) -> None:
+    """Make ``offline_mode`` real for this process and the child processes it starts later
+    (engine, quantization): sets ``HF_HUB_OFFLINE=1`` (:data:`OFFLINE_ENV`) in ``environ``
+    (default ``os.environ``), and ``huggingface_hub.constants.HF_HUB_OFFLINE`` when that module
+    is already imported (it reads the variable only at import). Turning it off removes the
+    variable only if slmdesk set it (:data:`OFFLINE_MARK_ENV`)."""
+    env = os.environ if environ is None else environ
+    if offline:
+        if not _env_true(env.get(OFFLINE_ENV)):
+            env[OFFLINE_ENV] = "1"
+            env[OFFLINE_MARK_ENV] = "1"
+    elif env.pop(OFFLINE_MARK_ENV, None) is not None:
+        env.pop(OFFLINE_ENV, None)
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:
+        constants.HF_HUB_OFFLINE = _env_true(env.get(OFFLINE_ENV) or env.get("TRANSFORMERS_OFFLINE"))

@@ -24,6 +24,15 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
 Any request may instead get ``{"id", "ev": "error", "kind", "message", "hint"}``, where
 ``kind`` names the error class to raise in the client. The host greets with
 ``{"id": 0, "ev": "hello", "protocol": PROTOCOL_VERSION, "pid"}`` when it is ready.
+
+Payloads (``settings``, ``params``, ``info``, ``stats``, ``request``, ``report``, ``runtime``)
+are the dataclasses of :mod:`slmdesk.engine.types` converted by ``types.to_dict`` /
+``types.from_dict``, that is :mod:`slmdesk.core.serial` (msgspec): typed, checked, unknown keys
+ignored. The line framing itself stays on the standard library's ``json``: it writes ASCII,
+keeps NaN and infinite floats, and carries a lone surrogate of pasted text as ``\\udXXX``,
+where ``msgspec.json`` writes NaN as null and refuses lone surrogates. The cost is
+negligible: 2.5 us to encode and 2.1 us to decode a token event against 0.2 us each with
+msgspec (measured, Python 3.11), next to 5-50 ms per generated token.
 """
 
 from __future__ import annotations

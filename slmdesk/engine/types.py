@@ -6,11 +6,14 @@ loads an inference library itself (the engine runs in a child process, see ``cli
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, Literal, TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias, TypeVar
 
+from slmdesk.core import serial
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import LoadPlan, flash_attn_required
+
+T = TypeVar("T")
 
 KvType: TypeAlias = Literal["f16", "q8_0", "q4_0"]
 Message: TypeAlias = dict[str, str]
@@ -231,8 +234,10 @@ class RuntimeInfo:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any] | None) -> RuntimeInfo:
-        """Inverse of :func:`to_dict`; an empty info for None."""
-        return from_dict(cls, raw or {})
+        """Inverse of :func:`to_dict`; an empty info for None. Lenient, as it reads stored
+        records (benchmark runs, the probe cache) that people see: a mistyped field keeps its
+        default, with a logged warning."""
+        return serial.from_builtins_lenient(cls, raw or {}, "runtime info")
 
 
 @dataclass(frozen=True)
@@ -460,10 +465,8 @@ class BenchReport:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> BenchReport:
-        """Inverse of :func:`to_dict` (rebuilds the nested tests)."""
-        tests = tuple(from_dict(BenchTest, t) for t in raw.get("tests") or ())
-        report: BenchReport = from_dict(cls, {k: v for k, v in raw.items() if k != "tests"})
-        return replace(report, tests=tests)
+        """Inverse of :func:`to_dict` (:func:`from_dict` of this class, nested tests included)."""
+        return from_dict(cls, raw)
 
 
 @dataclass(frozen=True)
@@ -511,22 +514,18 @@ class NotLoadedError(UserError):
 
 
 def to_dict(value: Any) -> dict[str, Any]:
-    """A dataclass as a JSON-ready dict (tuples become lists)."""
-    return asdict(value)
+    """A dataclass as a JSON-ready dict (nested dataclasses as dicts, tuples as lists), through
+    :func:`slmdesk.core.serial.to_builtins`."""
+    result: dict[str, Any] = serial.to_builtins(value)
+    return result
 
 
-def from_dict(cls: type[Any], raw: dict[str, Any]) -> Any:
-    """Rebuild dataclass ``cls`` from :func:`to_dict` output, ignoring unknown keys."""
-    names = {spec.name: spec for spec in fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in names:
-            continue
-        if isinstance(value, list):
-            value = tuple(value)
-        if key == "settings" and isinstance(value, dict):
-            value = from_dict(LoadSettings, value)
-        elif key == "runtime" and isinstance(value, dict):
-            value = from_dict(RuntimeInfo, value)
-        values[key] = value
-    return cls(**values)
+def from_dict(cls: type[T], raw: dict[str, Any]) -> T:
+    """Rebuild dataclass ``cls`` from :func:`to_dict` output (nested dataclasses and tuples
+    included, ``__post_init__`` run); unknown keys are ignored, missing ones take defaults.
+
+    Raises:
+        ValueError: a missing required field or a mistyped value (the message names its path).
+        UserError: the values are an invalid combination (the class's own check).
+    """
+    return serial.from_builtins(cls, raw)

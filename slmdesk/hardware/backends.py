@@ -16,11 +16,12 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from slmdesk.core import serial
 from slmdesk.core.files import write_json_atomic
 from slmdesk.core.process import self_command
 from slmdesk.hardware.versions import llama_build_recipe, package_version
@@ -64,25 +65,30 @@ class BackendInfo:
     error: str = ""
 
     @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> BackendInfo:
-        """Read the JSON printed by ``slmdesk probe-engines`` or the cache."""
-        return cls(
-            llama_version=raw.get("llama_version"),
-            llama_gpu_offload=raw.get("llama_gpu_offload"),
-            llama_devices=tuple(raw.get("llama_devices", ())),
-            llama_gpu_memory=tuple((str(d), int(f), int(t)) for d, f, t in raw.get("llama_gpu_memory", ())),
-            llama_system_info=str(raw.get("llama_system_info", "")),
-            llama_runtime=MappingProxyType(dict(raw.get("llama_runtime") or {})),
-            onnxruntime_version=raw.get("onnxruntime_version"),
-            onnx_providers=tuple(raw.get("onnx_providers", ())),
-            error=str(raw.get("error", "")),
-        )
+    def from_dict(cls, raw: Mapping[str, Any]) -> BackendInfo:
+        """Read the JSON printed by ``slmdesk probe-engines`` or the cache; a missing key is
+        unknown (None, empty); unknown keys are ignored.
+
+        Raises:
+            TypeError: ``raw`` is not an object.
+            ValueError: a value has the wrong type (the message names the field).
+        """
+        if not isinstance(raw, Mapping):
+            raise TypeError(f"the engine probe gave {type(raw).__name__}, not an object")
+        info = serial.from_builtins(cls, {**_UNKNOWN, **raw})
+        return replace(info, llama_runtime=MappingProxyType(dict(info.llama_runtime or {})))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (the inverse of :meth:`from_dict`)."""
-        raw = asdict(replace(self, llama_runtime={}))
-        raw["llama_runtime"] = dict(self.llama_runtime)
-        return raw
+        data: dict[str, Any] = serial.to_builtins(self)
+        return data
+
+
+_UNKNOWN: dict[str, Any] = {
+    "llama_version": None, "llama_gpu_offload": None, "llama_devices": [], "llama_gpu_memory": [],
+    "llama_system_info": "", "llama_runtime": {}, "onnxruntime_version": None, "onnx_providers": [],
+}
+""":class:`BackendInfo` of a probe that found nothing (what a missing key means)."""
 
 
 def _cache_key() -> str:
@@ -131,7 +137,10 @@ def probe_backends(cache_dir: Path | None = None, refresh: bool = False) -> Back
             raw = {"error": f"probe exited with {done.returncode}: {done.stderr.strip()[-300:]}"}
     except (OSError, subprocess.TimeoutExpired, ValueError) as error:
         raw = {"error": f"probe failed: {error}"}
-    info = BackendInfo.from_dict(raw)
+    try:
+        info = BackendInfo.from_dict(raw)
+    except (TypeError, ValueError) as error:  # a probe of another slmdesk version: report, never raise
+        info = BackendInfo.from_dict({"error": f"probe answered in an unknown form: {error}"})
     if cache is not None and not info.error:
         try:
             write_json_atomic(cache, {"key": key, "info": info.to_dict()})

@@ -99,7 +99,7 @@ def save_run(
     Raises:
         UserError: ``artifact_id`` names no artifact (removed meanwhile).
     """
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         if artifact_id is not None and session.get(Artifact, artifact_id) is None:
             raise UserError(
                 f"Model {artifact_id} is no longer in the inventory; the benchmark was not saved.",
@@ -139,6 +139,6 @@ def get_run(inventory: Inventory, run_id: int) -> BenchmarkRunRecord | None:
 
 def delete_run(inventory: Inventory, run_id: int) -> bool:
     """Delete a run; True if it existed."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         result = session.execute(delete(BenchmarkRun).where(BenchmarkRun.id == run_id))
         return bool(result.rowcount)

@@ -93,7 +93,7 @@ def create_conversation(
     settings: Mapping[str, Any] | None = None,
 ) -> ConversationRecord:
     """Create and return a new, empty conversation."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = Conversation(
             title=title, artifact_id=artifact_id, system_prompt=system_prompt, settings=dict(settings or {})
         )
@@ -124,7 +124,7 @@ def update_conversation(
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"unknown conversation fields: {sorted(unknown)}")
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = session.get(Conversation, conversation_id)
         if row is None:
             raise UserError(f"Conversation {conversation_id} no longer exists.")
@@ -137,7 +137,7 @@ def update_conversation(
 
 def delete_conversation(inventory: Inventory, conversation_id: int) -> None:
     """Delete a conversation and its messages (no-op if already gone)."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         session.execute(delete(Message).where(Message.conversation_id == conversation_id))
         session.execute(delete(Conversation).where(Conversation.id == conversation_id))
         session.commit()
@@ -165,7 +165,7 @@ def add_message(
     Raises:
         UserError: the conversation does not exist.
     """
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise UserError(f"Conversation {conversation_id} no longer exists.")
@@ -186,7 +186,7 @@ def update_message(
     inventory: Inventory, message_id: int, content: str, stats: Mapping[str, Any] | None = None
 ) -> MessageRecord:
     """Replace a message's text (and stats); used as a streamed reply grows and ends."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = session.get(Message, message_id)
         if row is None:
             raise UserError(f"Message {message_id} no longer exists.")
@@ -200,7 +200,7 @@ def update_message(
 def delete_messages_from(inventory: Inventory, conversation_id: int, message_id: int) -> int:
     """Delete ``message_id`` and every later message of the conversation (regenerate, edit and
     resend); returns how many were deleted."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         result = session.execute(
             delete(Message).where(Message.conversation_id == conversation_id, Message.id >= message_id)
         )

@@ -50,7 +50,13 @@ def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
 
 
 def _on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # "IMMEDIATE" for a write session (Inventory.write_session): it takes the write lock at
+    # BEGIN, waiting up to busy_timeout for another writer. A deferred transaction that reads
+    # and then writes fails at once with "database is locked" when another connection
+    # committed in between (SQLITE_BUSY_SNAPSHOT: the busy timeout does not apply;
+    # https://www.sqlite.org/lang_transaction.html#deferred_immediate_and_exclusive_transactions).
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
 
 
 def create_sqlite_engine(db_path: Path) -> Engine:

@@ -62,7 +62,7 @@ def save_hardware_profile(inventory: Inventory, profile: HardwareProfile) -> int
     """Store (or update, keyed by :meth:`HardwareProfile.fingerprint`) a profile; return its id."""
     fingerprint = profile.fingerprint()
     gpu = profile.gpus[0] if profile.gpus else None
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = session.scalar(select(HardwareProfileRow).where(HardwareProfileRow.fingerprint == fingerprint))
         if row is None:
             row = HardwareProfileRow(fingerprint=fingerprint)
@@ -82,7 +82,7 @@ def save_fit_estimate(inventory: Inventory, artifact_id: int, profile_id: int, e
     """Store an estimate, replacing the one with the same artifact, profile, n_ctx, KV type and
     GPU layers (recomputed when the profile changes)."""
     values = estimate.to_json_dict()
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = session.scalar(
             select(FitEstimateRow).where(
                 FitEstimateRow.artifact_id == artifact_id,
@@ -142,7 +142,7 @@ def add_measurement(
     profile_id: int | None = None,
 ) -> MeasurementRecord:
     """Record what a real load used (the engine reports its own VmHWM)."""
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         row = Measurement(
             artifact_id=artifact_id, profile_id=profile_id, load_settings=dict(load_settings),
             peak_rss_bytes=peak_rss_bytes, load_s=load_s, pp_tps=pp_tps, tg_tps=tg_tps, backend=backend,

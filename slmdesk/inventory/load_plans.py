@@ -49,7 +49,7 @@ def write_plan(inventory: Inventory, artifact_id: int, plan: LoadPlan) -> None:
     Raises:
         UserError: the artifact is not in the inventory (removed meanwhile).
     """
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         if session.get(Artifact, artifact_id) is None:
             raise UserError(f"Model {artifact_id} is no longer in the inventory; its load settings were not saved.")
         row = session.get(LoadPlanRow, artifact_id) or LoadPlanRow(artifact_id=artifact_id)

@@ -104,6 +104,7 @@ class Inventory:
     def __init__(self, engine: Engine, db_path: Path) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False)
         self.db_path = db_path
 
     # -- plumbing (package-internal) -------------------------------------------------------
@@ -112,6 +113,14 @@ class Inventory:
     def session(self) -> Iterator[Session]:
         """A session in one transaction, committed on success (package-internal)."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write_session(self) -> Iterator[Session]:
+        """A session whose transaction takes the write lock at once (``BEGIN IMMEDIATE``),
+        for a read followed by a write: it waits for another writer instead of failing with
+        "database is locked" (see ``db._on_begin``). Package-internal."""
+        with self._write_sessions.begin() as session:
             yield session
 
     @property
@@ -278,7 +287,7 @@ class Inventory:
             UserError: the artifact is no longer in the inventory.
         """
         now = verified_at or utcnow()
-        with self.session() as session:
+        with self.write_session() as session:
             row = session.get(Artifact, artifact_id)
             if row is None:
                 raise UserError(f"There is no artifact {artifact_id} in the inventory.")
@@ -334,7 +343,7 @@ class Inventory:
         folder = normalize_path(path)
         if not folder.is_dir():
             raise UserError(f"{folder} is not a folder.", "Choose an existing folder to scan.")
-        with self.session() as session:
+        with self.write_session() as session:
             row = session.scalars(select(ScanRoot).where(ScanRoot.path == str(folder))).first()
             if row is None:
                 row = ScanRoot(path=str(folder), kind=kind, is_default=is_default, enabled=True)
@@ -352,7 +361,7 @@ class Inventory:
 
     def set_scan_root_enabled(self, root_id: int, enabled: bool) -> ScanRootRecord:
         """Include or skip a root in rescans. Raises UserError for an unknown id."""
-        with self.session() as session:
+        with self.write_session() as session:
             row = session.get(ScanRoot, root_id)
             if row is None:
                 raise UserError(f"There is no scan folder {root_id}.")

@@ -65,7 +65,7 @@ def _ingest(
     token.raise_if_cancelled()
     yield Progress(1.0, "Saving the inventory")
     now = utcnow()
-    with inventory.session() as session:
+    with inventory.write_session() as session:
         added, updated, seen_ids = write_plan(session, plan, now)
     inventory.mark_scan_roots_scanned([root for root, kind in targets if kind is not None], now)
     statuses = list(plan.vanished.values())

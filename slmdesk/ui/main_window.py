@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.core.settings import Settings, apply_offline_mode
 from slmdesk.ui.about import AboutDialog
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.pane import BenchmarkPane
@@ -99,7 +100,8 @@ class MainWindow(QMainWindow):
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
-            return SettingsPane(self._context.paths, self._context.inventory, self, settings=self._context.settings)
+            return SettingsPane(self._context.paths, self._context.inventory, self, settings=self._context.settings,
+                                on_saved=self._apply_settings)
         return ComingLaterPane(name, _PROMISES[name], self)
 
     def _build_menus(self) -> None:
@@ -167,6 +169,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{PANE_NAMES[row]} — slmdesk")
         if PANE_NAMES[row] == "Chat" and not self._context.engine.busy:
             self.chat.refresh_artifacts()  # picks up new verdicts and load settings
+
+    def _apply_settings(self, settings: Settings) -> None:
+        """Saved settings take effect now: new models' default context, threads, offline mode."""
+        self._context.settings = settings  # load_settings_for reads n_threads from here
+        self._context.plans.default_n_ctx = settings.default_n_ctx
+        apply_offline_mode(settings.offline_mode)
+        self.chat.refresh_artifacts()  # the picker shows each model's context
 
     @Slot(int)
     def _on_defaults_saved(self, _artifact_id: int) -> None:

@@ -1,12 +1,24 @@
-"""The Settings pane: where slmdesk keeps its files, and which model folders it scans."""
+"""The Settings pane: preferences (default context, threads, offline mode), where slmdesk keeps
+its files, and which model folders it scans."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal, Slot
+import psutil
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -16,10 +28,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from slmdesk.core.errors import UserError
+from slmdesk.core.settings import Settings, load_settings, save_settings
 from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.paths import AppPaths
@@ -136,11 +151,141 @@ class ScanRootsBox(QGroupBox):
         self.roots_changed.emit()
 
 
-class SettingsPane(QWidget):
-    """Shows every directory slmdesk uses (each with an Open button) and the scanned folders."""
+CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 131072)
+"""Default contexts offered in the list (tokens); any other size in range may be typed."""
 
-    def __init__(self, paths: AppPaths, inventory: Inventory, parent: QWidget | None = None) -> None:
+MAX_THREADS = 1024
+"""Upper end of the thread box: above any desktop CPU's core count."""
+
+_ERROR_STYLE = "color: #cf222e;"
+_OK_STYLE = "color: #1a7f37;"
+
+
+class PreferencesBox(QGroupBox):
+    """The settings file's values: default context, threads, offline mode, and Save.
+
+    Nothing is written until Save; invalid input shows a message and writes nothing.
+    """
+
+    settings_saved = Signal(object)
+    """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
+
+    def __init__(self, settings: Settings, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__("Preferences", parent)
+        self._path = path
+        self._settings = settings
+        self.n_ctx_combo = QComboBox(self)
+        self.n_ctx_combo.setEditable(True)
+        self.n_ctx_combo.addItems([str(n) for n in CONTEXT_CHOICES])
+        self.n_ctx_combo.setToolTip(
+            "The context a model is loaded with until you choose one in its Fit panel; never more than"
+            " the model was trained for. Larger contexts take more memory."
+        )
+        self.threads_spin = QSpinBox(self)
+        self.threads_spin.setRange(0, MAX_THREADS)
+        cores = psutil.cpu_count(logical=False)
+        self.threads_spin.setSpecialValueText(f"Automatic ({cores or 'all'} physical cores)")
+        self.threads_spin.setToolTip("Generation threads for models whose load settings do not set them.")
+        self.offline_check = QCheckBox("Never connect to the Hugging Face Hub", self)
+        self.offline_check.setToolTip(
+            "Search and downloads stop working; models already on this computer keep working."
+        )
+        self.save_button = QPushButton("Save", self)
+        self.save_button.clicked.connect(self.save)
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Default context (tokens):", self.n_ctx_combo)
+        form.addRow("Threads:", self.threads_spin)
+        form.addRow("Offline mode:", self.offline_check)
+        row = QHBoxLayout()
+        row.addWidget(self.save_button)
+        row.addWidget(self.message_label, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        self.show_settings(settings)
+
+    @property
+    def settings(self) -> Settings:
+        """The settings as last loaded or saved (not the unsaved edits)."""
+        return self._settings
+
+    def show_settings(self, settings: Settings) -> None:
+        """Fill the fields from ``settings``."""
+        self.n_ctx_combo.setCurrentText(str(settings.default_n_ctx))
+        self.threads_spin.setValue(settings.n_threads or 0)
+        self.offline_check.setChecked(settings.offline_mode)
+
+    def edited_settings(self) -> Settings:
+        """The settings the fields describe.
+
+        Raises:
+            UserError: a field holds an invalid value (the message says which and why).
+        """
+        text = self.n_ctx_combo.currentText().strip().replace(",", "").replace("_", "").replace(" ", "")
+        if not text.isdigit():
+            raise UserError(
+                f"The default context {self.n_ctx_combo.currentText().strip()!r} is not a whole number of tokens.",
+                "Type a number such as 4096, or pick one from the list.",
+            )
+        return Settings(
+            offline_mode=self.offline_check.isChecked(),
+            default_n_ctx=int(text),
+            n_threads=self.threads_spin.value() or None,
+        )
+
+    @Slot()
+    def save(self) -> bool:
+        """Validate the fields and write them to the settings file; emits :attr:`settings_saved`.
+        Returns False (with the reason shown) when the input is invalid or the file cannot be
+        written; nothing is written then."""
+        try:
+            settings = self.edited_settings()
+        except UserError as error:
+            self._show_message(" ".join(filter(None, (error.message, error.hint))), error=True)
+            return False
+        try:
+            save_settings(settings, self._path)
+        except OSError as error:
+            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.", error=True)
+            return False
+        self._settings = settings
+        self._show_message(f"Saved to {self._path}.", error=False)
+        self.settings_saved.emit(settings)
+        return True
+
+    def _show_message(self, text: str, error: bool) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(_ERROR_STYLE if error else _OK_STYLE)
+
+
+class SettingsPane(QWidget):
+    """Edits the preferences, shows every directory slmdesk uses (each with an Open button) and
+    the scanned folders.
+
+    Args:
+        paths: the folders; the settings file is ``paths.settings_file``.
+        inventory: holds the scanned folders.
+        settings: the settings in use (default: read from the file).
+        on_saved: called with the new :class:`~slmdesk.core.settings.Settings` after each save,
+            to apply them without a restart (the composition root's business).
+    """
+
+    settings_saved = Signal(object)
+    """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
+
+    def __init__(
+        self, paths: AppPaths, inventory: Inventory, parent: QWidget | None = None, *,
+        settings: Settings | None = None, on_saved: Callable[[Settings], None] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.preferences = PreferencesBox(
+            load_settings(paths.settings_file) if settings is None else settings, paths.settings_file, self
+        )
+        self.preferences.settings_saved.connect(self.settings_saved)
+        if on_saved is not None:
+            self.settings_saved.connect(on_saved)
         form = QFormLayout()
         self.path_fields: dict[str, QLineEdit] = {}
         for label, path in (
@@ -168,6 +313,7 @@ class SettingsPane(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<h2>Settings</h2>", self))
         layout.addWidget(QLabel(mode, self))
+        layout.addWidget(self.preferences)
         layout.addLayout(form)
         self.scan_roots = ScanRootsBox(inventory, self)
         layout.addWidget(self.scan_roots, 1)

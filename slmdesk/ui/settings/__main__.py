@@ -1,0 +1,52 @@
+"""Preview the Settings pane: ``python -m slmdesk.ui.settings [--screenshot out.png]``.
+
+Runs against throw-away folders in a temporary directory (never the user's): a settings file
+with a few values set and one scanned folder. Save writes to that temporary file only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--screenshot", type=Path, help="save a PNG of the pane and exit")
+    args = parser.parse_args(argv)
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from slmdesk.core.settings import Settings, save_settings
+    from slmdesk.inventory.repository import open_inventory
+    from slmdesk.paths import AppPaths
+    from slmdesk.ui.settings.pane import SettingsPane
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    with tempfile.TemporaryDirectory(prefix="slmdesk-settings-preview-") as folder:
+        root = Path(folder)
+        paths = AppPaths(root / "config", root / "data", root / "cache", root / "models", root / "logs", True)
+        paths.ensure()
+        save_settings(Settings(default_n_ctx=8192, n_threads=4), paths.settings_file)
+        inventory = open_inventory(paths.database)
+        inventory.add_scan_root(paths.models, "folder")
+        pane = SettingsPane(paths, inventory, on_saved=lambda s: print(f"saved: {s}"))
+        pane.setWindowTitle("slmdesk — Settings (preview)")
+        pane.resize(900, 700)
+        pane.show()
+        if args.screenshot:
+            def shoot() -> None:
+                pane.grab().save(str(args.screenshot))
+                pane.close()
+
+            QTimer.singleShot(300, shoot)
+        code = app.exec()
+        inventory.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
