@@ -1,6 +1,7 @@
 # One command to set up and start the app, one to set up and run the tests.
 #   make run     creates .venv, installs slmdesk, starts the GUI
-#   make test    creates .venv, installs slmdesk with the test extras, runs pytest
+#   make test    creates .venv, installs slmdesk with the test extras, runs lint, types and pytest
+#   make test-fast   the unit and fast GUI tests (under a minute)
 #   make package builds the one-folder app dist/slmdesk/ (and on Debian/Ubuntu the .deb)
 #   make package-test  tests the frozen app (and installs, starts and removes the .deb as root)
 # The first install compiles llama.cpp portably (llama-cpp-python has no wheels on PyPI; see
@@ -18,7 +19,7 @@ PKG_VENV ?= .venv-pkg
 PKG_BIN := $(PKG_VENV)/bin
 DEB = $(wildcard dist/slmdesk_*.deb)
 
-.PHONY: run test setup setup-test setup-llama smoke package package-test clean
+.PHONY: run test test-fast lint setup setup-test setup-llama smoke package package-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'
@@ -51,8 +52,17 @@ run: setup
 smoke: setup
 	QT_QPA_PLATFORM=offscreen $(BIN)/slmdesk --smoke-test
 
-test: setup-test
+# Lint and types first (seconds), then every test.
+test: setup-test lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Unit and fast GUI tests: under a minute; for the edit-test loop.
+test-fast: setup-test
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: setup-test
+	$(BIN)/ruff check slmdesk tests benchmarks packaging
+	$(BIN)/mypy
 
 $(PKG_BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'

@@ -13,24 +13,23 @@ from types import TracebackType
 # qasync picks the first Qt binding already imported, or QT_API; make it PySide6 before import.
 os.environ.setdefault("QT_API", "pyside6")
 
-from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler  # noqa: E402
-from PySide6.QtGui import QIcon  # noqa: E402
-from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+import qasync
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-import qasync  # noqa: E402
-
-from slmdesk import __version__, paths  # noqa: E402
-from slmdesk.core.errors import UserError  # noqa: E402
-from slmdesk.core.resources import app_icon_path  # noqa: E402
-from slmdesk.core.settings import apply_offline_mode, load_settings  # noqa: E402
-from slmdesk.hardware.live import UsageSampler  # noqa: E402
-from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file  # noqa: E402
-from slmdesk.inventory.repository import open_inventory  # noqa: E402
-from slmdesk.jobs.engine_session import EngineSession  # noqa: E402
-from slmdesk.jobs.gc_guard import GuiThreadCollector  # noqa: E402
-from slmdesk.jobs.runner import JobRunner  # noqa: E402
-from slmdesk.ui.context import AppContext  # noqa: E402
-from slmdesk.ui.main_window import PANE_NAMES, MainWindow  # noqa: E402
+from slmdesk import __version__, paths
+from slmdesk.core.errors import UserError
+from slmdesk.core.resources import app_icon_path
+from slmdesk.core.settings import apply_offline_mode, load_settings
+from slmdesk.hardware.live import UsageSampler
+from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file
+from slmdesk.inventory.repository import open_inventory
+from slmdesk.jobs.engine_session import EngineSession
+from slmdesk.jobs.gc_guard import GuiThreadCollector
+from slmdesk.jobs.runner import JobRunner
+from slmdesk.ui.context import AppContext
+from slmdesk.ui.main_window import PANE_NAMES, MainWindow
 
 log = logging.getLogger("slmdesk")
 

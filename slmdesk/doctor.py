@@ -74,9 +74,8 @@ class DoctorReport:
 
 def versions() -> dict[str, str]:
     """Component versions from package metadata (nothing is imported)."""
-    from slmdesk.hardware.versions import LLAMA_CPP_COMMITS, package_version
-
     from slmdesk.core.resources import build_info
+    from slmdesk.hardware.versions import LLAMA_CPP_COMMITS, package_version
 
     llama = package_version("llama-cpp-python")
     built = build_info()

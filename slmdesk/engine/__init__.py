@@ -46,8 +46,8 @@ __all__ = [
     "SamplingParams",
     "TemplateError",
     "TemplateSecurityError",
-    "Token",
     "Timeouts",
+    "Token",
     "fit_messages",
     "host_command",
 ]

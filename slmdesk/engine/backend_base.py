@@ -7,7 +7,6 @@ library itself, so unit tests use it directly.
 from __future__ import annotations
 
 import os
-
 import threading
 import time
 from collections.abc import Callable, Sequence

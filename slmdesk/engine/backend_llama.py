@@ -26,6 +26,7 @@ from unittest import mock
 import llama_cpp
 from llama_cpp import llama_chat_format
 
+from slmdesk.engine import llama_runtime
 from slmdesk.engine.backend_base import (
     ChatFormat,
     GenerationControl,
@@ -35,7 +36,6 @@ from slmdesk.engine.backend_base import (
     prepare_prompt,
     tokenize_prompt,
 )
-from slmdesk.engine import llama_runtime
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     KV_TYPES,
@@ -184,7 +184,7 @@ class LlamaBackend:
                     swa_full=settings.swa_full,
                     verbose=True,
                 )
-        except Exception as error:  # noqa: BLE001 - llama-cpp-python raises ValueError, RuntimeError...
+        except Exception as error:
             detail = _load_problem() or str(error)
             raise EngineError(
                 f"llama.cpp cannot load {file.name}: {detail}",

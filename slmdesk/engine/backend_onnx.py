@@ -178,7 +178,7 @@ class OnnxBackend:
                 config.overlay(json.dumps(overlay))
             model = og.Model(config)
             tokenizer = og.Tokenizer(model)
-        except Exception as error:  # noqa: BLE001 - og raises plain RuntimeError/OSError
+        except Exception as error:
             raise EngineError(f"ONNX Runtime GenAI cannot load {folder.name}: {error}") from error
         self._load_s = time.perf_counter() - started
         self._model, self._tokenizer = model, tokenizer
@@ -332,7 +332,7 @@ class OnnxBackend:
         try:
             generator = og.Generator(self._model, generator_params)
             generator.append_tokens(prompt)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             raise EngineError(f"ONNX Runtime GenAI failed to process the prompt: {error}") from error
         cancel = control.event
         while not finish:
@@ -350,9 +350,7 @@ class OnnxBackend:
             if n == 1:
                 t_first = t_last
             # Special (control) tokens end the turn or are skipped: their text never shows.
-            if token in self._eos:
-                finish = "stop"
-            elif token not in self._special and builder.add_text(stream.decode(token)):
+            if token in self._eos or (token not in self._special and builder.add_text(stream.decode(token))):
                 finish = "stop"
             elif n >= params.max_tokens:
                 finish = "length"

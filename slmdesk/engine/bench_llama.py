@@ -39,6 +39,7 @@ from __future__ import annotations
 import ctypes
 import random
 import time
+
 import llama_cpp
 
 from slmdesk.engine.backend_base import GenerationControl
@@ -52,6 +53,7 @@ from slmdesk.engine.types import (
     EngineError,
 )
 from slmdesk.hardware.energy import EnergyMeter
+
 
 class _Runner:
     """The benchmark context and llama-bench's two test functions."""

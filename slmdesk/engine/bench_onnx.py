@@ -121,7 +121,7 @@ def run(
             tests.append(BenchTest(kind, n, request.n_depth, tuple(samples), tuple(energy)))
     except BenchCancelled:
         raise
-    except Exception as error:  # noqa: BLE001 - og raises plain RuntimeError
+    except Exception as error:
         raise EngineError(f"ONNX Runtime GenAI failed during the benchmark: {error}") from error
     return BenchReport(
         backend="onnxruntime-genai",

@@ -166,8 +166,8 @@ def _check_part(part: Path, header: GGUFHeader, index: int, count: int) -> None:
 
 
 __all__ = [
-    "GGUFFormatError",
     "SPLIT_NAME_RE",
+    "GGUFFormatError",
     "SplitName",
     "SplitSetError",
     "is_split_part",

@@ -32,14 +32,14 @@ from slmdesk.hardware import backends, bandwidth, cpu, gpu
 from slmdesk.paths import AppPaths
 
 __all__ = [
-    "GpuInfo",
-    "HardwareProfile",
     "PRESETS",
     "THIS_MACHINE",
+    "GpuInfo",
+    "HardwareProfile",
+    "load_user_profiles",
     "probe",
     "probe_task",
     "resolve_profile",
-    "load_user_profiles",
     "save_user_profile",
     "user_profiles_file",
 ]

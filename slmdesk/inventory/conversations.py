@@ -7,10 +7,11 @@ closed window the moment a message exists.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import delete, or_, select
 

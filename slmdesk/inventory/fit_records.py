@@ -7,10 +7,11 @@ error visible (issue 4: "every real load stores its measured peak next to the es
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from sqlalchemy import select
 

@@ -18,9 +18,8 @@ from sqlalchemy import select
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import LoadPlan
-from slmdesk.inventory.orm import Artifact
+from slmdesk.inventory.orm import Artifact, utcnow
 from slmdesk.inventory.orm import LoadPlan as LoadPlanRow
-from slmdesk.inventory.orm import utcnow
 from slmdesk.inventory.repository import Inventory
 
 log = logging.getLogger(__name__)

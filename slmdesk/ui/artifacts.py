@@ -264,12 +264,12 @@ class LoadableArtifacts(QSortFilterProxyModel):
         self.sort(ArtifactSourceModel.COL_NAME)
         source.modelReset.connect(self._forget_removed)
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model = self.sourceModel()
         assert isinstance(model, ArtifactSourceModel)
         return model.record(source_row).loadable
 
-    def filterAcceptsColumn(self, source_column: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsColumn(self, source_column: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         return source_column == ArtifactSourceModel.COL_NAME
 
     def record(self, row: int) -> ArtifactRecord:
@@ -326,7 +326,7 @@ class LoadableArtifacts(QSortFilterProxyModel):
             return Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
         return super().data(index, role)
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,  # noqa: N802
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value: Any,
                 role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not (self._checkable and role == Qt.ItemDataRole.CheckStateRole and index.isValid()):
             return super().setData(index, value, role)

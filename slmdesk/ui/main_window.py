@@ -14,9 +14,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core.settings import Settings, apply_offline_mode
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
-from slmdesk.core.settings import Settings, apply_offline_mode
 from slmdesk.ui.about import AboutDialog
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.pane import BenchmarkPane
@@ -219,7 +219,7 @@ class MainWindow(QMainWindow):
         self._state.setValue("window/pane", self.current_pane_name())
         self._state.sync()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt API)
+    def closeEvent(self, event: QCloseEvent) -> None:
         active = [job for job in self._context.runner.jobs() if not job.state.is_final and not job.background]
         if active:
             answer = QMessageBox.question(

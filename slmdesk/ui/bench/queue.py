@@ -20,7 +20,7 @@ class BenchJobsProxy(QSortFilterProxyModel):
         super().__init__(parent)
         self._runner = runner
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         index = self.sourceModel().index(source_row, 0, source_parent)
         job_id = index.data(JobIdRole)
         try:

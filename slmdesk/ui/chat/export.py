@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from slmdesk import __version__
@@ -21,7 +21,7 @@ def conversation_json(
     return {
         "format": "slmdesk-conversation",
         "format_version": EXPORT_FORMAT_VERSION,
-        "exported_at": datetime.now(timezone.utc).isoformat(),
+        "exported_at": datetime.now(UTC).isoformat(),
         "slmdesk_version": __version__,
         "title": conversation.title,
         "system_prompt": conversation.system_prompt,

@@ -72,7 +72,7 @@ class CancelButtonDelegate(QStyledItemDelegate):
         button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
         QApplication.style().drawControl(QStyle.ControlElement.CE_PushButton, button, painter)
 
-    def editorEvent(self, event, model, option, index) -> bool:  # noqa: N802 (Qt API)
+    def editorEvent(self, event, model, option, index) -> bool:
         if event.type() == QEvent.Type.MouseButtonRelease and index.data(CancellableRole):
             self.cancel_clicked.emit(int(index.data(JobIdRole)))
             return True

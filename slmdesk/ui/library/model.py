@@ -55,7 +55,7 @@ class ArtifactTableModel(QAbstractProxyModel):
         self.setSourceModel(source or ArtifactSourceModel(parent=self))
 
     # -- the source ------------------------------------------------------------------------
-    def setSourceModel(self, source: Any) -> None:  # noqa: N802 (Qt API)
+    def setSourceModel(self, source: Any) -> None:
         assert isinstance(source, ArtifactSourceModel)
         super().setSourceModel(source)
         source.modelReset.connect(self._on_source_reset)
@@ -192,10 +192,10 @@ class ArtifactTableModel(QAbstractProxyModel):
         return keys
 
     # -- Qt proxy API ------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._visible)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def index(self, row: int, column: int, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
@@ -206,12 +206,12 @@ class ArtifactTableModel(QAbstractProxyModel):
     def parent(self, _index: QModelIndex | QPersistentModelIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008 - a flat table: QObject.parent() is not used on models
         return QModelIndex()
 
-    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, proxy_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         if not proxy_index.isValid() or not 0 <= proxy_index.row() < len(self._visible):
             return QModelIndex()
         return self.source().index(self._visible[proxy_index.row()], proxy_index.column())
 
-    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, source_index: QModelIndex | QPersistentModelIndex) -> QModelIndex:
         row = self._position.get(source_index.row()) if source_index.isValid() else None
         return QModelIndex() if row is None else self.index(row, source_index.column())
 
@@ -221,7 +221,7 @@ class ArtifactTableModel(QAbstractProxyModel):
         source = self.source()
         return source.record_data(source.record(self._visible[index.row()]), index.column(), role)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         return self.source().headerData(section, orientation, role)
 
 

@@ -84,7 +84,7 @@ class ScanRootModel(QAbstractListModel):
             return Qt.CheckState.Checked if root.enabled else Qt.CheckState.Unchecked
         return None
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:  # noqa: N802
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
             return False
         enabled = Qt.CheckState(value) == Qt.CheckState.Checked
