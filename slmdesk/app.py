@@ -119,7 +119,8 @@ def run_gui(smoke_test: bool = False) -> int:
     recorder = _FailureRecorder(interactive=not smoke_test)
     sys.excepthook = recorder.excepthook
     qInstallMessageHandler(recorder.qt_message)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("slmdesk")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(DESKTOP_ID)
@@ -175,7 +176,7 @@ def _seconds_since_process_start() -> float:
 
     import psutil
 
-    return time.time() - psutil.Process().create_time()
+    return time.time() - float(psutil.Process().create_time())
 
 
 def _schedule_smoke_test(window: MainWindow) -> None:

@@ -108,6 +108,8 @@ def _check_data_dir(app_paths: AppPaths) -> Check:
 
 
 def _check_inventory(app_paths: AppPaths) -> Check:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from slmdesk.inventory.db import current_revision, head_revision
 
     database = app_paths.database
@@ -116,7 +118,7 @@ def _check_inventory(app_paths: AppPaths) -> Check:
         return Check("inventory", None, f"{database} does not exist yet (created on first start); schema {head}")
     try:
         current = current_revision(database)
-    except Exception as error:  # a damaged file: say so, do not crash the report
+    except (OSError, SQLAlchemyError) as error:  # a damaged file: say so, do not crash the report
         return Check("inventory", False, f"{database}: cannot be read ({error})",
                      "The file may be damaged; slmdesk offers to restore a backup when it starts.")
     if current == head:
@@ -173,11 +175,15 @@ def _engine_checks(app_paths: AppPaths, timeout_s: float) -> tuple[dict[str, Any
             checks.append(Check("generation", False, f"{model.name} produced no text",
                                 "Report this with the output of `slmdesk doctor --json`."))
         else:
-            checks.append(Check(
-                "generation", True,
-                f"{model.name} answered {text[:40]!r} in {elapsed:.1f} s "
-                f"(tg {done.stats.tg_tokens_per_s:.0f} tokens/s, buffers {', '.join(loaded.runtime.buffer_types) or '?'})",
-            ))
+            checks.append(
+                Check(
+                    "generation",
+                    True,
+                    f"{model.name} answered {text[:40]!r} in {elapsed:.1f} s "
+                    f"(tg {done.stats.tg_tokens_per_s:.0f} tokens/s, "
+                    f"buffers {', '.join(loaded.runtime.buffer_types) or '?'})",
+                )
+            )
     return runtime, checks
 
 
@@ -222,7 +228,9 @@ def format_report(report: DoctorReport) -> str:
               f"  features: {', '.join(report.cpu.get('features') or []) or 'unknown'}"]
     lines += ["", "llama.cpp build"]
     if report.llama_build:
-        lines.append(f"  recipe {report.llama_build.get('key', '?')}: {' '.join(report.llama_build.get('cmake_args', []))}")
+        lines.append(
+            f"  recipe {report.llama_build.get('key', '?')}: {' '.join(report.llama_build.get('cmake_args', []))}"
+        )
     else:
         lines.append("  not built by packaging/llama_wheel.py (its CMake arguments are unknown)")
     runtime = report.runtime

@@ -311,7 +311,11 @@ def latest_per_artifact(results: Sequence[BenchResult]) -> list[BenchResult]:
     """The newest result of each model (by artifact id, else path) and backend, in first-seen order."""
     latest: dict[tuple[object, str, int], BenchResult] = {}
     for result in results:
-        key = (result.artifact_id if result.artifact_id is not None else result.model_path, result.backend, result.n_threads)
+        key = (
+            result.artifact_id if result.artifact_id is not None else result.model_path,
+            result.backend,
+            result.n_threads,
+        )
         known = latest.get(key)
         if known is None or result.created_at >= known.created_at:
             latest[key] = result

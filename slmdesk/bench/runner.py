@@ -245,11 +245,11 @@ def bench_task(
                 bench = client.bench(settings.request(threads))
                 while True:
                     try:
-                        event = next(bench)
+                        step = next(bench)
                     except StopIteration as stop:
                         report: BenchReport = stop.value
                         break
-                    yield Progress(base + share * 0.8 * event.done / event.total, f"{label}: {event.message}")
+                    yield Progress(base + share * 0.8 * step.done / step.total, f"{label}: {step.message}")
                 ttft = None
                 if settings.ttft:
                     samples: list[float] = []

@@ -142,7 +142,9 @@ class BenchSettings:
     @property
     def label(self) -> str:
         """``"pp512/tg128 x5"`` (with ``@ d1024``, ``t=1,2``, ``KV q8_0``, ``ngl 99`` when set)."""
-        parts = [p for p in (f"pp{self.n_prompt}" if self.n_prompt else "", f"tg{self.n_gen}" if self.n_gen else "") if p]
+        parts = [
+            p for p in (f"pp{self.n_prompt}" if self.n_prompt else "", f"tg{self.n_gen}" if self.n_gen else "") if p
+        ]
         text = "/".join(parts) + f" x{self.repetitions}"
         if self.n_depth:
             text += f" @ d{self.n_depth}"

@@ -36,7 +36,9 @@ def add_commands(subparsers: Any) -> None:
         "chosen in its Fit panel unless --kv, -fa, -ngl or --ignore-fit-settings say otherwise.",
     )
     bench.add_argument("target", metavar="ID|PATH", help="an inventory id, a GGUF file or an ONNX GenAI folder")
-    bench.add_argument("-p", "--pp", type=int, default=512, help="prompt tokens of the pp test (default 512; 0 skips it)")
+    bench.add_argument(
+        "-p", "--pp", type=int, default=512, help="prompt tokens of the pp test (default 512; 0 skips it)"
+    )
     bench.add_argument("-n", "--tg", type=int, default=128, help="tokens of the tg test (default 128; 0 skips it)")
     bench.add_argument("-r", "--repetitions", type=int, default=5, help="timed repetitions (default 5)")
     bench.add_argument("-d", "--depth", type=int, default=0, help="tokens already in the KV cache (default 0)")

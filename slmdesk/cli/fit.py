@@ -26,7 +26,9 @@ def add_commands(subparsers: Any) -> None:
     fit.add_argument("target", metavar="ID|PATH", nargs="?")
     fit.add_argument("--ctx", type=int, default=None,
                      help="context length in tokens (default: the model's load plan, else 4096 at most the model's)")
-    fit.add_argument("--kv", default=None, choices=KV_CACHE_TYPES, help="KV cache type (default: the load plan's, else f16)")
+    fit.add_argument(
+        "--kv", default=None, choices=KV_CACHE_TYPES, help="KV cache type (default: the load plan's, else f16)"
+    )
     fit.add_argument("--gpu-layers", type=int, default=None,
                      help="layers to offload (-1 = all; default: the load plan's, else automatic)")
     fit.add_argument(
@@ -35,7 +37,9 @@ def add_commands(subparsers: Any) -> None:
         default=None,
         help="flash attention (default: the load plan's; always on for a quantized KV cache)",
     )
-    fit.add_argument("--swa-full", action="store_true", help="full-size sliding-window caches (llama-cpp-python's default)")
+    fit.add_argument(
+        "--swa-full", action="store_true", help="full-size sliding-window caches (llama-cpp-python's default)"
+    )
     fit.add_argument("--profile", default=None, help='"this machine" (default), a preset or a saved profile')
     fit.add_argument("--list-profiles", action="store_true", help="list the hardware profiles and exit")
     fit.add_argument("--json", action="store_true", help="print one JSON object")
@@ -104,8 +108,15 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         if args.list_profiles:
             users = load_user_profiles(app_paths)
             rows = [(THIS_MACHINE, "probe this computer (default)")]
-            rows += [(key, f"{p.name}: {format_bytes(p.ram_available_bytes)} of {format_bytes(p.ram_total_bytes)} RAM available"
-                      + "".join(f", {g.name} {format_bytes(g.vram_free_bytes)}" for g in p.gpus)) for key, p in PRESETS.items()]
+            rows += [
+                (
+                    key,
+                    f"{p.name}: {format_bytes(p.ram_available_bytes)} of {format_bytes(p.ram_total_bytes)}"
+                    " RAM available"
+                    + "".join(f", {g.name} {format_bytes(g.vram_free_bytes)}" for g in p.gpus),
+                )
+                for key, p in PRESETS.items()
+            ]
             rows += [(p.name, f"saved profile: {format_bytes(p.ram_available_bytes)} RAM available") for p in users]
             if args.json:
                 print_json([{"name": n, "description": d} for n, d in rows])
@@ -114,7 +125,9 @@ def _cmd_fit(args: argparse.Namespace) -> int:
                 print("\n".join(f"{n.ljust(width)}  {d}" for n, d in rows))
             return 0
         if not args.target:
-            raise UserError("Which model? Pass an inventory id or a model path.", "Example: slmdesk fit model.gguf --ctx 8192")
+            raise UserError(
+                "Which model? Pass an inventory id or a model path.", "Example: slmdesk fit model.gguf --ctx 8192"
+            )
         spec, saved = _fit_spec(args.target)
         plan = plan_from_args(args, saved, spec.context_length, auto_gpu_layers=True)
         if saved is not None and not args.json:

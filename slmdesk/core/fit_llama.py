@@ -143,7 +143,7 @@ def kv_cache_bytes_per_layer(spec: ModelSpec, options: FitOptions) -> tuple[int,
     cache is unified, llama-cpp-python's case)."""
     cells = kv_cells_per_layer(spec, options)
     per_cell = kv_bytes_per_cell(spec, options)
-    return tuple(c * b for c, b in zip(cells, per_cell))
+    return tuple(c * b for c, b in zip(cells, per_cell, strict=True))
 
 
 def _ubatch(options: FitOptions) -> int:
@@ -393,8 +393,15 @@ def evaluate_llama(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
 
     # Speed bound: every weight is read once per token (the output matrix in full, the input
     # embedding one row), plus the KV cache of the tokens in context.
-    used = pad_ctx(options.n_ctx) if options.tokens_in_context is None else min(options.tokens_in_context, pad_ctx(options.n_ctx))
-    kv_read_layers = [min(used, cells) * per for cells, per in zip(kv_cells_per_layer(spec, options), kv_bytes_per_cell(spec, options))]
+    used = (
+        pad_ctx(options.n_ctx)
+        if options.tokens_in_context is None
+        else min(options.tokens_in_context, pad_ctx(options.n_ctx))
+    )
+    kv_read_layers = [
+        min(used, cells) * per
+        for cells, per in zip(kv_cells_per_layer(spec, options), kv_bytes_per_cell(spec, options), strict=True)
+    ]
     first_gpu = _first_gpu_layer(n_layer, gpu_layers)
     layer_w = spec.layer_weights_bytes or (0,) * n_layer
     output_read = (spec.output_weights_bytes or 0) + ((spec.input_weights_bytes or 0) if spec.tied_embeddings else 0)
@@ -444,6 +451,6 @@ def evaluate_llama(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
 def _cells_summary(spec: ModelSpec, options: FitOptions) -> tuple[int, int]:
     cells = kv_cells_per_layer(spec, options)
     swa = spec.swa_layers if len(spec.swa_layers) == len(cells) else (False,) * len(cells)
-    full = max((c for c, s in zip(cells, swa) if not s), default=0)
-    window = max((c for c, s in zip(cells, swa) if s), default=0)
+    full = max((c for c, s in zip(cells, swa, strict=True) if not s), default=0)
+    window = max((c for c, s in zip(cells, swa, strict=True) if s), default=0)
     return full, window

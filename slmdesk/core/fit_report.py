@@ -10,7 +10,7 @@ Runtime GenAI (:mod:`slmdesk.core.fit_onnx`) estimates.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from slmdesk.core.fit_constants import FILE_SIZE_RULE_FACTOR, TIGHT_FRACTION
 from slmdesk.core.model_spec import ModelSpec
@@ -18,7 +18,7 @@ from slmdesk.core.profiles import GpuInfo, HardwareProfile
 from slmdesk.core.units import format_bytes
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """The fit verdict. ``value`` is the stable key (JSON, database), ``label`` the text."""
 
     FITS_GPU = "fits_gpu"
@@ -215,7 +215,9 @@ class FitEstimate:
             "gpu_layers": self.gpu_layers,
             "device": self.device_name,
             "bytes_per_token": self.bytes_per_token,
-            "tg_tokens_per_s_bound": None if self.tg_tokens_per_s_bound is None else round(self.tg_tokens_per_s_bound, 1),
+            "tg_tokens_per_s_bound": None
+            if self.tg_tokens_per_s_bound is None
+            else round(self.tg_tokens_per_s_bound, 1),
             "notes": list(self.notes),
         }
 
@@ -299,7 +301,8 @@ def summary(result: FitEstimate) -> str:
     have = format_bytes(result.host_available_bytes)
     text = f"{result.verdict.label}: {need} of {have} RAM available"
     if result.gpu_layers and result.device_available_bytes is not None:
-        text += f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes)} on {result.device_name}"
+        device = format_bytes(result.device_available_bytes)
+        text += f", {format_bytes(result.total_device_bytes)} of {device} on {result.device_name}"
     if result.max_ctx:
         text += f"; context up to {result.max_ctx} tokens"
     return text
@@ -313,7 +316,9 @@ def rule_weights_plus_f16_kv(spec: ModelSpec, n_ctx: int) -> int:
     * 2`` bytes (Ollama's ``PredictServerVRAM``-style rule, field notes §1.6), ignoring sliding
     windows, padding, compute buffers and the process itself."""
     heads = spec.n_head_kv_max or 0
-    return (spec.weights_bytes or spec.file_bytes) + 2 * (spec.n_layer or 0) * heads * (spec.head_dim_k or 0) * n_ctx * 2
+    return (spec.weights_bytes or spec.file_bytes) + 2 * (spec.n_layer or 0) * heads * (
+        spec.head_dim_k or 0
+    ) * n_ctx * 2
 
 
 def rule_file_size_times(spec: ModelSpec, factor: float = FILE_SIZE_RULE_FACTOR) -> int:

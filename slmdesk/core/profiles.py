@@ -239,7 +239,9 @@ class HardwareProfile:
         try:
             return serial.from_builtins(cls, data)
         except ValueError as error:
-            raise UserError(f"Hardware profile {data.get('name', '?')!r}: {error}.", "Check the profile file.") from error
+            raise UserError(
+                f"Hardware profile {data.get('name', '?')!r}: {error}.", "Check the profile file."
+            ) from error
 
     def with_name(self, name: str, source: ProfileSource = "user") -> HardwareProfile:
         """A copy under another name and source (to save a probed machine as a user profile)."""
@@ -421,7 +423,9 @@ def cpu_only_profile(
 
     ``ram_available_bytes`` defaults to total minus :func:`desktop_os_reserve`.
     """
-    reserve = desktop_os_reserve(ram_total_bytes) if ram_available_bytes is None else ram_total_bytes - ram_available_bytes
+    reserve = (
+        desktop_os_reserve(ram_total_bytes) if ram_available_bytes is None else ram_total_bytes - ram_available_bytes
+    )
     return HardwareProfile(
         name=name,
         source="user",

@@ -37,7 +37,9 @@ class GGMLType:
         """
         blocks, rest = divmod(n_elements, self.block_size)
         if rest:
-            raise ValueError(f"{n_elements} elements are not a multiple of the {self.name} block size {self.block_size}")
+            raise ValueError(
+                f"{n_elements} elements are not a multiple of the {self.name} block size {self.block_size}"
+            )
         return blocks * self.type_size
 
 

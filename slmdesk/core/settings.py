@@ -180,4 +180,5 @@ def apply_offline_mode(offline: bool, environ: MutableMapping[str, str] | None =
         env.pop(OFFLINE_ENV, None)
     constants = sys.modules.get("huggingface_hub.constants")
     if constants is not None:
-        constants.HF_HUB_OFFLINE = _env_true(env.get(OFFLINE_ENV) or env.get("TRANSFORMERS_OFFLINE"))
+        # huggingface_hub reads this attribute per request (field-notes 0, item 9).
+        setattr(constants, "HF_HUB_OFFLINE", _env_true(env.get(OFFLINE_ENV) or env.get("TRANSFORMERS_OFFLINE")))  # noqa: B010

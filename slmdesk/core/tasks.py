@@ -86,6 +86,7 @@ def run_inline(
         try:
             event = next(generator)
         except StopIteration as stop:
-            return stop.value
+            result: R = stop.value
+            return result
         if on_progress is not None:
             on_progress(event)

@@ -25,7 +25,7 @@ def format_duration(seconds: float | None) -> str:
     """``75 -> '1:15'``, ``3725 -> '1:02:05'``; '-' for None or negative."""
     if seconds is None or seconds < 0:
         return "-"
-    total = int(round(seconds))
+    total = round(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -72,7 +72,9 @@ class ReplyBuilder:
     ``emit(text)`` is called with each batch of new text; :meth:`finish` returns the full reply.
     """
 
-    def __init__(self, stops: Sequence[str], emit: Callable[[str], None], flush_interval_s: float = FLUSH_INTERVAL_S) -> None:
+    def __init__(
+        self, stops: Sequence[str], emit: Callable[[str], None], flush_interval_s: float = FLUSH_INTERVAL_S
+    ) -> None:
         self._utf8 = Utf8Stream()
         self._stops = StopMatcher(stops)
         self._emit = emit

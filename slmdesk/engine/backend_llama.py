@@ -65,7 +65,7 @@ _buffer_types: list[str] = []
 _last_level = 0
 
 
-@llama_cpp.llama_log_callback
+@llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]  # a ctypes CFUNCTYPE from an untyped library
 def _log_callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
     global _last_level
     effective = _last_level if level == _LOG_CONT else level
@@ -228,7 +228,7 @@ class LlamaBackend:
     def _model_defaults(self) -> llama_cpp.llama_model_params:
         """llama.cpp's default model parameters with ``use_extra_bufts`` as decided for this
         process (:func:`slmdesk.engine.cpu_dispatch.choose_repack`)."""
-        params = _LIBRARY_MODEL_DEFAULTS()
+        params: llama_cpp.llama_model_params = _LIBRARY_MODEL_DEFAULTS()
         params.use_extra_bufts = self._runtime.repack
         return params
 
@@ -240,7 +240,7 @@ class LlamaBackend:
     def _token_text(self, token: int) -> str:
         if token < 0:
             return ""
-        return llama_cpp.llama_vocab_get_text(self._vocab, token).decode("utf-8", errors="replace")
+        return str(llama_cpp.llama_vocab_get_text(self._vocab, token).decode("utf-8", errors="replace"))
 
     def unload(self) -> None:
         """Free the model and its context."""
@@ -452,7 +452,9 @@ class LlamaBackend:
     def _sampler(self, params: SamplingParams) -> llama_cpp.llama_sampler_p:
         """A native sampler chain: [penalties], then greedy, or top-k, top-p, min-p,
         temperature and a seeded draw (the order of llama-cpp-python's ``_init_sampler``)."""
-        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        chain: llama_cpp.llama_sampler_p = llama_cpp.llama_sampler_chain_init(
+            llama_cpp.llama_sampler_chain_default_params()
+        )
         add = llama_cpp.llama_sampler_chain_add
         if params.repeat_penalty != 1.0:
             add(chain, llama_cpp.llama_sampler_init_penalties(REPEAT_LAST_N, params.repeat_penalty, 0.0, 0.0))

@@ -60,7 +60,8 @@ def import_genai() -> ModuleType:
             "Install onnxruntime-genai (it is a dependency of slmdesk), or reinstall slmdesk.",
         ) from error
     og.disable_telemetry_events()
-    return og
+    module: ModuleType = og
+    return module
 
 
 def _token_text(value: Any) -> str:
@@ -183,7 +184,9 @@ class OnnxBackend:
         self._load_s = time.perf_counter() - started
         self._model, self._tokenizer = model, tokenizer
         special = read_special_tokens(folder)
-        self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids) | {i for i, t in special.items() if t in EOG_TEXTS}
+        self._eos = frozenset(int(t) for t in tokenizer.eos_token_ids) | {
+            i for i, t in special.items() if t in EOG_TEXTS
+        }
         self._special = frozenset(special)
         texts = sorted({t for t in special.values() if t}, key=len, reverse=True)
         self._special_pattern = re.compile("|".join(re.escape(t) for t in texts)) if texts else None

@@ -14,8 +14,8 @@ This mirrors ``tools/llama-bench/llama-bench.cpp`` of the llama.cpp that llama-c
 - each test gets its own context from the loaded ``llama_model``, as llama-bench runs
   ``-p N -n M`` as two test instances with ``to_llama_cparams()``: ``n_ctx = n_depth + N``
   (pp) or ``n_depth + M`` (tg), ``n_batch``, ``n_ubatch``, ``flash_attn_type``,
-  ``swa_full = false``, the KV cache types ``-ctk``/``-ctv`` (f16 unless asked), threads set with ``llama_set_n_threads``; the backend's
-  chat context is not touched;
+  ``swa_full = false``, the KV cache types ``-ctk``/``-ctv`` (f16 unless asked), threads set
+  with ``llama_set_n_threads``; the backend's chat context is not touched;
 - ``test_prompt``: random token ids (the first is BOS when the vocabulary adds one) decoded
   in chunks of ``n_batch``; only the last token of each chunk asks for logits
   (``common_batch_get_one``; ``llama_batch_get_one`` does the same), then
@@ -89,7 +89,12 @@ class _Runner:
 
     def test_prompt(self, chunks: list[ctypes.Array[ctypes.c_int32]]) -> None:
         """llama-bench ``test_prompt``: decode each chunk, logits for its last token only."""
-        decode, get_one, ctx, cancel = llama_cpp.llama_decode, llama_cpp.llama_batch_get_one, self.ctx, self.control.event
+        decode, get_one, ctx, cancel = (
+            llama_cpp.llama_decode,
+            llama_cpp.llama_batch_get_one,
+            self.ctx,
+            self.control.event,
+        )
         for array in chunks:
             if cancel.is_set():
                 raise BenchCancelled
@@ -144,7 +149,8 @@ def _context(llm: llama_cpp.Llama, request: BenchRequest, n_ctx: int, threads: i
             "Try smaller sizes or a smaller --ctx.",
         )
     llama_cpp.llama_set_n_threads(ctx, threads, threads)
-    return ctx
+    context: llama_cpp.llama_context_p = ctx
+    return context
 
 
 def run(
@@ -229,8 +235,9 @@ def _run_test(
 
     def restore_depth() -> None:
         runner.clear()
-        if depth_state is not None:
-            if llama_cpp.llama_state_seq_set_data(runner.ctx, depth_state, len(depth_state), 0) == 0:
+        if depth_state is not None and llama_cpp.llama_state_seq_set_data(
+            runner.ctx, depth_state, len(depth_state), 0
+        ) == 0:
                 runner.test_prompt(runner.prompt_chunks(request.n_depth, request.n_batch))
 
     label = f"{kind}{n_tokens}" + (f" @ d{request.n_depth}" if request.n_depth else "")

@@ -207,7 +207,9 @@ class EngineClient:
         self.pid = process.pid
         assert process.stdout is not None and process.stderr is not None
         self._threads = [
-            threading.Thread(target=self._read_stdout, args=(process.stdout, self._inbox), name="engine-out", daemon=True),
+            threading.Thread(
+                target=self._read_stdout, args=(process.stdout, self._inbox), name="engine-out", daemon=True
+            ),
             threading.Thread(target=self._read_stderr, args=(process.stderr,), name="engine-err", daemon=True),
         ]
         for thread in self._threads:
@@ -340,7 +342,9 @@ class EngineClient:
                 process.wait(5.0)
         tail = self.stderr_tail(8)
         self._reap()
-        hint = "It was stopped. Load the model again (with a smaller context or fewer GPU layers if it keeps happening)."
+        hint = (
+            "It was stopped. Load the model again (with a smaller context or fewer GPU layers if it keeps happening)."
+        )
         if tail:
             hint = f"{hint}\nLast engine messages:\n{tail}"
         return EngineTimeout(f"The engine did not answer for {timeout_s:g} s while {activity}.", hint)
@@ -365,7 +369,8 @@ class EngineClient:
             if message.get("ev") == "error":
                 error_type = _ERRORS.get(message.get("kind", ""), EngineError)
                 raise error_type(message.get("message", "The engine reported an error."), message.get("hint", ""))
-            return message
+            reply: dict[str, Any] = message
+            return reply
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -405,7 +410,9 @@ class EngineClient:
 
     # -- API -------------------------------------------------------------------------------
 
-    def load(self, path: str | os.PathLike[str], settings: LoadSettings = LoadSettings(), backend: str = "auto") -> LoadInfo:
+    def load(
+        self, path: str | os.PathLike[str], settings: LoadSettings = LoadSettings(), backend: str = "auto"
+    ) -> LoadInfo:
         """Load a GGUF file (llama.cpp) or an ONNX GenAI folder; starts the engine if needed.
 
         A loaded model is replaced. Returns what the engine measured and found.

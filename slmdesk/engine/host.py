@@ -85,7 +85,9 @@ def choose_backend(path: str, backend: str = "auto") -> str:
     if target.is_dir():
         if (target / "genai_config.json").is_file():
             return "onnx"
-        raise EngineError(f"{target} is a folder without genai_config.json.", "Pick a GGUF file or an ONNX GenAI folder.")
+        raise EngineError(
+            f"{target} is a folder without genai_config.json.", "Pick a GGUF file or an ONNX GenAI folder."
+        )
     return "llama"
 
 
@@ -161,7 +163,7 @@ class EngineHost:
             try:
                 message = protocol.decode(line)
             except protocol.ProtocolError as error:
-                print(f"engine: ignoring a malformed request: {error}", file=sys.stderr)
+                log.warning("ignoring a malformed request: %s", error)
                 continue
             if message.get("op") == "cancel":
                 self._cancel(message.get("target"))
@@ -208,7 +210,13 @@ class EngineHost:
                     traceback.print_exc(file=sys.stderr)
                 message_text = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
                 self.send(
-                    {"id": rid, "ev": "error", "kind": kind, "message": message_text, "hint": getattr(error, "hint", "")}
+                    {
+                        "id": rid,
+                        "ev": "error",
+                        "kind": kind,
+                        "message": message_text,
+                        "hint": getattr(error, "hint", ""),
+                    }
                 )
 
     # -- requests ------------------------------------------------------------------------

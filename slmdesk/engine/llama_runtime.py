@@ -16,6 +16,7 @@ backend is registered, llama.cpp's ``llama_backend_init`` no longer searches on 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
 import logging
@@ -145,10 +146,8 @@ def _close(handle: ctypes.CDLL) -> None:
 
     closer = getattr(_ctypes, "FreeLibrary", None) or getattr(_ctypes, "dlclose", None)
     if closer is not None:
-        try:
+        with contextlib.suppress(OSError):
             closer(handle._handle)
-        except OSError:
-            pass
 
 
 def _score(path: Path) -> tuple[int, str]:
@@ -171,7 +170,7 @@ def _score(path: Path) -> tuple[int, str]:
 
 
 def _system_info() -> str:
-    return llama_cpp.llama_print_system_info().decode("utf-8", errors="replace").strip()
+    return str(llama_cpp.llama_print_system_info().decode("utf-8", errors="replace")).strip()
 
 
 def isa_features(system_info: str) -> tuple[str, ...]:

@@ -34,7 +34,9 @@ def _llama_devices() -> tuple[list[str], list[tuple[str, int, int]]]:
         kind = lib.ggml_backend_dev_type(dev)
         name = (lib.ggml_backend_dev_name(dev) or b"").decode(errors="replace")
         description = (lib.ggml_backend_dev_description(dev) or b"").decode(errors="replace")
-        devices.append(f"{name}: {description} [{_DEVICE_TYPES.get(kind, kind)}, {free.value >> 20}/{total.value >> 20} MiB]")
+        devices.append(
+            f"{name}: {description} [{_DEVICE_TYPES.get(kind, kind)}, {free.value >> 20}/{total.value >> 20} MiB]"
+        )
         if kind in (1, 2):
             gpus.append((description or name, free.value, total.value))
     return devices, gpus
@@ -67,14 +69,14 @@ def probe_engines() -> dict[str, Any]:
             result["llama_gpu_offload"] = bool(llama_cpp.llama_supports_gpu_offload())
             result["llama_system_info"] = llama_cpp.llama_print_system_info().decode(errors="replace").strip()
             result["llama_devices"], result["llama_gpu_memory"] = _llama_devices()
-        except Exception as error:  # a broken build must not break the hardware profile
+        except Exception as error:  # noqa: BLE001 - a broken build must not break the hardware profile
             errors.append(f"llama_cpp: {error}")
     if result["onnxruntime_version"]:
         try:
             import onnxruntime
 
             result["onnx_providers"] = list(onnxruntime.get_available_providers())
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - a broken install must not break the hardware profile
             errors.append(f"onnxruntime: {error}")
     result["error"] = "; ".join(errors)
     return result

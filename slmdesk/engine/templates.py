@@ -73,7 +73,7 @@ class _TemplateRaised(Exception):
 class _GenerationTag(jinja2.ext.Extension):
     """``{% generation %}...{% endgeneration %}`` (HF assistant-mask marker) renders its body."""
 
-    tags = {"generation"}
+    tags = {"generation"}  # noqa: RUF012 - jinja2's Extension API declares it a plain class attribute
 
     def parse(self, parser: Any) -> Any:
         parser.stream.skip(1)
@@ -123,9 +123,9 @@ class _Environment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
-                    if len(seq) * count > MAX_REPEAT_CHARS:
-                        raise jinja_errors.SecurityError("the template builds a sequence that is too long")
+                repeats = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if repeats and len(seq) * count > MAX_REPEAT_CHARS:
+                    raise jinja_errors.SecurityError("the template builds a sequence that is too long")
             return operator.mul(left, right)
         if operator_name == "**":
             if isinstance(right, (int, float)) and abs(right) > 64:

@@ -193,7 +193,7 @@ class _Keys:
             return None
         if item.type != T_STRING:
             raise self.fail(key, f"is a {TYPE_NAMES.get(item.type, item.type)}, not a string")
-        return item.value
+        return str(item.value)
 
     def integer(self, key: str, minimum: int = 0) -> int | None:
         item = self.header.kv.get(key)
@@ -203,7 +203,7 @@ class _Keys:
             raise self.fail(key, f"is a {TYPE_NAMES.get(item.type, item.type)}, not an integer")
         if item.value < minimum:
             raise self.fail(key, f"is {item.value}, less than {minimum}")
-        return item.value
+        return int(item.value)
 
     def per_layer(self, key: str, n_layer: int | None) -> tuple[int, ...] | None:
         """A u32-or-array hparam as ``n_layer`` values (``llama_model_loader::get_key_or_arr``)."""
@@ -411,10 +411,8 @@ def _metadata(header: GGUFHeader, arch_prefix: str) -> list[tuple[str, str]]:
         if key.startswith(arch_prefix) and key[len(arch_prefix) :] in _CONSUMED_ARCH:
             continue
         wanted = (
-            key.startswith("general.")
-            or key.startswith(arch_prefix)
+            key.startswith(("general.", arch_prefix, "split."))
             or key in ("tokenizer.ggml.model", "tokenizer.ggml.pre")
-            or key.startswith("split.")
         )
         if not wanted:
             continue

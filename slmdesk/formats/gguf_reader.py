@@ -84,7 +84,7 @@ def _walk_strings(buf: bytes, pos: int, count: int) -> tuple[int, int]:
     start = pos
     k = 0
     try:
-        for k in range(count >> 3):
+        for k in range(count >> 3):  # noqa: B007 - k counts the groups read when one fails
             start = pos
             pos += 8 + unpack(buf, pos)[0]
             pos += 8 + unpack(buf, pos)[0]
@@ -100,7 +100,7 @@ def _walk_strings(buf: bytes, pos: int, count: int) -> tuple[int, int]:
         pos, done = start, 8 * k
     j = 0
     try:
-        for j in range(count - done):
+        for j in range(count - done):  # noqa: B007 - j counts the items read when one fails
             pos += 8 + unpack(buf, pos)[0]
     except (struct.error, OverflowError):
         return pos, done + j
@@ -175,13 +175,15 @@ class _Parser:
         pos = self.pos
         self.ensure(pos + 4, what, pos)
         self.pos = pos + 4
-        return _U32.unpack_from(self.buf, pos)[0]
+        value: int = _U32.unpack_from(self.buf, pos)[0]
+        return value
 
     def u64(self, what: str) -> int:
         pos = self.pos
         self.ensure(pos + 8, what, pos)
         self.pos = pos + 8
-        return _U64.unpack_from(self.buf, pos)[0]
+        value: int = _U64.unpack_from(self.buf, pos)[0]
+        return value
 
     def string(self, what: str) -> str:
         start = self.pos

@@ -335,5 +335,5 @@ def read_hf_folder(folder: Path) -> ModelSpec:
         input_weights_bytes=input_bytes,
         output_weights_bytes=output_bytes,
         tied_embeddings=bool(tied) if isinstance(tied, bool) else not has_lm_head,
-        metadata=tuple(metadata) + (("architectures", str(arch_class)),) if arch_class else tuple(metadata),
+        metadata=(*metadata, ("architectures", str(arch_class))) if arch_class else tuple(metadata),
     )

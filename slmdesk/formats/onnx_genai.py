@@ -177,7 +177,8 @@ def read_onnx_folder(folder: Path) -> ModelSpec:
         raise OnnxFolderError(f"{GENAI_CONFIG} in {folder.name} has no \"model\" section.")
     decoder = model.get("decoder")
     decoder = decoder if isinstance(decoder, dict) else {}
-    search = config.get("search") if isinstance(config.get("search"), dict) else {}
+    search_section = config.get("search")
+    search: dict[str, Any] = search_section if isinstance(search_section, dict) else {}
 
     model_type = model.get("type")
     if not isinstance(model_type, str) or not model_type:
@@ -223,7 +224,9 @@ def read_onnx_folder(folder: Path) -> ModelSpec:
 
     eos = token_ids(model.get("eos_token_id"))
     bos = token_ids(model.get("bos_token_id"))
-    per_layer = (lambda v: (v,) * n_layer if v is not None and n_layer is not None else ())  # noqa: E731
+
+    def per_layer(value: int | None) -> tuple[int, ...]:
+        return (value,) * n_layer if value is not None and n_layer is not None else ()
 
     return ModelSpec(
         format="onnx",

@@ -145,8 +145,10 @@ def parse_sysctl(text: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _windows_cpu() -> tuple[str, tuple[str, ...]]:
+    if sys.platform != "win32":  # type checkers on other platforms skip the rest
+        return platform.processor(), ()
     import ctypes
-    import winreg  # type: ignore[import-not-found]
+    import winreg
 
     model = platform.processor()
     try:
@@ -154,7 +156,7 @@ def _windows_cpu() -> tuple[str, tuple[str, ...]]:
             model = str(winreg.QueryValueEx(key, "ProcessorNameString")[0]).strip()
     except OSError:
         pass
-    present = ctypes.windll.kernel32.IsProcessorFeaturePresent  # type: ignore[attr-defined]
+    present = ctypes.windll.kernel32.IsProcessorFeaturePresent
     features = {name for pf, name in _WINDOWS_FEATURES.items() if present(pf)}
     return model, _ordered(features)
 
@@ -171,7 +173,7 @@ def cpu_model_and_features() -> tuple[str, tuple[str, ...]]:
             return parse_sysctl(done.stdout)
         if sys.platform == "win32":
             return _windows_cpu()
-    except Exception as error:  # a probe must degrade, not fail
+    except Exception as error:  # noqa: BLE001 - OS interfaces fail in odd ways; a probe must degrade, not fail
         log.warning("CPU probe failed: %s", error)
     return platform.processor() or platform.machine(), ()
 

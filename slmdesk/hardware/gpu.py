@@ -6,6 +6,7 @@ device, or a driver error must never stop slmdesk from starting.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import platform
 import subprocess
@@ -36,7 +37,7 @@ def nvidia_gpus() -> tuple[GpuInfo, ...]:
         return ()
     try:
         pynvml.nvmlInit()
-    except Exception as error:  # NVMLError_LibraryNotFound, DriverNotLoaded...
+    except (pynvml.NVMLError, OSError) as error:  # NVMLError_LibraryNotFound, DriverNotLoaded...
         log.debug("NVML unavailable: %s", error)
         return ()
     gpus: list[GpuInfo] = []
@@ -50,14 +51,14 @@ def nvidia_gpus() -> tuple[GpuInfo, ...]:
                 clock = pynvml.nvmlDeviceGetMaxClockInfo(handle, pynvml.NVML_CLOCK_MEM)
                 width = pynvml.nvmlDeviceGetMemoryBusWidth(handle)
                 bandwidth = nvml_bandwidth(int(clock), int(width)) if clock and width else None
-            except Exception:
-                pass
+            except pynvml.NVMLError:
+                pass  # not reported by this GPU or driver: no bandwidth figure
             capability = None
             try:
                 major, minor = pynvml.nvmlDeviceGetCudaComputeCapability(handle)
                 capability = f"{major}.{minor}"
-            except Exception:
-                pass
+            except pynvml.NVMLError:
+                pass  # older drivers: no compute capability
             gpus.append(
                 GpuInfo(
                     name=_text(pynvml.nvmlDeviceGetName(handle)),
@@ -69,13 +70,11 @@ def nvidia_gpus() -> tuple[GpuInfo, ...]:
                     compute_capability=capability,
                 )
             )
-    except Exception as error:
+    except pynvml.NVMLError as error:
         log.warning("NVML query failed: %s", error)
     finally:
-        try:
+        with contextlib.suppress(pynvml.NVMLError):
             pynvml.nvmlShutdown()
-        except Exception:
-            pass
     return tuple(gpus)
 
 
@@ -138,7 +137,11 @@ def apple_ram_bytes() -> int | None:
 
 def _vendor_from_name(name: str) -> str:
     lowered = name.lower()
-    for vendor, tags in (("nvidia", ("nvidia", "geforce", "rtx", "quadro", "tesla")), ("amd", ("amd", "radeon")), ("intel", ("intel", "arc"))):
+    for vendor, tags in (
+        ("nvidia", ("nvidia", "geforce", "rtx", "quadro", "tesla")),
+        ("amd", ("amd", "radeon")),
+        ("intel", ("intel", "arc")),
+    ):
         if any(tag in lowered for tag in tags):
             return vendor
     return "other"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
@@ -37,20 +38,22 @@ class UsageSampler:
     def __init__(self) -> None:
         psutil.cpu_percent(interval=None)  # prime: the first non-blocking call returns 0.0
         self._nvml_handles: list[object] | None = None
-        self._nvml = None
+        self._nvml: Any = None
 
     def _gpu_handles(self) -> list[object]:
         if self._nvml_handles is None:
             self._nvml_handles = []
             try:
                 import pynvml  # nvidia-ml-py
-
+            except ImportError:
+                return self._nvml_handles
+            try:
                 pynvml.nvmlInit()
                 self._nvml = pynvml
                 self._nvml_handles = [
                     pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(pynvml.nvmlDeviceGetCount())
                 ]
-            except Exception as error:  # no driver / no library: no NVIDIA GPU to show
+            except (pynvml.NVMLError, OSError) as error:  # no driver or library: no NVIDIA GPU to show
                 log.debug("NVML unavailable: %s", error)
         return self._nvml_handles
 
@@ -65,10 +68,10 @@ class UsageSampler:
                 name = nvml.nvmlDeviceGetName(handle)
                 try:
                     util = float(nvml.nvmlDeviceGetUtilizationRates(handle).gpu)
-                except Exception:
+                except nvml.NVMLError:
                     util = None
                 gpus.append(GpuUsage(str(name), int(info.used), int(info.total), util))
-            except Exception as error:
+            except nvml.NVMLError as error:
                 log.debug("NVML query failed: %s", error)
         return LiveUsage(
             ram_used_bytes=int(memory.total - memory.available),

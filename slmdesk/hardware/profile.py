@@ -212,7 +212,9 @@ def save_user_profile(paths: AppPaths, profile: HardwareProfile) -> None:
     try:
         write_json_atomic(path, [p.to_dict() for p in profiles], indent=2)
     except OSError as error:
-        raise UserError(f"Cannot write {path}: {error.strerror}.", "Check the permissions of the config folder.") from error
+        raise UserError(
+            f"Cannot write {path}: {error.strerror}.", "Check the permissions of the config folder."
+        ) from error
 
 
 def resolve_profile(name: str | None, paths: AppPaths, measure_bandwidth: bool = True) -> HardwareProfile:
@@ -241,5 +243,5 @@ def resolve_profile(name: str | None, paths: AppPaths, measure_bandwidth: bool =
 if __name__ == "__main__":  # pragma: no cover - a manual check: python -m slmdesk.hardware.profile
     from slmdesk import paths as app_paths
 
-    print(json.dumps(probe(app_paths.resolve()).to_dict(), indent=2))
+    print(json.dumps(probe(app_paths.resolve()).to_dict(), indent=2))  # noqa: T201 - this module as a command
     sys.exit(0)

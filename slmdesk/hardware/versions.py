@@ -38,7 +38,7 @@ def llama_build_recipe() -> dict[str, Any] | None:
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    marker = Path(list(spec.submodule_search_locations)[0]) / LLAMA_BUILD_MARKER
+    marker = Path(next(iter(spec.submodule_search_locations))) / LLAMA_BUILD_MARKER
     try:
         recipe = json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):

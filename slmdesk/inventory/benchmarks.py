@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from slmdesk.core.errors import UserError
 from slmdesk.inventory.orm import Artifact, BenchmarkRun, utcnow
@@ -78,7 +78,8 @@ def _plain(value: Mapping[str, Any]) -> dict[str, Any]:
             return [convert(v) for v in item]
         return item
 
-    return convert(value)
+    plain: dict[str, Any] = convert(value)
+    return plain
 
 
 def save_run(
@@ -140,5 +141,5 @@ def get_run(inventory: Inventory, run_id: int) -> BenchmarkRunRecord | None:
 def delete_run(inventory: Inventory, run_id: int) -> bool:
     """Delete a run; True if it existed."""
     with inventory.write_session() as session:
-        result = session.execute(delete(BenchmarkRun).where(BenchmarkRun.id == run_id))
+        result = cast(CursorResult[Any], session.execute(delete(BenchmarkRun).where(BenchmarkRun.id == run_id)))
         return bool(result.rowcount)

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select
 
 from slmdesk.core.errors import UserError
 from slmdesk.inventory.orm import Conversation, Message, utcnow
@@ -202,8 +202,8 @@ def delete_messages_from(inventory: Inventory, conversation_id: int, message_id:
     """Delete ``message_id`` and every later message of the conversation (regenerate, edit and
     resend); returns how many were deleted."""
     with inventory.write_session() as session:
-        result = session.execute(
+        result = cast(CursorResult[Any], session.execute(
             delete(Message).where(Message.conversation_id == conversation_id, Message.id >= message_id)
-        )
+        ))
         session.commit()
         return int(result.rowcount or 0)

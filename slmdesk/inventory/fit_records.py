@@ -82,7 +82,6 @@ def save_hardware_profile(inventory: Inventory, profile: HardwareProfile) -> int
 def save_fit_estimate(inventory: Inventory, artifact_id: int, profile_id: int, estimate: FitEstimate) -> None:
     """Store an estimate, replacing the one with the same artifact, profile, n_ctx, KV type and
     GPU layers (recomputed when the profile changes)."""
-    values = estimate.to_json_dict()
     with inventory.write_session() as session:
         row = session.scalar(
             select(FitEstimateRow).where(
@@ -99,10 +98,10 @@ def save_fit_estimate(inventory: Inventory, artifact_id: int, profile_id: int, e
                 kv_type=estimate.kv_type, gpu_layers=estimate.gpu_layers,
             )
             session.add(row)
-        row.weights_bytes = int(values["weights_bytes"])
-        row.kv_cache_bytes = int(values["kv_cache_bytes"])
-        row.compute_bytes = int(values["compute_bytes"])
-        row.overhead_bytes = int(values["overhead_bytes"])
+        row.weights_bytes = estimate.weights_bytes
+        row.kv_cache_bytes = estimate.kv_cache_bytes
+        row.compute_bytes = estimate.compute_bytes
+        row.overhead_bytes = estimate.overhead_bytes + estimate.device_overhead_bytes
         row.total_host_bytes = estimate.total_host_bytes
         row.total_device_bytes = estimate.total_device_bytes
         row.verdict = estimate.verdict.value

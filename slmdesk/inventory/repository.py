@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, or_, select, update
+from sqlalchemy import Engine, RowMapping, delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from slmdesk.core.errors import UserError
@@ -36,7 +36,7 @@ from slmdesk.inventory.records import (
 _ARTIFACT_COLUMNS = tuple(Artifact.__table__.c)
 
 
-def _artifact_record(row: Mapping[str, Any], files: Sequence[str]) -> ArtifactRecord:
+def _artifact_record(row: Mapping[str, Any] | RowMapping, files: Sequence[str]) -> ArtifactRecord:
     path = Path(row["path"])
     # Most artifacts are one file: share the Path object (Path() dominates listing 10k rows).
     same = not files or (len(files) == 1 and files[0] == row["path"])
@@ -151,7 +151,7 @@ class Inventory:
     def _records(self, statement: Any) -> list[ArtifactRecord]:
         records: list[ArtifactRecord] = []
         with self._engine.connect() as connection:
-            current: Mapping[str, Any] | None = None
+            current: RowMapping | None = None
             files: list[str] = []
             for row in connection.execute(statement).mappings():
                 if current is None or row["id"] != current["id"]:

@@ -88,7 +88,7 @@ def _model_facts(item: ReadArtifact) -> dict[str, Any] | None:
 
 def _model_ids(session: Session, items: Sequence[ReadArtifact]) -> dict[tuple[str, str | None], int]:
     """Find or create the model of each readable item, keyed by (name, architecture)."""
-    facts = {}
+    facts: dict[tuple[str, str | None], dict[str, Any]] = {}
     for item in items:
         model = _model_facts(item)
         if model is not None:
@@ -160,7 +160,7 @@ def write_plan(session: Session, plan: ScanPlan, now: Any) -> tuple[int, int, di
         entry = plan.existing.get(str(item.found.path))
         if artifact_id is not None:
             # Hashing proved the bytes equal: the file is verified at its new place.
-            values = {
+            values: dict[str, Any] = {
                 "path": str(item.found.path),
                 "verified_at": now,
                 "source_kind": item.found.source_kind,
@@ -177,7 +177,7 @@ def write_plan(session: Session, plan: ScanPlan, now: Any) -> tuple[int, int, di
         elif entry is None:
             inserts.append(item)
         else:
-            values: dict[str, Any] = {}
+            values = {}
             if (entry.size_bytes, entry.mtime_ns) != (item.size_bytes, item.mtime_ns):
                 values.update(sha256=item.found.known_sha256, verified_at=None)  # new content
             elif item.found.known_sha256:

@@ -4,11 +4,13 @@ The engine client blocks (load, each token); a :class:`_EngineWorker` living in 
 owns it and reports through queued signals, so the GUI thread never waits on the engine.
 Tokens arrive already batched by the engine, at most one event per
 ``slmdesk.engine.backend_base.FLUSH_INTERVAL_S`` (20 updates per second read as smooth
-streaming), and each becomes one ``tokens_received`` signal. Cancel goes straight to the client, which is safe from any thread.
+streaming), and each becomes one ``tokens_received`` signal. Cancel goes straight to the
+client, which is safe from any thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -83,10 +85,8 @@ class _EngineWorker(QObject):
     @Slot()
     def unload(self) -> None:
         if self.client is not None:
-            try:
+            with contextlib.suppress(UserError):  # the engine is gone: nothing left to unload
                 self.client.unload()
-            except UserError:
-                pass
         self.unloaded.emit()
 
     @Slot()

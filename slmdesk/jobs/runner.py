@@ -299,7 +299,7 @@ class JobRunner(QObject):
         self.job_changed.emit(job_id)
 
     @Slot(int, object, object, object)
-    def _on_completed(self, job_id: int, state: JobState, result: Any, failure: tuple) -> None:
+    def _on_completed(self, job_id: int, state: JobState, result: Any, failure: tuple[str, str, str]) -> None:
         job = self._jobs.get(job_id)
         thread = self._threads.pop(job_id, None)
         if thread is not None:
@@ -309,7 +309,7 @@ class JobRunner(QObject):
             self._finish(job_id, state, result, failure)
             self._start_ready(job.resource)
 
-    def _finish(self, job_id: int, state: JobState, result: Any, failure: tuple) -> None:
+    def _finish(self, job_id: int, state: JobState, result: Any, failure: tuple[str, str, str]) -> None:
         job = self._jobs[job_id]
         job.state = state
         job.result = result

@@ -29,8 +29,11 @@ def about_rows(cache_dir: Path | None = None) -> list[tuple[str, str]]:
     rows.insert(1, ("Build", f"packaged {built.get('date', '?')} from commit {built.get('commit', '?')} "
                              f"({built.get('platform', '?')})" if built else "from source"))
     recipe = llama_build_recipe()
-    build = "portable (runtime CPU dispatch)" if recipe and "-DGGML_BACKEND_DL=ON" in recipe.get("cmake_args", ()) else (
-        "not built by slmdesk's recipe")
+    build = (
+        "portable (runtime CPU dispatch)"
+        if recipe and "-DGGML_BACKEND_DL=ON" in recipe.get("cmake_args", ())
+        else ("not built by slmdesk's recipe")
+    )
     if recipe:
         build += f", recipe {recipe.get('key', '?')}"
     rows.append(("llama.cpp build", build))

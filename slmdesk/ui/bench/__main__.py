@@ -12,9 +12,13 @@ import sys
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from slmdesk.bench.results import BenchResult
 
 
-def fake_results() -> list:
+def fake_results() -> list[BenchResult]:
     """Made-up runs: a GGUF and an ONNX build of one model, three runs each, a day apart."""
     from slmdesk.bench.results import BenchResult
     from slmdesk.bench.settings import PRESETS
@@ -75,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
                     QTimer.singleShot(100, shoot)
                     return
                 if args.tab == "compare":
-                    pane.select_results([r.id for r in pane.results_model.results()[:2]])
+                    pane.select_results([r.id for r in pane.results_model.results()[:2] if r.id is not None])
                 pane.tabs.setCurrentIndex(("speed", "history", "compare").index(args.tab))
                 pane.grab().save(str(args.screenshot))
                 pane.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
@@ -142,7 +143,7 @@ class SpeedChartView(QChartView):
 class HistoryChartView(QChartView):
     """One line per model and configuration over time, for one figure (tg, pp or TTFT)."""
 
-    METRICS = {"tg": "tg tokens/s", "pp": "pp tokens/s", "ttft": "TTFT seconds"}
+    METRICS: ClassVar[dict[str, str]] = {"tg": "tg tokens/s", "pp": "pp tokens/s", "ttft": "TTFT seconds"}
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -35,7 +36,7 @@ class ResultsTableModel(ColumnTableModel):
                "Load s", "Peak memory", "Energy J/token", "Backend", "Runs on")
     (COL_WHEN, COL_MODEL, COL_PP, COL_TG, COL_BOUND, COL_TEST, COL_QUANT, COL_THREADS, COL_TTFT, COL_LOAD,
      COL_MEMORY, COL_ENERGY, COL_BACKEND, COL_RUNTIME) = range(14)
-    HEADER_TOOLTIPS = {
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
         COL_BOUND: "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)",
         COL_RUNTIME: "The llama.cpp CPU variant chosen at run time and whether weights were repacked",
     }
@@ -81,7 +82,7 @@ class ResultsTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._results)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._results):
             return None
         result = self._results[index.row()]
@@ -210,7 +211,7 @@ class CompareTableModel(ColumnTableModel):
     def header_tooltip(self, section: int) -> str | None:
         return (self._tooltips[section - 1] or None) if section in (1, 2) else None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._deltas):
             return None
         delta = self._deltas[index.row()]
@@ -224,7 +225,13 @@ class CompareTableModel(ColumnTableModel):
                     return NOT_AVAILABLE if "energy" in delta.metric else "–"
                 if "bytes" in delta.metric:
                     return format_bytes(value)
-                return f"{value:.4f}" if "energy" in delta.metric else f"{value:.3f}" if " s" in delta.metric else f"{value:.1f}"
+                return (
+                    f"{value:.4f}"
+                    if "energy" in delta.metric
+                    else f"{value:.3f}"
+                    if " s" in delta.metric
+                    else f"{value:.1f}"
+                )
             if column == 3:
                 return "–" if delta.delta_pct is None else f"{delta.delta_pct:+.1f}%"
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and delta.improved is not None:

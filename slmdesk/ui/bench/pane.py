@@ -110,13 +110,25 @@ class BenchmarkPane(QWidget):
 
         # -- view parts: settings form, queue, results
         self.form = BenchSettingsForm(self)
-        for name in ("preset_combo", "pp_spin", "tg_spin", "reps_spin", "depth_spin", "batch_spin", "ubatch_spin",
-                     "ctx_spin", "threads_edit", "fa_combo", "kv_combo", "gpu_spin", "fit_check", "ttft_check"):
-            setattr(self, name, getattr(self.form, name))  # the form's controls, as tests and callers use them
+        # The form's controls, as the controller and the tests use them.
+        form = self.form
+        self.preset_combo, self.threads_edit, self.fa_combo, self.kv_combo = (
+            form.preset_combo, form.threads_edit, form.fa_combo, form.kv_combo)
+        self.pp_spin, self.tg_spin, self.reps_spin, self.depth_spin = (
+            form.pp_spin,
+            form.tg_spin,
+            form.reps_spin,
+            form.depth_spin,
+        )
+        self.batch_spin, self.ubatch_spin, self.ctx_spin, self.gpu_spin = (
+            form.batch_spin, form.ubatch_spin, form.ctx_spin, form.gpu_spin)
+        self.fit_check, self.ttft_check = form.fit_check, form.ttft_check
         self.run_button = QPushButton("Run benchmark", self)
         self.run_button.clicked.connect(self.start_runs)
         self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Cancel the selected queued or running benchmark (all of them if none is selected)")
+        self.cancel_button.setToolTip(
+            "Cancel the selected queued or running benchmark (all of them if none is selected)"
+        )
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.queue_view = BenchQueueView(runner, self)
         self.queue_source, self.queue_model = self.queue_view.queue_source, self.queue_view.queue_model
@@ -128,9 +140,21 @@ class BenchmarkPane(QWidget):
 
         self.results = BenchResultsView(self)
         part = self.results
-        self.results_model, self.results_proxy, self.results_view = part.results_model, part.results_proxy, part.results_view
-        self.compare_button, self.export_button, self.delete_button = part.compare_button, part.export_button, part.delete_button
-        self.speed_chart, self.history_chart, self.history_metric = part.speed_chart, part.history_chart, part.history_metric
+        self.results_model, self.results_proxy, self.results_view = (
+            part.results_model,
+            part.results_proxy,
+            part.results_view,
+        )
+        self.compare_button, self.export_button, self.delete_button = (
+            part.compare_button,
+            part.export_button,
+            part.delete_button,
+        )
+        self.speed_chart, self.history_chart, self.history_metric = (
+            part.speed_chart,
+            part.history_chart,
+            part.history_metric,
+        )
         self.compare_model, self.compare_view, self.tabs = part.compare_model, part.compare_view, part.tabs
         self.results_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.compare_button.clicked.connect(self.compare_selected)
@@ -389,7 +413,9 @@ class BenchmarkPane(QWidget):
         selected = self.selected_results()
         if not selected:
             return
-        answer = QMessageBox.question(self, "Delete benchmark runs?", f"Delete {len(selected)} run(s) from the history?")
+        answer = QMessageBox.question(
+            self, "Delete benchmark runs?", f"Delete {len(selected)} run(s) from the history?"
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_runs([r.id for r in selected if r.id is not None])
 

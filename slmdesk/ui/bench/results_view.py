@@ -49,7 +49,9 @@ class BenchResultsView(QWidget):
         self.compare_button = QPushButton("Compare", self)
         self.compare_button.setToolTip("Select two runs to compare them (change in %)")
         self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown")
+        self.export_button.setToolTip(
+            "Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown"
+        )
         self.delete_button = QPushButton("Delete runs", self)
         buttons = QHBoxLayout()
         buttons.addWidget(QLabel("Results", self))

@@ -62,15 +62,19 @@ class BenchSettingsForm(QGroupBox):
 
         form = QFormLayout(self)
         form.addRow("Preset", self.preset_combo)
-        for label, widget in (("pp", self.pp_spin), ("tg", self.tg_spin), ("Repetitions", self.reps_spin),
-                              ("Depth", self.depth_spin), ("Threads", self.threads_edit)):
+        sizes: tuple[tuple[str, QWidget], ...] = (
+            ("pp", self.pp_spin), ("tg", self.tg_spin), ("Repetitions", self.reps_spin), ("Depth", self.depth_spin),
+            ("Threads", self.threads_edit),
+        )
+        for label, widget in sizes:
             form.addRow(label, widget)
         batches = QHBoxLayout()
         batches.addWidget(self.batch_spin)
         batches.addWidget(self.ubatch_spin)
         form.addRow("Batch / µbatch", batches)
-        for label, widget in (("Context", self.ctx_spin), ("Flash attention", self.fa_combo),
-                              ("KV cache", self.kv_combo), ("GPU layers", self.gpu_spin)):
+        rows: tuple[tuple[str, QWidget], ...] = (("Context", self.ctx_spin), ("Flash attention", self.fa_combo),
+                                                 ("KV cache", self.kv_combo), ("GPU layers", self.gpu_spin))
+        for label, widget in rows:
             form.addRow(label, widget)
         form.addRow("", self.fit_check)
         form.addRow("", self.ttft_check)

@@ -11,7 +11,11 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
+
+from slmdesk.engine.client import EngineClient
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         add_fake_model(inventory)
         store_fake_conversations(inventory)
         runner = JobRunner()
-        session = EngineSession(client_factory=FakeEngineClient)
+        session = EngineSession(client_factory=cast("Callable[[], EngineClient]", FakeEngineClient))
         pane = ChatPane(inventory, session, runner, lambda _artifact: LoadSettings(n_ctx=4096),
                         verdict_for=lambda _artifact_id: "fits in RAM")
         pane.setWindowTitle("slmdesk — Chat (preview, fake model)")

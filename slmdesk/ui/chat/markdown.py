@@ -14,7 +14,9 @@ from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
 
 
-def _with_copy_link(self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]) -> str:
+def _with_copy_link(
+    self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
+) -> str:
     """markdown-it render rule for ``fence`` and ``code_block``: the default HTML followed by a
     "Copy code" link to ``{copy_prefix}{k}``, where ``k`` counts code blocks from
     ``env['code_index_base']``; the block's text is appended to ``env['code_blocks']``."""

@@ -99,7 +99,8 @@ class ModelBar(QWidget):
 
     def selected_id(self) -> int | None:
         """The artifact id chosen in the picker (None for the "no models" row)."""
-        return self.combo.currentData()
+        data = self.combo.currentData()
+        return int(data) if data is not None else None
 
     def select(self, artifact_id: int) -> None:
         """Choose an artifact in the picker (no-op when it is not listed)."""

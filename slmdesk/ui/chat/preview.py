@@ -75,7 +75,9 @@ class FakeEngineClient:
         """Always "running": there is no process to lose."""
         return True
 
-    def load(self, path: str | os.PathLike[str], settings: LoadSettings | None = None, backend: str = "auto") -> LoadInfo:
+    def load(
+        self, path: str | os.PathLike[str], settings: LoadSettings | None = None, backend: str = "auto"
+    ) -> LoadInfo:
         """Pretend to load ``path``."""
         settings = settings or LoadSettings()
         self.load_info = LoadInfo(path=str(path), backend="llama.cpp", backend_version="preview",

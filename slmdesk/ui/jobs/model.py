@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from PySide6.QtCore import (
     QModelIndex,
@@ -48,7 +49,7 @@ class JobListModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._ids)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
         job = self._runner.job(self._ids[index.row()])

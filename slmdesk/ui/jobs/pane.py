@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QAbstractItemModel,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
@@ -11,7 +12,7 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -42,7 +43,9 @@ from slmdesk.ui.jobs.model import (
 class ProgressBarDelegate(QStyledItemDelegate):
     """Paints ``ProgressRole`` (0..1, or -1 for unknown) as a native progress bar."""
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         fraction = index.data(ProgressRole)
         if fraction is None:
             super().paint(painter, option, index)
@@ -63,7 +66,9 @@ class CancelButtonDelegate(QStyledItemDelegate):
 
     cancel_clicked = Signal(int)  # job id
 
-    def paint(self, painter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         if not index.data(CancellableRole):
             return
         button = QStyleOptionButton()
@@ -72,7 +77,8 @@ class CancelButtonDelegate(QStyledItemDelegate):
         button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
         QApplication.style().drawControl(QStyle.ControlElement.CE_PushButton, button, painter)
 
-    def editorEvent(self, event, model, option, index) -> bool:
+    def editorEvent(self, event: QEvent, model: QAbstractItemModel, option: QStyleOptionViewItem,
+                    index: QModelIndex | QPersistentModelIndex) -> bool:
         if event.type() == QEvent.Type.MouseButtonRelease and index.data(CancellableRole):
             self.cancel_clicked.emit(int(index.data(JobIdRole)))
             return True

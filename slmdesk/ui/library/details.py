@@ -124,8 +124,8 @@ class ArtifactDetails(QWidget):
             return
         self.title.setText(f"<h3>{html.escape(record.display_name)}</h3>")
         for label, getter in self.FIELDS:
-            value = getter(record)
-            self.values[label].setText("" if value is None else str(value))
+            fact = getter(record)
+            self.values[label].setText("" if fact is None else str(fact))
         files = "<br>".join(html.escape(str(f)) for f in record.files)
         self.path_label.setText(files)
         detail = dict(record.source_detail)

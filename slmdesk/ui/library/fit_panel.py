@@ -191,7 +191,9 @@ class FitPanel(QWidget):
         if record is None or not record.loadable:
             self._set_enabled(False)
             self.verdict_label.setText(
-                "" if record is None else "No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX)."
+                ""
+                if record is None
+                else "No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX)."
             )
             self._clear_chart()
             return
@@ -233,7 +235,9 @@ class FitPanel(QWidget):
         self.flash_check.blockSignals(True)
         self.flash_check.setChecked(forced or self._chosen_flash)
         self.flash_check.setEnabled(not forced and self.kv_combo.isEnabled())
-        self.flash_check.setToolTip(FLASH_FORCED_TIP if forced else "Use flash attention (less memory for long contexts)")
+        self.flash_check.setToolTip(
+            FLASH_FORCED_TIP if forced else "Use flash attention (less memory for long contexts)"
+        )
         self.flash_check.blockSignals(False)
 
     def _on_spec(self, artifact_id: int, job: Job) -> None:
@@ -337,18 +341,25 @@ class FitPanel(QWidget):
         badge = badge_for(result)
         level_colour = colour_hex(f"verdict.{badge.level}")
         self.verdict_label.setText(
-            f"<b style='color:{level_colour}'>{html.escape(result.verdict.label[:1].upper() + result.verdict.label[1:])}</b> on "
+            f"<b style='color:{level_colour}'>{html.escape(result.verdict.label.capitalize())}</b> on "
             f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
             f"{format_bytes(result.host_available_bytes)} RAM available"
-            + (f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
-               f"on {html.escape(result.device_name or 'GPU')}" if result.gpu_layers else "")
+            + (
+                f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
+                f"on {html.escape(result.device_name or 'GPU')}"
+                if result.gpu_layers
+                else ""
+            )
         )
         facts = [
             f"Largest context that fits: {largest:,} tokens" if largest else "No context length fits.",
             f"GPU layers: {result.gpu_layers} of {result.n_layer + 1}" if profile.gpus else "GPU layers: none (no GPU)",
         ]
         if result.tg_tokens_per_s_bound:
-            facts.append(f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s (memory bandwidth / bytes read per token)")
+            facts.append(
+                f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s"
+                " (memory bandwidth / bytes read per token)"
+            )
         facts += list(result.notes)
         facts.append(self._measured_text(spec, profile))
         self.facts_label.setText("<br>".join(html.escape(f) for f in facts))
@@ -397,16 +408,16 @@ class FitPanel(QWidget):
         categories.append([device for device, _ in devices])
         self.chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
-        values = QValueAxis()
-        values.setTitleText("MiB")
-        values.setLabelFormat("%.0f")
+        mib = QValueAxis()
+        mib.setTitleText("MiB")
+        mib.setLabelFormat("%.0f")
         # Scaled to the need, not to the RAM available (a 300 MiB bar on a 24 GiB axis is invisible);
         # the verdict line above says how much is available.
-        largest = max(sum(size for _, size in parts) for _, parts in devices) / MIB
-        values.setRange(0, max(1.0, largest * 1.15))
-        values.applyNiceNumbers()
-        self.chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(values)
+        largest = max(sum(size for _, size in device_parts) for _, device_parts in devices) / MIB
+        mib.setRange(0, max(1.0, largest * 1.15))
+        mib.applyNiceNumbers()
+        self.chart.addAxis(mib, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(mib)
 
     def _clear_chart(self) -> None:
         self.chart.removeAllSeries()

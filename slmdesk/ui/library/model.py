@@ -131,7 +131,8 @@ class ArtifactTableModel(QAbstractProxyModel):
             return
         # Typing narrows: when every old word is still a substring of a new one, only the
         # rows on screen can still match (keeps a keystroke on 10,000 rows in milliseconds).
-        narrowing = len(words) >= len(self._words) and all(old in new for old, new in zip(self._words, words))
+        pairs = zip(self._words, words, strict=False)
+        narrowing = len(words) >= len(self._words) and all(old in new for old, new in pairs)
         self._words = words
         self.beginResetModel()
         self._set_visible(self._compute_visible(within=self._visible) if narrowing else self._compute_visible())
@@ -181,7 +182,7 @@ class ArtifactTableModel(QAbstractProxyModel):
             return visible
         column, order = self._sort
         keys = self._keys(column)
-        return sorted(visible, key=keys.__getitem__, reverse=order == Qt.SortOrder.DescendingOrder)
+        return sorted(visible, key=lambda row: keys[row], reverse=order == Qt.SortOrder.DescendingOrder)  # type: ignore[arg-type,return-value]  # keys of one column compare with each other
 
     def _keys(self, column: int) -> list[object]:
         keys = self._key_cache.get(column)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.core.fit import FitEstimate, estimate
-from slmdesk.core.tasks import Progress
+from slmdesk.core.tasks import CancelToken, Progress, Task
 from slmdesk.core.units import format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hub import starter
@@ -36,7 +36,7 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.inventory.stores import default_store_locations
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
-from slmdesk.ui.artifacts import ArtifactSourceModel
+from slmdesk.ui.artifacts import ArtifactSourceModel, Badge
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
 from slmdesk.ui.library.model import ArtifactTableModel
@@ -253,7 +253,7 @@ class LibraryPane(QWidget):
         self.update_badges()
 
     @Slot(int, object)
-    def _on_estimated(self, artifact_id: int, result: object) -> None:
+    def _on_estimated(self, artifact_id: int, result: FitEstimate) -> None:
         if self.fit_panel.profile_combo.currentIndex() == 0:  # badges are for this machine
             self.model.set_verdict(artifact_id, badge_for(result))
 
@@ -283,8 +283,8 @@ class LibraryPane(QWidget):
         inventory = self._inventory
         estimates = self._estimates
 
-        def task(token):
-            verdicts = {}
+        def task(token: CancelToken) -> Generator[Progress, None, dict[int, Badge]]:
+            verdicts: dict[int, Badge] = {}
             # A new fingerprint (more RAM, a new GPU) is a new profile: estimates are recomputed.
             profile_id = fit_records.save_hardware_profile(inventory, machine)
             for index, record in enumerate(records):
@@ -353,10 +353,10 @@ class LibraryPane(QWidget):
         self.details.show_record(record)
         self.fit_panel.set_artifact(record)
         has = record is not None
-        loadable = has and record.loadable
+        loadable = record is not None and record.loadable
         for button in (self.remove_button, self.delete_button):
             button.setEnabled(has)
-        self.verify_button.setEnabled(has and record.status != "missing")
+        self.verify_button.setEnabled(record is not None and record.status != "missing")
         self.chat_button.setEnabled(loadable)
         self.bench_button.setEnabled(loadable)
         self.selection_changed.emit(record)
@@ -368,7 +368,7 @@ class LibraryPane(QWidget):
         self.count_label.setText(f"{shown:,} of {total:,} models shown" if shown != total else f"{total:,} models")
 
     # -- actions --------------------------------------------------------------------------
-    def _submit(self, title: str, task, on_done=None) -> int:
+    def _submit(self, title: str, task: Task, on_done: Callable[[Job], None] | None = None) -> int:
         def finished(job: Job) -> None:
             self.refresh(then=(lambda: on_done(job)) if on_done is not None else None)
 
@@ -387,7 +387,9 @@ class LibraryPane(QWidget):
     @Slot()
     def add_files(self) -> None:
         """Pick GGUF files to adopt."""
-        files, _ = QFileDialog.getOpenFileNames(self, "Add model files", str(Path.home()), "GGUF models (*.gguf);;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add model files", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+        )
         if files:
             self.scan([Path(f) for f in files])
 
@@ -416,7 +418,7 @@ class LibraryPane(QWidget):
         inventory = self._inventory
         prepare = starter.prepare_task(model, self._paths.models)
 
-        def task(token):
+        def task(token: CancelToken) -> Generator[Progress, None, ScanSummary]:
             path = yield from prepare(token)
             return (yield from scanners.scan_task(inventory, [path], mark_missing=False)(token))
 
@@ -435,8 +437,11 @@ class LibraryPane(QWidget):
         name = record.display_name if record else str(artifact_id)
         return self._runner.submit(
             f"Verify {name}", scanners.verify_task(self._inventory, artifact_id), resource="io",
-            on_done=lambda _job: self.refresh(),  # shows the new checksum
+            on_done=self._refresh_after,  # shows the new checksum
         )
+
+    def _refresh_after(self, _job: Job) -> None:
+        self.refresh()
 
     @Slot()
     def remove_selected(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import psutil
 from PySide6.QtCore import (
@@ -35,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, load_settings, save_settings
-from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord
+from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord, StoreKind
 from slmdesk.inventory.repository import Inventory
 from slmdesk.paths import AppPaths
 
@@ -73,7 +74,7 @@ class ScanRootModel(QAbstractListModel):
         base = super().flags(index)
         return base | Qt.ItemFlag.ItemIsUserCheckable if index.isValid() else base
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._roots):
             return None
         root = self._roots[index.row()]
@@ -84,7 +85,9 @@ class ScanRootModel(QAbstractListModel):
             return Qt.CheckState.Checked if root.enabled else Qt.CheckState.Unchecked
         return None
 
-    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+    def setData(
+        self, index: QModelIndex | QPersistentModelIndex, value: Any, role: int = Qt.ItemDataRole.EditRole
+    ) -> bool:
         if role != Qt.ItemDataRole.CheckStateRole or not index.isValid():
             return False
         enabled = Qt.CheckState(value) == Qt.CheckState.Checked
@@ -120,14 +123,16 @@ class ScanRootsBox(QGroupBox):
         row.addStretch(1)
         row.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Unticked folders are skipped by Rescan. Models are used where they lie, never copied.", self))
+        layout.addWidget(
+            QLabel("Unticked folders are skipped by Rescan. Models are used where they lie, never copied.", self)
+        )
         layout.addWidget(self.list)
         layout.addLayout(row)
         self.model.refresh()
 
     def add_folder(self, path: Path, kind: str | None = None) -> None:
         """Remember ``path`` (layout ``kind``, default from the combo box) for scans."""
-        self._inventory.add_scan_root(path, kind or self.kind_combo.currentData())
+        self._inventory.add_scan_root(path, cast("StoreKind", kind or self.kind_combo.currentData()))
         self.model.refresh()
         self.roots_changed.emit()
 

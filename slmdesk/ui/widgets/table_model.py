@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -16,7 +16,7 @@ class ColumnTableModel(QAbstractTableModel):
     """
 
     COLUMNS: tuple[str, ...] = ()
-    HEADER_TOOLTIPS: dict[int, str] = {}
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {}
     """Column index -> tooltip of its header."""
 
     def row_count(self) -> int:
