@@ -215,8 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="*", type=Path)
     parser.add_argument("--starters", action="store_true", help="both starter models")
-    parser.add_argument("--pairs", type=int, default=0,
-                        help="paired mode: this many alternating pairs of -r 1 runs per case (robust on a noisy machine)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=0,
+        help="paired mode: this many alternating pairs of -r 1 runs per case (robust on a noisy machine)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="round mode (without --pairs): rounds of -r runs")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("-r", "--repetitions", type=int, default=5)

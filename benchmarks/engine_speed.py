@@ -134,7 +134,7 @@ def main() -> int:
     ttfts: dict[str, list[float]] = {name: [] for name in runs}
     counts: dict[str, int] = {}
     try:
-        for name, run in runs.items():
+        for run in runs.values():
             run()  # warm-up: page in the weights, fill the prompt cache
         for rep in range(args.reps):
             for name, run in runs.items():

@@ -301,8 +301,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--decode", type=int, default=8)
     parser.add_argument("--fill", action="store_true", help="fill the whole context (slow beyond 2048)")
     parser.add_argument("--logs", action="store_true", help="print llama.cpp's buffer sizes per row")
-    parser.add_argument("--swa-full", action="store_true", help="full-size sliding-window caches (llama-cpp-python's default)")
-    parser.add_argument("--raw", action="store_true", help="bare llama_cpp.Llama child with library defaults instead of the engine")
+    parser.add_argument(
+        "--swa-full", action="store_true", help="full-size sliding-window caches (llama-cpp-python's default)"
+    )
+    parser.add_argument(
+        "--raw", action="store_true", help="bare llama_cpp.Llama child with library defaults instead of the engine"
+    )
     parser.add_argument(
         "--cpu-features", nargs="*", default=None, help="CPU features for the estimate (default: this machine's)"
     )

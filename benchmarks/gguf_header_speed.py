@@ -58,7 +58,7 @@ def bench_headers(repeat: int) -> None:
     import gguf  # test dependency: the baseline
 
     for path in _starter_paths():
-        ours = _best(lambda: read_gguf(path), repeat)
+        ours = _best(lambda path=path: read_gguf(path), repeat)
         started = time.perf_counter()
         reader = gguf.GGUFReader(path)
         baseline = time.perf_counter() - started
@@ -82,7 +82,10 @@ def bench_discover(n_files: int) -> None:
         started = time.perf_counter()
         found = sum(1 for _ in discover(root))
         elapsed = time.perf_counter() - started
-        print(f"discover: {n_files} files in {len(list(root.rglob('*')))} entries -> {found} GGUF in {elapsed * 1000:.1f} ms")
+        print(
+            f"discover: {n_files} files in {len(list(root.rglob('*')))} entries -> {found} GGUF"
+            f" in {elapsed * 1000:.1f} ms"
+        )
 
 
 def main() -> None:

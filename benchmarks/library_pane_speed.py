@@ -12,22 +12,22 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import tempfile  # noqa: E402
+import tempfile
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from slmdesk.inventory.orm import Artifact  # noqa: E402
-from slmdesk.inventory.records import ArtifactRecord  # noqa: E402
-from slmdesk.inventory.repository import open_inventory  # noqa: E402
-from slmdesk.jobs.runner import JobRunner  # noqa: E402
-from slmdesk.paths import resolve  # noqa: E402
-from slmdesk.ui.library.model import ArtifactTableModel  # noqa: E402
-from slmdesk.ui.library.pane import LibraryPane  # noqa: E402
+from slmdesk.inventory.orm import Artifact
+from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.inventory.repository import open_inventory
+from slmdesk.jobs.runner import JobRunner
+from slmdesk.paths import resolve
+from slmdesk.ui.library.model import ArtifactTableModel
+from slmdesk.ui.library.pane import LibraryPane
 
 N = 10_000
 QUANTS = ("Q4_K_M", "Q5_K_M", "Q8_0", "Q4_1", "F16", "IQ4_XS")
@@ -36,7 +36,7 @@ ARCHES = ("llama", "gemma3", "qwen2", "phi3", "mistral")
 
 def synthetic_records(n: int = N) -> list[ArtifactRecord]:
     """``n`` plausible artifact records (no files behind them)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return [
         ArtifactRecord(
             id=i + 1,
@@ -86,7 +86,9 @@ def main() -> None:
         time.sleep(0.005)
     usable = time.perf_counter() - started
     print(f"pane on screen (responsive, records loading) after {shown * 1000:.0f} ms")
-    print(f"{pane.model.rowCount()} artifacts from SQLite: table filled after {usable * 1000:.0f} ms (target < 1000 ms)")
+    print(
+        f"{pane.model.rowCount()} artifacts from SQLite: table filled after {usable * 1000:.0f} ms (target < 1000 ms)"
+    )
 
     timings = []
     for text in ("l", "ll", "lla", "llam", "llama", "llama q", "llama q4", "llama q4_", "llama q4_k", ""):

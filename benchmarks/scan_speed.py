@@ -18,11 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from slmdesk.core.tasks import run_inline  # noqa: E402
-from slmdesk.formats.detect import read_spec  # noqa: E402
-from slmdesk.inventory.repository import open_inventory  # noqa: E402
-from slmdesk.inventory.scanners import scan_task  # noqa: E402
-from tests.gguf_factory import write_gguf  # noqa: E402
+from slmdesk.core.tasks import run_inline
+from slmdesk.formats.detect import read_spec
+from slmdesk.inventory.repository import open_inventory
+from slmdesk.inventory.scanners import scan_task
+from tests.gguf_factory import write_gguf
 
 
 def make_files(root: Path, n: int) -> int:

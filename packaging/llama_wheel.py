@@ -176,7 +176,7 @@ def installed_marker() -> dict[str, object] | None:
         return None
     if spec is None or not spec.submodule_search_locations:
         return None
-    marker = Path(list(spec.submodule_search_locations)[0]) / MARKER
+    marker = Path(next(iter(spec.submodule_search_locations))) / MARKER
     try:
         return json.loads(marker.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -202,7 +202,7 @@ def install(values: dict[str, object]) -> None:
     importlib.invalidate_caches()
     spec = importlib.util.find_spec("llama_cpp")
     assert spec is not None and spec.submodule_search_locations
-    package = Path(list(spec.submodule_search_locations)[0])
+    package = Path(next(iter(spec.submodule_search_locations)))
     (package / MARKER).write_text(json.dumps(dict(values, key=key, wheel=wheel.name), indent=2), encoding="utf-8")
     print(f"Installed {wheel.name} (portable build {key}).")
 

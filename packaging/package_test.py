@@ -105,7 +105,9 @@ def test_bundle(bundle: Path) -> dict[str, object]:
         figures["bundle_bytes"] = size
         print(f"  bundle size {size / 2**20:.1f} MiB (budget {SIZE_BUDGET_BYTES / 2**20:.0f} MiB)")
         if size > SIZE_BUDGET_BYTES:
-            raise CheckFailed(f"the bundle is {size / 2**20:.1f} MiB, over its {SIZE_BUDGET_BYTES / 2**20:.0f} MiB budget")
+            raise CheckFailed(
+                f"the bundle is {size / 2**20:.1f} MiB, over its {SIZE_BUDGET_BYTES / 2**20:.0f} MiB budget"
+            )
         for name in FORBIDDEN:
             found = [p for p in internal.rglob(name) if p.is_dir()]
             if found:
@@ -201,7 +203,9 @@ def test_deb(deb: Path, screenshot: Path) -> None:
                 title = ""
                 while time.monotonic() < deadline and not title:
                     time.sleep(1)
-                    tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True).stdout
+                    tree = subprocess.run(
+                        ["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True
+                    ).stdout
                     title = next((line for line in tree.splitlines() if "— slmdesk" in line or '"slmdesk"' in line), "")
                 if not title:
                     raise CheckFailed("no slmdesk window appeared within 60 s under Xvfb")

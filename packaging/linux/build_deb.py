@@ -214,14 +214,19 @@ def build(bundle: Path, out: Path) -> Path:
     )
     validate = shutil.which("appstreamcli")
     if validate:
-        done = subprocess.run([validate, "validate", "--no-net", "--pedantic", str(metainfo / f"{APP_ID}.metainfo.xml")],
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [validate, "validate", "--no-net", "--pedantic", str(metainfo / f"{APP_ID}.metainfo.xml")],
+            capture_output=True,
+            text=True,
+        )
         print(done.stdout.strip())
         if done.returncode != 0:
             raise SystemExit("build_deb: appstreamcli rejected the metainfo file")
     desktop_validate = shutil.which("desktop-file-validate")
     if desktop_validate:
-        done = subprocess.run([desktop_validate, str(applications / f"{APP_ID}.desktop")], capture_output=True, text=True)
+        done = subprocess.run(
+            [desktop_validate, str(applications / f"{APP_ID}.desktop")], capture_output=True, text=True
+        )
         if done.returncode != 0:
             raise SystemExit(f"build_deb: desktop-file-validate: {done.stdout}{done.stderr}")
     out.mkdir(parents=True, exist_ok=True)
