@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from slmdesk.engine.context import fit_messages
+from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.streaming import StopMatcher, Utf8Stream
 from slmdesk.engine.templates import (
     CHATML_STOP_STRINGS,
@@ -22,7 +23,7 @@ from slmdesk.engine.templates import (
     merge_system_prompt,
     preflight,
 )
-from slmdesk.engine.types import Message
+from slmdesk.engine.types import GenerationStats, Message
 
 FLUSH_INTERVAL_S = 0.05
 """Token events are coalesced to at most one per 50 ms (20/s): the GUI repaints no faster, and
@@ -173,6 +174,53 @@ class ChatFormat:
         if not self.report.system_prompt_supported:
             messages = merge_system_prompt(messages)
         return self.template.render(messages, add_generation_prompt=True)
+
+
+@dataclass(frozen=True)
+class ReplyTimes:
+    """When a reply's phases happened (``time.perf_counter()`` seconds) and how much they did.
+
+    Attributes:
+        started: the request reached the engine.
+        prefill_s: seconds of prompt processing (the evaluated prompt tokens).
+        first, last: the first and the last generated token.
+        evaluated: prompt tokens computed (the rest reused the KV cache).
+        generated: tokens generated (the EOG token that ended the reply included).
+    """
+
+    started: float
+    prefill_s: float
+    first: float
+    last: float
+    evaluated: int
+    generated: int
+
+
+def reply_stats(
+    times: ReplyTimes, *, prompt_tokens: int, control: GenerationControl, load_s: float, backend: str,
+    version: str, finish: str, dropped: tuple[int, ...],
+) -> GenerationStats:
+    """The :class:`GenerationStats` of one reply, with llama-bench's definitions for both
+    backends: TTFT from the request to the first token; pp = evaluated prompt tokens / prefill
+    seconds; tg = (generated - 1) / seconds from the first to the last token (the first token
+    comes from the prompt pass); 0.0 where a figure has no data."""
+    n = times.generated
+    span = times.last - times.first
+    return GenerationStats(
+        prompt_tokens=prompt_tokens,
+        prompt_tokens_evaluated=times.evaluated,
+        completion_tokens=n,
+        ttft_s=(times.first - times.started) if n else 0.0,
+        pp_tokens_per_s=times.evaluated / times.prefill_s if times.evaluated and times.prefill_s > 0 else 0.0,
+        tg_tokens_per_s=(n - 1) / span if n > 1 and span > 0 else 0.0,
+        load_s=load_s,
+        peak_rss_bytes=peak_rss_bytes(),
+        backend=backend,
+        backend_version=version,
+        finish_reason=finish,
+        dropped_messages=dropped,
+        tokens_after_cancel=control.tokens_after_cancel(),
+    )
 
 
 def physical_cores() -> int:

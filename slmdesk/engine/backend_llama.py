@@ -31,9 +31,11 @@ from slmdesk.engine.backend_base import (
     ChatFormat,
     GenerationControl,
     ReplyBuilder,
+    ReplyTimes,
     contents_of,
     physical_cores,
     prepare_prompt,
+    reply_stats,
     tokenize_prompt,
 )
 from slmdesk.engine.memory import peak_rss_bytes
@@ -430,24 +432,9 @@ class LlamaBackend:
         finally:
             llama_cpp.llama_sampler_free(sampler)
         text = builder.finish()
-        evaluated = len(todo)
-        prefill_s = t_prefill_end - t_prefill
-        stats = GenerationStats(
-            prompt_tokens=len(prompt),
-            prompt_tokens_evaluated=evaluated,
-            completion_tokens=n,
-            ttft_s=(t_first - started) if n else 0.0,
-            pp_tokens_per_s=evaluated / prefill_s if evaluated and prefill_s > 0 else 0.0,
-            tg_tokens_per_s=(n - 1) / (t_last - t_first) if n > 1 and t_last > t_first else 0.0,
-            load_s=self._load_s,
-            peak_rss_bytes=peak_rss_bytes(),
-            backend=BACKEND,
-            backend_version=self.version,
-            finish_reason=finish,
-            dropped_messages=dropped,
-            tokens_after_cancel=control.tokens_after_cancel(),
-        )
-        return text, stats
+        times = ReplyTimes(started, t_prefill_end - t_prefill, t_first, t_last, len(todo), n)
+        return text, reply_stats(times, prompt_tokens=len(prompt), control=control, load_s=self._load_s,
+                                 backend=BACKEND, version=self.version, finish=finish, dropped=dropped)
 
     def _sampler(self, params: SamplingParams) -> llama_cpp.llama_sampler_p:
         """A native sampler chain: [penalties], then greedy, or top-k, top-p, min-p,

@@ -24,9 +24,11 @@ from slmdesk.engine.backend_base import (
     ChatFormat,
     GenerationControl,
     ReplyBuilder,
+    ReplyTimes,
     contents_of,
     physical_cores,
     prepare_prompt,
+    reply_stats,
     tokenize_prompt,
 )
 from slmdesk.engine.memory import peak_rss_bytes
@@ -358,21 +360,8 @@ class OnnxBackend:
             elif n >= params.max_tokens:
                 finish = "length"
         text = builder.finish()
-        prefill_s = t_first - t_prefill
-        stats = GenerationStats(
-            prompt_tokens=len(prompt),
-            prompt_tokens_evaluated=len(prompt),
-            completion_tokens=n,
-            ttft_s=(t_first - started) if n else 0.0,
-            # The first generate_next_token runs the prompt pass and samples the first token.
-            pp_tokens_per_s=len(prompt) / prefill_s if n and prefill_s > 0 else 0.0,
-            tg_tokens_per_s=(n - 1) / (t_last - t_first) if n > 1 and t_last > t_first else 0.0,
-            load_s=self._load_s,
-            peak_rss_bytes=peak_rss_bytes(),
-            backend=BACKEND,
-            backend_version=self.version,
-            finish_reason=finish,
-            dropped_messages=dropped,
-            tokens_after_cancel=control.tokens_after_cancel(),
-        )
-        return text, stats
+        # The first generate_next_token runs the prompt pass and samples the first token: the
+        # prefill ends with the first token, and there is none to time without one.
+        times = ReplyTimes(started, t_first - t_prefill if n else 0.0, t_first, t_last, len(prompt), n)
+        return text, reply_stats(times, prompt_tokens=len(prompt), control=control, load_s=self._load_s,
+                                 backend=BACKEND, version=self.version, finish=finish, dropped=dropped)
