@@ -70,6 +70,12 @@ VERDICT_LEVELS = {
 }
 
 
+def sentence_case(text: str) -> str:
+    """``"CPU only" -> "CPU only"``, ``"tight" -> "Tight"``: the first letter up, the rest as is
+    (``str.capitalize`` would write "Cpu only")."""
+    return text[:1].upper() + text[1:]
+
+
 def badge_for(result: FitEstimate) -> Badge:
     """The Library badge for an estimate: the verdict in words plus a colour level."""
     return Badge(
@@ -341,7 +347,7 @@ class FitPanel(QWidget):
         badge = badge_for(result)
         level_colour = colour_hex(f"verdict.{badge.level}")
         self.verdict_label.setText(
-            f"<b style='color:{level_colour}'>{html.escape(result.verdict.label.capitalize())}</b> on "
+            f"<b style='color:{level_colour}'>{html.escape(sentence_case(result.verdict.label))}</b> on "
             f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
             f"{format_bytes(result.host_available_bytes)} RAM available"
             + (
