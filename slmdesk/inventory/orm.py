@@ -39,6 +39,12 @@ NAMING_CONVENTION = {
 """Deterministic constraint names, so that batch migrations on SQLite can refer to them."""
 
 
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+"""``AUTOINCREMENT`` on a table's integer key: SQLite then never hands out the id of a deleted
+row again (https://www.sqlite.org/autoinc.html). Without it a removed model's id went to the
+next model added, with the old one's load settings and cached estimate (migration 0006)."""
+
+
 def _empty() -> dict[str, Any]:
     return {}
 
@@ -93,7 +99,7 @@ class Model(Base):
 
     artifacts: Mapped[list[Artifact]] = relationship(back_populates="model", passive_deletes=True)
 
-    __table_args__ = (Index("ix_model_name_architecture", "name", "architecture"),)
+    __table_args__ = (Index("ix_model_name_architecture", "name", "architecture"), NEVER_REUSE_IDS)
 
 
 class Artifact(Base):
@@ -143,6 +149,7 @@ class Artifact(Base):
         CheckConstraint("format IN ('gguf', 'onnx', 'hf')", name="format"),
         CheckConstraint("status IN ('ok', 'missing', 'incomplete', 'corrupt')", name="status"),
         Index("ix_artifact_size_bytes", "size_bytes"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -179,6 +186,7 @@ class ScanRoot(Base):
         CheckConstraint(
             "kind IN ('folder', 'hf_cache', 'lmstudio', 'gpt4all', 'ollama')", name="kind"
         ),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -189,6 +197,7 @@ class HardwareProfile(Base):
     """A snapshot of a machine's CPU, RAM and GPUs (``slmdesk.hardware``), as JSON plus keys."""
 
     __tablename__ = "hardware_profile"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(256))
@@ -235,6 +244,7 @@ class Measurement(Base):
     """What a real load measured: peak memory, load time, speeds."""
 
     __tablename__ = "measurement"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     artifact_id: Mapped[int] = mapped_column(
@@ -260,6 +270,7 @@ class Conversation(Base):
     """A chat: its messages, the model it last used and its generation settings."""
 
     __tablename__ = "conversation"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(512), default="")
@@ -291,6 +302,7 @@ class Message(Base):
 
     __table_args__ = (
         CheckConstraint("role IN ('system', 'user', 'assistant', 'tool')", name="role"),
+        NEVER_REUSE_IDS,
     )
 
 
@@ -301,6 +313,7 @@ class BenchmarkRun(Base):
     """One benchmark: settings, hardware and backend it ran on, results; survives its artifact."""
 
     __tablename__ = "benchmark_run"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     artifact_id: Mapped[int | None] = mapped_column(
@@ -320,6 +333,7 @@ class Job(Base):
     """A download, quantization, scan... as the Jobs pane shows it after a restart."""
 
     __tablename__ = "job"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

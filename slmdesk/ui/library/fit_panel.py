@@ -190,6 +190,11 @@ class FitPanel(QWidget):
         self._set_enabled(False)
 
     # -- inputs ---------------------------------------------------------------------------
+    def forget(self, artifact_id: int) -> None:
+        """Drop the header read for a removed artifact."""
+        self._specs.pop(artifact_id, None)
+        self._spec_errors.pop(artifact_id, None)
+
     def set_artifact(self, record: ArtifactRecord | None) -> None:
         """Show the fit of ``record`` (its header is read in a job the first time)."""
         self._record = record

@@ -30,6 +30,7 @@ from slmdesk.core.units import format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hub import starter
 from slmdesk.inventory import fit_records, scanners
+from slmdesk.inventory.dependents import artifact_dependents
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
 from slmdesk.inventory.repository import Inventory
@@ -88,11 +89,15 @@ class LibraryPane(QWidget):
         self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
         """The shared source model of artifacts (the main window's; its own when alone)."""
         self._reselect: int | None = None
+        self._welcome_dismissed = False
         self._estimates: dict[int, FitEstimate] = {}
         """This machine's latest estimate per artifact, with the plan it was made for."""
 
         self.model = ArtifactTableModel(self, source=self.artifacts)
-        self.artifacts.modelAboutToBeReset.connect(self._remember_selection)
+        # Every reset of the Library's rows (new records, a filter, a facet) keeps the selected
+        # model when it is still shown; when it is not, the details and buttons let go of it.
+        self.model.modelAboutToBeReset.connect(self._remember_selection)
+        self.model.modelReset.connect(self._restore_selection)
         self.artifacts.records_changed.connect(self._on_records_changed)
         self.table = QTableView(self)
         self.table.setModel(self.model)
@@ -184,14 +189,9 @@ class LibraryPane(QWidget):
         frame = QFrame(self)
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(frame)
-        text = QLabel(
-            "<b>Your library is empty.</b> Add a small starter model that is already on this "
-            "machine (no download), or adopt the models other apps keep: they are used where "
-            "they lie, never copied.",
-            frame,
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
+        self.welcome_text = QLabel(frame)
+        self.welcome_text.setWordWrap(True)
+        layout.addWidget(self.welcome_text)
         row = QHBoxLayout()
         self.starter_buttons: dict[str, QPushButton] = {}
         for model in starter.STARTER_MODELS:
@@ -206,16 +206,46 @@ class LibraryPane(QWidget):
         self.scan_defaults_button.clicked.connect(self.scan_default_locations)
         row.addWidget(self.scan_defaults_button)
         row.addStretch(1)
+        self.dismiss_welcome_button = QPushButton("Not now", frame)
+        self.dismiss_welcome_button.setToolTip("Hide this offer until slmdesk starts again")
+        self.dismiss_welcome_button.clicked.connect(self._dismiss_welcome)
+        row.addWidget(self.dismiss_welcome_button)
         layout.addLayout(row)
         self.defaults_label = QLabel(frame)
         self.defaults_label.setWordWrap(True)
         layout.addWidget(self.defaults_label)
         return frame
 
+    def missing_starters(self) -> list[starter.StarterModel]:
+        """The starter models this installation can offer that the library does not hold yet
+        (matched by their known SHA-256 or their path)."""
+        records = self.model.all_records()
+        hashes = {r.sha256 for r in records if r.sha256}
+        paths = {str(r.path) for r in records}
+        missing = []
+        for model in starter.STARTER_MODELS:
+            if not starter.available(model) or model.sha256 in hashes:
+                continue
+            location = starter.locate(model, self._paths.models)
+            if location is None or str(location) not in paths:
+                missing.append(model)
+        return missing
+
     def _update_welcome(self) -> None:
         empty = not self.model.all_records()
-        self.welcome.setVisible(empty)
+        missing = {model.key for model in self.missing_starters()}
+        self.welcome.setVisible((empty or bool(missing)) and not self._welcome_dismissed)
+        for key, button in self.starter_buttons.items():
+            button.setVisible(empty or key in missing)
+        self.scan_defaults_button.setVisible(empty)
+        self.defaults_label.setVisible(empty)
+        self.dismiss_welcome_button.setVisible(not empty)
         if empty:
+            self.welcome_text.setText(
+                "<b>Your library is empty.</b> Add a small starter model that is already on this "
+                "machine (no download), or adopt the models other apps keep: they are used where "
+                "they lie, never copied."
+            )
             found = default_store_locations(Path.home())
             self.scan_defaults_button.setEnabled(bool(found))
             self.defaults_label.setText(
@@ -223,6 +253,13 @@ class LibraryPane(QWidget):
                 if found
                 else "No LM Studio, GPT4All, Ollama or Hugging Face cache folders were found."
             )
+        else:
+            self.welcome_text.setText("Another starter model is on this machine, ready to add (no download):")
+
+    @Slot()
+    def _dismiss_welcome(self) -> None:
+        self._welcome_dismissed = True
+        self.welcome.hide()
 
     # -- data -----------------------------------------------------------------------------
     @Slot()
@@ -240,15 +277,16 @@ class LibraryPane(QWidget):
         self._reselect = selected.id if selected is not None else None
 
     @Slot()
+    def _restore_selection(self) -> None:
+        if self._reselect is None or not self.select(self._reselect):
+            self._on_current_changed(QModelIndex(), QModelIndex())
+
+    @Slot()
     def _on_records_changed(self) -> None:
         self._refresh_facets()
         self._update_welcome()
-        if self._reselect is None or not self.select(self._reselect):
-            if self.model.rowCount():
-                self.select(self.model.record(0).id)
-            else:
-                self._on_current_changed(QModelIndex(), QModelIndex())
-        self._reselect = None
+        if self.selected_record() is None and self.model.rowCount():
+            self.select(self.model.record(0).id)
         self.records_changed.emit()
         self.update_badges()
 
@@ -445,12 +483,31 @@ class LibraryPane(QWidget):
 
     @Slot()
     def remove_selected(self) -> None:
-        """Forget the selected artifact (files stay on disk)."""
+        """Forget the selected artifact (files stay on disk) after a confirmation that says
+        what is forgotten with it and what is kept."""
         record = self.selected_record()
         if record is None:
             return
+        dependents = artifact_dependents(self._inventory, record.id)
+        answer = QMessageBox.question(
+            self,
+            "Remove from the library",
+            f"Remove {record.display_name} from the library? Its files stay on disk.\n\n{dependents.describe()}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
         self._inventory.remove_artifact(record.id)
+        self._forget(record.id)
         self.refresh()
+
+    def _forget(self, artifact_id: int) -> None:
+        """Drop what this process remembers about a removed artifact (the database let go of
+        it in the same transaction as the artifact row)."""
+        self.plans.forget(artifact_id)
+        self._estimates.pop(artifact_id, None)
+        self.fit_panel.forget(artifact_id)
 
     @Slot()
     def delete_selected(self) -> None:
@@ -459,11 +516,12 @@ class LibraryPane(QWidget):
         if record is None:
             return
         files = "\n".join(str(f) for f in record.files)
+        dependents = artifact_dependents(self._inventory, record.id)
         answer = QMessageBox.warning(
             self,
             "Delete from disk",
             f"Delete {record.display_name} ({format_bytes(record.size_bytes)}) from disk?\n\n{files}\n\n"
-            "This cannot be undone.",
+            f"{dependents.describe()}\n\nThis cannot be undone.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -473,6 +531,8 @@ class LibraryPane(QWidget):
             self._inventory.delete_artifact_files(record.id)
         except Exception as error:  # noqa: BLE001 - shown to the user, app stays up
             QMessageBox.critical(self, "Delete failed", str(error))
+        else:
+            self._forget(record.id)
         self.refresh()
 
     @Slot(QModelIndex)
