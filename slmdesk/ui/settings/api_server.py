@@ -1,0 +1,261 @@
+"""The Settings pane's "Local API server" group: the switch, its address and port, the key, the status."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.api import base_url, is_loopback
+from slmdesk.core.errors import UserError
+from slmdesk.core.settings import Settings, save_settings
+from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
+
+_ERROR_STYLE = "color: #cf222e;"
+_WARNING_STYLE = "color: #9a6700;"
+_OK_STYLE = "color: #1a7f37;"
+
+NO_KEY_YET = "Shown once the server has started (created the first time)"
+"""What the key field says before the key exists."""
+
+
+def network_warning(host: str) -> str:
+    """The warning shown for a non-loopback ``host``."""
+    return (
+        f"{host} is not a loopback address: other computers on the network can reach the server. "
+        "Every request must carry the API key; keep it secret, and make a new one if it leaks."
+    )
+
+
+def status_text(status: ApiStatus) -> str:
+    """The status line: ``"Running on http://127.0.0.1:8765/v1: 3 requests served."``, ``"Stopped."``,
+    or the error."""
+    if status.state is ServerState.RUNNING:
+        served = f"{status.requests} request{'s' if status.requests != 1 else ''} served"
+        waiting = f", {status.waiting} waiting" if status.waiting else ""
+        return f"Running on {status.address}: {served}{waiting}."
+    if status.state is ServerState.STARTING:
+        return "Starting…"
+    if status.state is ServerState.STOPPING:
+        return "Stopping…"
+    if status.state is ServerState.FAILED:
+        return f"Not running: {status.error}"
+    return "Stopped."
+
+
+class ApiServerBox(QGroupBox):
+    """The switch of the local OpenAI-compatible server and what clients need to use it.
+
+    Ticking the box saves ``api_enabled`` (with the address and port shown) to the settings
+    file and emits :attr:`settings_saved`; the composition root then starts or stops the
+    server (``ApiService.apply``). Apply saves a new address or port the same way. The
+    address, the key and its location and the status line follow ``service``.
+
+    Args:
+        settings: the settings in use (its other fields are kept when this box saves).
+        path: the settings file.
+        service: the server's controller (the main window's).
+    """
+
+    settings_saved = Signal(object)
+    """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
+
+    def __init__(self, settings: Settings, path: Path, service: ApiService, parent: QWidget | None = None) -> None:
+        super().__init__("Local API server", parent)
+        self._settings = settings
+        self._path = path
+        self._service = service
+
+        self.enable_check = QCheckBox("Serve models to other programs over an OpenAI-compatible API", self)
+        self.enable_check.setAccessibleName("Enable the local API server")
+        self.enable_check.setToolTip(
+            "Programs that speak the OpenAI API (the openai package, editors, notebooks) can use the "
+            "models in your Library. Each model loads with its load settings, in an engine process of its own."
+        )
+        self.host_edit = QLineEdit(self)
+        self.host_edit.setAccessibleName("Address to listen on")
+        self.host_edit.setToolTip("127.0.0.1: this computer only. Another address of this computer reaches the "
+                                  "network.")
+        self.port_spin = QSpinBox(self)
+        self.port_spin.setRange(0, 65535)
+        self.port_spin.setSpecialValueText("Any free port")
+        self.port_spin.setAccessibleName("Port")
+        self.apply_button = QPushButton("Apply", self)
+        self.apply_button.setAccessibleName("Apply the address and port")
+        self.apply_button.setToolTip("Save the address and port; a running server restarts on them.")
+        self.warning_label = QLabel(self)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.warning_label.setAccessibleName("Network warning")
+
+        self.address_field = QLineEdit(self)
+        self.address_field.setReadOnly(True)
+        self.address_field.setAccessibleName("Base URL")
+        self.copy_address_button = QPushButton("Copy", self)
+        self.copy_address_button.setAccessibleName("Copy the base URL")
+        self.key_field = QLineEdit(self)
+        self.key_field.setReadOnly(True)
+        self.key_field.setPlaceholderText(NO_KEY_YET)
+        self.key_field.setAccessibleName("API key")
+        self.copy_key_button = QPushButton("Copy", self)
+        self.copy_key_button.setAccessibleName("Copy the API key")
+        self.new_key_button = QPushButton("New key", self)
+        self.new_key_button.setAccessibleName("Make a new API key")
+        self.new_key_button.setToolTip("Replace the key: programs that use the old one must be given the new one.")
+        self.key_location_label = QLabel(self)
+        self.key_location_label.setWordWrap(True)
+        self.key_location_label.setAccessibleName("Where the key is kept")
+        self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
+        self.status_label.setAccessibleName("API server status")
+        self.message_label = QLabel(self)
+        self.message_label.setWordWrap(True)
+        self.message_label.setAccessibleName("API server message")
+
+        listen = QHBoxLayout()
+        listen.addWidget(self.host_edit, 1)
+        listen.addWidget(QLabel("Port:", self))
+        listen.addWidget(self.port_spin)
+        listen.addWidget(self.apply_button)
+        address = QHBoxLayout()
+        address.addWidget(self.address_field, 1)
+        address.addWidget(self.copy_address_button)
+        key = QHBoxLayout()
+        key.addWidget(self.key_field, 1)
+        key.addWidget(self.copy_key_button)
+        key.addWidget(self.new_key_button)
+        form = QFormLayout()
+        form.addRow("Listen on:", listen)
+        form.addRow("", self.warning_label)
+        form.addRow("Base URL:", address)
+        form.addRow("API key:", key)
+        form.addRow("Key kept in:", self.key_location_label)
+        form.addRow("Status:", self.status_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.enable_check)
+        layout.addLayout(form)
+        layout.addWidget(self.message_label)
+
+        self.show_settings(settings)
+        self.enable_check.toggled.connect(self._on_enable_toggled)
+        self.host_edit.textChanged.connect(self._on_fields_edited)
+        self.port_spin.valueChanged.connect(self._on_fields_edited)
+        self.apply_button.clicked.connect(self.apply)
+        self.copy_address_button.clicked.connect(self.copy_address)
+        self.copy_key_button.clicked.connect(self.copy_key)
+        self.new_key_button.clicked.connect(self._service.renew_key)
+        self._service.status_changed.connect(self.show_status)
+        self.show_status(self._service.status)
+
+    # -- settings -------------------------------------------------------------------------------
+    @property
+    def settings(self) -> Settings:
+        """The settings as last loaded or saved."""
+        return self._settings
+
+    def adopt(self, settings: Settings) -> None:
+        """Take ``settings`` saved elsewhere (the preferences) as the base of the next save."""
+        self._settings = settings
+
+    def show_settings(self, settings: Settings) -> None:
+        """Fill the fields from ``settings``."""
+        self.enable_check.blockSignals(True)
+        self.enable_check.setChecked(settings.api_enabled)
+        self.enable_check.blockSignals(False)
+        self.host_edit.setText(settings.api_host)
+        self.port_spin.setValue(settings.api_port)
+        self._on_fields_edited()
+
+    def edited_settings(self) -> Settings:
+        """The settings with the switch, address and port as the fields show them.
+
+        Raises:
+            UserError: the address is empty or holds spaces.
+        """
+        return replace(self._settings, api_enabled=self.enable_check.isChecked(),
+                       api_host=self.host_edit.text().strip(), api_port=self.port_spin.value())
+
+    @Slot()
+    def apply(self) -> bool:
+        """Save the address and port (and the switch); False, with the reason shown, when they
+        are invalid or the file cannot be written."""
+        try:
+            settings = self.edited_settings()
+        except UserError as error:
+            self._show_message(" ".join(filter(None, (error.message, error.hint))), _ERROR_STYLE)
+            return False
+        try:
+            save_settings(settings, self._path)
+        except OSError as error:
+            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.", _ERROR_STYLE)
+            return False
+        self._settings = settings
+        self._show_message("", "")
+        self._on_fields_edited()
+        self.settings_saved.emit(settings)
+        return True
+
+    @Slot(bool)
+    def _on_enable_toggled(self, checked: bool) -> None:
+        if not self.apply():
+            self.enable_check.blockSignals(True)
+            self.enable_check.setChecked(not checked)  # nothing was saved: the switch did not move
+            self.enable_check.blockSignals(False)
+
+    @Slot()
+    def _on_fields_edited(self) -> None:
+        host = self.host_edit.text().strip()
+        remote = bool(host) and not is_loopback(host)
+        self.warning_label.setText(network_warning(host) if remote else "")
+        self.warning_label.setVisible(remote)
+        saved = (self._settings.api_host, self._settings.api_port)
+        self.apply_button.setEnabled((host, self.port_spin.value()) != saved)
+        self.show_status(self._service.status)
+
+    # -- the server -----------------------------------------------------------------------------
+    @Slot(object)
+    def show_status(self, status: ApiStatus) -> None:
+        """Show the address, key, key location and status line of ``status``."""
+        live = status.state in (ServerState.RUNNING, ServerState.STARTING) and status.address
+        self.address_field.setText(status.address if live else base_url(self._settings.api_host,
+                                                                         self._settings.api_port))
+        self.key_field.setText(status.key or "")
+        self.copy_key_button.setEnabled(bool(status.key))
+        self.key_location_label.setText(status.key_location or "Chosen when the key is created: the system "
+                                        "keyring if there is one, else a file only you can read.")
+        self.status_label.setText(status_text(status))
+        self.status_label.setStyleSheet(_ERROR_STYLE if status.state is ServerState.FAILED else
+                                        _OK_STYLE if status.state is ServerState.RUNNING else "")
+        busy = status.state in (ServerState.STARTING, ServerState.STOPPING)
+        self.new_key_button.setEnabled(not busy)
+
+    @Slot()
+    def copy_address(self) -> None:
+        """Put the base URL on the clipboard."""
+        QGuiApplication.clipboard().setText(self.address_field.text())
+        self._show_message("Base URL copied to the clipboard.", _OK_STYLE)
+
+    @Slot()
+    def copy_key(self) -> None:
+        """Put the API key on the clipboard."""
+        if self.key_field.text():
+            QGuiApplication.clipboard().setText(self.key_field.text())
+            self._show_message("API key copied to the clipboard.", _OK_STYLE)
+
+    def _show_message(self, text: str, style: str) -> None:
+        self.message_label.setText(text)
+        self.message_label.setStyleSheet(style)
