@@ -95,6 +95,7 @@ def resolve_target(target: str | Path, inventory: Inventory | None) -> BenchTarg
         UserError: no such id, a path that does not exist, or a file that is not a model.
     """
     from slmdesk.formats.detect import read_spec
+    from slmdesk.formats.naming import spec_display_name
 
     text = str(target)
     path = Path(text).expanduser()
@@ -117,7 +118,7 @@ def resolve_target(target: str | Path, inventory: Inventory | None) -> BenchTarg
     spec = read_spec(path)
     return BenchTarget(
         path=path,
-        name=spec.name or path.name,
+        name=spec_display_name(spec),
         quantization=spec.quantization,
         format=spec.format,
         files=tuple(spec.files) or (path,),
@@ -157,8 +158,10 @@ def _energy_per_token(test: BenchTest | None) -> float | None:
 
 
 def _fit_bound(target: BenchTarget, settings: BenchSettings, profile: HardwareProfile) -> tuple[float | None, str]:
-    """The fit estimator's tg bound for these settings, with the KV cache as it is at the end
-    of the tg test (``n_depth + n_gen`` tokens), and a note when there is none."""
+    """The fit estimator's tg bound for these settings, with the KV cache as it is when the tg
+    test starts (``n_depth`` tokens: tokens/s averages over ``n_depth .. n_depth + n_gen``, and
+    the bound falls as the context grows, so the bound at the start is the average's ceiling),
+    and a note when there is none."""
     from slmdesk.core.fit import FitOptions, estimate
     from slmdesk.formats.detect import read_spec
 
@@ -174,7 +177,7 @@ def _fit_bound(target: BenchTarget, settings: BenchSettings, profile: HardwarePr
                 kv_type=settings.kv_type,
                 flash_attn=settings.flash_attn != "off",
                 n_gpu_layers=settings.n_gpu_layers,
-                tokens_in_context=max(1, settings.n_depth + settings.n_gen),
+                tokens_in_context=settings.n_depth,
             ),
             profile,
         )
@@ -201,6 +204,7 @@ def bench_task(
     load, ``pp``/``tg`` (warm-up + repetitions), TTFT (warm-up + repetitions), peak memory.
 
     Raises:
+        SplitSetError: ``target`` is a split GGUF set with a missing part (the message names it).
         UserError: the model cannot be loaded, a timing came back <= 0
             (:class:`~slmdesk.bench.stats.InvalidTiming`), the engine crashed.
         Cancelled: the token was cancelled (the engine stops within one model call).
@@ -208,7 +212,11 @@ def bench_task(
     factory = client_factory or (lambda: EngineClient(log_path=paths.logs / "engine.log"))
 
     def task(token: CancelToken) -> Generator[Progress, None, tuple[BenchResult, ...]]:
+        from slmdesk.formats.split import is_split_part, present_split_parts
+
         name = target.name or target.path.name
+        if is_split_part(target.path):
+            present_split_parts(target.path)  # a missing part is named before hashing or loading
         sha256 = target.sha256
         if sha256 is None:
             from slmdesk.formats.checksum import sha256_task

@@ -31,7 +31,7 @@ from slmdesk.engine import (
 )
 from slmdesk.formats.checksum import sha256_task
 from slmdesk.inventory import conversations as store
-from slmdesk.inventory.conversations import ConversationRecord, MessageRecord
+from slmdesk.inventory.conversations import ConversationMode, ConversationRecord, MessageRecord
 from slmdesk.inventory.repository import Inventory
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,10 @@ class ReplyEngine(Protocol):
         """Stream one reply: ``PromptReady``, ``Prefill``, ``Token`` events, then ``Done``."""
         ...
 
+    def complete(self, prompt: str, params: SamplingParams) -> Iterator[Event]:
+        """Stream the continuation of ``prompt`` (completion mode), events as ``generate``."""
+        ...
+
 
 @dataclass(frozen=True)
 class ReplyRequest:
@@ -62,14 +66,18 @@ class ReplyRequest:
     Attributes:
         conversation_id: the conversation it belongs to.
         message_id: the stored assistant message that will hold it (empty until it ends).
-        messages: what to send the engine, oldest first (see :func:`engine_messages`).
+        messages: what to send the engine, oldest first (see :func:`engine_messages`); empty
+            in completion mode.
         params: the sampling parameters, also stored as the conversation's settings.
+        prompt: in completion mode, the text the model continues (:func:`completion_text`);
+            None in chat mode.
     """
 
     conversation_id: int
     message_id: int
     messages: tuple[Message, ...]
     params: SamplingParams
+    prompt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,26 @@ def engine_messages(system_prompt: str | None, history: Sequence[MessageRecord])
     return messages
 
 
+def completion_text(history: Sequence[MessageRecord]) -> str:
+    """The text a model continues in completion mode: every stored message's content in order,
+    written as it is (a continuation follows its text directly), except that the user's text
+    after a continuation starts on a new line unless one of them already has whitespace there.
+    System prompts are not part of it (a base model has no notion of one).
+    """
+    text = ""
+    previous_role = ""
+    for record in history:
+        if record.role not in ("user", "assistant") or not record.content:
+            continue
+        content = record.content
+        if record.role == "user" and previous_role == "assistant" and not text[-1:].isspace() \
+                and not content[:1].isspace():
+            text += "\n"
+        text += content
+        previous_role = record.role
+    return text
+
+
 def finish_note(stats: GenerationStats, max_tokens: int) -> str:
     """What to tell the user about how a reply ended ("" for a normal end): stopped by them,
     cut at ``max_tokens`` (tokens), the context window full, and how many old messages the
@@ -172,11 +200,13 @@ class ChatSession:
         system_prompt: str | None = None,
         params: SamplingParams | None = None,
         title: str = NEW_CHAT_TITLE,
+        mode: ConversationMode = "chat",
     ) -> ChatSession:
-        """Store a new, empty conversation and return its session."""
+        """Store a new, empty conversation and return its session (``mode``: ``"chat"``, or
+        ``"completion"`` for a base model: :func:`completion_text`)."""
         record = store.create_conversation(
             inventory, title=title, artifact_id=artifact_id, system_prompt=system_prompt or None,
-            settings=asdict(params or SamplingParams()),
+            settings=asdict(params or SamplingParams()), mode=mode,
         )
         return cls(inventory, record.id)
 
@@ -193,6 +223,20 @@ class ChatSession:
     def history(self) -> list[MessageRecord]:
         """Every stored message, oldest first (a streaming reply is there, still empty)."""
         return store.list_messages(self._inventory, self.id)
+
+    @property
+    def mode(self) -> ConversationMode:
+        """``"chat"`` or ``"completion"`` (stored with the conversation)."""
+        return self.conversation().mode
+
+    def set_mode(self, mode: ConversationMode) -> ConversationRecord:
+        """Switch between chat and completion mode; the stored messages stay as they are.
+
+        Raises:
+            UserError: a reply is streaming.
+        """
+        self._require_idle()
+        return store.update_conversation(self._inventory, self.id, mode=mode)
 
     def rename(self, title: str) -> ConversationRecord:
         """Set the title (stripped). Raises UserError for a blank title."""
@@ -304,9 +348,14 @@ class ChatSession:
         if artifact_id is not None:
             changes["artifact_id"] = artifact_id
         conversation = store.update_conversation(self._inventory, self.id, **changes)
-        messages = engine_messages(conversation.system_prompt, self.history())
+        history = self.history()
+        if conversation.mode == "completion":
+            messages: list[Message] = []
+            prompt: str | None = completion_text(history)
+        else:
+            messages, prompt = engine_messages(conversation.system_prompt, history), None
         placeholder = store.add_message(self._inventory, self.id, "assistant", "", artifact_id=conversation.artifact_id)
-        self._reply = ReplyRequest(self.id, placeholder.id, tuple(messages), params)
+        self._reply = ReplyRequest(self.id, placeholder.id, tuple(messages), params, prompt)
         self._parts = []
         return self._reply
 
@@ -376,7 +425,10 @@ class ChatSession:
             UserError: from the engine (crashed, not loaded, context overflow...), after the
                 reply so far was stored as failed.
         """
-        events = engine.generate(list(reply.messages), reply.params)
+        if reply.prompt is None:
+            events = engine.generate(list(reply.messages), reply.params)
+        else:
+            events = engine.complete(reply.prompt, reply.params)
         finished = False
         try:
             for event in events:

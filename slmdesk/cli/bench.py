@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from slmdesk.cli.common import estimated_gpu_layers, fail, open_inventory, print_json
+from slmdesk.cli.common import estimated_gpu_layers, fail, interrupted, open_inventory, print_json
 from slmdesk.core.errors import UserError
 
 
@@ -111,8 +111,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             print(file=sys.stderr)
         return fail(error)
     except (KeyboardInterrupt, Cancelled):
-        print("\nslmdesk: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     if sys.stderr.isatty() and not args.json:
         print("\r" + " " * 76 + "\r", end="", file=sys.stderr)
     if args.json:

@@ -2,19 +2,58 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from slmdesk.core.errors import UserError
 
+_json_errors: ContextVar[bool] = ContextVar("slmdesk_cli_json_errors", default=False)
+"""Whether the running command was given ``--json``: its errors then also go to stdout as
+one JSON object (:func:`fail`). Set around the command by :func:`json_errors`."""
+
+
+@contextlib.contextmanager
+def json_errors(enabled: bool) -> Iterator[None]:
+    """While the block runs, :func:`fail` and :func:`interrupted` also print their error as
+    JSON on stdout when ``enabled`` (the command was given ``--json``)."""
+    token = _json_errors.set(enabled)
+    try:
+        yield
+    finally:
+        _json_errors.reset(token)
+
+
+def json_errors_wanted() -> bool:
+    """Whether errors are also printed as JSON now (inside ``json_errors(True)``)."""
+    return _json_errors.get()
+
+
+def print_error_json(message: str, hint: str | None) -> None:
+    """``{"error": message, "hint": hint or null}`` as one line on stdout."""
+    print(json.dumps({"error": message, "hint": hint or None}, ensure_ascii=False), flush=True)
+
 
 def fail(error: UserError) -> int:
-    """Print ``error`` (and its hint) on stderr; return the exit status 1."""
+    """Print ``error`` (and its hint) on stderr, and with ``--json`` also
+    ``{"error": ..., "hint": ...}`` on stdout (:func:`json_errors`); return the exit status 1."""
     print(f"slmdesk: error: {error.message}", file=sys.stderr)
     if error.hint:
         print(error.hint, file=sys.stderr)
+    if _json_errors.get():
+        print_error_json(error.message, error.hint)
     return 1
+
+
+def interrupted() -> int:
+    """Report an interrupted command (Ctrl-C) like :func:`fail`; return the exit status 130."""
+    print("\nslmdesk: interrupted", file=sys.stderr)
+    if _json_errors.get():
+        print_error_json("Interrupted.", None)
+    return 130
 
 
 def apply_user_settings() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from slmdesk.cli.common import print_json
@@ -18,7 +19,8 @@ def add_commands(subparsers: Any) -> None:
         "version, and run a short generation with the SmolLM2 starter model in an engine process. "
         "Exits 1 when a check fails.",
     )
-    doctor.add_argument("--json", action="store_true", help="print one JSON object")
+    doctor.add_argument("--json", action="store_true",
+                        help="print one JSON object (with \"error\" and \"hint\" when a check failed)")
     doctor.add_argument("--no-engine", action="store_true", help="skip the engine checks (no child process)")
     doctor.set_defaults(handler=_cmd_doctor)
 
@@ -29,7 +31,15 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
 
     report = run_doctor(paths.resolve(), engine=not args.no_engine)
     if args.json:
-        print_json(report.to_dict())
+        data = report.to_dict()
+        failed = [check for check in report.checks if check.ok is False]
+        if failed:  # the error object's keys, in the one JSON object doctor prints
+            data["error"] = "; ".join(f"{check.name}: {check.detail}" for check in failed)
+            data["hint"] = next((check.hint for check in failed if check.hint), None)
+            print(f"slmdesk: error: {data['error']}", file=sys.stderr)
+            if data["hint"]:
+                print(data["hint"], file=sys.stderr)
+        print_json(data)
     else:
         print(format_report(report))
     return 0 if report.ok else 1

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from slmdesk.cli.common import estimated_gpu_layers, fail, open_inventory, print_json
+from slmdesk.cli.common import estimated_gpu_layers, fail, interrupted, open_inventory, print_json
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import KV_CACHE_TYPES, LoadPlan
 
@@ -153,8 +153,7 @@ def _cmd_chat(args: argparse.Namespace) -> int:
             print()
         return fail(error)
     except KeyboardInterrupt:
-        print("\nslmdesk: interrupted", file=sys.stderr)
-        return 130
+        return interrupted()
     assert done is not None
     stats = done.stats
     if args.json:

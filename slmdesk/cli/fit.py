@@ -21,7 +21,9 @@ def add_commands(subparsers: Any) -> None:
         description="Predict the engine's memory for a model (an inventory id, a GGUF file or an "
         "ONNX GenAI folder) from its header: weights, KV cache, compute buffers, overhead; the "
         "verdict against available memory, the largest context that fits, the GPU layers to "
-        "offload and a generation-speed bound. Defaults follow the engine's load settings.",
+        "offload and a generation-speed bound. Memory and speed come as two figures: at load / short "
+        "prompt, and with the context full (--json: total_host_at_load_bytes, "
+        "total_host_context_full_bytes). Defaults follow the engine's load settings.",
     )
     fit.add_argument("target", metavar="ID|PATH", nargs="?")
     fit.add_argument("--ctx", type=int, default=None,
@@ -158,12 +160,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         print(f"  {device}: {format_bytes(total)}")
         for label, size in parts:
             print(f"    {label:<17} {format_bytes(size):>10}")
+    print(f"  RAM {fit.AT_LOAD_LABEL} (up to {fit.SHORT_PROMPT_TOKENS} tokens): "
+          f"{format_bytes(result.total_host_at_load_bytes)}; {fit.CONTEXT_FULL_LABEL} ({result.n_ctx} tokens): "
+          f"{format_bytes(result.total_host_context_full_bytes)}")
     print(f"  verdict: {fit.summary(result)}")
     if result.gpu_layers:
         print(f"  GPU layers: {result.gpu_layers} of {result.n_layer + 1} (llama.cpp counting, output layer included)")
     if result.tg_tokens_per_s_bound is not None:
+        full = result.tg_tokens_per_s_bound_context_full
         print(f"  generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s "
-              f"({format_bytes(result.bytes_per_token)} read per token)")
+              f"({format_bytes(result.bytes_per_token)} read per token)"
+              + (f", {full:.0f} tokens/s {fit.CONTEXT_FULL_LABEL}" if full else ""))
     for note in result.notes:
         print(f"  note: {note}")
     return 0

@@ -12,6 +12,10 @@ from slmdesk.cli.common import fail, open_inventory, print_json
 from slmdesk.core.errors import UserError
 from slmdesk.core.units import format_params
 
+EXIT_UNREADABLE = 3
+"""``slmdesk scan``'s exit status when the scan was saved but some files could not be read:
+distinct from 1 (nothing was done) so that a script can tell the two apart."""
+
 
 def add_commands(subparsers: Any) -> None:
     """``scan``, ``list`` and ``show``: the inventory at ``paths.resolve().database``."""
@@ -19,7 +23,12 @@ def add_commands(subparsers: Any) -> None:
         "scan",
         help="adopt models from files or folders (HF cache, Ollama, LM Studio, GPT4All, any folder)",
         description="Add the models in PATH... to the inventory, by reference (nothing is copied). "
-        "Known artifacts whose files are gone are marked missing.",
+        "Known artifacts whose files are gone are marked missing. Files that cannot be read are "
+        "recorded as corrupt or incomplete and listed with the reason on stderr (in --json: "
+        "summary.failures).",
+        epilog="exit status: 0 every model found was read; 1 the scan could not run (nothing was "
+        f"saved); 2 bad arguments; {EXIT_UNREADABLE} the scan was saved, but some files could not be "
+        "read (they are listed with the reason).",
     )
     scan.add_argument("paths", nargs="+", metavar="PATH", help="a model file or folder, or a folder to search")
     scan.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -85,9 +94,11 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         return fail(error)
     for warning in summary.warnings:
         print(f"slmdesk: warning: {warning}", file=sys.stderr)
+    _print_failures(summary.failures)
+    status = EXIT_UNREADABLE if summary.failures else 0
     if args.json:
         print_json({"summary": summary.to_json(), "artifacts": [r.to_json() for r in records]})
-        return 0
+        return status
     if records:
         print(_table(records))
     print(
@@ -95,7 +106,20 @@ def _cmd_scan(args: argparse.Namespace) -> int:
         f"{summary.unchanged} unchanged, {summary.corrupt} unreadable; "
         f"{summary.missing} newly missing, {summary.incomplete} incomplete."
     )
-    return 0
+    return status
+
+
+def _print_failures(failures: Sequence[Any]) -> None:
+    """On stderr: each unreadable file with the reader's message and hint (the words ``slmdesk
+    show PATH`` prints), as ``slmdesk: error: PATH: status: message`` and the hint indented."""
+    if not failures:
+        return
+    count = f"{len(failures)} file{'s' if len(failures) > 1 else ''}"
+    print(f"slmdesk: error: {count} could not be read (recorded in the inventory):", file=sys.stderr)
+    for failure in failures:
+        print(f"  {failure.path}: {failure.status}: {failure.message}", file=sys.stderr)
+        if failure.hint:
+            print(f"    {failure.hint}", file=sys.stderr)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -133,6 +157,8 @@ def _spec_json(spec: Any) -> dict[str, Any]:
         "chat_template": spec.chat_template,
         "sha256": None,
         "status": "ok",
+        "error": None,
+        "error_hint": None,
         "source": None,
     }
 
@@ -156,13 +182,13 @@ def _cmd_show(args: argparse.Namespace) -> int:
         if record is not None:
             data = record.to_json()
             files = [str(f) for f in record.files]
-            error = record.error
+            error, hint = record.error, record.error_hint
         else:
             path = Path(target).expanduser()
             if not path.exists():
                 raise UserError(f"{path} does not exist.", "Pass a model file or folder, or an inventory id.")
             spec = read_spec(path.absolute())
-            data, files, error = _spec_json(spec), [str(f) for f in spec.files], None
+            data, files, error, hint = _spec_json(spec), [str(f) for f in spec.files], None, None
     except UserError as error_:
         return fail(error_)
     if args.json:
@@ -173,7 +199,7 @@ def _cmd_show(args: argparse.Namespace) -> int:
         "n_params": ("parameters", lambda v: f"{format_params(v)} ({v:,})"),
     }
     for key, value in data.items():
-        if key in ("chat_template", "source"):
+        if key in ("chat_template", "source", "error", "error_hint"):
             continue
         label, render = labels.get(key, (key, str))
         print(f"{label:>15}: {'-' if value is None else render(value)}")
@@ -184,6 +210,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     print(f"{'chat_template':>15}: " + ("-" if not template else f"{len(template):,} characters"))
     if error:
         print(f"{'error':>15}: {error}")
+    if hint:
+        print(f"{'what to do':>15}: {hint}")
     if len(files) > 1:
         print(f"{'files':>15}:")
         for f in files:

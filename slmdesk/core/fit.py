@@ -39,6 +39,7 @@ from slmdesk.core.fit_constants import (
     REPACK_TYPES_ARM_DOTPROD,
     REPACK_TYPES_X86_AVX2,
     REPACK_TYPES_X86_AVX512,
+    SHORT_PROMPT_TOKENS,
     TIGHT_FRACTION,
     VOCAB_BYTES_PER_TOKEN,
 )
@@ -55,10 +56,13 @@ from slmdesk.core.fit_llama import (
 )
 from slmdesk.core.fit_onnx import evaluate_onnx, onnx_kv_dtype_bytes
 from slmdesk.core.fit_report import (
+    AT_LOAD_LABEL,
+    CONTEXT_FULL_LABEL,
     FitEstimate,
     FitOptions,
     Verdict,
     breakdown,
+    memory_figures,
     rule_file_size_times,
     rule_weights_plus_f16_kv,
     summary,
@@ -67,12 +71,14 @@ from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import HardwareProfile
 
 __all__ = [
+    "AT_LOAD_LABEL",
     "COMPUTE_BASE_TOUCHED_BYTES",
     "COMPUTE_FFN_BYTES_FLASH",
     "COMPUTE_FFN_BYTES_NO_FLASH",
     "COMPUTE_MASK_BYTES_FLASH",
     "COMPUTE_VOCAB_BYTES",
     "CONTEXT_FIXED_BYTES",
+    "CONTEXT_FULL_LABEL",
     "CTX_PAD",
     "ENGINE_BASE_BYTES",
     "FILE_SIZE_RULE_FACTOR",
@@ -87,6 +93,7 @@ __all__ = [
     "REPACK_TYPES_ARM_DOTPROD",
     "REPACK_TYPES_X86_AVX2",
     "REPACK_TYPES_X86_AVX512",
+    "SHORT_PROMPT_TOKENS",
     "TIGHT_FRACTION",
     "VOCAB_BYTES_PER_TOKEN",
     "FitEstimate",
@@ -101,6 +108,7 @@ __all__ = [
     "kv_cache_bytes_per_layer",
     "kv_cells_per_layer",
     "max_ctx_that_fits",
+    "memory_figures",
     "onnx_kv_dtype_bytes",
     "pad_ctx",
     "repack_types",
@@ -120,15 +128,23 @@ def _evaluate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) ->
 def estimate(spec: ModelSpec, options: FitOptions, profile: HardwareProfile) -> FitEstimate:
     """Predict the engine's memory for ``spec`` loaded with ``options`` on ``profile``.
 
-    Returns a :class:`FitEstimate` (bytes; verdict; ``max_ctx``; ``gpu_layers``; speed bound).
+    Returns a :class:`FitEstimate` (bytes; verdict; ``max_ctx``; ``gpu_layers``; speed bounds).
     ``total_host_bytes`` is the predicted peak resident memory of the engine process (for
     llama.cpp: weights + KV cache + touched compute memory + :func:`~slmdesk.core.fit_llama._host_overhead`); with
-    ``tokens_in_context=None`` it is the peak of a conversation that fills the context.
+    ``tokens_in_context=None`` it is the peak of a conversation that fills the context, and the
+    verdict is judged on it. Two figures a user sees whatever the options:
+    ``total_host_at_load_bytes`` (after the load and a prompt of :data:`SHORT_PROMPT_TOKENS`
+    tokens: the KV cache is resident from the load on, the compute buffers only as a decode
+    touches them) and ``total_host_context_full_bytes``.
 
     Generation-speed bound (roofline, Williams et al. 2009; the same reasoning as llmfit's
     ``docs/how-it-works.md``, bandwidth / model size): decoding one token streams every weight
     and the KV cache of the context from memory once, so ``tokens/s <= bandwidth / bytes per
-    token`` (host and device parts added as times). Real speeds are lower (llmfit uses 0.55x).
+    token`` (host and device parts added as times). It is a ceiling when the bandwidth is one
+    (:mod:`slmdesk.hardware.bandwidth` measures multi-threaded reads) and the bytes are not
+    over-counted (:func:`~slmdesk.core.fit_llama._bytes_read_per_token`): an empty context by
+    default (``tg_tokens_per_s_bound``), the context full beside it. Real speeds are lower
+    (llmfit uses 0.55x).
 
     Raises:
         UserError: the header lacks what the estimate needs, or the options are impossible

@@ -20,6 +20,18 @@ CTX_PAD = 256
 (``src/llama-context.cpp``: ``cparams.n_ctx = GGML_PAD(cparams.n_ctx, 256)``; field notes §0.3).
 Measured: n_ctx 300 -> "n_ctx = 512" in the log."""
 
+SHORT_PROMPT_TOKENS = 256
+"""Tokens in the context for the Fit panel's "at load / short prompt" figure (one exchange of up
+to 256 tokens, decoded as one batch). Why 256: llama.cpp clears the whole KV cache when it
+creates the context (``src/llama-kv-cache.cpp``, ``llama_kv_cache`` constructor:
+``ggml_backend_buffer_clear(buf, 0)``), so the KV cache is resident from the load on, but it
+only reserves the compute buffer (``ggml_backend_sched_reserve``; on the CPU
+``ggml_backend_cpu_buffer_type_alloc_buffer`` is a bare ``ggml_aligned_malloc`` in
+``ggml/src/ggml-backend.cpp``), whose pages become resident as a decode first writes them; the
+attention part grows with the KV cells in use, which llama.cpp pads to 256
+(``llama_kv_cache::get_n_kv``). Any first prompt up to 256 tokens therefore peaks at or below
+this figure, which is a few MiB above the resident memory right after the load."""
+
 KV_QUANT_TYPES_NEED_FLASH_ATTN = frozenset({"q8_0", "q4_0", "q4_1", "iq4_nl", "q5_0", "q5_1"})
 """A quantized V cache needs flash attention: llama.cpp refuses the context otherwise
 ("quantized V cache requires flash_attn", ``src/llama-context.cpp``)."""

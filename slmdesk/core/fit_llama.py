@@ -14,7 +14,9 @@ Predicts what slmdesk's engine process holds for a GGUF model:
   which llama-cpp-python keeps) or ``pad256(min(n_ctx, n_swa + n_ubatch))`` cells otherwise
   (what slmdesk's engine asks for);
 - **compute buffers**: what llama.cpp reserves (``sched_reserve: ... compute buffer size``) and,
-  on the host, the part a real decode touches (resident memory);
+  on the host, the part a real decode touches (resident memory): a few MiB after a short prompt,
+  the whole attention part once the context is full, hence two figures, "at load / short
+  prompt" and "with the context full" (:data:`~slmdesk.core.fit_constants.SHORT_PROMPT_TOKENS`);
 - **output buffer** (logits of one token) and the **runtime overhead** of the engine process
   (Python + llama_cpp, the vocabulary, per-cell bookkeeping).
 
@@ -24,7 +26,7 @@ and the numbers it came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit_constants import (
@@ -44,6 +46,7 @@ from slmdesk.core.fit_constants import (
     REPACK_TYPES_ARM_DOTPROD,
     REPACK_TYPES_X86_AVX2,
     REPACK_TYPES_X86_AVX512,
+    SHORT_PROMPT_TOKENS,
     TIGHT_FRACTION,
     VOCAB_BYTES_PER_TOKEN,
 )
@@ -371,19 +374,23 @@ def evaluate_llama(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
     full_offload = gpu_layers > n_layer
     output_on_gpu = gpu_layers >= 1
     output_bytes = 4 * (spec.n_vocab or 0) * options.n_seq
-    cpu_works = not full_offload
-    if cpu_works:
+    short = replace(options, tokens_in_context=SHORT_PROMPT_TOKENS, largest_batch=SHORT_PROMPT_TOKENS)
+    full = replace(options, tokens_in_context=None, largest_batch=None)
+    if not full_offload:
         compute_host = compute_touched_bytes(spec, options)
+        compute_at_load = compute_touched_bytes(spec, short)
+        compute_full = compute_touched_bytes(spec, full)
         compute_reserved_host = compute_reserved_bytes(spec, options, with_output=True)
     else:
         # Fully offloaded: the host only stages the token embeddings of a batch.
         compute_host = 4 * _ubatch(options) * (spec.n_embd or 0) + COMPUTE_VOCAB_BYTES * (spec.n_vocab or 0)
-        compute_reserved_host = compute_host
+        compute_reserved_host = compute_at_load = compute_full = compute_host
     compute_device = compute_reserved_bytes(spec, options, with_output=output_on_gpu) if gpu_layers else 0
     overhead = _host_overhead(spec, options, uses_gpu=gpu_layers > 0)
     device_overhead = _gpu_reserve(gpu) if gpu is not None else 0
 
-    total_host = layout.weights_host + layout.kv_host + compute_host + overhead
+    resident_at_load = layout.weights_host + layout.kv_host + overhead  # the KV cache is cleared at load
+    total_host = resident_at_load + compute_host
     total_device = layout.weights_device + layout.kv_device + compute_device + device_overhead if gpu else 0
     host_available = profile.ram_available_bytes
     device_available = gpu.vram_free_bytes if gpu is not None else None
@@ -391,29 +398,10 @@ def evaluate_llama(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
     placement = Verdict.FITS_GPU if full_offload else Verdict.PARTIAL_OFFLOAD if gpu_layers else Verdict.CPU_ONLY
     verdict = judge(profile, gpu, total_host, total_device, placement)
 
-    # Speed bound: every weight is read once per token (the output matrix in full, the input
-    # embedding one row), plus the KV cache of the tokens in context.
-    used = (
-        pad_ctx(options.n_ctx)
-        if options.tokens_in_context is None
-        else min(options.tokens_in_context, pad_ctx(options.n_ctx))
-    )
-    kv_read_layers = [
-        min(used, cells) * per
-        for cells, per in zip(kv_cells_per_layer(spec, options), kv_bytes_per_cell(spec, options), strict=True)
-    ]
-    first_gpu = _first_gpu_layer(n_layer, gpu_layers)
-    layer_w = spec.layer_weights_bytes or (0,) * n_layer
-    output_read = (spec.output_weights_bytes or 0) + ((spec.input_weights_bytes or 0) if spec.tied_embeddings else 0)
-    kv_split = first_gpu if options.offload_kqv else n_layer
-    read_host = sum(layer_w[:first_gpu]) + sum(kv_read_layers[:kv_split])
-    read_device = sum(layer_w[first_gpu:]) + sum(kv_read_layers[kv_split:])
-    if output_on_gpu:
-        read_device += output_read
-    else:
-        read_host += output_read
+    read_host, read_device = _bytes_read_per_token(spec, options, gpu_layers, options.tokens_in_context or 0)
+    full_host, full_device = _bytes_read_per_token(spec, options, gpu_layers, pad_ctx(options.n_ctx))
     seconds = bandwidth_time(profile, read_host, read_device)
-    bound = 1.0 / seconds if seconds else None
+    seconds_full = bandwidth_time(profile, full_host, full_device)
 
     return FitEstimate(
         n_ctx=pad_ctx(options.n_ctx),
@@ -443,9 +431,42 @@ def evaluate_llama(spec: ModelSpec, options: FitOptions, profile: HardwareProfil
         placement=placement,
         max_ctx=None,
         bytes_per_token=read_host + read_device,
-        tg_tokens_per_s_bound=bound,
+        tg_tokens_per_s_bound=1.0 / seconds if seconds else None,
+        compute_host_at_load_bytes=compute_at_load,
+        compute_host_context_full_bytes=compute_full,
+        total_host_at_load_bytes=resident_at_load + compute_at_load,
+        total_host_context_full_bytes=resident_at_load + compute_full,
+        bytes_per_token_context_full=full_host + full_device,
+        tg_tokens_per_s_bound_context_full=1.0 / seconds_full if seconds_full else None,
         notes=tuple(notes),
     )
+
+
+def _bytes_read_per_token(spec: ModelSpec, options: FitOptions, gpu_layers: int, tokens: int) -> tuple[int, int]:
+    """``(host bytes, device bytes)`` read from memory to generate one token with ``tokens``
+    tokens in the KV cache: every repeating layer's weights, the output matrix in full (the tied
+    token embedding when there is no ``output.weight``), and K and V of the cells in use in each
+    layer (at most its cells: a sliding-window layer reads its window). Not counted, so that
+    ``bandwidth / bytes`` stays a ceiling: the input embedding (one row per token), norms and
+    activations (they stay in cache), and llama.cpp's padding of the cells read to 256.
+    Roofline model (Williams et al., CACM 2009): decoding one token is memory-bound.
+    """
+    n_layer = spec.n_layer or 0
+    kv_read = [
+        min(max(0, tokens), cells) * per
+        for cells, per in zip(kv_cells_per_layer(spec, options), kv_bytes_per_cell(spec, options), strict=True)
+    ]
+    first_gpu = _first_gpu_layer(n_layer, gpu_layers)
+    layer_w = spec.layer_weights_bytes or (0,) * n_layer
+    output_read = (spec.output_weights_bytes or 0) + ((spec.input_weights_bytes or 0) if spec.tied_embeddings else 0)
+    kv_split = first_gpu if options.offload_kqv else n_layer
+    host = sum(layer_w[:first_gpu]) + sum(kv_read[:kv_split])
+    device = sum(layer_w[first_gpu:]) + sum(kv_read[kv_split:])
+    if gpu_layers >= 1:
+        device += output_read
+    else:
+        host += output_read
+    return host, device
 
 
 def _cells_summary(spec: ModelSpec, options: FitOptions) -> tuple[int, int]:

@@ -12,10 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from slmdesk.core.fit_constants import FILE_SIZE_RULE_FACTOR, TIGHT_FRACTION
+from slmdesk.core.fit_constants import FILE_SIZE_RULE_FACTOR, SHORT_PROMPT_TOKENS, TIGHT_FRACTION
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import GpuInfo, HardwareProfile
 from slmdesk.core.units import format_bytes
+
+AT_LOAD_LABEL = "at load / short prompt"
+"""Words for :attr:`FitEstimate.total_host_at_load_bytes` (panel, CLI, benchmark)."""
+CONTEXT_FULL_LABEL = "with the context full"
+"""Words for :attr:`FitEstimate.total_host_context_full_bytes`."""
 
 
 class Verdict(StrEnum):
@@ -68,7 +73,8 @@ class FitOptions:
         offload_kqv: keep each offloaded layer's KV cache on its GPU (the default).
         n_seq: parallel sequences (1 in slmdesk).
         tokens_in_context: tokens in the KV cache at the moment of interest; None = the context is
-            full (the worst case a long conversation reaches).
+            full (the worst case a long conversation reaches) for the memory totals, and an empty
+            context (the fastest decode) for the speed bound.
         largest_batch: tokens in the largest batch decoded at once; None = ``n_ubatch``.
     """
 
@@ -121,6 +127,9 @@ class FitEstimate:
         kv_cache_host_bytes / kv_cache_device_bytes: KV cache on each side.
         kv_cells: cells per layer kind: (full-attention layers' cells, sliding-window layers' cells).
         compute_host_bytes: host compute memory a decode touches at ``tokens_in_context``.
+        compute_host_at_load_bytes / compute_host_context_full_bytes: the same after a prompt
+            of :data:`~slmdesk.core.fit_constants.SHORT_PROMPT_TOKENS` tokens, and once the
+            context has been filled in ``n_ubatch`` batches.
         compute_reserved_host_bytes: host compute buffer llama.cpp reserves (address space;
             pages become resident only when used).
         compute_device_bytes: device compute buffer (allocated up front by GPU back-ends).
@@ -128,7 +137,15 @@ class FitEstimate:
         overhead_bytes: engine-process overhead on the host (interpreter + engine library,
             vocabulary, context bookkeeping, GPU runtime when one is used).
         device_overhead_bytes: GPU runtime reserve on the device.
-        total_host_bytes: predicted peak resident memory of the engine process on the host.
+        total_host_bytes: predicted peak resident memory of the engine process on the host at
+            ``tokens_in_context`` (the context full by default); the verdict is judged on it.
+        total_host_at_load_bytes: the peak right after the load and a short prompt (up to
+            :data:`~slmdesk.core.fit_constants.SHORT_PROMPT_TOKENS` tokens): weights and KV
+            cache are resident from the load on, the compute buffers are reserved but barely
+            touched yet.
+        total_host_context_full_bytes: the peak once the context has been filled (the compute
+            buffers' attention part then spans every cell). The two figures bracket what a
+            measurement of this load can show.
         total_device_bytes: predicted device memory use.
         host_available_bytes / device_available_bytes: what the profile offers.
         verdict: the fit verdict (against available, not total, memory).
@@ -136,9 +153,13 @@ class FitEstimate:
             (the verdict says TIGHT or WILL_NOT_FIT on top of it).
         max_ctx: largest multiple of 256 up to the model's context length that fits with the
             same settings, or None when not even 256 fits.
-        bytes_per_token: bytes read from memory per generated token at this context.
-        tg_tokens_per_s_bound: upper bound on generation speed (tokens/s), None without a
-            bandwidth figure.
+        bytes_per_token: bytes read from memory per generated token at ``tokens_in_context``
+            (an empty context when None: the weights alone).
+        tg_tokens_per_s_bound: upper bound on generation speed (tokens/s) at that context, None
+            without a bandwidth figure. With ``tokens_in_context=None`` it is the bound of an
+            empty context, which no decode on this profile can beat.
+        bytes_per_token_context_full / tg_tokens_per_s_bound_context_full: the same with the
+            context full (every KV cell is read for each token).
         notes: warnings for people (context beyond the trained length, no GPU build...).
     """
 
@@ -170,6 +191,12 @@ class FitEstimate:
     max_ctx: int | None
     bytes_per_token: int
     tg_tokens_per_s_bound: float | None
+    compute_host_at_load_bytes: int
+    compute_host_context_full_bytes: int
+    total_host_at_load_bytes: int
+    total_host_context_full_bytes: int
+    bytes_per_token_context_full: int
+    tg_tokens_per_s_bound_context_full: float | None
     notes: tuple[str, ...] = ()
 
     @property
@@ -193,7 +220,12 @@ class FitEstimate:
         return self.verdict is not Verdict.WILL_NOT_FIT
 
     def to_json_dict(self) -> dict[str, object]:
-        """The fields ``slmdesk fit --json`` prints (bytes as integers, verdict as its key)."""
+        """The fields ``slmdesk fit --json`` prints (bytes as integers, verdict as its key).
+
+        The two memory figures: ``total_host_at_load_bytes`` (after the load and a prompt of
+        ``short_prompt_tokens`` tokens) and ``total_host_context_full_bytes``; ``compute_bytes``
+        and ``total_host_bytes`` are those of the scenario asked for (the context full unless
+        ``tokens_in_context`` was given)."""
         return {
             "n_ctx": self.n_ctx,
             "kv_type": self.kv_type,
@@ -205,6 +237,11 @@ class FitEstimate:
             "output_bytes": self.output_bytes,
             "overhead_bytes": self.overhead_bytes + self.device_overhead_bytes,
             "total_host_bytes": self.total_host_bytes,
+            "short_prompt_tokens": SHORT_PROMPT_TOKENS,
+            "compute_at_load_bytes": self.compute_host_at_load_bytes + self.compute_device_bytes,
+            "compute_context_full_bytes": self.compute_host_context_full_bytes + self.compute_device_bytes,
+            "total_host_at_load_bytes": self.total_host_at_load_bytes,
+            "total_host_context_full_bytes": self.total_host_context_full_bytes,
             "total_device_bytes": self.total_device_bytes,
             "host_available_bytes": self.host_available_bytes,
             "device_available_bytes": self.device_available_bytes,
@@ -215,11 +252,15 @@ class FitEstimate:
             "gpu_layers": self.gpu_layers,
             "device": self.device_name,
             "bytes_per_token": self.bytes_per_token,
-            "tg_tokens_per_s_bound": None
-            if self.tg_tokens_per_s_bound is None
-            else round(self.tg_tokens_per_s_bound, 1),
+            "tg_tokens_per_s_bound": _round(self.tg_tokens_per_s_bound),
+            "bytes_per_token_context_full": self.bytes_per_token_context_full,
+            "tg_tokens_per_s_bound_context_full": _round(self.tg_tokens_per_s_bound_context_full),
             "notes": list(self.notes),
         }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 # --- verdict and speed bound ------------------------------------------------------------------
@@ -293,6 +334,33 @@ def breakdown(result: FitEstimate) -> list[tuple[str, list[tuple[str, int]]]]:
             )
         )
     return devices
+
+
+def memory_figures(result: FitEstimate) -> list[tuple[str, list[tuple[str, int]], int | None]]:
+    """The Fit panel's chart rows: ``[(row label, [(part label, bytes), ...], bytes available or
+    None), ...]``.
+
+    Host RAM twice, :data:`AT_LOAD_LABEL` then :data:`CONTEXT_FULL_LABEL` (only "Compute
+    buffers" differs: reserved at load, touched as the context fills), then the GPU when layers
+    are offloaded (its compute buffer is allocated up front, so one row). Parts as in
+    :func:`breakdown`; each row adds up to ``total_host_at_load_bytes``,
+    ``total_host_context_full_bytes`` and ``total_device_bytes``.
+    """
+    host = [
+        ("Weights", result.weights_host_bytes),
+        ("KV cache", result.kv_cache_host_bytes),
+        ("Compute buffers", result.compute_host_at_load_bytes),
+        ("Runtime overhead", result.overhead_bytes),
+    ]
+    full = [(label, result.compute_host_context_full_bytes if label == "Compute buffers" else size)
+            for label, size in host]
+    rows: list[tuple[str, list[tuple[str, int]], int | None]] = [
+        (f"RAM, {AT_LOAD_LABEL}", host, result.host_available_bytes),
+        (f"RAM, {CONTEXT_FULL_LABEL}", full, result.host_available_bytes),
+    ]
+    for device, parts in breakdown(result)[1:]:
+        rows.append((device, parts, result.device_available_bytes))
+    return rows
 
 
 def summary(result: FitEstimate) -> str:

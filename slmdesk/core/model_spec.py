@@ -50,7 +50,8 @@ class ModelSpec:
         swa_layers: per layer, True when the layer uses the sliding window
             (``llama_hparams::set_swa_pattern`` / the bool array in the file); empty without SWA.
         n_vocab: vocabulary size (``{arch}.vocab_size`` or the length of the token list).
-        chat_template: ``tokenizer.chat_template`` (Jinja source), if any.
+        chat_template: ``tokenizer.chat_template`` (Jinja source); None when the model has none
+            or only an empty or whitespace-only one.
         bos_token_id / eos_token_id: special token ids.
         eog_token_ids: end-of-generation ids (EOS, EOT, ``<|im_end|>``...) known from the header.
         split_count / split_no: ``split.count`` / ``split.no`` of the first part (1 / 0 if unsplit).

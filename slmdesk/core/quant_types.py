@@ -3,7 +3,7 @@
 Numbers are copied from gguf-py 0.19.0 (``gguf/constants.py``: ``GGMLQuantizationType``,
 ``GGML_QUANT_SIZES``, ``LlamaFileType``), which mirrors ``ggml/src/ggml.c`` (``type_traits``)
 and ``include/llama.h`` (``llama_ftype``). They are repeated here because gguf-py is only a
-test dependency and ``core`` must not import it; ``tests/unit/test_gguf_reader.py`` checks
+test dependency and ``core`` must not import it; ``tests/unit/formats/test_gguf_reader.py`` checks
 this table against the installed gguf-py.
 """
 

@@ -25,6 +25,9 @@ SETTINGS_VERSION = 2
 2. ``n_threads`` null = physical cores, as in ``LoadPlan`` and ``LoadSettings``;
    ``extra_model_dirs`` removed: the folders the Library scans have one home, the inventory's
    scan roots, edited in the Settings pane's "Model folders scanned by the Library".
+   Later, without a step (new keys with defaults: a file without them reads as before, and
+   an older slmdesk ignores them): ``api_enabled``, ``api_host``, ``api_port``,
+   ``api_allowed_origins`` for the local API server.
 """
 
 MIN_N_CTX = 256
@@ -34,6 +37,13 @@ MIN_N_CTX = 256
 MAX_N_CTX = 1 << 20
 """Largest default context (tokens), 1,048,576: a guard against typing errors. A model is
 loaded with at most its own training context, so a large default means "the model's own"."""
+
+DEFAULT_API_HOST = "127.0.0.1"
+"""The local API server's default address: loopback, so only this machine can connect unless
+the user chooses another address (``slmdesk serve`` and the Settings switch)."""
+
+DEFAULT_API_PORT = 8765
+"""The local API server's default TCP port."""
 
 OFFLINE_ENV = "HF_HUB_OFFLINE"
 """The variable huggingface_hub reads at import (``constants.HF_HUB_OFFLINE``): when true,
@@ -57,6 +67,12 @@ class Settings:
             :data:`MAX_N_CTX`.
         n_threads: generation threads for models whose load plan does not set them; None means
             the physical cores.
+        api_enabled: the GUI runs the local OpenAI-compatible server (Settings, "Local API
+            server"); off by default.
+        api_host: the address it listens on; :data:`DEFAULT_API_HOST` (loopback) by default.
+        api_port: its TCP port, 0 to 65535 (0 picks a free one at each start).
+        api_allowed_origins: web origins allowed to call it from a browser (CORS), such as
+            ``"http://localhost:3000"``; none by default. Set in the file only.
 
     Raises:
         UserError: a value out of range (the message says which and what is allowed).
@@ -65,6 +81,10 @@ class Settings:
     offline_mode: bool = False
     default_n_ctx: int = DEFAULT_N_CTX
     n_threads: int | None = None
+    api_enabled: bool = False
+    api_host: str = DEFAULT_API_HOST
+    api_port: int = DEFAULT_API_PORT
+    api_allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not MIN_N_CTX <= self.default_n_ctx <= MAX_N_CTX:
@@ -74,6 +94,14 @@ class Settings:
             )
         if self.n_threads is not None and self.n_threads < 1:
             raise UserError("The thread count must be at least 1.", "Or leave it automatic (the physical cores).")
+        if not self.api_host or self.api_host != self.api_host.strip() or " " in self.api_host:
+            raise UserError(f"{self.api_host!r} is not an address to listen on.",
+                            f"Use {DEFAULT_API_HOST} (this computer only), or an address of this computer.")
+        if not 0 <= self.api_port <= 65535:
+            raise UserError(f"Port {self.api_port} is out of range.",
+                            "Use a port from 1024 to 65535 (0: any free port).")
+        if any(not origin.strip() for origin in self.api_allowed_origins):
+            raise UserError("An allowed web origin is empty.", "Write origins as http://localhost:3000, or *.")
 
 
 # --- migrations ----------------------------------------------------------------------------------

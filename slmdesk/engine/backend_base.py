@@ -6,6 +6,7 @@ library itself, so unit tests use it directly.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -16,14 +17,19 @@ from slmdesk.engine.context import fit_messages
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.streaming import StopMatcher, Utf8Stream
 from slmdesk.engine.templates import (
+    ALTERNATION_NOTE,
     CHATML_STOP_STRINGS,
     CHATML_TEMPLATE,
     ChatTemplate,
     PreflightReport,
+    has_consecutive_turns,
+    merge_consecutive_turns,
     merge_system_prompt,
     preflight,
 )
 from slmdesk.engine.types import GenerationStats, Message
+
+log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_S = 0.05
 """Token events are coalesced to at most one per 50 ms (20/s): the GUI repaints no faster, and
@@ -34,6 +40,12 @@ NO_TEMPLATE_WARNING = (
     "This model has no chat template (it is probably a base model, not an instruct model). "
     "slmdesk formats the conversation as ChatML, which the model was not trained on: "
     "expect continuations of the text rather than answers."
+)
+
+BLANK_TEMPLATE_WARNING = (
+    "This model's chat template is empty (whitespace only), so it has no usable chat template. "
+    "slmdesk formats the conversation as ChatML; if the model was trained on another format, "
+    "expect poor answers (set a template for it, or use another download of the model)."
 )
 
 
@@ -134,23 +146,30 @@ class ChatFormat:
         source: ``"model"`` or ``"fallback"``.
         report: the preflight findings.
         stop_strings: stops implied by the template (ChatML markers for the fallback).
+        missing: True when the model has no template at all (absent, empty or whitespace
+            only): a base model, for which Chat offers completion mode.
     """
 
     template: ChatTemplate
     source: str
     report: PreflightReport
     stop_strings: tuple[str, ...] = ()
+    missing: bool = False
 
     @classmethod
     def create(cls, source_text: str | None, bos_token: str, eos_token: str) -> ChatFormat:
         """Compile the model's template (or the fallback when it has none) and preflight it.
 
-        A template that fails to compile or render falls back to ChatML with a warning; one
-        that reaches for Python internals raises :class:`TemplateSecurityError` (refused).
+        A missing template and an empty or whitespace-only one
+        (:func:`~slmdesk.engine.templates.is_blank_template`) get the ChatML fallback with one
+        warning. A template that fails to compile or render falls back to ChatML with a
+        warning; one that reaches for Python internals raises :class:`TemplateSecurityError`
+        (refused).
         """
-        from slmdesk.engine.templates import TemplateError, TemplateSecurityError
+        from slmdesk.engine.templates import TemplateError, TemplateSecurityError, is_blank_template
 
-        if source_text:
+        blank = source_text is not None and is_blank_template(source_text)
+        if source_text and not blank:
             try:
                 template = ChatTemplate(source_text, bos_token, eos_token)
                 report = preflight(template)
@@ -165,15 +184,41 @@ class ChatFormat:
             problem = ""
         template = ChatTemplate(CHATML_TEMPLATE, bos_token, eos_token)
         fallback_report = preflight(template)
-        warning = NO_TEMPLATE_WARNING if not source_text else f"{problem} slmdesk uses ChatML instead."
+        if blank:
+            warning = BLANK_TEMPLATE_WARNING
+        elif not source_text:
+            warning = NO_TEMPLATE_WARNING
+        else:
+            warning = f"{problem} slmdesk uses ChatML instead."
         report = PreflightReport(True, True, warning, (warning, *fallback_report.notes))
-        return cls(template, "fallback", report, CHATML_STOP_STRINGS)
+        return cls(template, "fallback", report, CHATML_STOP_STRINGS, missing=blank or not source_text)
 
     def render(self, messages: Sequence[Message]) -> str:
-        """The prompt for ``messages`` (system prompt merged when the template rejects it)."""
+        """The prompt for ``messages``: the system prompt merged when the template rejects
+        it, consecutive turns of one role joined (blank line between them) when the template
+        demands strict alternation. A conversation the template refuses is retried once with
+        its consecutive turns joined, with a warning in the engine log.
+
+        Raises:
+            TemplateSecurityError: the template reached for Python internals.
+            TemplateError: the template refuses the conversation even after joining turns.
+        """
+        from slmdesk.engine.templates import TemplateError, TemplateSecurityError
+
         if not self.report.system_prompt_supported:
             messages = merge_system_prompt(messages)
-        return self.template.render(messages, add_generation_prompt=True)
+        if self.report.alternation_required:
+            messages = merge_consecutive_turns(messages)
+        try:
+            return self.template.render(messages, add_generation_prompt=True)
+        except TemplateSecurityError:
+            raise
+        except TemplateError as error:
+            if not has_consecutive_turns(messages):
+                raise
+            text = self.template.render(merge_consecutive_turns(messages), add_generation_prompt=True)
+            log.warning("%s (%s)", ALTERNATION_NOTE, error.message)
+            return text
 
 
 @dataclass(frozen=True)
@@ -319,3 +364,34 @@ def prepare_prompt(
     if ids is None:
         ids = tokenize(chat.render(kept), contents_of(kept))
     return ids, dropped
+
+
+def prepare_completion(
+    text: str, tokenize: PromptTokenizer, n_ctx: int, max_tokens: int
+) -> tuple[list[int], tuple[int, ...]]:
+    """Tokenize ``text`` for plain continuation (completion mode: no chat template).
+
+    The text is tokenized as written, never as control tokens (it is passed as a content to
+    :func:`tokenize_prompt`'s literal rule), with BOS when the vocabulary asks for it. A text
+    longer than the context keeps its end: the last ``n_ctx - reserve`` tokens (after the
+    BOS, which stays), where ``reserve = min(max_tokens, n_ctx // 2)`` as in
+    :func:`~slmdesk.engine.context.fit_messages`.
+
+    Returns ``(prompt token ids, dropped)``: ``dropped`` is ``(0,)`` when the beginning of the
+    text was cut, else ``()``.
+
+    Raises:
+        ContextOverflowError: ``n_ctx`` leaves no room for any text.
+    """
+    from slmdesk.engine.types import ContextOverflowError
+
+    ids = tokenize(text, [text])
+    room = n_ctx - min(max_tokens, n_ctx // 2)
+    if room < 2:
+        raise ContextOverflowError(f"A context of {n_ctx} tokens leaves no room for the text.",
+                                   "Load the model with a larger context (n_ctx).")
+    if len(ids) <= room:
+        return ids, ()
+    first = ids[:1] if ids and tokenize("", []) == ids[:1] else []
+    return first + ids[len(ids) - (room - len(first)):], (0,)
+

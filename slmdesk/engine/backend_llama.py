@@ -34,10 +34,12 @@ from slmdesk.engine.backend_base import (
     ReplyTimes,
     contents_of,
     physical_cores,
+    prepare_completion,
     prepare_prompt,
     reply_stats,
     tokenize_prompt,
 )
+from slmdesk.engine.load_errors import load_error
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     KV_TYPES,
@@ -49,6 +51,7 @@ from slmdesk.engine.types import (
     RuntimeInfo,
     SamplingParams,
 )
+from slmdesk.formats.naming import display_name
 
 log = logging.getLogger(__name__)
 
@@ -87,14 +90,23 @@ def _log_callback(level: int, text: bytes, _user_data: ctypes.c_void_p) -> None:
             _recent_problems.append(line)
 
 
-def _load_problem() -> str:
-    """The most telling llama.cpp error line of a failed load, without the function prefix
-    (``"error loading model: tensor 'blk.16.ffn_down.weight' data is not within the file
-    bounds, ..."``)."""
-    lines = list(_recent_problems)
-    best = next((line for line in lines if "error loading model" in line), lines[0] if lines else "")
-    prefix, sep, rest = best.partition(": ")
-    return rest if sep and " " not in prefix else best
+def _split_set_first_part(file: Path) -> Path:
+    """The file llama.cpp must be given for ``file``: the first part when ``file`` is named as
+    a part of a split GGUF set (llama.cpp refuses any other part: "model must be loaded with
+    the first split", ``src/llama-model-loader.cpp``), else ``file`` itself.
+
+    Raises:
+        EngineError: a part of the set is missing; the message names it
+            (:func:`slmdesk.formats.split.present_split_parts`).
+    """
+    from slmdesk.formats.split import SplitSetError, is_split_part, present_split_parts
+
+    if not is_split_part(file):
+        return file
+    try:
+        return present_split_parts(file)[0]
+    except SplitSetError as error:
+        raise EngineError(f"Cannot load {file.name}: {error.message}", error.hint) from error
 
 
 def install_log_callback() -> None:
@@ -143,14 +155,20 @@ class LlamaBackend:
     def load(self, path: str, settings: LoadSettings) -> LoadInfo:
         """Load the GGUF at ``path``.
 
+        ``path`` may be any part of a split GGUF set; its parts are checked before llama.cpp
+        sees them and the set is loaded from its first part.
+
         Raises:
-            EngineError: llama.cpp refused the file or the settings (message names the cause
-                from llama.cpp's log).
+            EngineError: a part of a split set is missing (the message names it); llama.cpp
+                refused the file or the settings: the message names the cause from llama.cpp's
+                log and the hint fits it (not enough memory, a damaged file, a newer format;
+                :func:`slmdesk.engine.load_errors.load_error`).
             TemplateSecurityError: the model's chat template reaches for Python internals.
         """
         file = Path(path)
         if not file.is_file():
             raise EngineError(f"{file} does not exist or is not a file.", "Pick the model again in the Library.")
+        file = _split_set_first_part(file)
         threads = settings.n_threads or physical_cores()
         _recent_problems.clear()
         _buffer_types.clear()
@@ -187,11 +205,8 @@ class LlamaBackend:
                     verbose=True,
                 )
         except Exception as error:
-            detail = _load_problem() or str(error)
-            raise EngineError(
-                f"llama.cpp cannot load {file.name}: {detail}",
-                "The file may be truncated or corrupt (download it again), or made for a newer llama.cpp.",
-            ) from error
+            raised = f"{type(error).__name__}: {error}".replace(str(file), file.name)
+            raise load_error(file.name, list(_recent_problems), raised) from error
         self._load_s = time.perf_counter() - started
         self._llm = llm
         self._loaded_runtime = llama_runtime.with_buffers(self._runtime, _buffer_types)
@@ -216,13 +231,21 @@ class LlamaBackend:
             n_ctx_train=int(llama_cpp.llama_model_n_ctx_train(llm.model)),
             load_s=self._load_s,
             peak_rss_bytes=peak_rss_bytes(),
-            model_name=metadata.get("general.name", file.stem),
+            model_name=display_name(
+                file,
+                general_name=metadata.get("general.name"),
+                basename=metadata.get("general.basename"),
+                size_label=metadata.get("general.size_label"),
+                finetune=metadata.get("general.finetune"),
+                version=metadata.get("general.version"),
+            ),
             architecture=metadata.get("general.architecture", ""),
             chat_template_source=self._chat.source,
             template_warning=self._chat.report.warning,
             system_prompt_supported=self._chat.report.system_prompt_supported,
             template_notes=self._chat.report.notes,
             stop_strings=self._chat.stop_strings,
+            has_chat_template=not self._chat.missing,
             settings=settings,
             runtime=self._loaded_runtime,
         )
@@ -329,10 +352,14 @@ class LlamaBackend:
         on_prefill: Callable[[int, int], None],
         on_text: Callable[[str], None],
         started: float,
+        prompt_text: str | None = None,
     ) -> tuple[str, GenerationStats]:
         """Generate one reply, streaming text through ``on_text``.
 
         ``started`` is the ``time.perf_counter()`` at which the request arrived (for TTFT).
+        With ``prompt_text`` (completion mode) the model continues that text: no chat
+        template, no template stop strings, ``messages`` ignored
+        (:func:`~slmdesk.engine.backend_base.prepare_completion`).
         Returns ``(reply text, stats)``.
 
         Raises:
@@ -342,7 +369,12 @@ class LlamaBackend:
         chat = self._require_chat()
         llm = self._llm
         assert llm is not None
-        prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+        if prompt_text is None:
+            prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+            stops = (*chat.stop_strings, *params.stop)
+        else:
+            prompt, dropped = prepare_completion(prompt_text, self.tokenize, self._n_ctx, params.max_tokens)
+            stops = tuple(params.stop)
         on_prompt(len(prompt), dropped)
         ctx = llm.ctx
         vocab = self._vocab
@@ -362,7 +394,7 @@ class LlamaBackend:
         cached = prompt[:keep]
         self._cached = cached
 
-        builder = ReplyBuilder((*chat.stop_strings, *params.stop), on_text)
+        builder = ReplyBuilder(stops, on_text)
         todo = prompt[keep:]
         n_batch = self._settings.n_batch
         t_prefill = time.perf_counter()

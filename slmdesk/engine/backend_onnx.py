@@ -27,10 +27,12 @@ from slmdesk.engine.backend_base import (
     ReplyTimes,
     contents_of,
     physical_cores,
+    prepare_completion,
     prepare_prompt,
     reply_stats,
     tokenize_prompt,
 )
+from slmdesk.engine.load_errors import OUT_OF_MEMORY, classify
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     EngineError,
@@ -158,7 +160,9 @@ class OnnxBackend:
         ``intra_op_num_threads``; the other llama.cpp settings do not apply.
 
         Raises:
-            EngineError: not a GenAI model folder, or onnxruntime-genai refused it.
+            EngineError: not a GenAI model folder, or onnxruntime-genai refused it (with the
+                out-of-memory hint of :mod:`slmdesk.engine.load_errors` when it ran out of
+                memory).
             TemplateSecurityError: the folder's chat template reaches for Python internals.
         """
         folder = Path(path)
@@ -182,6 +186,10 @@ class OnnxBackend:
             model = og.Model(config)
             tokenizer = og.Tokenizer(model)
         except Exception as error:
+            failure = classify([], f"{type(error).__name__}: {error}")
+            if failure.cause == OUT_OF_MEMORY:
+                raise EngineError(f"Not enough memory to load {folder.name} with these settings "
+                                  f"(ONNX Runtime GenAI: {error}).", failure.hint) from error
             raise EngineError(f"ONNX Runtime GenAI cannot load {folder.name}: {error}") from error
         self._load_s = time.perf_counter() - started
         self._model, self._tokenizer = model, tokenizer
@@ -214,6 +222,7 @@ class OnnxBackend:
             system_prompt_supported=self._chat.report.system_prompt_supported,
             template_notes=self._chat.report.notes,
             stop_strings=self._chat.stop_strings,
+            has_chat_template=not self._chat.missing,
             settings=settings,
             runtime=self.runtime,
         )
@@ -308,12 +317,19 @@ class OnnxBackend:
         on_prefill: Callable[[int, int], None],
         on_text: Callable[[str], None],
         started: float,
+        prompt_text: str | None = None,
     ) -> tuple[str, GenerationStats]:
-        """Generate one reply (same contract as :meth:`LlamaBackend.generate`). ``min_p`` is
+        """Generate one reply (same contract as :meth:`LlamaBackend.generate`, completion mode
+        included). ``min_p`` is
         not supported by onnxruntime-genai 0.18 and is ignored."""
         chat = self._require()
         og = self._genai()
-        prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+        if prompt_text is None:
+            prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
+            stops = (*chat.stop_strings, *params.stop)
+        else:
+            prompt, dropped = prepare_completion(prompt_text, self.tokenize, self._n_ctx, params.max_tokens)
+            stops = tuple(params.stop)
         on_prompt(len(prompt), dropped)
         max_length = min(self._n_ctx, len(prompt) + params.max_tokens)
         search: dict[str, Any] = {
@@ -328,7 +344,7 @@ class OnnxBackend:
                 search["random_seed"] = seed
         generator_params = og.GeneratorParams(self._model)
         generator_params.set_search_options(**search)
-        builder = ReplyBuilder((*chat.stop_strings, *params.stop), on_text)
+        builder = ReplyBuilder(stops, on_text)
         stream = self._tokenizer.create_stream()
         n = 0
         finish = ""

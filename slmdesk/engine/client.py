@@ -28,6 +28,7 @@ from typing import IO, Any
 from slmdesk.core.errors import Cancelled, UserError
 from slmdesk.core.process import self_command
 from slmdesk.engine import protocol
+from slmdesk.engine.load_errors import crash_hint
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
     BenchProgress,
@@ -122,6 +123,41 @@ def describe_exit(returncode: int | None) -> str:
     return f"exit code {returncode}"
 
 
+def _spawn(argv: Sequence[str], **popen_args: Any) -> tuple[subprocess.Popen[bytes], threading.Thread | None]:
+    """Start ``argv`` with ``subprocess.Popen(argv, **popen_args)``; on Linux from a thread that
+    lives until the process exits (returned, to be joined after the process ended).
+
+    The engine arms ``PR_SET_PDEATHSIG`` (:func:`slmdesk.engine.host.die_with_parent`), which
+    prctl(2) ties to the parent *thread*: started from a job's worker thread that ends first,
+    a healthy engine would be killed with it. The thread waits with ``waitid(WNOWAIT)``, so
+    the exit status stays for ``Popen.wait``.
+
+    Raises:
+        OSError: the process cannot be started.
+    """
+    if not sys.platform.startswith("linux"):
+        return subprocess.Popen(list(argv), **popen_args), None
+    started: queue.Queue[subprocess.Popen[bytes] | OSError] = queue.Queue()
+
+    def parent() -> None:
+        try:
+            process: subprocess.Popen[bytes] = subprocess.Popen(list(argv), **popen_args)
+        except OSError as error:
+            started.put(error)
+            return
+        started.put(process)
+        with contextlib.suppress(OSError):  # ChildProcessError: already reaped by Popen
+            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+
+    thread = threading.Thread(target=parent, name="engine-parent", daemon=True)
+    thread.start()
+    result = started.get()
+    if isinstance(result, OSError):
+        thread.join()
+        raise result
+    return result, thread
+
+
 class EngineClient:
     """A handle on one engine process.
 
@@ -171,7 +207,13 @@ class EngineClient:
     def start(self) -> None:
         """Start the engine process and wait for it to be ready (no-op if it runs).
 
+        The engine dies with this process: it arms a parent-death signal on Linux
+        (:func:`slmdesk.engine.host.die_with_parent`; started from a thread that lives as long
+        as the engine, :func:`_spawn`, so any thread may call this) and exits soon after its
+        stdin closes everywhere.
+
         Raises:
+            EngineError: the process cannot be started.
             EngineCrashed: it exited during start-up.
             EngineTimeout: it did not greet within ``timeouts.start_s``.
         """
@@ -189,10 +231,11 @@ class EngineClient:
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.CREATE_NO_WINDOW
         else:
             kwargs["start_new_session"] = True  # Ctrl-C in a terminal reaches the parent only
+        env[protocol.PARENT_ENV] = str(os.getpid())  # the engine exits at once if we are already gone
         self._stderr.clear()
         self._inbox = queue.Queue()
         try:
-            process = subprocess.Popen(
+            process, parent_thread = _spawn(
                 self._command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -214,6 +257,8 @@ class EngineClient:
         ]
         for thread in self._threads:
             thread.start()
+        if parent_thread is not None:
+            self._threads.append(parent_thread)
         self._wait(0, self.timeouts.start_s, "starting")
 
     def close(self, timeout_s: float = 5.0) -> None:
@@ -325,6 +370,9 @@ class EngineClient:
         tail = self.stderr_tail(8)
         self._reap()
         hint = "Load the model again to continue; the conversation is kept."
+        memory = crash_hint(tail)
+        if memory:
+            hint = f"{memory} {hint}"
         if tail:
             hint = f"{hint}\nLast engine messages:\n{tail}"
         return EngineCrashed(
@@ -450,10 +498,20 @@ class EngineClient:
             EngineCrashed, EngineTimeout.
         """
         payload = [{"role": m["role"], "content": m["content"]} for m in messages]
-        activity = self._activity("generating a reply", "with")
+        return self._stream(self._activity("generating a reply", "with"), params, messages=payload)
+
+    def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> Iterator[Event]:
+        """Stream the model's continuation of ``prompt`` (completion mode: no chat template,
+        the text as written; a text longer than the context keeps its end). Events and errors
+        as :meth:`generate` (``PromptReady.dropped_messages`` is ``(0,)`` when the beginning
+        was cut)."""
+        return self._stream(self._activity("continuing the text", "with"), params, messages=[], prompt=prompt)
+
+    def _stream(self, activity: str, params: SamplingParams, **fields: Any) -> Iterator[Event]:
+        """The ``generate`` request and its events (see :meth:`generate`)."""
         self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
         with self._exclusive():
-            rid = self._send("generate", activity, messages=payload, params=to_dict(params))
+            rid = self._send("generate", activity, params=to_dict(params), **fields)
             self._generating = rid
             finished = False
             try:

@@ -5,7 +5,9 @@ Started by :class:`slmdesk.engine.client.EngineClient` as ``slmdesk engine-host`
 handles ``cancel`` at once (it sets the running generation's event, checked between tokens);
 every other request is queued for the main thread, which owns the backend. Native code may
 print to file descriptor 1, so the protocol gets a private duplicate of it and fd 1 is pointed
-at stderr before any backend is imported.
+at stderr before any backend is imported. The process dies with its client: a parent-death
+signal on Linux (:func:`die_with_parent`), and a hard exit soon after stdin closes everywhere
+(a load or a long prompt cannot be interrupted, and an orphan must not keep its memory).
 """
 
 from __future__ import annotations
@@ -44,6 +46,65 @@ from slmdesk.engine.types import (
 
 log = logging.getLogger(__name__)
 
+INPUT_CLOSED_GRACE_S = 1.0
+"""After stdin closes (the client closed the pipe or died), the engine gets this long to stop
+what it is doing and exit cleanly; then it exits hard. A load or a long prompt's prefill is
+not interruptible, and an orphaned engine must not hold its memory for their duration."""
+
+_PR_SET_PDEATHSIG = 1
+"""``prctl(2)`` option (``<linux/prctl.h>``): the signal this process gets when its parent
+thread ends."""
+
+
+def die_with_parent(parent_pid: int | None) -> bool:
+    """Make this process end at once when its parent dies; exits now if it already has.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG, SIGKILL)``, then a check that the parent is still
+    ``parent_pid`` (the client may have died between our start and the ``prctl`` call; then
+    we were already re-parented and no signal would come). prctl(2) ties the signal to the
+    parent *thread*, so the client starts the engine from a thread that lives as long as the
+    engine does (:meth:`slmdesk.engine.client.EngineClient.start`). Elsewhere nothing is armed
+    here: the host exits when its stdin closes (:data:`INPUT_CLOSED_GRACE_S`).
+
+    Returns True when the parent-death signal is armed.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+    if parent_pid is not None and os.getppid() != parent_pid and not _alive(parent_pid):
+        os._exit(1)  # the client is gone: nobody will ever read our answers
+    return armed
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (a started-through launcher sits between us and the
+    client, so a different parent alone does not mean the client died)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _exit_after_grace() -> None:
+    """Called when stdin closes: exit hard unless the host has exited by itself within
+    :data:`INPUT_CLOSED_GRACE_S`."""
+
+    def exit_hard() -> None:
+        time.sleep(INPUT_CLOSED_GRACE_S)
+        os._exit(0)
+
+    threading.Thread(target=exit_hard, name="engine-orphan-exit", daemon=True).start()
+
 
 class Backend(Protocol):
     """What the host needs from a backend (``LlamaBackend``, ``OnnxBackend``)."""
@@ -68,6 +129,7 @@ class Backend(Protocol):
         on_prefill: Any,
         on_text: Any,
         started: float,
+        prompt_text: str | None = None,
     ) -> tuple[str, GenerationStats]: ...
 
 
@@ -130,11 +192,19 @@ class EngineHost:
         reader, writer: the protocol streams (stdin and a duplicate of stdout in the process).
         backends: backend factories by name (default :data:`DEFAULT_BACKENDS`; tests inject
             fakes).
+        on_input_closed: called by the reader thread when ``reader`` ends (the client closed
+            the pipe or died), after the running request was cancelled; the process entry
+            point exits hard from there when the main thread stays busy.
     """
 
     def __init__(
-        self, reader: BinaryIO, writer: BinaryIO, backends: Mapping[str, Callable[[], Backend]] | None = None
+        self,
+        reader: BinaryIO,
+        writer: BinaryIO,
+        backends: Mapping[str, Callable[[], Backend]] | None = None,
+        on_input_closed: Callable[[], None] | None = None,
     ) -> None:
+        self._on_input_closed = on_input_closed
         self._factories = dict(backends or DEFAULT_BACKENDS)
         self._reader = reader
         self._writer = writer
@@ -172,6 +242,8 @@ class EngineHost:
         # stdin closed: the client is gone; stop whatever runs and exit.
         self._cancel(None)
         self._requests.put(None)
+        if self._on_input_closed is not None:
+            self._on_input_closed()
 
     def _cancel(self, target: int | None) -> None:
         """Cancel generation ``target`` (or whatever runs when None), even if it has not
@@ -313,6 +385,7 @@ class EngineHost:
                 on_prefill=lambda done, total: send({"id": rid, "ev": "prefill", "done": done, "total": total}),
                 on_text=lambda text: send({"id": rid, "ev": "token", "text": text}),
                 started=started,
+                prompt_text=message.get("prompt"),
             )
         self.send({"id": rid, "ev": "done", "text": text, "stats": to_dict(stats)})
 
@@ -343,7 +416,11 @@ class EngineHost:
 
 
 def main() -> int:
-    """Entry point of ``slmdesk engine-host``: serve the protocol on stdin/stdout."""
+    """Entry point of ``slmdesk engine-host``: serve the protocol on stdin/stdout, and die with
+    the client (:func:`die_with_parent`; hard exit :data:`INPUT_CLOSED_GRACE_S` after stdin
+    closes)."""
+    parent = os.environ.get(protocol.PARENT_ENV, "")
+    die_with_parent(int(parent) if parent.isdigit() else None)
     sys.stdout.flush()
     protocol_fd = os.dup(1)
     os.dup2(2, 1)  # stray native printf output goes to the log, never into the protocol
@@ -351,4 +428,4 @@ def main() -> int:
     writer = os.fdopen(protocol_fd, "wb", buffering=0)
     reader = sys.stdin.buffer
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="engine: %(levelname)s %(name)s: %(message)s")
-    return EngineHost(reader, writer).run()
+    return EngineHost(reader, writer, on_input_closed=_exit_after_grace).run()

@@ -42,6 +42,11 @@ from typing import Any
 
 PROTOCOL_VERSION = 1
 
+PARENT_ENV = "SLMDESK_ENGINE_PARENT"
+"""Environment variable with the client's process id, set for the engine process: the host
+exits at start when that process is already gone (it died before the host armed its
+parent-death signal, ``slmdesk.engine.host.die_with_parent``)."""
+
 OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench")
 
 ERROR_KINDS = ("engine", "template", "template_security", "context", "not_loaded", "user", "internal")

@@ -14,6 +14,7 @@ repetition is capped so a template cannot exhaust memory.
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 from collections.abc import Sequence
@@ -56,6 +57,15 @@ PREFLIGHT_CONVERSATION: tuple[Message, ...] = (
     {"role": "user", "content": "What can you do?"},
 )
 """The test conversation rendered at load time (system, user, assistant, user)."""
+
+PREFLIGHT_EXTRA_TURN: Message = {"role": "user", "content": "Answer in one sentence."}
+"""Appended to :data:`PREFLIGHT_CONVERSATION` to find templates that refuse two user turns in
+a row (a chat whose reply failed or was deleted has them)."""
+
+ALTERNATION_NOTE = (
+    "The chat template demands alternating user and assistant turns; consecutive turns of one "
+    "role are joined with a blank line before the prompt is rendered."
+)
 
 
 class TemplateError(UserError):
@@ -217,6 +227,37 @@ class ChatTemplate:
             raise TemplateError(f"The model's chat template failed while rendering: {error}") from error
 
 
+def is_blank_template(source: str | None) -> bool:
+    """True for a missing chat template and for one that is empty or whitespace only.
+
+    A whitespace-only ``tokenizer.chat_template`` (published GGUFs have them) renders every
+    conversation as that whitespace: the prompt would become one token and the user's text
+    would never reach the model. Such a template counts as no template at all."""
+    return source is None or not source.strip()
+
+
+def merge_consecutive_turns(messages: Sequence[Message]) -> list[Message]:
+    """Join consecutive messages of the same role into one (contents joined by a blank line),
+    for templates that demand strict user/assistant alternation (Mistral's and Llama 2's
+    ``raise_exception('Conversation roles must alternate user/assistant/user/assistant/...')``).
+    Returns a new list; a conversation without repeated roles comes back unchanged."""
+    merged: list[Message] = []
+    for message in messages:
+        copy = dict(message)
+        if merged and merged[-1].get("role") == copy.get("role"):
+            previous = merged[-1]
+            parts = [str(text) for text in (previous.get("content") or "", copy.get("content") or "") if text]
+            previous["content"] = "\n\n".join(parts)
+        else:
+            merged.append(copy)
+    return merged
+
+
+def has_consecutive_turns(messages: Sequence[Message]) -> bool:
+    """True when two neighbouring messages have the same role."""
+    return any(a.get("role") == b.get("role") for a, b in itertools.pairwise(messages))
+
+
 def merge_system_prompt(messages: Sequence[Message]) -> list[Message]:
     """Fold a leading system message into the first user message, for templates that reject
     system messages. Returns a new list; the system text comes first, then a blank line."""
@@ -240,12 +281,16 @@ class PreflightReport:
         system_prompt_supported: False when the template rejects a system message.
         warning: the most important problem for the user ("" when none).
         notes: every finding, for the details view.
+        alternation_required: the template refuses two consecutive turns of one role (two
+            user messages in a row); such turns are joined before rendering
+            (:func:`merge_consecutive_turns`).
     """
 
     ok: bool
     system_prompt_supported: bool
     warning: str
     notes: tuple[str, ...]
+    alternation_required: bool = False
 
 
 def preflight(template: ChatTemplate) -> PreflightReport:
@@ -253,7 +298,8 @@ def preflight(template: ChatTemplate) -> PreflightReport:
 
     Checks: the full conversation renders; if not, whether it renders without the system
     message (the system prompt will then be merged into the first user turn); every message's
-    text appears in the output; ``add_generation_prompt`` changes the output.
+    text appears in the output; ``add_generation_prompt`` changes the output; two user turns
+    in a row render (else ``alternation_required``).
     Never raises for template faults; :class:`TemplateSecurityError` is the exception: a
     template that reaches for internals is refused outright.
     """
@@ -308,4 +354,12 @@ def preflight(template: ChatTemplate) -> PreflightReport:
             notes.append("The chat template ignores add_generation_prompt; replies may continue the user turn.")
     except TemplateError as error:
         notes.append(f"Rendering without a generation prompt failed: {error.message}")
-    return PreflightReport(True, system_supported, warning, tuple(notes))
+    alternation_required = False
+    try:
+        template.render([*conversation, dict(PREFLIGHT_EXTRA_TURN)])
+    except TemplateSecurityError:
+        raise
+    except TemplateError as error:
+        alternation_required = True
+        notes.append(f"{ALTERNATION_NOTE} ({error.message})")
+    return PreflightReport(True, system_supported, warning, tuple(notes), alternation_required)

@@ -251,7 +251,7 @@ class LoadInfo:
         n_ctx_train: the model's training context (tokens), 0 if unknown.
         load_s: seconds to load.
         peak_rss_bytes: engine peak resident memory right after loading.
-        model_name: ``general.name`` or the folder name.
+        model_name: the display name (:mod:`slmdesk.formats.naming`), or the folder name.
         architecture: ``general.architecture`` / genai model type.
         chat_template_source: ``"model"`` (the model's own template) or ``"fallback"``
             (:data:`slmdesk.engine.templates.CHATML_TEMPLATE`).
@@ -259,6 +259,8 @@ class LoadInfo:
         system_prompt_supported: False when the template rejects a system message; the
             system prompt is then merged into the first user turn.
         template_notes: further findings of the template preflight.
+        has_chat_template: False when the model has no chat template (absent or blank): a
+            base model, which Chat opens in completion mode.
         stop_strings: stop strings the engine adds for this model (ChatML markers when the
             fallback template is used).
         settings: the settings used.
@@ -279,6 +281,7 @@ class LoadInfo:
     system_prompt_supported: bool = True
     template_notes: tuple[str, ...] = ()
     stop_strings: tuple[str, ...] = ()
+    has_chat_template: bool = True
     settings: LoadSettings = field(default_factory=LoadSettings)
     runtime: RuntimeInfo = field(default_factory=RuntimeInfo)
 

@@ -346,7 +346,7 @@ def spec_from_headers(
         sliding_window=sliding_window,
         swa_layers=swa_layers,
         n_vocab=n_vocab,
-        chat_template=keys.string("tokenizer.chat_template"),
+        chat_template=_chat_template(keys),
         bos_token_id=bos,
         eos_token_id=eos,
         eog_token_ids=tuple(eog),
@@ -359,6 +359,14 @@ def spec_from_headers(
         alignment=first.alignment,
         metadata=tuple(metadata),
     )
+
+
+def _chat_template(keys: _Keys) -> str | None:
+    """``tokenizer.chat_template``, None when missing, empty or whitespace only: such a
+    template renders every conversation as that whitespace, so the model has no usable chat
+    template (the engine uses its named fallback, ``slmdesk.engine.templates``)."""
+    template = keys.string("tokenizer.chat_template")
+    return template if template and template.strip() else None
 
 
 def _sliding_window(

@@ -88,7 +88,13 @@ def token_ids(value: Any) -> tuple[int, ...]:
 def read_chat_template(folder: Path) -> str | None:
     """The chat template of a model folder: ``chat_template.jinja`` if present, else
     ``tokenizer_config.json["chat_template"]`` (a string, or the ``"default"`` entry of a list
-    of ``{"name", "template"}``, as transformers writes it), else None."""
+    of ``{"name", "template"}``, as transformers writes it), else None. An empty or
+    whitespace-only template is None too: it would drop every message's text."""
+    template = _read_chat_template(folder)
+    return template if template and template.strip() else None
+
+
+def _read_chat_template(folder: Path) -> str | None:
     jinja = folder / "chat_template.jinja"
     if jinja.is_file():
         try:

@@ -67,12 +67,13 @@ def is_split_part(path: Path) -> bool:
     return parse_split_name(path.name) is not None
 
 
-def split_set_paths(path: Path) -> list[Path]:
-    """All parts of the set ``path`` belongs to, in order, after checking they are all present
-    and that no stray part of the same name with another count or number lies beside them.
+def _parts_present(path: Path) -> tuple[SplitName, set[str], list[str]]:
+    """``(parsed name, .gguf names in the folder, expected part names)`` after checking that
+    every part of ``path``'s set is present.
 
     Raises:
-        SplitSetError: ``path`` is not a part name, a part is missing, or an extra part exists.
+        SplitSetError: ``path`` is not a part name, or parts are missing (named, five at most).
+        UserError: the folder cannot be listed.
     """
     name = parse_split_name(path.name)
     if name is None:
@@ -92,6 +93,31 @@ def split_set_paths(path: Path) -> list[Path]:
         listed = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         verb = "is" if len(missing) == 1 else "are"
         raise SplitSetError(f"{listed} {verb} missing from the {name.count}-part set {path.name}.")
+    return name, present, expected
+
+
+def present_split_parts(path: Path) -> list[Path]:
+    """All parts of the set ``path`` belongs to, in order, after checking that they are all
+    present: what llama.cpp needs to load the set (it opens ``llama_split_path`` names from
+    the first part, ``src/llama-model-loader.cpp``). Unlike :func:`split_set_paths`, stray
+    parts of another download beside them are not an error.
+
+    Raises:
+        SplitSetError: ``path`` is not a part name, or a part is missing (the message names it).
+        UserError: the folder cannot be listed.
+    """
+    _name, _present, expected = _parts_present(path)
+    return [path.parent / part for part in expected]
+
+
+def split_set_paths(path: Path) -> list[Path]:
+    """All parts of the set ``path`` belongs to, in order, after checking they are all present
+    and that no stray part of the same name with another count or number lies beside them.
+
+    Raises:
+        SplitSetError: ``path`` is not a part name, a part is missing, or an extra part exists.
+    """
+    name, present, expected = _parts_present(path)
     extra = sorted(
         other
         for other in present
@@ -104,7 +130,7 @@ def split_set_paths(path: Path) -> list[Path]:
             f"{extra[0]} does not belong to the {name.count}-part set {expected[0]}.",
             "Remove the stray part or the parts of the older download.",
         )
-    return [folder / part for part in expected]
+    return [path.parent / part for part in expected]
 
 
 def read_split_set(path: Path) -> ModelSpec:
@@ -172,6 +198,7 @@ __all__ = [
     "SplitSetError",
     "is_split_part",
     "parse_split_name",
+    "present_split_parts",
     "read_split_set",
     "split_part_name",
     "split_set_paths",

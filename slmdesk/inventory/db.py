@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from slmdesk.core.errors import UserError
+from slmdesk.inventory.backups import InventoryDamaged, copy_database, latest_backup
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 # Alembic is imported only when a migration has to run: it pulls in Mako, Pygments and every
 # SQLAlchemy dialect (about 0.4 s), which a CLI command or the GUI start-up should not pay.
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0008"
 """The newest migration in ``migrations/versions`` (a test checks that Alembic agrees); a
 database already there is opened without loading Alembic."""
 
@@ -80,7 +82,7 @@ def alembic_config() -> Config:
 
 
 def head_revision() -> str:
-    """The newest migration this version of slmdesk knows, as Alembic finds it ("0004")."""
+    """The newest migration this version of slmdesk knows, as Alembic finds it ("0007")."""
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -131,21 +133,7 @@ def backup_database(db_path: Path, destination: Path) -> Path:
     Raises:
         UserError: the copy cannot be written (disk full, permissions).
     """
-    tmp = destination.with_name(destination.name + ".tmp")
-    try:
-        tmp.unlink(missing_ok=True)
-        with contextlib.closing(sqlite3.connect(db_path)) as source, contextlib.closing(
-            sqlite3.connect(tmp)
-        ) as target:
-            source.backup(target)
-        tmp.replace(destination)
-    except (OSError, sqlite3.Error) as error:
-        tmp.unlink(missing_ok=True)
-        raise UserError(
-            f"Cannot back up the inventory to {destination}: {error}.",
-            "Free some disk space or check the folder's permissions, then start slmdesk again.",
-        ) from error
-    return destination
+    return copy_database(db_path, destination)
 
 
 def migrate(db_path: Path, revision: str = "head") -> MigrationResult:
@@ -159,8 +147,10 @@ def migrate(db_path: Path, revision: str = "head") -> MigrationResult:
     only if ``PRAGMA foreign_key_check`` finds no violations.
 
     Raises:
-        UserError: the file is not an SQLite database, was written by a newer slmdesk, the
-            folder cannot be created, or the migration failed (the backup is named).
+        InventoryDamaged: the file is not a readable SQLite database (the newest rolling
+            backup, if any, is named; the file is left as it is).
+        UserError: the file was written by a newer slmdesk, the folder cannot be created, or
+            the migration failed (the backup is named).
     """
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -186,21 +176,18 @@ def migrate(db_path: Path, revision: str = "head") -> MigrationResult:
             with engine.connect() as connection:
                 before = MigrationContext.configure(connection).get_current_revision()
         except DatabaseError as error:
-            raise UserError(
-                f"{db_path} is not a readable slmdesk inventory ({error.orig}).",
-                "Move the file away (slmdesk starts with an empty inventory) or restore a backup"
-                f" ({db_path.name}.bak-*) from the same folder.",
-            ) from error
+            raise InventoryDamaged(db_path, str(error.orig), latest_backup(db_path)) from error
         try:
             target = script.get_revision(revision)
             if before is not None:
                 script.get_revision(before)
         except CommandError as error:
+            older = sorted(db_path.parent.glob(f"{glob.escape(db_path.name)}.bak-*"))
             raise UserError(
                 f"The inventory {db_path} is at schema revision {before!r}, which this version"
                 " of slmdesk does not know.",
-                "It was written by a newer slmdesk: update slmdesk, or restore an older backup"
-                f" ({db_path.name}.bak-*).",
+                "It was written by a newer slmdesk: update slmdesk"
+                + (f", or restore the copy taken before that upgrade ({older[-1]})." if older else "."),
             ) from error
         after = target.revision if target is not None else before
         if after == before:

@@ -1,7 +1,7 @@
 """SQLAlchemy 2 typed ORM models of the inventory schema (the state after the last migration).
 
 The schema itself is created and changed only by the Alembic migrations in ``migrations/``;
-``tests/unit/test_inventory_db.py`` checks that these models and the migrated database agree.
+``tests/unit/inventory/test_db.py`` checks that these models and the migrated database agree.
 Sizes are ``BigInteger`` (model files exceed 2**31 bytes); times are UTC.
 """
 
@@ -115,6 +115,7 @@ class Artifact(Base):
     format: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="ok")
     error: Mapped[str | None] = mapped_column(Text)
+    error_hint: Mapped[str | None] = mapped_column(Text)
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
     mtime_ns: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -270,7 +271,7 @@ class Conversation(Base):
     """A chat: its messages, the model it last used and its generation settings."""
 
     __tablename__ = "conversation"
-    __table_args__ = (NEVER_REUSE_IDS,)
+    __table_args__ = (CheckConstraint("mode IN ('chat', 'completion')", name="mode"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(512), default="")
@@ -279,6 +280,7 @@ class Conversation(Base):
     )
     system_prompt: Mapped[str | None] = mapped_column(Text)
     settings: Mapped[dict[str, Any]] = mapped_column(default=_empty)
+    mode: Mapped[str] = mapped_column(String(16), default="chat", server_default="chat")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

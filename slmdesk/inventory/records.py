@@ -16,7 +16,7 @@ ArtifactStatus = Literal["ok", "missing", "incomplete", "corrupt"]
 ``incomplete``: some parts of a split set (or of a folder) are gone; ``corrupt``: the header
 cannot be read, or the SHA-256 does not match the one recorded."""
 
-SourceKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama", "user"]
+SourceKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama", "user", "starter"]
 """Where an artifact was adopted from: a scanned folder, one of the four known stores, or a
 file the user picked (``user``). Other layers may record their own kinds (e.g. downloads)."""
 
@@ -32,7 +32,7 @@ LOADABLE_FORMATS: tuple[ArtifactFormat, ...] = ("gguf", "onnx")
 JSON_FIELDS: tuple[str, ...] = (
     "id", "path", "format", "architecture", "quantization", "size_bytes", "n_params",
     "context_length", "n_layer", "n_head", "n_head_kv", "n_embd", "n_vocab", "sliding_window",
-    "chat_template", "sha256", "status", "source",
+    "chat_template", "sha256", "status", "error", "error_hint", "source",
 )
 """Field names of the CLI's JSON output for one artifact: part of the command-line interface."""
 
@@ -57,13 +57,16 @@ class ArtifactRecord:
         source_kind: where it was adopted from (:data:`SourceKind`).
         source_detail: provenance, by kind: ``hf_cache`` {repo_id, revision, file_name, refs},
             ``ollama`` {name ("name:tag"), names, digest}, ``lmstudio`` {publisher, repo,
-            file_name}; empty for plain folders. Read-only.
+            file_name}, ``starter`` {package, version}; empty for plain folders. Read-only.
         sha256: lowercase hex SHA-256 of the concatenated files, when known (hashed by
             :func:`~slmdesk.inventory.scanners.verify_task`, or given by the store, e.g. the
             Ollama blob digest), else None.
-        error: why the artifact is corrupt (the reader's message), else None.
+        error: why the artifact is corrupt or incomplete (the reader's message, or the
+            SHA-256 mismatch), else None.
+        error_hint: what the user can do about ``error`` (the reader's hint), else None.
         model_id / model_name: the model this artifact belongs to, if any.
-        name, architecture, quantization, n_params, context_length, n_layer, n_head,
+        name: the display name (:mod:`slmdesk.formats.naming`), None for unreadable files.
+        architecture, quantization, n_params, context_length, n_layer, n_head,
         n_head_kv, n_embd, n_vocab, sliding_window, chat_template, split_count: header facts
         as read by ``slmdesk.formats`` (see :class:`~slmdesk.core.model_spec.ModelSpec`);
         ``n_head``/``n_head_kv`` are the largest per-layer values. None when unknown.
@@ -82,6 +85,7 @@ class ArtifactRecord:
     source_detail: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=True)
     sha256: str | None = None
     error: str | None = None
+    error_hint: str | None = None
     model_id: int | None = None
     model_name: str | None = None
     name: str | None = None
@@ -112,7 +116,8 @@ class ArtifactRecord:
 
     @property
     def display_name(self) -> str:
-        """``general.name`` when known, else the file or folder name."""
+        """The name by the one display-name rule (:mod:`slmdesk.formats.naming`, stored when
+        the header was read), else the file or folder name (unreadable files)."""
         return self.name or self.path.name
 
     def to_json(self) -> dict[str, Any]:
@@ -136,6 +141,8 @@ class ArtifactRecord:
             "chat_template": self.chat_template,
             "sha256": self.sha256,
             "status": self.status,
+            "error": self.error,
+            "error_hint": self.error_hint,
             "source": {"kind": self.source_kind, **self.source_detail},
         }
 
@@ -146,7 +153,7 @@ class ModelRecord:
 
     Attributes:
         id: database id.
-        name: display name (``general.name``, the repository name, or the file stem).
+        name: display name by the rule of :mod:`slmdesk.formats.naming`.
         family: model family ("SmolLM2", "gemma-3"), from ``general.basename`` when known.
         architecture: ``general.architecture`` / ``model_type``.
         publisher: organisation or author (``general.organization``, the HF repo owner).
@@ -188,6 +195,27 @@ class ScanRootRecord:
 
 
 @dataclass(frozen=True)
+class ScanFailure:
+    """An artifact a scan found but could not read, and why.
+
+    Attributes:
+        path: the GGUF file, the first part present of a split set, or the model folder.
+        status: "corrupt" (the header cannot be read) or "incomplete" (parts are missing).
+        message: what the reader found (the same words ``slmdesk show PATH`` prints).
+        hint: what to do about it ("" when the reader gave none).
+    """
+
+    path: Path
+    status: ArtifactStatus
+    message: str
+    hint: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"path", "status", "error", "hint"}`` (the artifact JSON's field names)."""
+        return {"path": str(self.path), "status": self.status, "error": self.message, "hint": self.hint or None}
+
+
+@dataclass(frozen=True)
 class ScanSummary:
     """What one scan changed, in counts of artifacts, and every artifact it saw.
 
@@ -196,11 +224,15 @@ class ScanSummary:
         updated: known artifacts whose file changed (re-read) or came back from ``missing``.
         moved: known (missing) artifacts found again at a new path by size + SHA-256.
         missing: artifacts newly marked missing (gone from their path).
-        incomplete: artifacts newly marked incomplete (some of their files gone).
-        corrupt: artifacts seen in this scan whose header could not be read.
+        incomplete: artifacts seen in this scan with some of their files missing (a split
+            set short of a part), plus known artifacts not found whose files are partly gone.
+        corrupt: artifacts seen in this scan whose header could not be read (re-read now or
+            left unchanged since an earlier scan found them unreadable).
         unchanged: artifacts found where they were, same size and mtime (not re-read).
         artifact_ids: ids of every artifact found by this scan, in discovery order.
         warnings: roots that could not be read, with the reason (the scan went on).
+        failures: every artifact seen in this scan that cannot be read (``corrupt`` or
+            ``incomplete``), with the reader's message and hint, in discovery order.
     """
 
     added: int = 0
@@ -212,9 +244,10 @@ class ScanSummary:
     unchanged: int = 0
     artifact_ids: tuple[int, ...] = ()
     warnings: tuple[str, ...] = ()
+    failures: tuple[ScanFailure, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        """Counts and warnings as a JSON-ready dict (no ids)."""
+        """Counts, warnings and failures as a JSON-ready dict (no ids)."""
         return {
             "added": self.added,
             "updated": self.updated,
@@ -224,6 +257,7 @@ class ScanSummary:
             "corrupt": self.corrupt,
             "unchanged": self.unchanged,
             "warnings": list(self.warnings),
+            "failures": [failure.to_json() for failure in self.failures],
         }
 
 

@@ -29,11 +29,19 @@ from slmdesk.inventory.records import (
     ArtifactStatus,
     ModelRecord,
     ScanRootRecord,
+    SourceKind,
     StoreKind,
     VerifyResult,
 )
 
 _ARTIFACT_COLUMNS = tuple(Artifact.__table__.c)
+
+MISMATCH_HINT = (
+    "The file was damaged or replaced since its checksum was recorded: download it again, "
+    "or remove it from the library."
+)
+"""What to do about a SHA-256 mismatch (stored in ``artifact.error_hint``; migration 0007 gave
+rows marked before it the same words)."""
 
 
 def _artifact_record(row: Mapping[str, Any] | RowMapping, files: Sequence[str]) -> ArtifactRecord:
@@ -52,6 +60,7 @@ def _artifact_record(row: Mapping[str, Any] | RowMapping, files: Sequence[str]) 
         source_detail=row["source_detail"] or {},
         sha256=row["sha256"],
         error=row["error"],
+        error_hint=row["error_hint"] or None,
         model_id=row["model_id"],
         model_name=row["model_name"],
         name=row["name"],
@@ -281,7 +290,8 @@ class Inventory:
 
         On a match (or when nothing was recorded) the hash and ``verified_at`` are stored and
         a ``corrupt`` status from an earlier mismatch is cleared to ``ok``; on a mismatch the
-        recorded (expected) hash is kept, the status becomes ``corrupt`` and ``error`` says why.
+        recorded (expected) hash is kept, the status becomes ``corrupt``, ``error`` says why and
+        ``error_hint`` what to do (:data:`MISMATCH_HINT`).
 
         Raises:
             UserError: the artifact is no longer in the inventory.
@@ -299,11 +309,26 @@ class Inventory:
                 row.error = (
                     f"SHA-256 mismatch: the file hashes to {sha256}, expected {expected}."
                 )
+                row.error_hint = MISMATCH_HINT
             else:
                 row.sha256 = sha256
                 if row.status == "corrupt" and row.error and row.error.startswith("SHA-256"):
-                    row.status, row.error = "ok", None
+                    row.status, row.error, row.error_hint = "ok", None, None
             return VerifyResult(artifact_id, sha256, expected, matches, row.status)  # type: ignore[arg-type]
+
+    def set_source(self, artifact_id: int, kind: SourceKind, detail: Mapping[str, Any]) -> None:
+        """Record where an artifact came from when the caller knows better than a folder walk
+        (a starter model: ``"starter"``, {package, version}). A later scan keeps it: it ranks
+        first in ``scan_plan.PROVENANCE_RANK``.
+
+        Raises:
+            UserError: the artifact is no longer in the inventory.
+        """
+        with self.write_session() as session:
+            row = session.get(Artifact, artifact_id)
+            if row is None:
+                raise UserError(f"There is no artifact {artifact_id} in the inventory.")
+            row.source_kind, row.source_detail = kind, dict(detail)
 
     # -- models ----------------------------------------------------------------------------
 
@@ -413,7 +438,9 @@ def open_inventory(db_path: Path) -> Inventory:
     backup taken before a migration.
 
     Raises:
-        UserError: the file is unreadable, from a newer slmdesk, or the migration failed.
+        InventoryDamaged: the file is not a readable database (a :class:`UserError`; see
+            :mod:`slmdesk.inventory.backups` for restoring a backup).
+        UserError: the file is from a newer slmdesk, or the migration failed.
     """
     db_path = normalize_path(db_path)
     db.migrate(db_path)

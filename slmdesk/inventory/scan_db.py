@@ -14,6 +14,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from slmdesk.core.model_spec import ModelSpec
+from slmdesk.formats.naming import spec_display_name
 from slmdesk.inventory.orm import Artifact, ArtifactFile, Model, utcnow
 from slmdesk.inventory.scan_plan import PROVENANCE_RANK, KnownArtifact, ReadArtifact, ScanPlan
 
@@ -35,6 +36,7 @@ def _header_columns(item: ReadArtifact) -> dict[str, Any]:
         "format": item.format,
         "status": item.status,
         "error": item.error,
+        "error_hint": item.error_hint,
         "size_bytes": item.size_bytes,
         "mtime_ns": item.mtime_ns,
     }
@@ -46,7 +48,7 @@ def _header_columns(item: ReadArtifact) -> dict[str, Any]:
         )
         return columns
     columns.update(
-        name=spec.name,
+        name=spec_display_name(spec),
         architecture=spec.architecture,
         quantization=spec.quantization,
         n_params=spec.n_params,
@@ -76,7 +78,7 @@ def _model_facts(item: ReadArtifact) -> dict[str, Any] | None:
     if publisher is None and repo_id:
         publisher = str(repo_id).split("/")[0]
     return {
-        "name": spec.name or item.found.path.stem,
+        "name": spec_display_name(spec),
         "architecture": spec.architecture,
         "family": _metadata(spec, "general.basename"),
         "publisher": publisher,
@@ -120,16 +122,18 @@ def load_existing(session: Session) -> dict[str, KnownArtifact]:
     rows = session.execute(
         select(
             Artifact.id, Artifact.path, Artifact.status, Artifact.size_bytes, Artifact.mtime_ns,
-            Artifact.sha256, Artifact.source_kind, Artifact.source_detail, ArtifactFile.path,
-            ArtifactFile.size_bytes,
+            Artifact.sha256, Artifact.source_kind, Artifact.source_detail, Artifact.error,
+            Artifact.error_hint, ArtifactFile.path, ArtifactFile.size_bytes,
         )
         .outerjoin(ArtifactFile, ArtifactFile.artifact_id == Artifact.id)
         .order_by(Artifact.id, ArtifactFile.position)
     )
-    for aid, path, status, size, mtime, sha, kind, detail, file_path, file_size in rows:
+    for aid, path, status, size, mtime, sha, kind, detail, error, hint, file_path, file_size in rows:
         entry = existing.get(path)
         if entry is None:
-            entry = existing[path] = KnownArtifact(aid, path, status, size, mtime, sha, kind, detail or {})
+            entry = existing[path] = KnownArtifact(
+                aid, path, status, size, mtime, sha, kind, detail or {}, error=error, error_hint=hint
+            )
         if file_path is not None:
             entry.files.append((file_path, file_size))
     return existing

@@ -29,7 +29,7 @@ ScanTarget = Path | str | tuple[Path, StoreKind] | ScanRootRecord
 """What a scan walks: a store root with its kind, a scan-root record, or a bare path (a model
 file or folder is adopted as picked by the user; another folder's layout is detected)."""
 
-PROVENANCE_RANK = {"ollama": 0, "hf_cache": 0, "lmstudio": 1, "gpt4all": 1, "user": 2, "folder": 3}
+PROVENANCE_RANK = {"starter": 0, "ollama": 0, "hf_cache": 0, "lmstudio": 1, "gpt4all": 1, "user": 2, "folder": 3}
 """A store that knows more about a file (repo id, tag) wins over a plain folder walk."""
 
 
@@ -46,16 +46,19 @@ class KnownArtifact:
     source_kind: str
     source_detail: dict[str, Any]
     files: list[tuple[str, int | None]] = field(default_factory=list)
+    error: str | None = None
+    error_hint: str | None = None
 
 
 @dataclass
 class ReadArtifact:
-    """A found artifact after its header was read (spec) or failed to read (error)."""
+    """A found artifact after its header was read (spec) or failed to read (error, hint)."""
 
     found: Found
     mtime_ns: int | None
     spec: ModelSpec | None = None
     error: str | None = None
+    error_hint: str | None = None
     status: str = "ok"
     size_bytes: int = 0
     files: list[tuple[str, int | None]] = field(default_factory=list)
@@ -94,7 +97,7 @@ def read_artifact(found: Found) -> ReadArtifact:
     except UserError as error:
         present, missing = _split_parts(found.path) if found.path.is_file() else ([], [])
         item.status = "incomplete" if missing else "corrupt"
-        item.error = error.message
+        item.error, item.error_hint = error.message, error.hint
         item.format = format_of(found.path) or "gguf"
         if missing:  # keep the parts that are there: a later scan regroups them by file
             item.files = [(str(normalize_path(p)), _size(p)) for p in present]
@@ -116,8 +119,12 @@ def _size(path: Path) -> int | None:
 
 
 def _unchanged(entry: KnownArtifact, stat: os.stat_result) -> bool:
-    """Same size and mtime as when last read, every file still there at its size."""
+    """Same size and mtime as when last read, every file still there at its size. A corrupt
+    entry recorded without a hint (before migration 0007) counts as changed: reading its header
+    again stores the reader's hint."""
     if entry.status not in ("ok", "corrupt") or entry.mtime_ns != stat.st_mtime_ns:
+        return False
+    if entry.status == "corrupt" and entry.error_hint is None:
         return False
     for index, (path, size) in enumerate(entry.files):
         file_stat = stat if index == 0 and path == entry.path else _stat(Path(path))

@@ -4,8 +4,9 @@ A scan is a task (``core.tasks``): it walks the stores (``stores.walk_store``), 
 header of every new or changed artifact (``formats.detect.read_spec``), notices vanished
 files (``missing``, history kept) and moved ones (same size and SHA-256 at a new path: the
 row keeps its id), and writes everything in one transaction at the end, so a cancelled scan
-changes nothing. Files whose header cannot be read are recorded as ``corrupt`` with the
-reader's message; the scan goes on.
+changes nothing. Files whose header cannot be read are recorded as ``corrupt`` (or
+``incomplete``: a split set short of a part) with the reader's message and hint; the scan goes
+on and lists them in :attr:`ScanSummary.failures`.
 
 This module holds the tasks; the planning is in :mod:`slmdesk.inventory.scan_plan` and the
 SQL in :mod:`slmdesk.inventory.scan_db`.
@@ -16,13 +17,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.tasks import CancelToken, Progress, run_inline
 from slmdesk.formats.checksum import sha256_task
 from slmdesk.inventory.orm import utcnow
-from slmdesk.inventory.records import ArtifactRecord, ScanRootRecord, ScanSummary, StoreKind
+from slmdesk.inventory.records import (
+    ArtifactRecord,
+    ArtifactStatus,
+    ScanFailure,
+    ScanRootRecord,
+    ScanSummary,
+    StoreKind,
+)
 from slmdesk.inventory.repository import Inventory
 from slmdesk.inventory.scan_db import load_existing, write_plan
 from slmdesk.inventory.scan_plan import (
@@ -69,17 +77,35 @@ def _ingest(
         added, updated, seen_ids = write_plan(session, plan, now)
     inventory.mark_scan_roots_scanned([root for root, kind in targets if kind is not None], now)
     statuses = list(plan.vanished.values())
+    failures = _failures(plan)
     return ScanSummary(
         added=added,
         updated=updated,
         moved=len(plan.moved),
         missing=statuses.count("missing"),
-        incomplete=statuses.count("incomplete"),
-        corrupt=sum(item.status == "corrupt" for item in plan.read),
+        incomplete=statuses.count("incomplete") + sum(f.status == "incomplete" for f in failures),
+        corrupt=sum(f.status == "corrupt" for f in failures),
         unchanged=len(plan.unchanged),
         artifact_ids=tuple(seen_ids[p] for p in found if p in seen_ids),
         warnings=tuple(warnings),
+        failures=failures,
     )
+
+
+def _failures(plan: ScanPlan) -> tuple[ScanFailure, ...]:
+    """Every artifact this scan found that cannot be read, in the order found: the headers
+    read now, and the corrupt ones left unchanged since an earlier scan (with the reason
+    recorded then)."""
+    by_path: dict[Path, ScanFailure] = {}
+    for item in plan.read:
+        if item.status != "ok":
+            status = cast(ArtifactStatus, item.status)
+            by_path[item.found.path] = ScanFailure(item.found.path, status, item.error or "", item.error_hint or "")
+    for entry in plan.unchanged:
+        if entry.status == "corrupt":
+            path = Path(entry.path)
+            by_path[path] = ScanFailure(path, "corrupt", entry.error or "", entry.error_hint or "")
+    return tuple(by_path[path] for path in plan.found if path in by_path)
 
 
 def scan_task(

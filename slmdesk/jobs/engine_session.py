@@ -66,10 +66,12 @@ class _EngineWorker(QObject):
         else:
             self.loaded.emit(info)
 
-    @Slot(object, object)
-    def generate(self, messages: list[Message], params: SamplingParams) -> None:
+    @Slot(object, object, object)
+    def generate(self, messages: list[Message], params: SamplingParams, prompt: str | None = None) -> None:
         try:
-            for event in self._client().generate(messages, params):
+            client = self._client()
+            events = client.generate(messages, params) if prompt is None else client.complete(prompt, params)
+            for event in events:
                 if isinstance(event, Token):  # already coalesced by the engine (FLUSH_INTERVAL_S)
                     self.tokens_received.emit(event.text)
                 elif isinstance(event, PromptReady):
@@ -112,7 +114,7 @@ class EngineSession(QObject):
     unloaded = Signal()
 
     _load_requested = Signal(str, object)
-    _generate_requested = Signal(object, object)
+    _generate_requested = Signal(object, object, object)
     _unload_requested = Signal()
     _close_requested = Signal()
 
@@ -151,10 +153,12 @@ class EngineSession(QObject):
         self.busy = True
         self._load_requested.emit(str(path), settings)
 
-    def generate(self, messages: Sequence[Message], params: SamplingParams) -> None:
-        """Stream a reply; ``tokens_received`` then ``reply_finished`` or ``reply_failed`` follow."""
+    def generate(self, messages: Sequence[Message], params: SamplingParams, prompt: str | None = None) -> None:
+        """Stream a reply; ``tokens_received`` then ``reply_finished`` or ``reply_failed`` follow.
+        With ``prompt`` (completion mode) the model continues that text and ``messages`` is
+        ignored (:meth:`slmdesk.engine.EngineClient.complete`)."""
         self.busy = True
-        self._generate_requested.emit([dict(m) for m in messages], params)
+        self._generate_requested.emit([dict(m) for m in messages], params, prompt)
 
     def cancel(self) -> None:
         """Stop the reply within one token (the engine answers with a cancelled ``Done``)."""

@@ -66,9 +66,17 @@ def source_text(record: ArtifactRecord) -> str:
     base = _SOURCE_TEXT.get(record.source_kind, record.source_kind)
     detail = record.source_detail
     extra = detail.get("name") or detail.get("repo_id") or ""
-    if not extra and record.source_kind == "lmstudio":
+    if record.source_kind == "starter":
+        extra = f"({detail.get('package', '')} {detail.get('version', '')})"
+    elif not extra and record.source_kind == "lmstudio":
         extra = "/".join(str(detail[k]) for k in ("publisher", "repo") if detail.get(k))
     return f"{base} {extra}".strip()
+
+
+def status_reason(record: ArtifactRecord) -> str:
+    """Why an artifact cannot be used and what to do, for a tooltip or the details panel: the
+    reader's message, then its hint on the next line ("" for an artifact with no error)."""
+    return "\n".join(part for part in (record.error, record.error_hint) if part)
 
 
 class ArtifactSourceModel(ColumnTableModel):
@@ -196,7 +204,7 @@ class ArtifactSourceModel(ColumnTableModel):
             if column == self.COL_FIT and record.id in self._badges:
                 return self._badges[record.id].tooltip or None
             if column == self.COL_STATUS and record.error:
-                return record.error
+                return status_reason(record)
             if column == self.COL_NAME:
                 return str(record.path)
         return None

@@ -1,6 +1,8 @@
-"""The main window: a sidebar of panes, a stacked pane area, and a live status bar."""
+"""The main window: a sidebar of panes, a stacked pane area, a live status bar, and the local API server."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -14,9 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core.load_plan import LoadPlan
 from slmdesk.core.settings import Settings, apply_offline_mode
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
 from slmdesk.ui.about import AboutDialog
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.pane import BenchmarkPane
@@ -27,6 +31,10 @@ from slmdesk.ui.library.pane import LibraryPane
 from slmdesk.ui.placeholder import ComingLaterPane
 from slmdesk.ui.settings.pane import SettingsPane
 from slmdesk.ui.statusbar import UsageLabel
+
+if TYPE_CHECKING:
+    from slmdesk.api.models import ServedModel
+    from slmdesk.api.server import ApiServer, ServerConfig
 
 PANE_NAMES = ("Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings")
 
@@ -39,7 +47,8 @@ _PROMISES = {
 
 
 class MainWindow(QMainWindow):
-    """Sidebar (Ctrl+1..7) over the panes; remembers size, position and the last pane."""
+    """Sidebar (Ctrl+1..7) over the panes; remembers size, position and the last pane. Owns the
+    local API server (:attr:`api`): started at launch when Settings say so, stopped on quit."""
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +56,9 @@ class MainWindow(QMainWindow):
         self._state = QSettings(str(context.paths.window_state_file), QSettings.Format.IniFormat)
         self.artifacts = ArtifactSourceModel(context.inventory, context.runner, self)
         """The one source model of artifacts every pane views (loaded by the Library's refresh)."""
+        self.api = ApiService(context.runner, self._build_api_server, self)
+        """The local OpenAI-compatible server, switched in Settings (its own engine process)."""
+        self.api.status_changed.connect(self._on_api_status)
         self.setWindowTitle("slmdesk")
         self.setMinimumSize(QSize(720, 480))
 
@@ -83,6 +95,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.usage_label)
         self._build_menus()
         self._restore_state()
+        if context.settings.api_enabled:
+            self.api.apply(context.settings)
 
     # -- construction ---------------------------------------------------------------------
     def _build_pane(self, name: str) -> QWidget:
@@ -101,7 +115,7 @@ class MainWindow(QMainWindow):
             return JobsPane(self._context.runner, self)
         if name == "Settings":
             return SettingsPane(self._context.paths, self._context.inventory, self, settings=self._context.settings,
-                                on_saved=self._apply_settings)
+                                on_saved=self._apply_settings, api=self.api)
         return ComingLaterPane(name, _PROMISES[name], self)
 
     def _build_menus(self) -> None:
@@ -158,6 +172,33 @@ class MainWindow(QMainWindow):
             n_threads=plan.n_threads or self._context.settings.n_threads or None,
         )
 
+    def _build_api_server(self, config: ServerConfig) -> ApiServer:
+        """The API server for ``config``: every loadable model of the inventory, each loaded with
+        its load plan as in Chat (threads from Settings, "automatic" GPU layers from the
+        Library's estimate), in an engine process of its own (not Chat's), the key in the
+        keyring or the config folder."""
+        from slmdesk.api.server import ApiServer
+
+        return ApiServer.for_inventory(
+            config, self._context.inventory, self._context.plans, self._context.paths,
+            default_threads=self._context.settings.n_threads, gpu_layers=self._api_gpu_layers,
+        )
+
+    def _api_gpu_layers(self, model: ServedModel, _plan: LoadPlan) -> int | None:
+        """The Library's GPU-layer estimate for a served model (None: none yet, load on the CPU).
+        Called on the server's engine thread: reads the Library's estimates, a plain dict, and
+        touches no widget."""
+        library = self.panes.get("Library")
+        if model.artifact_id is None or not isinstance(library, LibraryPane):
+            return None
+        estimate = library.estimate_for(model.artifact_id)
+        return estimate.gpu_layers if estimate is not None else None
+
+    @Slot(object)
+    def _on_api_status(self, status: ApiStatus) -> None:
+        if status.state is ServerState.FAILED:
+            self.statusBar().showMessage(f"Local API server: {status.error}", 10_000)
+
     def _verdict_text(self, artifact_id: int) -> str | None:
         """The Library's fit verdict for an artifact on this machine, as text."""
         library = self.panes.get("Library")
@@ -171,10 +212,12 @@ class MainWindow(QMainWindow):
             self.chat.refresh_artifacts()  # picks up new verdicts and load settings
 
     def _apply_settings(self, settings: Settings) -> None:
-        """Saved settings take effect now: new models' default context, threads, offline mode."""
+        """Saved settings take effect now: new models' default context, threads, offline mode,
+        and the local API server (started, restarted on a new address, or stopped)."""
         self._context.settings = settings  # load_settings_for reads n_threads from here
         self._context.plans.default_n_ctx = settings.default_n_ctx
         apply_offline_mode(settings.offline_mode)
+        self.api.apply(settings)
         self.chat.refresh_artifacts()  # the picker shows each model's context
 
     @Slot(int)
@@ -189,9 +232,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_open_in_chat(self, artifact_id: int) -> None:
-        self.chat.refresh_artifacts()
-        self.chat.select_artifact(artifact_id)
         self.show_pane("Chat")
+        self.chat.open_artifact(artifact_id)
 
     @Slot()
     def _on_view_action(self) -> None:
@@ -232,5 +274,6 @@ class MainWindow(QMainWindow):
                 return
         self.save_state()
         self._context.runner.shutdown()
+        self.api.shutdown()  # after the runner: no start is still under way
         self._context.engine.shutdown()
         event.accept()

@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QGroupBox,
     QPlainTextEdit,
@@ -17,6 +18,10 @@ from PySide6.QtWidgets import (
 
 from slmdesk.engine.types import SamplingParams
 from slmdesk.ui.widgets.spin import float_spin, int_spin
+
+MODE_TIP = ("Chat: the conversation goes through the model's chat template (instruct models).\n"
+            "Completion: the model continues your text as written, with no template; how a base "
+            "model (no chat template) is meant to be used.")
 
 MIN_P_TIP = "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp)."
 MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
@@ -30,10 +35,18 @@ class GenerationSettings(QWidget):
 
     export_markdown_requested = Signal()
     export_json_requested = Signal()
+    mode_chosen = Signal(str)
+    """The user picked a mode: ``"chat"`` or ``"completion"``."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         defaults = SamplingParams()
+        self.mode_combo = QComboBox(self)
+        self.mode_combo.addItem("Chat", "chat")
+        self.mode_combo.addItem("Completion (continue the text)", "completion")
+        self.mode_combo.setToolTip(MODE_TIP)
+        self.mode_combo.setAccessibleName("Conversation mode")
+        self.mode_combo.activated.connect(lambda index: self.mode_chosen.emit(str(self.mode_combo.itemData(index))))
         self.system_edit = QPlainTextEdit(self)
         self.system_edit.setPlaceholderText("System prompt (optional)")
         self.system_edit.setMaximumHeight(120)
@@ -49,6 +62,7 @@ class GenerationSettings(QWidget):
         self.seed.setSpecialValueText("random")
         box = QGroupBox("Generation", self)
         form = QFormLayout(box)
+        form.addRow("Mode", self.mode_combo)
         form.addRow("System prompt", self.system_edit)
         form.addRow("Temperature", self.temperature)
         form.addRow("Top-k", self.top_k)
@@ -67,6 +81,16 @@ class GenerationSettings(QWidget):
         layout.addWidget(self.export_md_button)
         layout.addWidget(self.export_json_button)
         layout.addStretch(1)
+
+    def mode(self) -> str:
+        """The mode shown: ``"chat"`` or ``"completion"``."""
+        return str(self.mode_combo.currentData())
+
+    def show_mode(self, mode: str) -> None:
+        """Show a conversation's mode; the system prompt is disabled in completion mode (a
+        base model's continuation has no place for it)."""
+        self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(mode)))
+        self.system_edit.setEnabled(mode != "completion")
 
     def system_prompt(self) -> str:
         """The system prompt as typed ("" when none)."""

@@ -21,6 +21,12 @@ from slmdesk.ui.palette import colour_hex
 
 NO_MODELS = "No models yet: add one in the Library"
 
+BASE_MODEL_NOTE = (
+    "{name} has no chat template: it is a base model, so this conversation is in completion mode "
+    "(the model continues your text). Choose Chat mode to try it with the ChatML format anyway."
+)
+"""Shown once, instead of the template warnings, for a model without a chat template in completion mode."""
+
 
 def artifact_entry(artifact: ArtifactRecord, settings: LoadSettings, verdict: str | None) -> tuple[str, str]:
     """The picker's ``(label, tooltip)`` for an artifact: name, quantization, the load plan's
@@ -44,6 +50,20 @@ def loaded_text(name: str, info: LoadInfo) -> str:
         f"Loaded {name} · {info.backend} {info.backend_version} · n_ctx {info.n_ctx} · "
         f"load {info.load_s:.2f} s · engine peak {info.peak_rss_bytes / 2**20:.0f} MiB"
     )
+
+
+def distinct_warnings(warnings: Sequence[str]) -> list[str]:
+    """``warnings`` without blanks and repeats, in order. The load info's ``template_warning``
+    is also the first of its ``template_notes`` (the preflight lists every finding there), and
+    some notes repeat a warning with the error appended: a text that another one contains is
+    left out, so each finding shows once, in its fullest wording."""
+    texts = [w.strip() for w in warnings if w and w.strip()]
+    kept: list[str] = []
+    for text in texts:
+        if text in kept or any(text != other and text in other for other in texts):
+            continue
+        kept.append(text)
+    return kept
 
 
 class ModelBar(QWidget):
@@ -115,9 +135,21 @@ class ModelBar(QWidget):
         if loading:
             self.warning_label.hide()
 
+    def show_load_warnings(self, info: LoadInfo | None, name: str, mode: str) -> None:
+        """The loaded model's template warnings (none when ``info`` is None); for a model
+        without a chat template in completion mode, :data:`BASE_MODEL_NOTE` instead (the
+        ChatML fallback the warnings describe is not used then)."""
+        if info is None:
+            self.show_warnings([])
+        elif not info.has_chat_template and mode == "completion":
+            self.show_warnings([BASE_MODEL_NOTE.format(name=name or info.model_name)])
+        else:
+            self.show_warnings([info.template_warning, *info.template_notes])
+
     def show_warnings(self, warnings: Sequence[str]) -> None:
-        """Show the chat-template warnings of the loaded model (hidden when there are none)."""
-        shown = [w for w in warnings if w]
+        """Show the chat-template warnings of the loaded model, each once (hidden when there
+        are none): see :func:`distinct_warnings`."""
+        shown = distinct_warnings(warnings)
         self.warning_label.setText("\n".join(shown))
         self.warning_label.setVisible(bool(shown))
 

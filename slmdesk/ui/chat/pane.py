@@ -32,6 +32,7 @@ from slmdesk.core.errors import UserError
 from slmdesk.engine.types import Done, LoadInfo, LoadSettings, PromptReady
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory import fit_records
+from slmdesk.inventory.conversations import ConversationMode
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.engine_session import EngineSession
@@ -50,6 +51,7 @@ from slmdesk.ui.chat.transcript import (
 )
 
 log = logging.getLogger(__name__)
+
 
 LoadSettingsProvider = Callable[[ArtifactRecord], LoadSettings]
 
@@ -127,6 +129,7 @@ class ChatPane(QWidget):
         self.generation = GenerationSettings(self)
         self.generation.export_markdown_requested.connect(self.export_markdown)
         self.generation.export_json_requested.connect(self.export_json)
+        self.generation.mode_chosen.connect(self.set_mode)
 
         centre = QWidget(self)
         centre_layout = QVBoxLayout(centre)
@@ -168,6 +171,19 @@ class ChatPane(QWidget):
         """Choose an artifact in the picker ("Open in Chat" from the Library)."""
         self.model_bar.select(artifact_id)
 
+    def open_artifact(self, artifact_id: int) -> bool:
+        """"Open in Chat" from the Library: choose the artifact and load it, unless it is
+        already loaded. Returns True when a load was started."""
+        self.refresh_artifacts()
+        self.select_artifact(artifact_id)
+        chosen = self.selected_artifact()
+        if chosen is None or chosen.id != artifact_id or self._session.busy:
+            return False
+        if self._loaded_artifact is not None and self._loaded_artifact.id == artifact_id:
+            return False
+        self.load_selected()
+        return True
+
     @Slot()
     def load_selected(self) -> None:
         """Load the model chosen in the picker with its default load settings."""
@@ -191,12 +207,32 @@ class ChatPane(QWidget):
         self._loaded_artifact = self._pending_artifact
         name = self._loaded_artifact.display_name if self._loaded_artifact else Path(info.path).name
         self.model_bar.show_status(loaded_text(name, info))
-        self.model_bar.show_warnings([info.template_warning, *info.template_notes])
+        if not info.has_chat_template and (self._chat is None or not self._chat.history()):
+            self.set_mode("completion")  # a base model: continue text rather than chat
+        self._show_model_warnings()
         self._record_measurement(info.peak_rss_bytes)
         self.generation.show_backend(info.backend)
         self.status_changed.emit(f"Loaded {name}")
         self._update_token_label()
         self._update_buttons()
+
+    def _show_model_warnings(self) -> None:
+        name = self._loaded_artifact.display_name if self._loaded_artifact else ""
+        self.model_bar.show_load_warnings(self._session.load_info, name, self.generation.mode())
+
+    @Slot(str)
+    def set_mode(self, mode: str) -> None:
+        """Chat or completion mode for the conversation on screen (and new ones until changed).
+        Refused, the combo set back, while a reply streams."""
+        chosen: ConversationMode = "completion" if mode == "completion" else "chat"
+        if self._chat is not None:
+            try:
+                self._chat.set_mode(chosen)
+            except UserError as error:
+                self._show_error("Cannot change the mode", error.message, error.hint)
+                chosen = self._chat.mode
+        self.generation.show_mode(chosen)
+        self._show_model_warnings()
 
     @Slot(str, str, bool)
     def _on_load_failed(self, message: str, hint: str, _crashed: bool) -> None:
@@ -252,6 +288,7 @@ class ChatPane(QWidget):
             artifact_id=artifact.id if artifact else None,
             system_prompt=self.generation.system_prompt(),
             params=self.generation.sampling_params(),
+            mode="completion" if self.generation.mode() == "completion" else "chat",
         )
         self.refresh_conversations()
         self._show_conversation()
@@ -299,6 +336,8 @@ class ChatPane(QWidget):
         assert self._chat is not None
         record = self._chat.conversation()
         self.generation.show_settings(record.system_prompt, record.settings)
+        self.generation.show_mode(record.mode)
+        self._show_model_warnings()
         self.transcript.set_messages([transcript_message(m) for m in self._chat.history()])
         self.composer.hide_notice()
         self._update_token_label()
@@ -367,7 +406,7 @@ class ChatPane(QWidget):
         self._reply = TranscriptMessage(role="assistant", content="")
         self.transcript.update_last(self._reply)
         self.composer.hide_notice()
-        self._session.generate(list(request.messages), request.params)
+        self._session.generate(list(request.messages), request.params, request.prompt)
         self._update_buttons()
         return True
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.units import format_bytes, format_params
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.artifacts import status_reason
 from slmdesk.ui.library.model import source_text
 from slmdesk.ui.widgets.jinja_highlighter import JinjaHighlighter
 
@@ -44,7 +45,7 @@ class ArtifactDetails(QWidget):
         ("Embedding length", lambda r: r.n_embd),
         ("Vocabulary", lambda r: f"{r.n_vocab:,}" if r.n_vocab else None),
         ("Sliding window", lambda r: f"{r.sliding_window:,} tokens" if r.sliding_window else "none"),
-        ("Status", lambda r: r.status + (f": {r.error}" if r.error else "")),
+        ("Status", lambda r: r.status + (f": {status_reason(r)}" if r.error else "")),
         ("Source", source_text),
         ("Added", lambda r: r.added_at.strftime("%Y-%m-%d %H:%M UTC") if r.added_at else None),
     )

@@ -5,16 +5,7 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSet,
-    QChart,
-    QChartView,
-    QHorizontalStackedBarSeries,
-    QValueAxis,
-)
-from PySide6.QtCore import QMargins, Qt, Signal, Slot
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,10 +21,12 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import (
+    AT_LOAD_LABEL,
+    CONTEXT_FULL_LABEL,
+    SHORT_PROMPT_TOKENS,
     FitEstimate,
     FitOptions,
     Verdict,
-    breakdown,
     estimate,
     max_ctx_that_fits,
     pad_ctx,
@@ -41,7 +34,7 @@ from slmdesk.core.fit import (
 from slmdesk.core.load_plan import KV_CACHE_TYPES, LoadPlan, flash_attn_required
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import PRESETS, HardwareProfile
-from slmdesk.core.units import MIB, format_bytes
+from slmdesk.core.units import format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hardware.profile import THIS_MACHINE, load_user_profiles, probe_task
 from slmdesk.inventory.fit_records import latest_measurement
@@ -50,16 +43,19 @@ from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
+from slmdesk.ui.library.fit_chart import PART_ROLES, FitChart
 from slmdesk.ui.library.model import Badge
-from slmdesk.ui.palette import colour, colour_hex
+from slmdesk.ui.palette import colour_hex
 
 CTX_STEP = 256
 """Slider step: llama.cpp pads n_ctx to a multiple of 256 anyway (field-notes section 0)."""
 MIN_CTX = 512
 FLASH_FORCED_TIP = "A quantized KV cache needs flash attention, so it is on (llama.cpp refuses the cache without it)."
-PART_ROLES = {"Weights": "fit.weights", "KV cache": "fit.kv_cache", "Compute buffers": "fit.compute",
-              "Runtime overhead": "fit.overhead"}
-"""Palette roles of the breakdown chart's parts (:mod:`slmdesk.ui.palette`)."""
+__all__ = ["PART_ROLES", "FitPanel", "badge_for", "sentence_case"]
+MEASURED_TOKENS_KEY = "tokens_in_context"
+"""Key of a measurement's ``load_settings`` that may say how many tokens the KV cache held when
+the peak was read; without it the peak is compared with the "at load / short prompt" figure
+(Chat records one at the load and one after each reply)."""
 
 VERDICT_LEVELS = {
     Verdict.FITS_GPU: "good",
@@ -81,7 +77,8 @@ def badge_for(result: FitEstimate) -> Badge:
     return Badge(
         text=result.verdict.label,
         level=VERDICT_LEVELS[result.verdict],
-        tooltip=f"{format_bytes(result.total_host_bytes)} RAM needed at n_ctx {result.n_ctx}"
+        tooltip=f"{format_bytes(result.total_host_at_load_bytes)} RAM {AT_LOAD_LABEL}, "
+        f"{format_bytes(result.total_host_context_full_bytes)} {CONTEXT_FULL_LABEL} (n_ctx {result.n_ctx})"
         + (f", {format_bytes(result.total_device_bytes)} on {result.device_name}" if result.gpu_layers else ""),
     )
 
@@ -141,16 +138,8 @@ class FitPanel(QWidget):
         self.facts_label = QLabel(self)
         self.facts_label.setWordWrap(True)
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.chart = QChart()
-        self.chart.setTitle("Memory needed")
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        legend_font = self.chart.legend().font()
-        legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85)
-        self.chart.legend().setFont(legend_font)
-        self.chart.setMargins(QMargins(4, 4, 4, 4))
-        self.chart_view = QChartView(self.chart, self)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(200)
+        self.chart_view = FitChart(self)
+        self.chart = self.chart_view.chart()
         self.remeasure_button = QPushButton("Measure again", self)
         self.remeasure_button.setToolTip(
             "Probe this machine again: free memory, GPUs and a new memory-bandwidth measurement "
@@ -363,13 +352,16 @@ class FitPanel(QWidget):
             )
         )
         facts = [
+            self.figures_text(result),
             f"Largest context that fits: {largest:,} tokens" if largest else "No context length fits.",
             f"GPU layers: {result.gpu_layers} of {result.n_layer + 1}" if profile.gpus else "GPU layers: none (no GPU)",
         ]
         if result.tg_tokens_per_s_bound:
+            full = result.tg_tokens_per_s_bound_context_full
             facts.append(
-                f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s"
-                " (memory bandwidth / bytes read per token)"
+                f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s with a short context"
+                + (f", {full:.0f} tokens/s {CONTEXT_FULL_LABEL}" if full else "")
+                + " (read bandwidth of all cores / bytes read per token: no decode can be faster)"
             )
         facts += list(result.notes)
         facts.append(self._measured_text(spec, profile))
@@ -378,12 +370,26 @@ class FitPanel(QWidget):
         self.estimated.emit(record.id, result)
         return result
 
+    @staticmethod
+    def figures_text(result: FitEstimate) -> str:
+        """The two memory figures in words: at load / short prompt, and with the context full."""
+        return (
+            f"RAM {AT_LOAD_LABEL} (up to {SHORT_PROMPT_TOKENS} tokens): "
+            f"{format_bytes(result.total_host_at_load_bytes)}; {CONTEXT_FULL_LABEL} ({result.n_ctx:,} tokens): "
+            f"{format_bytes(result.total_host_context_full_bytes)} (the compute buffers are reserved at load "
+            "and touched as the context fills)"
+        )
+
     def _measured_text(self, spec: ModelSpec, profile: HardwareProfile) -> str:
-        """The last measured peak of this artifact beside the estimate for the same settings."""
+        """The last measured peak of this artifact beside the estimate it should match: the one
+        for the tokens the KV cache held when the measurement says so, else "at load / short
+        prompt" (a load, or a reply early in a conversation); the context-full figure is shown
+        as the most that load can reach."""
         assert self._record is not None
         measured = latest_measurement(self._inventory, self._record.id)
         if measured is None or not measured.peak_rss_bytes:
             return "Measured: not yet (load the model in Chat to measure its real peak memory)."
+        peak = measured.peak_rss_bytes
         settings = dict(measured.load_settings)
         kv = str(settings.get("type_k", "f16"))
         options = FitOptions(
@@ -392,48 +398,31 @@ class FitPanel(QWidget):
             n_gpu_layers=int(settings.get("n_gpu_layers", 0)) if settings.get("n_gpu_layers", 0) >= 0 else None,
             swa_full=bool(settings.get("swa_full", False)),
         )
+        tokens = settings.get(MEASURED_TOKENS_KEY)
         try:
-            predicted = estimate(spec, options, profile).total_host_bytes
+            result = estimate(spec, options, profile)
+            if isinstance(tokens, int) and tokens > SHORT_PROMPT_TOKENS:
+                figure = f"with {tokens:,} tokens in the context"
+                reference = estimate(spec, replace(options, tokens_in_context=tokens), profile).total_host_bytes
+            else:
+                figure, reference = AT_LOAD_LABEL, result.total_host_at_load_bytes
         except UserError:
-            return f"Measured peak: {format_bytes(measured.peak_rss_bytes)}."
-        error = (predicted - measured.peak_rss_bytes) / measured.peak_rss_bytes * 100
-        return (
-            f"Measured peak at the last load (n_ctx {options.n_ctx}, KV {kv}): "
-            f"{format_bytes(measured.peak_rss_bytes)}; estimate for those settings "
-            f"{format_bytes(predicted)} ({error:+.1f}%)."
+            return f"Measured peak: {format_bytes(peak)}."
+        error = (reference - peak) / peak * 100
+        text = (
+            f"Measured peak at the last load (n_ctx {options.n_ctx}, KV {kv}): {format_bytes(peak)}; "
+            f"estimate {figure} {format_bytes(reference)} ({error:+.1f}%), "
+            f"{CONTEXT_FULL_LABEL} {format_bytes(result.total_host_context_full_bytes)}"
         )
+        if figure == AT_LOAD_LABEL and peak > reference * 1.1:
+            text += " (the peak lies between the two: the context was partly filled)"
+        return text + "."
 
     def _draw(self, result: FitEstimate) -> None:
-        self._clear_chart()
-        devices = breakdown(result)
-        series = QHorizontalStackedBarSeries()
-        parts = [label for label, _ in devices[0][1]]
-        for part in parts:
-            bar = QBarSet(part)
-            bar.setColor(colour(PART_ROLES.get(part, "fit.other")))
-            for _device, values in devices:
-                bar.append(dict(values).get(part, 0) / MIB)
-            series.append(bar)
-        self.chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append([device for device, _ in devices])
-        self.chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(categories)
-        mib = QValueAxis()
-        mib.setTitleText("MiB")
-        mib.setLabelFormat("%.0f")
-        # Scaled to the need, not to the RAM available (a 300 MiB bar on a 24 GiB axis is invisible);
-        # the verdict line above says how much is available.
-        largest = max(sum(size for _, size in device_parts) for _, device_parts in devices) / MIB
-        mib.setRange(0, max(1.0, largest * 1.15))
-        mib.applyNiceNumbers()
-        self.chart.addAxis(mib, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(mib)
+        self.chart_view.show_estimate(result)
 
     def _clear_chart(self) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
+        self.chart_view.clear()
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.ctx_slider, self.kv_combo, self.gpu_spin, self.flash_check, self.use_button):

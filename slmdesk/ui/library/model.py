@@ -58,8 +58,12 @@ class ArtifactTableModel(QAbstractProxyModel):
     def setSourceModel(self, source: Any) -> None:
         assert isinstance(source, ArtifactSourceModel)
         super().setSourceModel(source)
+        # The reset begins while the source still holds its old records, so that listeners
+        # of modelAboutToBeReset (the pane remembering its selection) read rows that exist.
+        source.modelAboutToBeReset.connect(self.beginResetModel)
         source.modelReset.connect(self._on_source_reset)
         source.dataChanged.connect(self._on_source_data_changed)
+        self.beginResetModel()
         self._on_source_reset()
 
     def source(self) -> ArtifactSourceModel:
@@ -70,7 +74,7 @@ class ArtifactTableModel(QAbstractProxyModel):
 
     @Slot()
     def _on_source_reset(self) -> None:
-        self.beginResetModel()
+        """End the reset begun at the source's modelAboutToBeReset."""
         records = self.source().records()
         self._haystacks = [_haystack(record) for record in records]
         self._key_cache.clear()

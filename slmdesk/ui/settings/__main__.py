@@ -1,7 +1,9 @@
 """Preview the Settings pane: ``python -m slmdesk.ui.settings [--screenshot out.png]``.
 
 Runs against throw-away folders in a temporary directory (never the user's): a settings file
-with a few values set and one scanned folder. Save writes to that temporary file only.
+with a few values set and one scanned folder. Save writes to that temporary file only. The
+local API server's switch starts a real server over the empty temporary inventory (its key
+in a file in the temporary folder).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from slmdesk.api.server import ApiServer, ServerConfig
     from slmdesk.core.settings import Settings, save_settings
+    from slmdesk.inventory.load_plans import LoadPlanStore
     from slmdesk.inventory.repository import open_inventory
+    from slmdesk.jobs.api_service import ApiService
+    from slmdesk.jobs.runner import JobRunner
     from slmdesk.paths import AppPaths
     from slmdesk.ui.settings.pane import SettingsPane
 
@@ -33,7 +39,19 @@ def main(argv: list[str] | None = None) -> int:
         save_settings(Settings(default_n_ctx=8192, n_threads=4), paths.settings_file)
         inventory = open_inventory(paths.database)
         inventory.add_scan_root(paths.models, "folder")
-        pane = SettingsPane(paths, inventory, on_saved=lambda s: print(f"saved: {s}"))
+        plans = LoadPlanStore(inventory)
+        runner = JobRunner()
+
+        def build(config: ServerConfig) -> ApiServer:
+            return ApiServer.for_inventory(config, inventory, plans, paths)
+
+        api = ApiService(runner, build)
+
+        def saved(settings: Settings) -> None:
+            print(f"saved: {settings}")
+            api.apply(settings)
+
+        pane = SettingsPane(paths, inventory, on_saved=saved, api=api)
         pane.setWindowTitle("slmdesk — Settings (preview)")
         pane.resize(900, 700)
         pane.show()
@@ -44,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
 
             QTimer.singleShot(300, shoot)
         code = app.exec()
+        runner.shutdown()
+        api.shutdown()
         inventory.close()
     return code
 

@@ -1,9 +1,10 @@
-"""The Settings pane: preferences (default context, threads, offline mode), where slmdesk keeps
-its files, and which model folders it scans."""
+"""The Settings pane: preferences (default context, threads, offline mode), the local API server's
+switch, where slmdesk keeps its files, and which model folders it scans."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -23,12 +24,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -38,7 +41,9 @@ from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, load_settings, save_settings
 from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord, StoreKind
 from slmdesk.inventory.repository import Inventory
+from slmdesk.jobs.api_service import ApiService
 from slmdesk.paths import AppPaths
+from slmdesk.ui.settings.api_server import ApiServerBox
 
 _KIND_TEXT = {
     "folder": "Any folder",
@@ -222,8 +227,14 @@ class PreferencesBox(QGroupBox):
         self.threads_spin.setValue(settings.n_threads or 0)
         self.offline_check.setChecked(settings.offline_mode)
 
+    def adopt(self, settings: Settings) -> None:
+        """Take ``settings`` saved elsewhere (the API server's switch) as the base of the next
+        save; the fields keep what the user typed."""
+        self._settings = settings
+
     def edited_settings(self) -> Settings:
-        """The settings the fields describe.
+        """The settings the fields describe (the fields this box does not show keep their
+        values).
 
         Raises:
             UserError: a field holds an invalid value (the message says which and why).
@@ -234,7 +245,8 @@ class PreferencesBox(QGroupBox):
                 f"The default context {self.n_ctx_combo.currentText().strip()!r} is not a whole number of tokens.",
                 "Type a number such as 4096, or pick one from the list.",
             )
-        return Settings(
+        return replace(
+            self._settings,
             offline_mode=self.offline_check.isChecked(),
             default_n_ctx=int(text),
             n_threads=self.threads_spin.value() or None,
@@ -266,8 +278,8 @@ class PreferencesBox(QGroupBox):
 
 
 class SettingsPane(QWidget):
-    """Edits the preferences, shows every directory slmdesk uses (each with an Open button) and
-    the scanned folders.
+    """Edits the preferences, switches the local API server, shows every directory slmdesk uses
+    (each with an Open button) and the scanned folders.
 
     Args:
         paths: the folders; the settings file is ``paths.settings_file``.
@@ -275,6 +287,7 @@ class SettingsPane(QWidget):
         settings: the settings in use (default: read from the file).
         on_saved: called with the new :class:`~slmdesk.core.settings.Settings` after each save,
             to apply them without a restart (the composition root's business).
+        api: the local API server's controller; None leaves its group out (previews).
     """
 
     settings_saved = Signal(object)
@@ -283,12 +296,16 @@ class SettingsPane(QWidget):
     def __init__(
         self, paths: AppPaths, inventory: Inventory, parent: QWidget | None = None, *,
         settings: Settings | None = None, on_saved: Callable[[Settings], None] | None = None,
+        api: ApiService | None = None,
     ) -> None:
         super().__init__(parent)
-        self.preferences = PreferencesBox(
-            load_settings(paths.settings_file) if settings is None else settings, paths.settings_file, self
-        )
-        self.preferences.settings_saved.connect(self.settings_saved)
+        current = load_settings(paths.settings_file) if settings is None else settings
+        self.preferences = PreferencesBox(current, paths.settings_file, self)
+        self.preferences.settings_saved.connect(self._on_box_saved)
+        self.api_box = ApiServerBox(current, paths.settings_file, api, self) if api is not None else None
+        """The local API server's group; None without a controller."""
+        if self.api_box is not None:
+            self.api_box.settings_saved.connect(self._on_box_saved)
         if on_saved is not None:
             self.settings_saved.connect(on_saved)
         form = QFormLayout()
@@ -315,13 +332,32 @@ class SettingsPane(QWidget):
             if paths.portable
             else "Per-user folders of this operating system. Set SLMDESK_HOME to keep everything in one folder."
         )
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Settings</h2>", self))
-        layout.addWidget(QLabel(mode, self))
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
+        layout.addWidget(QLabel("<h2>Settings</h2>", content))
+        layout.addWidget(QLabel(mode, content))
         layout.addWidget(self.preferences)
+        if self.api_box is not None:
+            layout.addWidget(self.api_box)
         layout.addLayout(form)
-        self.scan_roots = ScanRootsBox(inventory, self)
+        self.scan_roots = ScanRootsBox(inventory, content)
         layout.addWidget(self.scan_roots, 1)
+        # The groups are taller than a small window: scroll rather than squeeze them.
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    @Slot(object)
+    def _on_box_saved(self, settings: Settings) -> None:
+        # Each box saves the whole file: the other one's next save must start from this one.
+        self.preferences.adopt(settings)
+        if self.api_box is not None:
+            self.api_box.adopt(settings)
+        self.settings_saved.emit(settings)
 
     @Slot()
     def open_folder(self, path: Path) -> None:

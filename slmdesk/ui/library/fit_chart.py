@@ -1,0 +1,169 @@
+"""The Fit panel's memory chart: parts stacked per row, the memory available as a line, MiB on the segments."""
+
+from __future__ import annotations
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalStackedBarSeries,
+    QLineSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QMargins, QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtWidgets import QGraphicsSimpleTextItem, QWidget
+
+from slmdesk.core.fit import FitEstimate, memory_figures
+from slmdesk.core.units import MIB, format_bytes
+from slmdesk.ui.palette import colour
+
+PART_ROLES = {"Weights": "fit.weights", "KV cache": "fit.kv_cache", "Compute buffers": "fit.compute",
+              "Runtime overhead": "fit.overhead"}
+"""Palette roles of the breakdown chart's parts (:mod:`slmdesk.ui.palette`)."""
+
+AVAILABLE_ON_SCALE = 4.0
+"""The axis stretches to show the memory available when it is at most 4x the largest row; beyond
+that the bars would shrink to slivers, so the title gives the figure instead of the line."""
+LINE_HALF_HEIGHT = 0.45
+"""Half the height of an availability line, in category units (a bar is 0.5 units high)."""
+LABEL_PADDING_PX = 4
+LABEL_Z = 100
+"""Above the series (QtCharts draws them at z 0-10)."""
+
+
+class FitChart(QChartView):
+    """A horizontal stacked bar per :func:`~slmdesk.core.fit.memory_figures` row (MiB), a
+    vertical line at the memory available to each row's device, and each segment's size in MiB
+    written on it when the number fits inside."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        chart = QChart()
+        chart.setTitle("Memory needed")
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        legend_font = chart.legend().font()
+        legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85)
+        chart.legend().setFont(legend_font)
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        super().__init__(chart, parent)
+        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setMinimumHeight(220)
+        self._series: QHorizontalStackedBarSeries | None = None
+        self._segments: list[tuple[str, float, float, int, QColor]] = []  # text, start/end MiB, row, fill
+        self._labels: list[QGraphicsSimpleTextItem] = []  # a pool, owned by the chart
+        chart.plotAreaChanged.connect(self._place_labels)
+
+    def show_estimate(self, result: FitEstimate) -> None:
+        """Draw ``result``'s rows (replacing what was shown)."""
+        self.clear()
+        chart = self.chart()
+        rows = memory_figures(result)[::-1]  # QtCharts puts the first category at the bottom
+        series = QHorizontalStackedBarSeries()
+        parts = [label for label, _ in rows[0][1]]
+        for part in parts:
+            bar = QBarSet(part)
+            bar.setColor(colour(PART_ROLES.get(part, "fit.other")))
+            for _row, values, _available in rows:
+                bar.append(dict(values).get(part, 0) / MIB)
+            series.append(bar)
+        chart.addSeries(series)
+        self._series = series
+        categories = QBarCategoryAxis()
+        categories.append([label for label, _, _ in rows])
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        series.attachAxis(categories)
+
+        largest = max(sum(size for _, size in values) for _, values, _ in rows) / MIB
+        shown, hidden = self._availability_lines(rows, largest)
+        top = max([largest * 1.15, *(x * 1.05 for x, _ in shown)])
+        mib = QValueAxis()
+        mib.setTitleText("MiB")
+        mib.setLabelFormat("%.0f")
+        mib.setRange(0, max(1.0, top))
+        mib.applyNiceNumbers()
+        chart.addAxis(mib, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(mib)
+        for x, (name, first, last) in shown:
+            line = QLineSeries()
+            line.setName(name)
+            line.setPen(QPen(colour("fit.available"), 2, Qt.PenStyle.DashLine))
+            line.append([QPointF(x, first - LINE_HALF_HEIGHT), QPointF(x, last + LINE_HALF_HEIGHT)])
+            chart.addSeries(line)
+            line.attachAxis(mib)
+            line.attachAxis(categories)
+        if hidden:
+            chart.setTitle(f"Memory needed · available: {', '.join(hidden)} (beyond this scale)")
+
+        for row_index in reversed(range(len(rows))):
+            start = 0.0
+            for bar in series.barSets():
+                size = bar.at(row_index)
+                if size > 0:
+                    text = f"{size:.0f}" if size >= 1 else "<1"
+                    self._segments.append((text, start, start + size, row_index, bar.color()))
+                start += size
+        self._place_labels()
+
+    @staticmethod
+    def _availability_lines(
+        rows: list[tuple[str, list[tuple[str, int]], int | None]], largest_mib: float
+    ) -> tuple[list[tuple[float, tuple[str, int, int]]], list[str]]:
+        """``(lines on the scale: (x MiB, (name, first row, last row)), texts of those beyond it)``:
+        one line per device, spanning its rows."""
+        groups: dict[tuple[str, int], list[int]] = {}
+        for index, (label, _values, available) in enumerate(rows):
+            if available is not None:
+                device = "RAM" if label.startswith("RAM") else "GPU"
+                groups.setdefault((device, available), []).append(index)
+        shown: list[tuple[float, tuple[str, int, int]]] = []
+        hidden: list[str] = []
+        for (device, available), indices in sorted(groups.items(), key=lambda item: item[0][0] != "RAM"):
+            if available / MIB <= AVAILABLE_ON_SCALE * largest_mib:
+                name = f"{device} available: {format_bytes(available)}"
+                shown.append((available / MIB, (name, min(indices), max(indices))))
+            else:
+                hidden.append(f"{device} {format_bytes(available)}")
+        return shown, hidden
+
+    def clear(self) -> None:
+        """Remove every series, axis and segment label."""
+        chart = self.chart()
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        self._series = None
+        self._segments = []
+        for item in self._labels:
+            item.hide()
+        chart.setTitle("Memory needed")
+
+    def segment_labels(self) -> list[tuple[str, bool]]:
+        """``(text, shown)`` of each segment's number, row by row from the top (the order of
+        :func:`~slmdesk.core.fit.memory_figures`) and part by part in stacking order (for tests
+        and accessibility): shown when the number fits inside its segment."""
+        return [(item.text(), item.isVisible()) for item in self._labels[: len(self._segments)]]
+
+    @Slot()
+    def _place_labels(self) -> None:
+        """Put each segment's number in its middle, hidden where it does not fit (after every
+        resize: the plot area moves)."""
+        chart = self.chart()
+        series = self._series
+        if series is None:
+            return
+        while len(self._labels) < len(self._segments):
+            item = QGraphicsSimpleTextItem(chart)
+            item.setZValue(LABEL_Z)
+            self._labels.append(item)
+        for item, (text, start, end, row, fill) in zip(self._labels, self._segments, strict=False):
+            item.setText(text)
+            left = chart.mapToPosition(QPointF(start, row), series)
+            right = chart.mapToPosition(QPointF(end, row), series)
+            box = item.boundingRect()
+            fits = right.x() - left.x() >= box.width() + LABEL_PADDING_PX
+            item.setBrush(QBrush(QColor("white") if fill.lightnessF() < 0.6 else QColor("black")))
+            item.setPos(QRectF(left, right).center() - box.center())
+            item.setVisible(fits and chart.plotArea().contains(left))
+        for item in self._labels[len(self._segments):]:
+            item.hide()
