@@ -1,4 +1,4 @@
-"""Test rig shared by unit, gui and e2e tests.
+"""Test rig shared by unit, integration, gui and e2e tests.
 
 Isolation: before anything else is imported, HOME, the XDG folders and the Hugging Face home
 point into a throw-away folder, Qt runs offscreen, and every test gets its own SLMDESK_HOME,
@@ -31,6 +31,44 @@ from slmdesk.hub import starter  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_CACHE = Path(os.environ.get("SLMDESK_TEST_CACHE", REPO_ROOT / ".test-cache"))
 """Survives between runs (git-ignored): assembled starter models, built ONNX models."""
+
+
+FOLDER_MARKS: dict[str, tuple[str, ...]] = {
+    "gui": ("gui",),
+    "integration": ("slow",),
+    "e2e": ("slow", "models"),
+}
+"""Markers every test in a folder under tests/ gets (``make test-fast`` deselects ``slow``)."""
+
+MODEL_FIXTURES = frozenset({"smollm2_gguf", "gemma3_gguf", "smollm2_onnx"})
+"""The fixtures that hand a test a real starter model: a test using one is marked ``models``."""
+
+_NOT_IN_UNIT = {
+    "qtbot": "Qt (tests/gui)",
+    "qapp": "Qt (tests/gui)",
+    **dict.fromkeys(MODEL_FIXTURES, "a real model file (tests/e2e)"),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark tests by folder (see :data:`FOLDER_MARKS`) and by the model fixtures they use, and
+    keep tests/unit's promise: no Qt and no model file there."""
+    tests_dir = Path(__file__).parent
+    misplaced = []
+    for item in items:
+        if not item.path.is_relative_to(tests_dir):
+            continue  # a test file outside tests/ (none today): no folder rules apply
+        folder = item.path.relative_to(tests_dir).parts[0]
+        for name in FOLDER_MARKS.get(folder, ()):
+            item.add_marker(name)
+        used = set(getattr(item, "fixturenames", ()))
+        if used & MODEL_FIXTURES:
+            item.add_marker("models")
+        if folder == "unit":
+            reasons = sorted({_NOT_IN_UNIT[name] for name in used & _NOT_IN_UNIT.keys()})
+            misplaced += [f"{item.nodeid} uses {reason}" for reason in reasons]
+    if misplaced:
+        raise pytest.UsageError("tests/unit holds no Qt and no model file; move:\n  " + "\n  ".join(misplaced))
 
 
 @pytest.fixture(autouse=True)

@@ -97,7 +97,10 @@ def write_gguf(
     """
     n_heads = [n_head] * n_layer if isinstance(n_head, int) else list(n_head)
     head_dim = key_length or n_embd // n_heads[0]
-    kv_heads = n_heads if n_head_kv is None else ([n_head_kv] * n_layer if isinstance(n_head_kv, int) else list(n_head_kv))
+    if n_head_kv is None:
+        kv_heads = n_heads
+    else:
+        kv_heads = [n_head_kv] * n_layer if isinstance(n_head_kv, int) else list(n_head_kv)
     ffs = [n_ff] * n_layer if isinstance(n_ff, int) else list(n_ff)
 
     tensors: list[tuple[str, tuple[int, ...], str]] = [("token_embd.weight", (n_vocab, n_embd), tensor_type)]
@@ -153,7 +156,9 @@ def write_gguf(
     tokens = tokens[:n_vocab]
     writer.add_tokenizer_model("gpt2" if n_merges else "llama")
     writer.add_token_list(tokens)
-    token_types = [gguf.TokenType.CONTROL if i < 3 or t in extra_tokens else gguf.TokenType.NORMAL for i, t in enumerate(tokens)]
+    token_types = [
+        gguf.TokenType.CONTROL if i < 3 or t in extra_tokens else gguf.TokenType.NORMAL for i, t in enumerate(tokens)
+    ]
     writer.add_token_types(token_types)
     if n_merges:
         writer.add_token_merges([f"t{i} m{i}" for i in range(n_merges)])

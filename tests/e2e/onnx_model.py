@@ -10,7 +10,7 @@ process must not import torch):
 2. HF folder -> ONNX GenAI folder: ``python -m onnxruntime_genai.models.builder -i HF -o OUT
    -p int4 -e cpu`` (field-notes section 3.2), offline.
 
-Used by the ``smollm2_onnx`` fixture (tests/e2e/conftest.py) and reusable by benchmarks:
+Used by the ``smollm2_onnx`` fixture (tests/conftest.py) and reusable by benchmarks:
 ``python tests/e2e/onnx_model.py build GGUF CACHE_DIR`` prints the folder.
 """
 

@@ -12,12 +12,10 @@ import pytest
 
 from slmdesk.bench.results import load_results
 from slmdesk.core.load_plan import LoadPlan
-from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.hub import starter
+from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.paths import AppPaths
-
-pytestmark = pytest.mark.slow
 
 TINY = ["-p", "32", "-n", "8", "-r", "2"]
 PROMISED = ("pp_tokens_per_s", "tg_tokens_per_s", "load_s", "ttft_s", "peak_rss_bytes", "energy_j_per_token",
@@ -82,7 +80,9 @@ def test_bench_gemma3_by_inventory_id_and_table_output(gemma3_gguf: Path, app_pa
         (stored,) = load_results(inventory, artifact_id)
     assert stored.pp is not None and stored.pp.mean == pytest.approx(data["pp_tokens_per_s"]["mean"])
 
-    table = _slmdesk("bench", str(artifact_id), "-p", "16", "-n", "4", "-r", "1", "-t", "2", "--no-ttft", paths=app_paths)
+    table = _slmdesk(
+        "bench", str(artifact_id), "-p", "16", "-n", "4", "-r", "1", "-t", "2", "--no-ttft", paths=app_paths
+    )
     assert table.returncode == 0, table.stderr
     assert "Load settings from the Fit panel: KV q8_0" in table.stderr
     lines = table.stdout.splitlines()

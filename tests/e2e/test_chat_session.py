@@ -11,8 +11,7 @@ from slmdesk.chat import ChatSession
 from slmdesk.engine import Done, EngineClient, LoadSettings, SamplingParams, Token
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.paths import AppPaths
-
-pytestmark = pytest.mark.slow
+from tests.e2e.engine_events import record_engine_events
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=24)
 
@@ -28,7 +27,9 @@ def setup(app_paths: AppPaths, smollm2_gguf: Path) -> Iterator[tuple]:
     inventory.close()
 
 
-def test_a_conversation_streams_stores_stops_and_goes_on_after_a_failed_reply(setup) -> None:
+def test_a_conversation_streams_stores_stops_and_goes_on_after_a_failed_reply(
+    setup, monkeypatch: pytest.MonkeyPatch
+) -> None:
     inventory, client = setup
     chat = ChatSession.create(inventory, system_prompt="Answer in one word.")
 
@@ -39,9 +40,13 @@ def test_a_conversation_streams_stores_stops_and_goes_on_after_a_failed_reply(se
     assert chat.conversation().title == "Name the capital city of France."
 
     # The consumer stops after the first token: the engine is cancelled, the text so far kept.
-    stream = chat.stream(client, chat.send("Write a long story about a lighthouse keeper.", SamplingParams(max_tokens=200)))
+    received = record_engine_events(client, monkeypatch)
+    story = chat.send("Write a long story about a lighthouse keeper.", SamplingParams(max_tokens=200))
+    stream = chat.stream(client, story)
     first = next(event for event in stream if isinstance(event, Token))
     stream.close()
+    assert received[-1]["ev"] == "done" and received[-1]["stats"]["finish_reason"] == "cancelled"
+    assert received[-1]["stats"]["tokens_after_cancel"] in (0, 1)
     stopped = chat.history()[-1]
     assert stopped.content == first.text and stopped.stats["note"] == "Stopped by you."
 
@@ -51,5 +56,5 @@ def test_a_conversation_streams_stores_stops_and_goes_on_after_a_failed_reply(se
     chat.fail_reply("The engine stopped while generating.")
     reply = chat.send("One word, please.", GREEDY)
     assert reply.messages[-1] == {"role": "user", "content": "And of Italy?\n\nOne word, please."}
-    done = [event for event in chat.stream(client, reply) if isinstance(event, Done)][0]
+    done = next(event for event in chat.stream(client, reply) if isinstance(event, Done))
     assert done.text and chat.history()[-1].content == done.text

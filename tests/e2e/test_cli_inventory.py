@@ -54,7 +54,6 @@ def check_facts(entry: dict[str, Any]) -> None:
         assert "<|im_start|>" in entry["chat_template"]
 
 
-@pytest.mark.slow
 def test_scan_list_show_the_starter_models(tmp_path: Path, models: Path) -> None:
     home = tmp_path / "home"
     scanned = ok_json(slmdesk(home, "scan", str(models), "--json"))
@@ -94,7 +93,6 @@ def test_scan_list_show_the_starter_models(tmp_path: Path, models: Path) -> None
     assert statuses == {"llama": "ok", "gemma3": "missing"}
 
 
-@pytest.mark.slow
 def test_show_reads_a_file_that_is_not_in_the_inventory(tmp_path: Path, smollm2_gguf: Path) -> None:
     shown = ok_json(slmdesk(tmp_path / "home", "show", str(smollm2_gguf), "--json"))
     assert shown["id"] is None and shown["sha256"] is None
@@ -103,7 +101,6 @@ def test_show_reads_a_file_that_is_not_in_the_inventory(tmp_path: Path, smollm2_
     assert ok_json(slmdesk(tmp_path / "home", "list", "--json")) == []
 
 
-@pytest.mark.slow
 def test_errors_go_to_stderr_with_exit_code_1(tmp_path: Path) -> None:
     home = tmp_path / "home"
     missing = slmdesk(home, "show", "999")

@@ -8,13 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from slmdesk.hub import starter
 
-pytestmark = pytest.mark.slow
-
-ARGS = ["-p", "Name the capital city of France.", "--temperature", "0", "--max-tokens", "24", "--ctx", "512", "--threads", "1"]
+ARGS = [
+    "-p", "Name the capital city of France.",
+    "--temperature", "0", "--max-tokens", "24", "--ctx", "512", "--threads", "1",
+]
 
 
 def _slmdesk(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -48,8 +47,6 @@ def test_chat_streams_text_and_reports_a_missing_model(smollm2_gguf: Path, tmp_p
 
 
 def test_chat_by_inventory_id(smollm2_gguf: Path, tmp_path: Path) -> None:
-    # TODO(lead): drop this guard once slmdesk.formats.detect (formats helper) has landed.
-    pytest.importorskip("slmdesk.inventory.scanners", reason="the inventory scanner is not integrated yet")
     scanned = _slmdesk("scan", str(smollm2_gguf), "--json", home=tmp_path)
     assert scanned.returncode == 0, scanned.stderr
     artifact_id = json.loads(scanned.stdout)["artifacts"][0]["id"]

@@ -21,8 +21,7 @@ from slmdesk.engine import (
     SamplingParams,
     Token,
 )
-
-pytestmark = pytest.mark.slow
+from tests.e2e.engine_events import record_engine_events
 
 # One thread: the test machine's two cores are shared, and llama.cpp's two-thread barrier
 # stalls badly when the other core is busy.
@@ -72,7 +71,9 @@ def test_smollm2_answers_a_factual_question(smollm2: EngineClient) -> None:
 
 def test_multibyte_characters_split_across_tokens_arrive_whole(smollm2: EngineClient) -> None:
     events = _events(
-        smollm2, [{"role": "user", "content": 'Repeat exactly: "こんにちは 🌍"'}], SamplingParams(temperature=0, max_tokens=30)
+        smollm2,
+        [{"role": "user", "content": 'Repeat exactly: "こんにちは 🌍"'}],
+        SamplingParams(temperature=0, max_tokens=30),
     )
     done = events[-1]
     assert isinstance(done, Done)
@@ -85,7 +86,9 @@ def test_multibyte_characters_split_across_tokens_arrive_whole(smollm2: EngineCl
 
 def test_second_turn_reuses_the_cached_prefix(smollm2: EngineClient) -> None:
     first = smollm2.chat(QUESTION, GREEDY)
-    conversation = [*QUESTION, {"role": "assistant", "content": first.text}, {"role": "user", "content": "And of Italy?"}]
+    conversation = [
+        *QUESTION, {"role": "assistant", "content": first.text}, {"role": "user", "content": "And of Italy?"},
+    ]
     second = smollm2.chat(conversation, GREEDY)
     assert second.stats.prompt_tokens > first.stats.prompt_tokens
     assert second.stats.prompt_tokens_evaluated < second.stats.prompt_tokens - first.stats.prompt_tokens + 8
@@ -136,13 +139,19 @@ def test_cancel_from_another_thread_stops_within_one_token(smollm2: EngineClient
     assert "Paris" in smollm2.chat(QUESTION, GREEDY).text  # the engine is ready for the next message
 
 
-def test_breaking_out_of_the_stream_cancels_the_reply(smollm2: EngineClient) -> None:
+def test_breaking_out_of_the_stream_cancels_the_reply(smollm2: EngineClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    received = record_engine_events(smollm2, monkeypatch)
     stream = smollm2.generate([{"role": "user", "content": "Count from 1 to 500."}], SamplingParams(max_tokens=400))
     for event in stream:
         if isinstance(event, Token):
             break
     stream.close()
-    assert "Paris" in smollm2.chat(QUESTION, GREEDY).text
+    done = received[-1]
+    assert done["ev"] == "done"
+    assert done["stats"]["finish_reason"] == "cancelled"
+    assert done["stats"]["tokens_after_cancel"] in (0, 1)  # stopped within one token of the cancel
+    assert 1 <= done["stats"]["completion_tokens"] < 400
+    assert "Paris" in smollm2.chat(QUESTION, GREEDY).text  # the engine is ready for the next message
 
 
 def test_kill_9_mid_reply_raises_engine_crashed_then_reload_works(smollm2_gguf: Path) -> None:
@@ -151,10 +160,14 @@ def test_kill_9_mid_reply_raises_engine_crashed_then_reload_works(smollm2_gguf: 
         client.load(smollm2_gguf, SETTINGS)
         pid = client.pid
         assert pid is not None
-        with pytest.raises(EngineCrashed) as caught:
-            for event in client.generate([{"role": "user", "content": "Count from 1 to 500."}], SamplingParams(max_tokens=400)):
+        def kill_at_the_first_token() -> None:
+            count = [{"role": "user", "content": "Count from 1 to 500."}]
+            for event in client.generate(count, SamplingParams(max_tokens=400)):
                 if isinstance(event, Token):
                     os.kill(pid, signal.SIGKILL)
+
+        with pytest.raises(EngineCrashed, match=r"^The engine stopped while generating a reply with ") as caught:
+            kill_at_the_first_token()
         assert caught.value.message == (
             "The engine stopped while generating a reply with SmolLM2-135M-Instruct.Q4_1.gguf: "
             "signal 9 (SIGKILL: killed (by the user, or by the system when memory ran out))."
@@ -175,12 +188,12 @@ def test_truncated_gguf_gives_a_clear_error_and_the_engine_survives(tmp_path: Pa
     garbage = tmp_path / "not-a-model.gguf"
     garbage.write_bytes(b"GGUF" + os.urandom(4096))
     with EngineClient() as client:
-        with pytest.raises(EngineError) as caught:
+        refusal = r"^llama\.cpp cannot load SmolLM2-truncated\.gguf: error loading model: tensor"
+        with pytest.raises(EngineError, match=refusal) as caught:
             client.load(truncated, SETTINGS)
-        assert caught.value.message.startswith("llama.cpp cannot load SmolLM2-truncated.gguf: error loading model: tensor")
         assert "data is not within the file bounds" in caught.value.message
         assert "truncated or corrupt" in caught.value.hint
-        with pytest.raises(EngineError, match="llama.cpp cannot load not-a-model.gguf"):
+        with pytest.raises(EngineError, match=r"^llama\.cpp cannot load not-a-model\.gguf"):
             client.load(garbage, SETTINGS)
         assert client.running  # a clean refusal, not a crash
         client.load(smollm2_gguf, SETTINGS)
@@ -194,7 +207,9 @@ def test_gemma3_base_model_loads_with_the_chatml_fallback_and_a_warning(gemma3_g
         assert info.chat_template_source == "fallback"
         assert info.template_warning.startswith("This model has no chat template (it is probably a base model")
         assert info.stop_strings == ("<|im_end|>", "<|im_start|>")
-        done = client.chat([{"role": "user", "content": "The capital of France is"}], SamplingParams(temperature=0, max_tokens=12))
+        done = client.chat(
+            [{"role": "user", "content": "The capital of France is"}], SamplingParams(temperature=0, max_tokens=12)
+        )
         assert done.stats.completion_tokens >= 1
         assert done.stats.finish_reason in ("stop", "length")
         assert not any(eog in done.text for eog in EOG_TEXTS)

@@ -5,11 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from slmdesk.engine import Done, EngineClient, LoadSettings, PromptReady, SamplingParams, Token
-
-pytestmark = pytest.mark.slow
 
 
 def test_smollm2_onnx_chats_through_the_engine(smollm2_onnx: Path) -> None:

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from slmdesk import __version__
 
 
@@ -31,7 +29,6 @@ def test_version() -> None:
     assert result.stdout.strip() == f"slmdesk {__version__}"
 
 
-@pytest.mark.slow
 def test_smoke_test_opens_every_pane_and_exits_zero(tmp_path: Path) -> None:
     home = tmp_path / "home"
     result = subprocess.run(

@@ -45,12 +45,12 @@ def starter(smollm2_gguf: Path, gemma3_gguf: Path) -> dict[str, Path]:
     return {"smollm2": smollm2_gguf, "gemma3": gemma3_gguf}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("model", "n_ctx", "kv"), sorted(LOGGED_KV_MIB))
 def test_fit_json_on_the_starter_models(
     tmp_path: Path, starter: dict[str, Path], model: str, n_ctx: int, kv: str
 ) -> None:
-    data = ok_json(slmdesk(tmp_path, "fit", str(starter[model]), "--ctx", str(n_ctx), "--kv", kv, "--profile", "laptop-8gb", "--json"))
+    args = ["--ctx", str(n_ctx), "--kv", kv, "--profile", "laptop-8gb", "--json"]
+    data = ok_json(slmdesk(tmp_path, "fit", str(starter[model]), *args))
     assert data["n_ctx"] == n_ctx
     assert data["kv_type"] == kv
     assert data["flash_attn"] is (kv != "f16")
@@ -92,14 +92,15 @@ def test_user_defined_profile_from_the_config_folder(tmp_path: Path, smollm2_ggu
 
 
 def test_gpu_preset_offloads_everything(tmp_path: Path, smollm2_gguf: Path) -> None:
-    data = ok_json(slmdesk(tmp_path, "fit", str(smollm2_gguf), "--ctx", "4096", "--profile", "desktop-16gb-gpu-8gb", "--json"))
+    data = ok_json(
+        slmdesk(tmp_path, "fit", str(smollm2_gguf), "--ctx", "4096", "--profile", "desktop-16gb-gpu-8gb", "--json")
+    )
     assert data["verdict"] == "fits_gpu"
     assert data["gpu_layers"] == 31
     assert data["device"].startswith("NVIDIA")
     assert data["total_device_bytes"] > data["kv_cache_bytes"]
 
 
-@pytest.mark.slow
 def test_errors_are_reported_for_people(tmp_path: Path, smollm2_gguf: Path) -> None:
     result = slmdesk(tmp_path, "fit", str(smollm2_gguf), "--kv", "q8_0", "--no-flash-attn")
     assert result.returncode == 1
@@ -112,7 +113,6 @@ def test_errors_are_reported_for_people(tmp_path: Path, smollm2_gguf: Path) -> N
     assert "no model with id 4242" in result.stderr
 
 
-@pytest.mark.slow
 def test_fit_by_inventory_id_on_this_machine(tmp_path: Path, smollm2_gguf: Path) -> None:
     scanned = ok_json(slmdesk(tmp_path, "scan", str(smollm2_gguf), "--json"))
     artifact_id = scanned["artifacts"][0]["id"]
@@ -124,7 +124,6 @@ def test_fit_by_inventory_id_on_this_machine(tmp_path: Path, smollm2_gguf: Path)
     assert (tmp_path / "cache" / "hardware" / "bandwidth.json").is_file()
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="calibrated on Linux (VmHWM, MAP_POPULATE)")
 @pytest.mark.parametrize(("model", "n_ctx", "kv"), [("smollm2", 8192, "f16"), ("gemma3", 2048, "q8_0")])
 def test_estimate_is_within_10_percent_of_the_engine_peak(
@@ -136,7 +135,9 @@ def test_estimate_is_within_10_percent_of_the_engine_peak(
     settings = LoadSettings(n_ctx=n_ctx, type_k=kv, type_v=kv, flash_attn=kv != "f16", n_threads=2)
     with EngineClient() as client:
         client.load(starter[model], settings)
-        done = client.chat([{"role": "user", "content": "Name three colours."}], SamplingParams(temperature=0.0, max_tokens=8))
+        done = client.chat(
+            [{"role": "user", "content": "Name three colours."}], SamplingParams(temperature=0.0, max_tokens=8)
+        )
     stats = done.stats
     options = fit.FitOptions(
         n_ctx=n_ctx,
@@ -150,7 +151,6 @@ def test_estimate_is_within_10_percent_of_the_engine_peak(
     assert abs(predicted - stats.peak_rss_bytes) / stats.peak_rss_bytes <= 0.10, (predicted, stats.peak_rss_bytes)
 
 
-@pytest.mark.slow
 def test_fit_and_chat_use_the_models_load_plan(tmp_path: Path, smollm2_gguf: Path) -> None:
     from slmdesk.core.load_plan import LoadPlan
     from slmdesk.inventory.load_plans import LoadPlanStore

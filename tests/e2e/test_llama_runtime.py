@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from slmdesk.engine import Done, EngineClient, LoadSettings, SamplingParams
+from slmdesk.engine import EngineClient, LoadSettings, SamplingParams
 from slmdesk.engine.cpu_dispatch import AMX_CPU_FLAGS, AMX_VARIANTS, ENV_CPU_VARIANT, ENV_REPACK
 from slmdesk.hardware.cpu import cpu_model_and_features
 from slmdesk.hardware.versions import llama_build_recipe
-
-pytestmark = pytest.mark.slow
 
 SETTINGS = LoadSettings(n_ctx=512, n_threads=1)
 GREEDY = SamplingParams(temperature=0.0, max_tokens=16)
@@ -33,7 +31,7 @@ def _llama_lib() -> Path:
 
     spec = importlib.util.find_spec("llama_cpp")
     assert spec is not None and spec.submodule_search_locations
-    return Path(list(spec.submodule_search_locations)[0]) / "lib"
+    return Path(next(iter(spec.submodule_search_locations))) / "lib"
 
 
 def _variants() -> list[str]:

@@ -1,7 +1,10 @@
-"""The readers on the real starter models: what the files say, checked against gguf-py."""
+"""The readers on the real starter models: what the files say, checked against gguf-py, and the
+GGUF header reader fuzzed with their corrupted headers."""
 
 from __future__ import annotations
 
+import random
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,6 +13,11 @@ import pytest
 
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.formats.detect import discover, format_of, read_spec
+from tests.gguf_mutations import header_seeds, mutate, read_header_bytes, synthetic_seeds
+
+VARIANTS_PER_SEED = 1500
+HANG_GUARD_S = 5.0
+"""Generous bound per variant: a guard against hangs (loops over absurd counts), not a speed check."""
 
 
 def _gguf_py_facts(path: Path) -> dict[str, object]:
@@ -59,7 +67,6 @@ def _check_sizes(spec: ModelSpec, facts: dict[str, object], path: Path) -> None:
     assert spec.n_vocab == facts["n_tokens"]
 
 
-@pytest.mark.slow
 def test_smollm2_header(smollm2: tuple[ModelSpec, dict[str, object]], smollm2_gguf: Path) -> None:
     spec, facts = smollm2
     assert spec.format == "gguf" and format_of(smollm2_gguf) == "gguf"
@@ -82,7 +89,6 @@ def test_smollm2_header(smollm2: tuple[ModelSpec, dict[str, object]], smollm2_gg
     assert {_token_text(facts, i) for i in spec.eog_token_ids} == {"<|im_end|>", "<|endoftext|>"}
 
 
-@pytest.mark.slow
 def test_gemma3_header(gemma3: tuple[ModelSpec, dict[str, object]], gemma3_gguf: Path) -> None:
     spec, facts = gemma3
     assert spec.architecture == "gemma3"
@@ -105,3 +111,31 @@ def test_gemma3_header(gemma3: tuple[ModelSpec, dict[str, object]], gemma3_gguf:
 
 def test_discover_finds_the_starter_file(smollm2_gguf: Path) -> None:
     assert list(discover(smollm2_gguf.parent)) == [smollm2_gguf]
+
+
+def test_corrupted_headers_give_a_spec_or_one_format_error(
+    tmp_path: Path, smollm2_gguf: Path, gemma3_gguf: Path
+) -> None:
+    seeds = synthetic_seeds(tmp_path) + header_seeds(smollm2_gguf, gemma3_gguf)
+    rng = random.Random(20240601)
+    outcomes: Counter[str] = Counter()
+    slowest = 0.0
+    for seed_index, seed in enumerate(seeds):
+        for variant in range(VARIANTS_PER_SEED):
+            data = mutate(seed, rng)
+            started = time.perf_counter()
+            try:
+                result = read_header_bytes(data)
+            except Exception as error:  # noqa: BLE001 - the point of the test
+                pytest.fail(f"seed {seed_index} variant {variant}: {type(error).__name__}: {error}")
+            slowest = max(slowest, time.perf_counter() - started)
+            if isinstance(result, ModelSpec):
+                outcomes["spec"] += 1
+            else:
+                assert result.offset is None or 0 <= result.offset <= len(data) + 2**64
+                assert "not a readable GGUF file" in result.message
+                outcomes["error"] += 1
+    assert sum(outcomes.values()) == len(seeds) * VARIANTS_PER_SEED >= 10_000
+    # Both outcomes occur: mutations in tensor data or unused keys leave a valid header.
+    assert outcomes["spec"] > 100 and outcomes["error"] > 1000, outcomes
+    assert slowest < HANG_GUARD_S

@@ -1,15 +1,28 @@
-"""GUI test rig: nothing a test creates (widgets, threads, timers) may outlive it."""
+"""GUI test rig: nothing a test creates (widgets, threads, timers) may outlive it; a quick,
+fixed hardware probe for the panes that probe this machine."""
 
 from __future__ import annotations
 
 import gc
 import threading
 import time
+from types import SimpleNamespace
 
+import psutil
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QThread, QTimer
 from PySide6.QtWidgets import QApplication
+
+from slmdesk.hardware import backends, bandwidth, gpu
+from slmdesk.hardware import profile as hardware_profile
+from slmdesk.ui.startup import ModalTrap
+from tests.gui.fixed_machine import (
+    CPU_ONLY_ENGINES,
+    MACHINE_RAM_AVAILABLE,
+    MACHINE_RAM_TOTAL,
+    MEASURED_BANDWIDTHS,
+)
 
 
 def _flush_deletes(app: QApplication) -> None:
@@ -36,6 +49,28 @@ def cyclic_gc_on_the_gui_thread_only():
     yield
     gc.collect()
     gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def no_unanswered_modal(request: pytest.FixtureRequest, qapp: QApplication):
+    """A modal dialog the test did not answer (by patching QMessageBox or driving it) fails
+    the test instead of hanging the run: it is closed at once (its Escape answer) and its text
+    reported. Tests that drive real modal dialogs carry the ``modal_dialogs`` marker."""
+    if request.node.get_closest_marker("modal_dialogs"):
+        yield
+        return
+    seen: list[str] = []
+
+    def on_modal(window, description: str) -> None:
+        seen.append(description)
+        QTimer.singleShot(0, window.close)
+
+    trap = ModalTrap(on_modal)
+    qapp.installEventFilter(trap)
+    yield
+    qapp.removeEventFilter(trap)
+    if seen:
+        pytest.fail("a modal dialog opened that the test did not answer:\n" + "\n".join(seen))
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +115,28 @@ def no_leftovers(qapp: QApplication):
         gc.collect()  # on the GUI thread, with no job thread left to race it
         _flush_deletes(qapp)
     assert not problems, "; ".join(problems)
+
+
+@pytest.fixture
+def quick_machine_probe(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """This machine as the hardware probe sees it, in milliseconds and the same everywhere: 16 GiB
+    of RAM with 6 GiB available, no GPU, a CPU-only llama.cpp, and a memory-bandwidth benchmark
+    that reports 20 GB/s, then 24 GB/s when measured again (:data:`MEASURED_BANDWIDTHS`). The
+    real probe starts ``slmdesk probe-engines`` as a child process and copies 256 MiB five times.
+    Returns the bandwidths reported so far, one per measurement."""
+    reported: list[float] = []
+
+    def measure_bandwidth(buffer_bytes: int = bandwidth.BUFFER_BYTES, runs: int = bandwidth.RUNS) -> float:
+        reported.append(MEASURED_BANDWIDTHS[min(len(reported), len(MEASURED_BANDWIDTHS) - 1)])
+        return reported[-1]
+
+    memory = SimpleNamespace(total=MACHINE_RAM_TOTAL, available=MACHINE_RAM_AVAILABLE)
+    monkeypatch.setattr(bandwidth, "measure_bandwidth", measure_bandwidth)
+    monkeypatch.setattr(backends, "probe_backends", lambda cache_dir=None, refresh=False: CPU_ONLY_ENGINES)
+    monkeypatch.setattr(gpu, "nvidia_gpus", lambda: ())
+    monkeypatch.setattr(gpu, "is_apple_silicon", lambda: False)
+    monkeypatch.setattr(hardware_profile, "_cgroup_memory_limit", lambda: None)
+    monkeypatch.setattr(hardware_profile, "psutil", SimpleNamespace(
+        virtual_memory=lambda: memory, swap_memory=psutil.swap_memory, cpu_count=psutil.cpu_count,
+    ))
+    return reported

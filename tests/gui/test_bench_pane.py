@@ -91,7 +91,8 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
         assert bar.x == pytest.approx(-0.125 if bar.kind == "pp" else 0.125)
         stat = result.pp if bar.kind == "pp" else result.tg
         assert bar.high == pytest.approx(stat.mean + stat.stdev)
-    assert pane.history_chart.lines and list(pane.history_chart.lines.values())[0][0][1] == pytest.approx(result.tg.mean)
+    assert pane.history_chart.lines
+    assert next(iter(pane.history_chart.lines.values()))[0][1] == pytest.approx(result.tg.mean)
 
     # Stored: a second pane (an app restart) reads the same run back.
     again = BenchmarkPane(inventory, runner, app_paths)
@@ -169,7 +170,9 @@ def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_on
     assert len(job_ids) == 2
     assert [runner.job(j).state for j in job_ids][1] is JobState.QUEUED  # one benchmark at a time
     _wait_runs(qtbot, pane)
-    failed = [(runner.job(j).error, runner.job(j).details) for j in job_ids if runner.job(j).state is not JobState.SUCCEEDED]
+    failed = [
+        (runner.job(j).error, runner.job(j).details) for j in job_ids if runner.job(j).state is not JobState.SUCCEEDED
+    ]
     assert not failed
     by_backend = {r.backend: r for r in pane.results_model.results()}
     assert set(by_backend) == {"llama.cpp", "onnxruntime-genai"}

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QElapsedTimer, QTimer
 
+from slmdesk.core.tasks import run_inline
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory import fit_records
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.inventory.scanners import add_paths, scan_task
-from slmdesk.core.tasks import run_inline
 from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
@@ -134,6 +134,7 @@ def test_stop_keeps_partial_reply(qtbot, chat) -> None:
         pane.stop()
     done = blocker.args[0]
     assert done.stats.finish_reason == "cancelled"
+    assert done.stats.tokens_after_cancel in (0, 1)  # Stop takes effect within one token
     assert done.stats.completion_tokens < 400
     stored = store.list_messages(inventory, pane.current_conversation_id())[-1]
     assert stored.content and stored.stats["note"] == "Stopped by you."

@@ -119,7 +119,11 @@ def test_regenerate_and_edit_last_rewrite_the_end_of_the_conversation(qtbot, cha
 
 def test_search_filters_the_list_and_each_chat_brings_its_own_settings(qtbot, chat) -> None:
     pane, inventory, session, _ = chat
-    titles = lambda: [pane.conversations.model.conversation(r).title for r in range(pane.conversations.model.rowCount())]
+
+    def titles() -> list[str]:
+        model = pane.conversations.model
+        return [model.conversation(r).title for r in range(model.rowCount())]
+
     assert titles() == ["Count tokens in Python", "Which quantization for a laptop?"]
     pane.conversations.search_edit.setText("8 GB")  # matches message text, not only titles
     assert titles() == ["Which quantization for a laptop?"]

@@ -150,7 +150,7 @@ def test_speed_and_eta_are_computed_from_byte_progress(qtbot, runner: JobRunner)
 def test_submit_after_shutdown_is_refused(qtbot) -> None:
     runner = JobRunner()
     assert runner.shutdown()
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^the job runner is shut down$"):
         runner.submit("late", counting_task(1))
 
 

@@ -7,10 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from slmdesk.core.settings import Settings
+from slmdesk.hardware.live import UsageSampler
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.engine_session import EngineSession
-from slmdesk.hardware.live import UsageSampler
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
 from slmdesk.ui.about import AboutDialog, about_rows
@@ -20,7 +20,8 @@ from slmdesk.ui.placeholder import ComingLaterPane
 
 
 @pytest.fixture
-def make_window(qtbot, app_paths: AppPaths):
+def make_window(qtbot, app_paths: AppPaths, quick_machine_probe: list[float]):
+    """Windows over one throw-away inventory; the Library's machine probe is the quick, fixed one."""
     app_paths.ensure()
     inventory = open_inventory(app_paths.database)
     contexts: list[AppContext] = []
@@ -148,7 +149,7 @@ def test_chat_loads_with_the_load_plan_and_automatic_gpu_layers_from_the_estimat
     from types import SimpleNamespace
 
     from slmdesk.core.load_plan import LoadPlan
-    from tests.unit.test_inventory_repository import insert_artifacts
+    from tests.inventory_factory import insert_artifacts
 
     window = make_window()
     insert_artifacts(window._context.inventory, 1)

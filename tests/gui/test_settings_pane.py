@@ -45,6 +45,7 @@ def test_edit_save_and_reload_from_disk(qtbot, make_pane, app_paths: AppPaths) -
     assert make_pane.saved == [expected]  # on_saved applies them without a restart
     assert json.loads(app_paths.settings_file.read_text()) == {
         "version": SETTINGS_VERSION, "offline_mode": True, "default_n_ctx": 8192, "n_threads": 6,
+        "api_enabled": False, "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": [],
     }
     assert load_settings(app_paths.settings_file) == expected
 

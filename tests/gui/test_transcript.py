@@ -15,7 +15,8 @@ from slmdesk.ui.chat.transcript import (
 
 def test_markdown_renders_code_tables_and_escapes_html() -> None:
     html, blocks = render_markdown(
-        "Use **this**:\n\n```python\nprint('hi')\n```\n\n<img src=x onerror=alert(1)>\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+        "Use **this**:\n\n```python\nprint('hi')\n```\n\n<img src=x onerror=alert(1)>\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |"
     )
     assert "<strong>this</strong>" in html
     assert blocks == ["print('hi')\n"]

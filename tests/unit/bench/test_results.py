@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -53,12 +54,12 @@ def test_one_sample_has_zero_stdev_and_json_round_trips() -> None:
 
 @pytest.mark.parametrize("bad", [0, -5])
 def test_zero_or_negative_timings_are_an_error_not_infinite_speed(bad: int) -> None:
-    with pytest.raises(InvalidTiming) as caught:
+    with pytest.raises(InvalidTiming, match=f"^The tg128 timing of run 2 came back as {bad} ns: ") as caught:
         tokens_per_s(128, [1_000_000_000, bad], "tg128")
-    assert "tg128 timing of run 2" in caught.value.message and "invalid" in caught.value.message
-    with pytest.raises(InvalidTiming):
+    assert "this benchmark run is invalid" in caught.value.message
+    with pytest.raises(InvalidTiming, match=rf"^The time to first token of run 2 came back as {bad}\.0 s: "):
         seconds([0.2, float(bad)], "time to first token")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^no samples$"):
         summarize([])
 
 
@@ -69,7 +70,8 @@ def test_presets_and_llama_bench_defaults() -> None:
     standard = BenchSettings()
     assert standard == PRESETS["standard"] and preset_name(standard) == "standard"
     request = standard.request(2)
-    assert (request.n_prompt, request.n_gen, request.repetitions, request.n_batch, request.n_ubatch) == (512, 128, 5, 2048, 512)
+    sizes = (request.n_prompt, request.n_gen, request.repetitions, request.n_batch, request.n_ubatch)
+    assert sizes == (512, 128, 5, 2048, 512)
     assert request.flash_attn == "auto" and request.n_threads == 2 and request.n_ctx_needed == 640
     quick = PRESETS["quick"]
     assert (quick.n_prompt, quick.n_gen, quick.repetitions) == (128, 32, 3) and quick.label == "pp128/tg32 x3"
@@ -98,7 +100,8 @@ def test_fit_panel_load_settings_become_the_benchmark_settings() -> None:
     assert base.with_plan(LoadPlan(n_gpu_layers=-1)).n_gpu_layers == -1  # "all" when the user chose all
     # f16 without flash attention chosen keeps the benchmark's own mode (llama-bench's auto).
     plain = base.with_plan(LoadPlan(n_ctx=2048, n_gpu_layers=4))
-    assert (plain.kv_type, plain.flash_attn, plain.n_gpu_layers, plain.test_label) == ("f16", "auto", 4, "pp128 / tg32 · ngl 4")
+    assert (plain.kv_type, plain.flash_attn, plain.n_gpu_layers) == ("f16", "auto", 4)
+    assert plain.test_label == "pp128 / tg32 · ngl 4"
     assert preset_name(plain) == "quick"
     assert base.with_plan(LoadPlan(n_ctx=512, flash_attn=True)).flash_attn == "on"
     assert BenchSettings.from_json(json.loads(json.dumps(chosen.to_json()))) == chosen
@@ -116,13 +119,22 @@ def test_load_settings_leave_room_for_the_ttft_prompt() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs",
-    [{"n_prompt": 0, "n_gen": 0}, {"repetitions": 0}, {"threads": (0,)}, {"flash_attn": "yes"}, {"n_prompt": -1},
-     {"n_ctx": 600}, {"kv_type": "q3"}, {"n_gpu_layers": -2}],
+    ("kwargs", "message"),
+    [
+        ({"n_prompt": 0, "n_gen": 0}, "Benchmark sizes must be >= 0, and pp or tg must be > 0."),
+        ({"repetitions": 0}, "Repetitions and batch sizes must be at least 1."),
+        ({"threads": (0,)}, "Thread counts must be at least 1."),
+        ({"flash_attn": "yes"}, "Unknown flash-attention mode 'yes'."),
+        ({"n_prompt": -1}, "Benchmark sizes must be >= 0, and pp or tg must be > 0."),
+        ({"n_ctx": 600}, "A context of 600 tokens cannot hold the benchmark's 640 tokens (depth 0 + pp 512 + tg 128)."),
+        ({"kv_type": "q3"}, "Unknown KV cache type 'q3'."),
+        ({"n_gpu_layers": -2}, "GPU layers must be -1 (all), 0 (CPU only) or a positive count."),
+    ],
 )
-def test_invalid_settings_are_refused_with_a_message(kwargs: dict) -> None:
-    with pytest.raises(UserError):
+def test_invalid_settings_are_refused_with_a_message(kwargs: dict, message: str) -> None:
+    with pytest.raises(UserError, match=f"^{re.escape(message)}") as caught:
         BenchSettings(**kwargs)
+    assert caught.value.message == message
 
 
 # --- energy (RAPL powercap) -----------------------------------------------------------------------
@@ -158,28 +170,28 @@ def test_energy_is_unavailable_without_counters(tmp_path: Path) -> None:
 
 
 def _result(**overrides) -> BenchResult:
-    values = dict(
-        model_path="/models/smollm2.gguf",
-        model_name="SmolLM2",
-        model_format="gguf",
-        model_sha256="ab" * 32,
-        quantization="Q4_1",
-        backend="llama.cpp",
-        backend_version="0.3.36",
-        n_threads=2,
-        n_ctx=256,
-        n_batch=160,
-        n_ubatch=160,
-        flash_attn="auto",
-        settings=BenchSettings(n_prompt=128, n_gen=32, repetitions=3),
-        pp=tokens_per_s(128, [1_000_000_000, 800_000_000, 900_000_000]),
-        tg=tokens_per_s(32, [400_000_000, 420_000_000, 410_000_000]),
-        ttft=seconds([0.9, 1.1, 1.0]),
-        load_s=0.25,
-        peak_rss_bytes=190 * 2**20,
-        fit_tg_bound=100.5,
-        hardware={"cpu_model": "AMD EPYC", "gpus": []},
-    )
+    values = {
+        "model_path": "/models/smollm2.gguf",
+        "model_name": "SmolLM2",
+        "model_format": "gguf",
+        "model_sha256": "ab" * 32,
+        "quantization": "Q4_1",
+        "backend": "llama.cpp",
+        "backend_version": "0.3.36",
+        "n_threads": 2,
+        "n_ctx": 256,
+        "n_batch": 160,
+        "n_ubatch": 160,
+        "flash_attn": "auto",
+        "settings": BenchSettings(n_prompt=128, n_gen=32, repetitions=3),
+        "pp": tokens_per_s(128, [1_000_000_000, 800_000_000, 900_000_000]),
+        "tg": tokens_per_s(32, [400_000_000, 420_000_000, 410_000_000]),
+        "ttft": seconds([0.9, 1.1, 1.0]),
+        "load_s": 0.25,
+        "peak_rss_bytes": 190 * 2**20,
+        "fit_tg_bound": 100.5,
+        "hardware": {"cpu_model": "AMD EPYC", "gpus": []},
+    }
     values.update(overrides)
     return BenchResult(**values)
 
@@ -200,7 +212,8 @@ def test_runs_are_stored_listed_and_survive_the_artifact(app_paths: AppPaths, tm
     gguf = write_gguf(tmp_path / "toy-Q8_0.gguf")[0]
     with open_inventory(app_paths.database) as inventory:
         artifact = add_paths(inventory, [gguf])[0]
-        first = save_result(inventory, _result(artifact_id=artifact.id, created_at=datetime.now(UTC) - timedelta(days=1)))
+        yesterday = datetime.now(UTC) - timedelta(days=1)
+        first = save_result(inventory, _result(artifact_id=artifact.id, created_at=yesterday))
         second = save_result(inventory, _result(artifact_id=artifact.id, tg=tokens_per_s(32, [320_000_000] * 3)))
         other = save_result(inventory, _result(model_path="/other.gguf", energy_j_per_token=0.25))
         assert first.id is not None and second.id is not None

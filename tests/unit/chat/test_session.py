@@ -31,9 +31,10 @@ from slmdesk.ui.chat.export import conversation_json
 GREEDY = SamplingParams(temperature=0.0, max_tokens=32)
 
 # The shape of Gemma 2's chat template: no system role, and it refuses two turns of one role
-# in a row (a copy of tests/unit/test_templates.py's, rendered by the engine's own code).
+# in a row (a copy of tests/unit/engine/test_templates.py's, rendered by the engine's own code).
 STRICT_TEMPLATE = (
-    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
+    "{{ raise_exception('System role not supported') }}{% endif %}"
     "{% for message in messages %}"
     "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
     "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
@@ -110,16 +111,20 @@ def test_a_sent_message_names_the_chat_and_its_reply_is_stored_with_stats(invent
 def test_a_failed_empty_reply_still_leaves_a_conversation_a_strict_template_accepts(inventory) -> None:
     chat = ChatSession.create(inventory)
     crashing = FakeEngine("never shown", fail_after=0)
-    with pytest.raises(EngineCrashed):
+    with pytest.raises(EngineCrashed, match=r"^The engine stopped while generating: signal 9 \(SIGKILL\)\."):
         list(chat.stream(crashing, chat.send("First question?", GREEDY)))
     failed = chat.history()[-1]
     assert (failed.role, failed.content) == ("assistant", "")
-    assert failed.stats == {"note": "The engine stopped while generating: signal 9 (SIGKILL). Press Load.", "error": True}
+    assert failed.stats == {
+        "note": "The engine stopped while generating: signal 9 (SIGKILL). Press Load.", "error": True,
+    }
 
     reply = chat.send("Second question?", GREEDY)
     assert reply.messages == ({"role": "user", "content": "First question?\n\nSecond question?"},)
     prompt = ChatFormat.create(STRICT_TEMPLATE, "<bos>", "<eos>").render(reply.messages)
-    assert prompt == "<bos><start_of_turn>user\nFirst question?\n\nSecond question?<end_of_turn>\n<start_of_turn>model\n"
+    assert prompt == (
+        "<bos><start_of_turn>user\nFirst question?\n\nSecond question?<end_of_turn>\n<start_of_turn>model\n"
+    )
 
 
 def test_a_reply_stopped_before_its_first_token_is_noted_and_left_out_of_the_next_request(inventory) -> None:
@@ -134,7 +139,7 @@ def test_a_reply_stopped_before_its_first_token_is_noted_and_left_out_of_the_nex
 
 def test_a_crash_mid_reply_keeps_the_partial_text_as_failed(inventory) -> None:
     chat = ChatSession.create(inventory)
-    with pytest.raises(EngineCrashed):
+    with pytest.raises(EngineCrashed, match=r"^The engine stopped while generating: signal 9 \(SIGKILL\)\."):
         list(chat.stream(FakeEngine("One, two, three", fail_after=3), chat.send("Count.", GREEDY)))
     stored = chat.history()[-1]
     assert stored.content == "One, t" and stored.stats["error"] is True

@@ -170,7 +170,9 @@ def test_header_without_layers_cannot_be_estimated() -> None:
         (GEMMA3, 8192, True, 514.50),
     ],
 )
-def test_reserved_compute_buffer_matches_llama_cpp(spec: ModelSpec, n_ctx: int, flash_attn: bool, logged_mib: float) -> None:
+def test_reserved_compute_buffer_matches_llama_cpp(
+    spec: ModelSpec, n_ctx: int, flash_attn: bool, logged_mib: float
+) -> None:
     reserved = fit.compute_reserved_bytes(spec, FitOptions(n_ctx=n_ctx, flash_attn=flash_attn, swa_full=True))
     assert reserved / MIB == pytest.approx(logged_mib, abs=0.02)
 
@@ -257,7 +259,9 @@ def test_context_beyond_the_trained_length_is_noted() -> None:
 # --- GPU offload --------------------------------------------------------------------------------
 
 
-def gpu_profile(vram_free: int, *, offload: bool | None = True, unified: bool = False, ram: int = 64 * GIB) -> HardwareProfile:
+def gpu_profile(
+    vram_free: int, *, offload: bool | None = True, unified: bool = False, ram: int = 64 * GIB
+) -> HardwareProfile:
     gpu = GpuInfo(
         name="Test GPU", vendor="apple" if unified else "nvidia", vram_total_bytes=vram_free + GIB,
         vram_free_bytes=vram_free, unified=unified, bandwidth_bytes_per_s=500e9,
@@ -375,7 +379,8 @@ def test_onnx_kv_cache_and_prompt_memory() -> None:
     fp16 = fit.estimate(onnx_spec("fp16"), FitOptions(n_ctx=8192), BIG_MACHINE)
     assert fp16.kv_cache_bytes == int4.kv_cache_bytes // 2
     # measured through the engine: a 1938-token prompt peaked at 742.5 MiB
-    scenario = fit.estimate(onnx_spec("int4"), FitOptions(n_ctx=8192, tokens_in_context=1946, largest_batch=1938), BIG_MACHINE)
+    options = FitOptions(n_ctx=8192, tokens_in_context=1946, largest_batch=1938)
+    scenario = fit.estimate(onnx_spec("int4"), options, BIG_MACHINE)
     assert scenario.total_host_bytes / MIB == pytest.approx(742.5, rel=0.05)
 
 

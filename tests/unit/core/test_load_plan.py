@@ -15,7 +15,7 @@ from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import db
 from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file, read_plans
 from slmdesk.inventory.repository import Inventory, open_inventory
-from tests.unit.test_inventory_repository import insert_artifacts
+from tests.inventory_factory import insert_artifacts
 
 
 def test_a_quantized_v_cache_forces_flash_attention_and_only_that() -> None:
@@ -113,7 +113,7 @@ def test_the_legacy_json_file_is_imported_once(tmp_path: Path) -> None:
 def test_the_load_plan_table_is_migration_0005(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite3"
     db.migrate(path, "0004")
-    result = db.migrate(path)
+    result = db.migrate(path, "0005")
     assert (result.before, result.after) == ("0004", "0005") and result.backup is not None
     with open_inventory(path) as inventory:
         assert read_plans(inventory) == {}

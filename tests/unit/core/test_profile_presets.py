@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ def same(actual: Any, expected: Any, where: str = "") -> None:
             same(actual[key], expected[key], f"{where}.{key}")
     elif isinstance(expected, list):
         assert len(actual) == len(expected), where
-        for index, (a, e) in enumerate(zip(actual, expected)):
+        for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
             same(a, e, f"{where}[{index}]")
     else:
         assert actual == expected, f"{where}: {actual!r} vs {expected!r}"
@@ -64,9 +65,8 @@ def broken(tmp_path: Path, change: Any) -> str:
     change(document)
     path = tmp_path / "presets.json"
     path.write_text(json.dumps(document), encoding="utf-8")
-    with pytest.raises(UserError) as info:
+    with pytest.raises(UserError, match=f"^The hardware presets file {re.escape(str(path))} is broken: ") as info:
         load_presets(path)
-    assert str(path) in info.value.message
     assert "reinstall slmdesk" in info.value.hint
     return info.value.message
 

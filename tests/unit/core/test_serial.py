@@ -81,7 +81,7 @@ def test_to_builtins_gives_plain_json_values() -> None:
     data = serial.to_builtins(LOAD_INFO)
     assert data["template_notes"] == ["a", "b"] and isinstance(data["template_notes"], list)
     assert data["settings"]["type_k"] == "q8_0" and data["runtime"]["cpu_variants"] == ["x64", "haswell", "zen4"]
-    assert list(data) == [name for name in asdict(LOAD_INFO)]  # declaration order, as asdict
+    assert list(data) == list(asdict(LOAD_INFO))  # declaration order, as asdict
     assert serial.to_builtins({"m": MappingProxyType({"t": (1, 2)})}) == {"m": {"t": [1, 2]}}
     assert serial.to_builtins({"x": float("inf")})["x"] == float("inf")  # left to the JSON encoder
     with pytest.raises(TypeError, match="object"):
@@ -171,7 +171,9 @@ def test_hardware_profiles_round_trip_with_gpus_and_check_every_field() -> None:
     with pytest.raises(UserError, match=r"Hardware profile 'x': Invalid enum value 'rented' - at `\$.source`"):
         HardwareProfile.from_dict({"name": "x", "ram_total_bytes": GIB, "source": "rented"})
     with pytest.raises(UserError, match=r"Expected `int`, got `str` - at `\$.gpus\[0\].vram_free_bytes`"):
-        HardwareProfile.from_dict({"name": "x", "ram_total_bytes": GIB, "gpus": [{**asdict(gpu), "vram_free_bytes": "7"}]})
+        HardwareProfile.from_dict(
+            {"name": "x", "ram_total_bytes": GIB, "gpus": [{**asdict(gpu), "vram_free_bytes": "7"}]}
+        )
 
 
 def test_backend_info_reads_the_probe_and_its_cache() -> None:

@@ -26,9 +26,28 @@ def test_round_trip(tmp_path: Path) -> None:
     save_settings(settings, path)
     assert load_settings(path) == settings
     assert json.loads(path.read_text()) == {"version": SETTINGS_VERSION, "offline_mode": True,
-                                            "default_n_ctx": 8192, "n_threads": 6}
+                                            "default_n_ctx": 8192, "n_threads": 6, "api_enabled": False,
+                                            "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": []}
     save_settings(Settings(), path)
     assert json.loads(path.read_text())["n_threads"] is None  # automatic: the physical cores
+
+
+def test_the_api_server_settings_round_trip_and_bad_values_keep_their_defaults(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "settings.json"
+    served = Settings(api_enabled=True, api_host="0.0.0.0", api_port=9000, api_allowed_origins=("http://localhost:3000",))
+    save_settings(served, path)
+    assert load_settings(path) == served
+    assert json.loads(path.read_text())["api_allowed_origins"] == ["http://localhost:3000"]
+    # A version 2 file from before these keys: the server is off, on loopback, port 8765.
+    assert load_settings_from({"version": 2, "default_n_ctx": 2048}, tmp_path) == Settings(default_n_ctx=2048)
+    with caplog.at_level(logging.WARNING, logger="slmdesk.core.serial"):
+        loaded = load_settings_from({"version": 2, "api_enabled": True, "api_host": "my host", "api_port": 70000,
+                                     "api_allowed_origins": [""]}, tmp_path)
+    assert loaded == Settings(api_enabled=True)
+    assert "ignoring api_host='my host' ('my host' is not an address to listen on." in caplog.text
+    assert "ignoring api_port=70000 (Port 70000 is out of range." in caplog.text
+    assert "ignoring api_allowed_origins=[''] (An allowed web origin is empty." in caplog.text
+    assert Settings(api_port=0).api_port == 0  # any free port
 
 
 def test_missing_corrupt_and_mistyped_files_give_defaults(tmp_path: Path) -> None:
@@ -49,7 +68,9 @@ def test_out_of_range_values_fall_back_to_their_default_with_a_warning(tmp_path:
     with caplog.at_level(logging.WARNING, logger="slmdesk.core.serial"):
         loaded = load_settings(path)
     assert loaded == Settings(offline_mode=True)
-    assert "settings: ignoring default_n_ctx=100 (A default context of 100 tokens is out of range. Use 256" in caplog.text
+    assert (
+        "settings: ignoring default_n_ctx=100 (A default context of 100 tokens is out of range. Use 256" in caplog.text
+    )
     assert "settings: ignoring n_threads=-2" in caplog.text
     with pytest.raises(UserError, match="out of range") as error:
         Settings(default_n_ctx=2_000_000)
@@ -116,7 +137,8 @@ def test_offline_mode_reaches_the_environment_and_the_imported_hub(hub_constants
     apply_offline_mode(True)
     assert os.environ[OFFLINE_ENV] == "1" and hub_constants.HF_HUB_OFFLINE is True
     assert hub_constants.is_offline_mode()
-    with pytest.raises(OfflineModeIsEnabled):  # refused before any connection is attempted
+    # Refused before any connection is attempted.
+    with pytest.raises(OfflineModeIsEnabled, match=r"^Cannot reach https://huggingface\.co/api/models: offline mode"):
         get_session().get("https://huggingface.co/api/models")
     apply_offline_mode(False)
     assert OFFLINE_ENV not in os.environ and hub_constants.HF_HUB_OFFLINE is False
@@ -153,6 +175,6 @@ def test_atomic_writes_replace_the_file_and_leave_no_temporary(tmp_path) -> None
     write_json_atomic(target, {"a": (1, 2)})
     assert json.loads(target.read_text()) == {"a": [1, 2]}
     (tmp_path / "sub" / "data.json.tmp").mkdir()  # the temporary name is taken: the write fails
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=r"data\.json\.tmp"):  # the error names the file it could not write
         write_text_atomic(target, "new")
     assert json.loads(target.read_text()) == {"a": [1, 2]}  # the old file is untouched

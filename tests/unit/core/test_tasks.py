@@ -48,7 +48,7 @@ def test_sha256_task_cancels_between_chunks(tmp_path: Path) -> None:
         if len(seen) == 2:
             token.cancel()
 
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match=r"^cancelled$"):
         run_inline(sha256_task(path, chunk_bytes=1 << 20), token, cancel_after_first)
     assert seen[-1].bytes_done < 4 << 20
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import types
 from pathlib import Path
 from typing import Any
@@ -13,7 +10,7 @@ from typing import Any
 import pytest
 
 from slmdesk.engine.backend_base import GenerationControl
-from slmdesk.engine.backend_onnx import TELEMETRY_ENV, OnnxBackend, import_genai, read_folder_template
+from slmdesk.engine.backend_onnx import OnnxBackend, read_folder_template
 from slmdesk.engine.types import LoadSettings, SamplingParams
 
 CHATML = (
@@ -52,7 +49,7 @@ def _fake_genai(calls: list[str], reply: list[int]) -> types.ModuleType:
             return vocab[token]
 
     class Tokenizer:
-        eos_token_ids = [2]
+        eos_token_ids = (2,)
 
         def __init__(self, model: Model) -> None:
             pass
@@ -114,24 +111,9 @@ def test_telemetry_is_disabled_before_the_model_is_created(tmp_path: Path) -> No
         "search": {"max_length": 1024},
         "model": {"decoder": {"session_options": {"intra_op_num_threads": 2}}},
     }
-    assert (info.backend, info.backend_version, info.n_ctx, info.n_ctx_train) == ("onnxruntime-genai", "0.18.0", 1024, 8192)
+    assert (info.backend, info.backend_version) == ("onnxruntime-genai", "0.18.0")
+    assert (info.n_ctx, info.n_ctx_train) == (1024, 8192)
     assert info.chat_template_source == "model" and info.template_warning == ""
-
-
-def test_import_genai_sets_the_opt_out_variable_first() -> None:
-    """In a fresh interpreter: the environment variable is set before onnxruntime_genai loads."""
-    code = (
-        "import os, sys\n"
-        "from slmdesk.engine.backend_onnx import import_genai\n"
-        "assert 'onnxruntime_genai' not in sys.modules\n"
-        "og = import_genai()\n"
-        f"print(os.environ['{TELEMETRY_ENV}'], og.__version__)\n"
-    )
-    env = {k: v for k, v in os.environ.items() if k != TELEMETRY_ENV}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["1", "0.18.0"]
-    assert import_genai().__name__ == "onnxruntime_genai"
 
 
 def test_generation_stops_on_eos_without_its_text(tmp_path: Path) -> None:
@@ -173,7 +155,7 @@ def test_folder_template_sources(tmp_path: Path) -> None:
 def test_a_folder_that_is_not_a_genai_model_is_refused(tmp_path: Path) -> None:
     from slmdesk.engine.types import EngineError
 
-    with pytest.raises(EngineError, match="no genai_config.json"):
+    with pytest.raises(EngineError, match=r"no genai_config\.json"):
         OnnxBackend(_fake_genai([], [])).load(str(tmp_path), LoadSettings())
 
 

@@ -60,7 +60,7 @@ def test_reply_budget_is_capped_at_half_the_context() -> None:
 
 def test_a_message_too_long_for_the_context_is_an_error_with_numbers() -> None:
     messages = [{"role": "system", "content": "S"}, {"role": "user", "content": "x" * 500}]
-    with pytest.raises(ContextOverflowError) as caught:
+    with pytest.raises(ContextOverflowError, match="more than the context of 256 tokens") as caught:
         fit_messages(messages, n_ctx=256, max_tokens=64, count_fn=_count)
     assert caught.value.message == (
         "The message needs 521 tokens plus 64 for the reply, more than the context of 256 tokens."
@@ -68,7 +68,9 @@ def test_a_message_too_long_for_the_context_is_an_error_with_numbers() -> None:
     assert "larger context" in caught.value.hint
 
 
-def _linear_fit(messages: Sequence[Message], n_ctx: int, max_tokens: int, count_fn) -> tuple[list[Message], tuple[int, ...]]:
+def _linear_fit(
+    messages: Sequence[Message], n_ctx: int, max_tokens: int, count_fn
+) -> tuple[list[Message], tuple[int, ...]]:
     """The one-turn-at-a-time search fit_messages used before the bisection: the reference."""
     budget = n_ctx - min(max_tokens, n_ctx // 2)
     if count_fn(messages) <= budget:
@@ -105,7 +107,7 @@ def test_bisection_drops_exactly_what_the_one_by_one_search_dropped(
     try:
         expected = _linear_fit(messages, n_ctx, max_tokens, _count)
     except ContextOverflowError:
-        with pytest.raises(ContextOverflowError):
+        with pytest.raises(ContextOverflowError, match=f"more than the context of {n_ctx} tokens"):
             fit_messages(messages, n_ctx, max_tokens, _count)
         return
     assert fit_messages(messages, n_ctx, max_tokens, _count) == expected
@@ -133,5 +135,5 @@ def test_a_long_conversation_is_rendered_and_tokenized_a_logarithmic_number_of_t
     kept = [messages[0]] + [m for i, m in enumerate(messages) if i > 0 and i not in set(dropped)]
     assert len(ids) == len(render(kept)) // 4 <= 8192 - 512
     assert messages[dropped[-1] + 1]["role"] == "user" and dropped[0] == 1
-    one_more_turn = [messages[0]] + messages[dropped[-1] - 1 :]  # keeping one more turn would not fit
+    one_more_turn = [messages[0], *messages[dropped[-1] - 1 :]]  # keeping one more turn would not fit
     assert len(render(one_more_turn)) // 4 > 8192 - 512

@@ -1,8 +1,7 @@
-"""Reply text from token bytes: whole UTF-8 characters, stop strings never shown, coalescing."""
+"""Reply text from token bytes: whole UTF-8 characters, stop strings never shown, coalescing.
+(SmolLM2's real tokenizer pieces: tests/e2e/test_tokenizer_pieces.py.)"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
@@ -29,40 +28,6 @@ def test_utf8_stream_replaces_invalid_and_truncated_bytes() -> None:
     assert stream.feed(b"a\xffb") == "a\ufffdb"
     assert stream.feed("🌍".encode()[:2]) == ""
     assert stream.flush() == "\ufffd"
-
-
-def test_utf8_stream_on_real_tokenizer_pieces(smollm2_gguf: Path) -> None:
-    """SmolLM2's byte-level BPE splits emoji and CJK across tokens: decode its real pieces."""
-    import ctypes
-
-    import llama_cpp
-
-    llm = llama_cpp.Llama(str(smollm2_gguf), vocab_only=True, verbose=False)
-    try:
-        vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        tokens = llm.tokenize(TEXT.encode("utf-8"), add_bos=False, special=False)
-        buffer = ctypes.create_string_buffer(64)
-        pieces = []
-        for token in tokens:
-            size = llama_cpp.llama_token_to_piece(vocab, token, buffer, 64, 0, False)
-            pieces.append(buffer.raw[:size])
-    finally:
-        llm.close()
-    assert b"".join(pieces) == TEXT.encode("utf-8")
-    broken = [p for p in pieces if not _is_valid_utf8(p)]
-    assert broken, "the test needs a tokenizer that splits characters across tokens"
-    stream = Utf8Stream()
-    out = [stream.feed(p) for p in pieces]
-    assert "".join(out) + stream.flush() == TEXT
-    assert "\ufffd" not in "".join(out)
-
-
-def _is_valid_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def test_stop_matcher_cuts_before_the_stop_string_across_pieces() -> None:

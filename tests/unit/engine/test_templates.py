@@ -23,7 +23,8 @@ SMOLLM2_TEMPLATE = (
 
 # The shape of Gemma 2's template: no system role, strict alternation.
 NO_SYSTEM_TEMPLATE = (
-    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
+    "{{ raise_exception('System role not supported') }}{% endif %}"
     "{% for message in messages %}"
     "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
     "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
@@ -44,7 +45,9 @@ def test_renders_smollm2_template_with_generation_prompt() -> None:
 
 
 def test_bos_and_eos_tokens_reach_the_template() -> None:
-    template = ChatTemplate("{{ bos_token }}{{ messages[0].content }}{{ eos_token }}", bos_token="<s>", eos_token="</s>")
+    template = ChatTemplate(
+        "{{ bos_token }}{{ messages[0].content }}{{ eos_token }}", bos_token="<s>", eos_token="</s>"
+    )
     assert template.render(USER) == "<s>Hi</s>"
 
 
@@ -65,7 +68,10 @@ def test_strftime_now_and_generation_tag() -> None:
 
 
 def test_namespace_and_dict_globals_work() -> None:
-    source = "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}{{ dict(a=1).a }}"
+    source = (
+        "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}"
+        "{{ ns.n }}{{ dict(a=1).a }}"
+    )
     assert ChatTemplate(source).render(USER * 3) == "31"
 
 
@@ -86,15 +92,14 @@ def test_namespace_and_dict_globals_work() -> None:
 )
 def test_templates_reaching_for_python_internals_are_stopped(source: str) -> None:
     template = ChatTemplate(source)
-    with pytest.raises(TemplateSecurityError) as caught:
+    with pytest.raises(TemplateSecurityError, match="Python internals") as caught:
         template.render(USER)
-    assert "Python internals" in caught.value.message
     assert caught.value.hint
 
 
 def test_raise_exception_becomes_a_template_error_that_says_why() -> None:
     template = ChatTemplate(NO_SYSTEM_TEMPLATE, bos_token="<bos>")
-    with pytest.raises(TemplateError) as caught:
+    with pytest.raises(TemplateError, match=r"^The model's chat template rejects this conversation") as caught:
         template.render([{"role": "user", "content": "a"}, {"role": "user", "content": "b"}])
     assert caught.value.message == (
         "The model's chat template rejects this conversation: "
@@ -104,9 +109,8 @@ def test_raise_exception_becomes_a_template_error_that_says_why() -> None:
 
 
 def test_syntax_error_is_reported_with_line() -> None:
-    with pytest.raises(TemplateError) as caught:
+    with pytest.raises(TemplateError, match=r"cannot be parsed \(line 1"):
         ChatTemplate("{% for m in messages %}{{ m.content }")
-    assert "cannot be parsed (line 1" in caught.value.message
 
 
 def test_preflight_accepts_a_good_template() -> None:
@@ -189,7 +193,7 @@ def test_chat_format_uses_the_model_template_or_falls_back_with_a_warning() -> N
     prompt = no_system.render([{"role": "system", "content": "Be brief."}, *USER])
     assert prompt == "<bos><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\n"
 
-    with pytest.raises(TemplateSecurityError):
+    with pytest.raises(TemplateSecurityError, match="Python internals"):
         ChatFormat.create("{{ cycler.__init__.__globals__ }}", "", "")
 
 
@@ -203,7 +207,10 @@ def test_prepare_prompt_drops_old_turns_to_fit() -> None:
         {"role": "assistant", "content": "reply " * 50},
         {"role": "user", "content": "new question"},
     ]
-    ids, dropped = prepare_prompt(chat, messages, lambda text, _contents: list(range(len(text.split()))), n_ctx=64, max_tokens=16)
+    def tokenize(text: str, _contents: object) -> list[int]:
+        return list(range(len(text.split())))
+
+    ids, dropped = prepare_prompt(chat, messages, tokenize, n_ctx=64, max_tokens=16)
     assert dropped == (1, 2)
     assert len(ids) == len(chat.render([messages[0], messages[3]]).split())
 

@@ -85,7 +85,7 @@ def test_split_part_under_a_plain_name_is_reported(tmp_path: Path) -> None:
     parts = write_gguf(tmp_path / "model.gguf", split=2)
     plain = tmp_path / "renamed.gguf"
     parts[0].rename(plain)
-    with pytest.raises(SplitSetError, match="renamed.gguf is part 1 of a 2-part split GGUF set"):
+    with pytest.raises(SplitSetError, match=r"renamed\.gguf is part 1 of a 2-part split GGUF set"):
         read_spec(plain)
 
 
@@ -187,14 +187,15 @@ def test_onnx_precision_from_graph_or_name(tmp_path: Path) -> None:
 def test_onnx_folder_errors(tmp_path: Path) -> None:
     folder = _onnx_folder(tmp_path / "m")
     (folder / "model.onnx").unlink()
-    with pytest.raises(OnnxFolderError, match="model.onnx is missing from m"):
+    with pytest.raises(OnnxFolderError, match=r"model\.onnx is missing from m"):
         read_spec(folder)
     (folder / "genai_config.json").write_text("{not json")
-    with pytest.raises(OnnxFolderError, match="genai_config.json in m is not valid JSON"):
+    with pytest.raises(OnnxFolderError, match=r"genai_config\.json in m is not valid JSON"):
         read_spec(folder)
-    (folder / "genai_config.json").write_text(json.dumps({"model": {"type": "llama", "decoder": {"num_hidden_layers": "30"}}}))
+    config = {"model": {"type": "llama", "decoder": {"num_hidden_layers": "30"}}}
+    (folder / "genai_config.json").write_text(json.dumps(config))
     (folder / "model.onnx").write_bytes(b"")
-    with pytest.raises(OnnxFolderError, match="num_hidden_layers in genai_config.json is '30', not a count"):
+    with pytest.raises(OnnxFolderError, match=r"num_hidden_layers in genai_config\.json is '30', not a count"):
         read_spec(folder)
 
 
@@ -305,7 +306,7 @@ def test_hf_folder_errors(tmp_path: Path) -> None:
     with pytest.raises(HFFolderError, match="claims a 1099511627776-byte header"):
         read_safetensors_header(shard)
     shard.unlink()
-    with pytest.raises(HFFolderError, match="model-00002-of-00002.safetensors is missing from m"):
+    with pytest.raises(HFFolderError, match=r"model-00002-of-00002\.safetensors is missing from m"):
         read_spec(folder)
 
 
@@ -342,7 +343,7 @@ def test_discover_yields_an_incomplete_split_set_once(tmp_path: Path) -> None:
     parts = write_gguf(tmp_path / "m.gguf", split=3)
     parts[0].unlink()
     assert list(discover(tmp_path)) == [parts[1]]
-    with pytest.raises(SplitSetError, match="m-00001-of-00003.gguf is missing"):
+    with pytest.raises(SplitSetError, match=r"m-00001-of-00003\.gguf is missing"):
         read_spec(parts[1])
 
 
@@ -352,7 +353,7 @@ def test_discover_checks_the_cancel_token(tmp_path: Path) -> None:
     walk = discover(tmp_path, token)
     next(walk)
     token.cancel()
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match=r"^cancelled$"):
         list(walk)
 
 
@@ -361,14 +362,14 @@ def test_read_spec_rejects_non_models(tmp_path: Path) -> None:
         read_spec(tmp_path / "absent.gguf")
     text = tmp_path / "notes.txt"
     text.write_text("hello")
-    with pytest.raises(NotAModelError, match="notes.txt is not a model file"):
+    with pytest.raises(NotAModelError, match=r"notes\.txt is not a model file"):
         read_spec(text)
     write_gguf(tmp_path / "one.gguf")
-    with pytest.raises(NotAModelError, match="not a model folder. It holds 1 GGUF file"):
+    with pytest.raises(NotAModelError, match=r"not a model folder\. It holds 1 GGUF file"):
         read_spec(tmp_path)
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"<html>404</html>")
-    with pytest.raises(GGUFFormatError, match="fake.gguf is not a readable GGUF file"):
+    with pytest.raises(GGUFFormatError, match=r"fake\.gguf is not a readable GGUF file"):
         read_spec(fake)
 
 

@@ -1,10 +1,10 @@
 """Hardware profiles: CPU parsers per platform, presets, JSON round trips, user profiles, the
-probe of this machine, the cached bandwidth and engine probes."""
+cached bandwidth and engine probes. (The probe of this machine, which starts the engine probe
+as a child process: tests/integration/test_hardware_probe.py.)"""
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,7 @@ from slmdesk.core.profiles import (
 from slmdesk.core.units import GIB, MIB
 from slmdesk.hardware import backends, bandwidth, cpu, gpu
 from slmdesk.hardware.profile import (
-    THIS_MACHINE,
     load_user_profiles,
-    probe,
     resolve_profile,
     save_user_profile,
     user_profiles_file,
@@ -165,7 +163,7 @@ def test_save_load_and_resolve_user_profiles(app_paths: paths.AppPaths) -> None:
     assert names == ["other", "tiny BOX"]
     assert resolve_profile("Tiny Box", app_paths).ram_available_bytes == 300 * MIB
     assert resolve_profile("laptop-8gb", app_paths) is PRESETS["laptop-8gb"]
-    with pytest.raises(UserError) as info:
+    with pytest.raises(UserError, match=r"^There is no hardware profile called 'nope'\.") as info:
         resolve_profile("nope", app_paths)
     assert "'laptop-8gb'" in info.value.hint and "'other'" in info.value.hint
 
@@ -217,23 +215,3 @@ def test_engine_probe_reads_a_matching_cache(tmp_path: Path) -> None:
     assert cached.llama_gpu_offload is True
     assert cached.llama_gpu_memory == (("test", 1, 2),)
     assert cached.onnx_providers == ("CPUExecutionProvider",)
-
-
-def test_probe_this_machine(app_paths: paths.AppPaths) -> None:
-    had_llama = "llama_cpp" in sys.modules
-    profile = probe(app_paths, measure_bandwidth=False)
-    assert profile.name == THIS_MACHINE and profile.source == "probed"
-    assert profile.ram_total_bytes > 256 * MIB
-    assert 0 < profile.ram_available_bytes <= profile.ram_total_bytes
-    assert profile.logical_cores and profile.logical_cores >= 1
-    assert profile.models_disk_free_bytes is not None and profile.models_disk_free_bytes > 0
-    assert profile.memory_bandwidth_bytes_per_s is None  # not measured, nothing cached yet
-    for device in profile.gpus:
-        assert 0 <= device.vram_free_bytes <= device.vram_total_bytes
-    # the engine probe ran in a child process and answered
-    assert profile.llama_gpu_offload in (True, False)
-    assert "CPUExecutionProvider" in profile.onnx_providers
-    if sys.platform.startswith("linux"):
-        assert profile.cpu_model
-    assert ("llama_cpp" in sys.modules) == had_llama  # probed in a child, not imported here
-    assert (app_paths.cache / "hardware" / backends.CACHE_FILE).is_file()

@@ -16,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 
 from slmdesk.core.errors import UserError
 from slmdesk.inventory import db
+from slmdesk.inventory.backups import InventoryDamaged
 from slmdesk.inventory.orm import Base
 from slmdesk.inventory.repository import open_inventory
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 ALL_TABLES = {
     "alembic_version", "model", "artifact", "artifact_file", "scan_root", "hardware_profile",
     "fit_estimate", "measurement", "conversation", "message", "benchmark_run", "job", "load_plan",
@@ -28,15 +29,16 @@ BIG = 5 * 1024**3  # a 5 GiB file: does not fit a 32-bit integer
 
 
 def _tables(path: Path) -> set[str]:
+    """The inventory's tables (SQLite's own, such as sqlite_sequence, left out)."""
     with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         return {name for (name,) in rows}
 
 
 def test_empty_database_is_created_at_head_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     path = tmp_path / "data" / "inventory.sqlite3"
     with open_inventory(path) as inventory:
-        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0005"
+        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0008"
         assert _tables(path) == ALL_TABLES
         assert db.pragma(inventory.engine, "journal_mode") == "wal"
         assert db.pragma(inventory.engine, "foreign_keys") == 1
@@ -70,7 +72,7 @@ def test_database_at_0001_with_rows_is_upgraded_keeping_rows_and_a_backup(tmp_pa
         )
 
     with open_inventory(path) as inventory:
-        assert db.current_revision(path) == "0005"
+        assert db.current_revision(path) == db.HEAD_REVISION
         record = inventory.get_artifact(7)
         assert record is not None
         assert (record.size_bytes, record.quantization, record.n_layer) == (BIG, "Q4_K_M", 32)
@@ -91,7 +93,7 @@ def test_opening_a_database_at_head_takes_no_backup(tmp_path: Path) -> None:
     path = tmp_path / "inventory.sqlite3"
     open_inventory(path).close()
     result = db.migrate(path)
-    assert (result.before, result.after, result.backup) == ("0005", "0005", None)
+    assert (result.before, result.after, result.backup) == (db.HEAD_REVISION, db.HEAD_REVISION, None)
     assert not list(tmp_path.glob("*.bak-*"))
 
 
@@ -119,20 +121,19 @@ def test_migrations_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert _tables(path) == {"alembic_version"}
-    assert db.migrate(path).after == "0005"
+    assert db.migrate(path).after == db.HEAD_REVISION
     assert _tables(path) == ALL_TABLES
 
 
 def test_foreign_keys_cascade_and_set_null(tmp_path: Path) -> None:
     path = tmp_path / "inventory.sqlite3"
     with open_inventory(path) as inventory, inventory.engine.begin() as connection:
-        with pytest.raises(IntegrityError):
-            with connection.begin_nested():
-                connection.execute(
-                    text(
-                        "INSERT INTO artifact_file (artifact_id, position, path) VALUES (99, 0, '/x')"
-                    )
+        with pytest.raises(IntegrityError, match="FOREIGN KEY constraint failed"), connection.begin_nested():
+            connection.execute(
+                text(
+                    "INSERT INTO artifact_file (artifact_id, position, path) VALUES (99, 0, '/x')"
                 )
+            )
         connection.execute(
             text(
                 "INSERT INTO artifact (id, path, format, status, size_bytes, source_kind,"
@@ -176,9 +177,11 @@ def test_a_database_from_a_newer_slmdesk_is_refused(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused_with_a_hint(tmp_path: Path) -> None:
     path = tmp_path / "inventory.sqlite3"
     path.write_bytes(b"this is not SQLite" * 100)
-    with pytest.raises(UserError, match="not a readable slmdesk inventory") as caught:
+    with pytest.raises(InventoryDamaged, match="is damaged") as caught:
         open_inventory(path)
-    assert "bak-" in caught.value.hint
+    # No backup exists yet: the hint must not send the user looking for one.
+    assert "no backup" in caught.value.hint and "bak-" not in caught.value.hint
+    assert path.read_bytes() == b"this is not SQLite" * 100  # left as it was
 
 
 def test_migrations_ship_as_package_data() -> None:
@@ -192,6 +195,6 @@ def test_migrations_ship_as_package_data() -> None:
         if p.is_file() and "__pycache__" not in p.parts
     ]
     assert "migrations/env.py" in files
-    assert sum(f.startswith("migrations/versions/") for f in files) == 5
+    assert sum(f.startswith("migrations/versions/") for f in files) == 8
     unmatched = [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)]
     assert unmatched == []

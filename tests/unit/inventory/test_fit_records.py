@@ -41,7 +41,9 @@ def test_estimates_are_stored_per_profile_and_options(app_paths: AppPaths, tmp_p
         assert stored[0].total_host_bytes > 0
 
         assert fit_records.latest_measurement(inventory, artifact_id) is None
-        fit_records.add_measurement(inventory, artifact_id, {"n_ctx": 1024}, 123_456_789, load_s=0.1, backend="llama.cpp")
+        fit_records.add_measurement(
+            inventory, artifact_id, {"n_ctx": 1024}, 123_456_789, load_s=0.1, backend="llama.cpp"
+        )
         fit_records.add_measurement(inventory, artifact_id, {"n_ctx": 2048}, 223_456_789, backend="llama.cpp")
         latest = fit_records.latest_measurement(inventory, artifact_id)
         assert latest.peak_rss_bytes == 223_456_789 and latest.load_settings["n_ctx"] == 2048

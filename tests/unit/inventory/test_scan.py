@@ -183,7 +183,7 @@ def test_cancelling_a_scan_writes_nothing(inventory: Inventory, tmp_path: Path) 
         if event.fraction is not None:
             token.cancel()
 
-    with pytest.raises(Cancelled):
+    with pytest.raises(Cancelled, match=r"^cancelled$"):
         run_inline(scanners.scan_task(inventory, [tmp_path / "models"]), token, on_progress)
     assert inventory.is_empty()
     assert events[0].message.startswith("Looking in")
@@ -198,7 +198,7 @@ def test_add_paths_adopts_user_picked_files(inventory: Inventory, tmp_path: Path
     assert records[0].model_name == "Picked"
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
-    with pytest.raises(UserError, match="notes.txt is not a GGUF file"):
+    with pytest.raises(UserError, match=r"notes\.txt is not a GGUF file"):
         scanners.add_paths(inventory, [notes])
     with pytest.raises(UserError, match="does not exist"):
         scanners.add_paths(inventory, [tmp_path / "nope.gguf"])
@@ -253,9 +253,17 @@ def ollama_store(root: Path, source: Path, manifests: dict[tuple[str, ...], bool
         manifest = {
             "schemaVersion": 2,
             "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "digest": "sha256:" + "1" * 64, "size": 10},
+            "config": {
+                "mediaType": "application/vnd.docker.container.image.v1+json",
+                "digest": "sha256:" + "1" * 64,
+                "size": 10,
+            },
             "layers": [
-                {"mediaType": "application/vnd.ollama.image.model", "digest": f"sha256:{layer_digest}", "size": len(data)},
+                {
+                    "mediaType": "application/vnd.ollama.image.model",
+                    "digest": f"sha256:{layer_digest}",
+                    "size": len(data),
+                },
                 {"mediaType": "application/vnd.ollama.image.template", "digest": "sha256:" + "2" * 64, "size": 5},
             ],
         }
@@ -397,7 +405,8 @@ def test_default_roots_are_registered_and_rescanned(inventory: Inventory, tmp_pa
     ]
     summary = run_inline(scanners.rescan_task(inventory))
     assert summary.added == 2
-    assert {r.path.name: r.source_kind for r in inventory.list_artifacts()} == {"a.gguf": "lmstudio", "b.gguf": "folder"}
+    kinds = {r.path.name: r.source_kind for r in inventory.list_artifacts()}
+    assert kinds == {"a.gguf": "lmstudio", "b.gguf": "folder"}
     assert all(r.last_scanned_at is not None for r in inventory.list_scan_roots())
 
 

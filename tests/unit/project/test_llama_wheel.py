@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "packaging" / "llama_wheel.py"
+SCRIPT = Path(__file__).resolve().parents[3] / "packaging" / "llama_wheel.py"
 
 
 @pytest.fixture

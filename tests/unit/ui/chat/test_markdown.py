@@ -63,7 +63,7 @@ def test_streaming_in_any_chunks_matches_a_whole_render(lines: list[str], cuts: 
 
 
 def test_streaming_character_by_character_through_every_block_kind() -> None:
-    _replay(list("\n".join(LINES + ["end", "", "```", "code", "```", "", "after"])))
+    _replay(list("\n".join([*LINES, "end", "", "```", "code", "```", "", "after"])))
 
 
 def test_streaming_settles_blocks_so_each_update_renders_only_the_last() -> None:
