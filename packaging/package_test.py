@@ -20,11 +20,16 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE_BUDGET_BYTES = 500 * 2**20
@@ -83,6 +88,75 @@ def layout(bundle: Path) -> tuple[Path, Path]:
         return bundle / "Contents" / "MacOS" / "slmdesk", bundle / "Contents"
     exe = bundle / ("slmdesk-cli.exe" if sys.platform == "win32" else "slmdesk")
     return exe, bundle / "_internal"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def check_api_server(exe: Path, model: Path, env: dict[str, str]) -> str:
+    """Start the frozen ``slmdesk serve`` (uvicorn, Starlette, keyring found frozen), read its
+    base URL and generated key from stdout, answer ``/v1/models`` and one chat completion, stop.
+
+    Raises:
+        CheckFailed: the server did not start within 120 s, refused the key or answered wrongly.
+    """
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errors:  # never a pipe nobody reads
+        return _serve_and_ask(exe, model, env, errors)
+
+
+def _serve_and_ask(exe: Path, model: Path, env: dict[str, str], errors: IO[str]) -> str:
+    port = _free_port()
+    started = time.perf_counter()
+    server = subprocess.Popen([str(exe), "serve", "--port", str(port), "--model", str(model), "--ctx", "512"],
+                              env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
+    try:
+        base = key = ""
+        assert server.stdout is not None
+        for line in server.stdout:
+            if "base URL" in line:
+                base = line.split("base URL", 1)[1].strip()
+            elif "API key" in line:
+                key = line.split("API key", 1)[1].split()[0]
+                break
+        if not base or not key:
+            errors.seek(0)
+            raise CheckFailed(f"serve printed no address and key (exit {server.poll()}): {errors.read()[-2000:]}")
+        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, never a proxy
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with direct.open(urllib.request.Request(f"{base}/models", headers=headers), timeout=10) as r:
+                    models = json.loads(r.read())
+                break
+            except (urllib.error.URLError, ConnectionError) as error:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise CheckFailed(f"the frozen server did not answer /v1/models: {error}") from error
+                time.sleep(0.5)
+        model_id = models["data"][0]["id"]
+        body = json.dumps({"model": model_id, "messages": [{"role": "user", "content": QUESTION}],
+                           "max_tokens": 16, "temperature": 0}).encode()
+        request = urllib.request.Request(f"{base}/chat/completions", data=body, headers=headers)
+        with direct.open(request, timeout=120) as r:
+            reply = json.loads(r.read())["choices"][0]["message"]["content"]
+        if "Paris" not in reply:
+            raise CheckFailed(f"the frozen server's SmolLM2 answered {reply!r}")
+        print(f"  ok  local API server: /v1/models and a chat completion ({time.perf_counter() - started:.1f} s): "
+              f"{reply.strip()!r}")
+        return reply.strip()
+    finally:
+        if os.name == "nt":
+            server.terminate()
+        else:
+            server.send_signal(signal.SIGINT)  # Ctrl-C: the server stops its engine and exits
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
 
 
 def test_bundle(bundle: Path) -> dict[str, object]:
@@ -151,6 +225,8 @@ def test_bundle(bundle: Path) -> dict[str, object]:
             print(f"      {answer['text'].strip()!r} (onnxruntime-genai {answer['backend_version']})")
         else:
             print("  skip chat with an ONNX model: none in .test-cache/onnx (make test builds one)")
+
+        figures["api"] = check_api_server(exe, starter, env)
 
         doctor = json.loads(_run("doctor --json", [str(exe), "doctor", "--json"], env).stdout)
         for component in ("llama-cpp-python", "llama.cpp", "ONNX Runtime", "onnxruntime-genai", "PySide6"):

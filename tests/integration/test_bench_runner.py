@@ -54,7 +54,7 @@ FAKE_ENGINE = textwrap.dedent(
             self.path = ""
         def count_tokens(self, messages):
             return 150
-        def generate(self, messages, params, control, on_prompt, on_prefill, on_text, started):
+        def generate(self, messages, params, control, on_prompt, on_prefill, on_text, started, prompt_text=None):
             on_prompt(150, ())
             on_text("x")
             ttft = 0.0 if MODE == "zero_ttft" else 0.05
