@@ -2,9 +2,9 @@
 
 Routes: ``GET /v1/models``, ``GET /v1/models/{id}``, ``POST /v1/chat/completions`` and
 ``POST /v1/completions`` (the model continues a raw prompt; both whole or streamed as
-server-sent events), ``POST /v1/embeddings`` (501 until the engine can embed), ``GET /health``
-(no key needed; says nothing but "ok"). Every error is OpenAI's error object with the matching
-status.
+server-sent events; chat's ``response_format`` JSON modes for GGUF models), ``POST
+/v1/embeddings`` (GGUF models), ``GET /health`` (no key needed; says nothing but "ok"). Every
+error is OpenAI's error object with the matching status.
 
 A reply's response waits for the engine's first event (the prompt was rendered and fits)
 before it sends its status line, so a request that cannot be served gets a real 4xx/5xx status
@@ -32,11 +32,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from slmdesk.api import openai_replies as replies
 from slmdesk.api import openai_schema as oa
 from slmdesk.api.keys import keys_match
 from slmdesk.api.models import ModelCatalog, ServedModel
+from slmdesk.api.openai_embeddings import EmbeddingCall, EmbeddingRequest, embedding_call, embeddings_body
 from slmdesk.api.queue import EnginePool, GenerationJob
-from slmdesk.engine.types import Done, GenerationStats, PromptReady, Token
+from slmdesk.engine.types import Done, EmbeddingResult, GenerationStats, PromptReady, Token
 
 log = logging.getLogger(__name__)
 
@@ -287,11 +289,11 @@ class ReplyResponse(Response):
 
     def _whole(self, text: str, stats: GenerationStats) -> dict[str, Any]:
         """The body of a whole (non-streamed) reply."""
-        return oa.chat_completion(self.model.id, text, stats)
+        return replies.chat_completion(self.model.id, text, stats)
 
-    def _writer(self) -> oa.StreamWriter:
+    def _writer(self) -> replies.StreamWriter:
         """The chunk builder of a streamed reply."""
-        return oa.ChunkWriter.start(self.model.id, self.include_usage)
+        return replies.ChunkWriter.start(self.model.id, self.include_usage)
 
 
 class CompletionResponse(ReplyResponse):
@@ -305,10 +307,37 @@ class CompletionResponse(ReplyResponse):
         self.echo = echo
 
     def _whole(self, text: str, stats: GenerationStats) -> dict[str, Any]:
-        return oa.text_completion(self.model.id, self.echo + text, stats)
+        return replies.text_completion(self.model.id, self.echo + text, stats)
 
-    def _writer(self) -> oa.StreamWriter:
-        return oa.TextChunkWriter.start(self.model.id, self.include_usage, self.echo)
+    def _writer(self) -> replies.StreamWriter:
+        return replies.TextChunkWriter.start(self.model.id, self.include_usage, self.echo)
+
+
+class EmbeddingResponse(ReplyResponse):
+    """:class:`ReplyResponse` for ``/v1/embeddings``: waits for the job's
+    :class:`EmbeddingResult` (a disconnect cancels it between two inputs or batches) and
+    answers the embeddings list, or the error."""
+
+    def __init__(self, job: GenerationJob, model: ServedModel, call: EmbeddingCall) -> None:
+        super().__init__(job, model, stream=False, include_usage=False)
+        self.call = call
+
+    async def _respond(self, send: Send) -> None:
+        while True:
+            item = await self.job.next()
+            if isinstance(item, EmbeddingResult):
+                try:
+                    body = embeddings_body(self.model.id, item, self.call)
+                except oa.ApiError as error:
+                    await _send_json(send, error.body(), error.status, error.headers)
+                    return
+                await _send_json(send, body)
+                return
+            if item is None:  # cancelled, and not by this client: the server stops
+                item = _stopping()
+            if isinstance(item, oa.ApiError):
+                await _send_json(send, item.body(), item.status, item.headers)
+                return
 
 
 def _stopping() -> oa.ApiError:
@@ -343,13 +372,13 @@ async def _resolve(state: ApiState, name: str) -> ServedModel:
 async def list_models(request: Request) -> Response:
     """``GET /v1/models``: every servable model."""
     models = await anyio.to_thread.run_sync(_state(request).catalog.models)
-    return json_response({"object": "list", "data": [oa.model_object(m.id, m.created) for m in models]})
+    return json_response({"object": "list", "data": [replies.model_object(m.id, m.created) for m in models]})
 
 
 async def get_model(request: Request) -> Response:
     """``GET /v1/models/{id}``: one model, 404 when unknown."""
     model = await _resolve(_state(request), request.path_params["model"])
-    return json_response(oa.model_object(model.id, model.created))
+    return json_response(replies.model_object(model.id, model.created))
 
 
 async def chat_completions(request: Request) -> Response:
@@ -359,6 +388,11 @@ async def chat_completions(request: Request) -> Response:
     chat = oa.decode(body, oa.ChatCompletionRequest)
     call = oa.chat_call(chat, state.limits.max_prompt_chars)
     model = await _resolve(state, chat.model)
+    if chat.response_format is not None and call.params.json_schema and model.format != "gguf":
+        raise oa.bad_request(
+            f"response_format {chat.response_format.type!r} needs grammar-constrained sampling, which llama.cpp "
+            f"offers for GGUF models; {model.id} is an {model.format.upper()} model.",
+            param="response_format", code="unsupported_parameter")
     job = GenerationJob(model, call, asyncio.get_running_loop())
     state.pool.submit(job)
     include_usage = bool(chat.stream_options and chat.stream_options.include_usage)
@@ -380,12 +414,24 @@ async def completions(request: Request) -> Response:
 
 
 async def embeddings(request: Request) -> Response:
-    """``POST /v1/embeddings``: validated, then 501 (the engine cannot compute embeddings yet)."""
+    """``POST /v1/embeddings``: the model's embedding of each input (GGUF models; an ONNX model
+    gets a 400 that names the models that can embed)."""
     state = _state(request)
     body = await _read_json_body(request, state.limits.max_body_bytes)
-    embedding = oa.decode(body, oa.EmbeddingRequest)
-    await _resolve(state, embedding.model)
-    raise oa.not_implemented("Embeddings are not offered by the slmdesk engine yet.")
+    embedding = oa.decode(body, EmbeddingRequest)
+    call = embedding_call(embedding, state.limits.max_prompt_chars)
+    model = await _resolve(state, embedding.model)
+    if model.format != "gguf":
+        models = await anyio.to_thread.run_sync(state.catalog.models)
+        able = [m.id for m in models if m.format == "gguf"]
+        named = ", ".join(able[:5]) + (f" and {len(able) - 5} more" if len(able) > 5 else "")
+        raise oa.bad_request(
+            f"{model.id} is an {model.format.upper()} model; embeddings are computed by llama.cpp for GGUF models"
+            + (f" ({named})." if able else ", and none is served here."),
+            param="model", code="embeddings_not_supported")
+    job = GenerationJob(model, call, asyncio.get_running_loop())
+    state.pool.submit(job)
+    return EmbeddingResponse(job, model, call)
 
 
 async def health(_request: Request) -> Response:

@@ -1,27 +1,26 @@
-"""The OpenAI wire format: request types, their translation to engine calls, response bodies, errors.
+"""The OpenAI wire format of requests: their types, their translation to engine calls, errors.
 
 Requests are decoded with msgspec (the project's one typed-JSON library, see
 :mod:`slmdesk.core.serial`): types are checked, not coerced, and unknown fields are ignored as
 OpenAI-compatible servers commonly do (llama.cpp's server, vLLM), so newer clients keep
 working. Parameters the engine cannot honour (several choices, log-probabilities, tools,
-penalties, JSON mode) are refused with a 400 that names them, never silently dropped.
+penalties) are refused with a 400 that names them, never silently dropped. JSON mode
+(``response_format``) becomes a JSON Schema the engine turns into a grammar.
 
 Reference: the OpenAI API reference for ``/v1/chat/completions``, ``/v1/completions``,
-``/v1/embeddings``, ``/v1/models`` and the error object (``{"error": {"message", "type",
-"param", "code"}}``); the streaming chunk format is the one the official ``openai`` package
-parses (``openai/_streaming.py``).
+``/v1/models`` and the error object (``{"error": {"message", "type", "param", "code"}}``).
+Response bodies are in :mod:`slmdesk.api.openai_replies`, ``/v1/embeddings`` in
+:mod:`slmdesk.api.openai_embeddings`.
 """
 
 from __future__ import annotations
 
-import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
-from slmdesk.engine.types import GenerationStats, Message, SamplingParams
+from slmdesk.engine.types import Message, SamplingParams
 
 # -- errors --------------------------------------------------------------------------------
 
@@ -30,7 +29,7 @@ class ApiError(Exception):
     """An error answered in OpenAI's shape: ``{"error": {"message", "type", "param", "code"}}``.
 
     Attributes:
-        status: the HTTP status (400, 401, 404, 413, 415, 500, 501, 503).
+        status: the HTTP status (400, 401, 404, 413, 415, 500, 503).
         message: what went wrong, for a person.
         type: OpenAI's error type (``invalid_request_error``, ``server_error``...).
         param: the request field at fault (``"messages[2].content"``), or None.
@@ -117,11 +116,6 @@ def busy(retry_after_s: int, waiting: int) -> ApiError:
     )
 
 
-def not_implemented(message: str) -> ApiError:
-    """501 ``not_implemented``: an endpoint or mode the engine cannot serve yet."""
-    return ApiError(501, message, type="invalid_request_error", code="not_implemented")
-
-
 def server_error(message: str, code: str = "engine_error") -> ApiError:
     """500 ``server_error`` (the engine failed: crash, time-out, a model that cannot load)."""
     return ApiError(500, message, type="server_error", code=code)
@@ -147,7 +141,9 @@ class StreamOptions(msgspec.Struct):
 
 
 class ResponseFormat(msgspec.Struct):
-    """``response_format``: ``{"type": "text" | "json_object" | "json_schema", ...}``."""
+    """``response_format``: ``{"type": "text" | "json_object" | "json_schema", ...}``;
+    ``json_schema`` is ``{"name", "schema", "strict", "description"}`` (only ``schema`` is read:
+    the grammar makes every reply strict)."""
 
     type: str
     json_schema: dict[str, Any] | None = None
@@ -211,14 +207,6 @@ class CompletionRequest(msgspec.Struct):
     top_k: int | None = None
     min_p: float | None = None
     repeat_penalty: float | None = None
-
-
-class EmbeddingRequest(msgspec.Struct):
-    """The body of ``POST /v1/embeddings`` (read to validate it and name the model)."""
-
-    model: str
-    input: str | list[Any]  # a string, strings, token ids, or lists of token ids
-    encoding_format: str | None = None
 
 
 def decode(body: bytes, type_: type[Any]) -> Any:
@@ -326,9 +314,6 @@ def _refuse_unsupported(request: ChatCompletionRequest) -> None:
     for name in ("frequency_penalty", "presence_penalty"):
         if getattr(request, name):
             raise unsupported(name, f"A non-zero {name} (use repeat_penalty)")
-    if request.response_format is not None and request.response_format.type != "text":
-        # JSON mode needs grammar-constrained sampling, which the engine does not offer yet.
-        raise unsupported("response_format", f"response_format {request.response_format.type!r} (JSON mode)")
     if request.stream_options is not None and not request.stream:
         raise bad_request("stream_options is only allowed when stream is true.", param="stream_options")
 
@@ -348,6 +333,8 @@ def chat_call(request: ChatCompletionRequest, max_prompt_chars: int) -> ChatCall
 
     ``max_completion_tokens`` wins over the older ``max_tokens``; temperature 0 (or top-p 0)
     is greedy decoding. ``max_prompt_chars`` limits the characters of all message contents.
+    ``response_format`` JSON modes set ``params.json_schema`` (:data:`ANY_JSON_OBJECT` for
+    ``json_object``, the given schema for ``json_schema``).
 
     Raises:
         ApiError: 400 for invalid or unsupported parameters (the ``param`` names the field),
@@ -361,13 +348,48 @@ def chat_call(request: ChatCompletionRequest, max_prompt_chars: int) -> ChatCall
     max_tokens = request.max_completion_tokens if request.max_completion_tokens is not None else request.max_tokens
     if max_tokens is not None and max_tokens < 1:
         raise bad_request("max_tokens must be at least 1.", param="max_tokens")
-    params = _sampling(request, max_tokens or 1)
+    params = _sampling(request, max_tokens or 1, _json_schema(request.response_format))
     return ChatCall(tuple(messages), params, max_tokens, chars)
 
 
-def _sampling(request: ChatCompletionRequest | CompletionRequest, max_tokens: int) -> SamplingParams:
+ANY_JSON_OBJECT = '{"type": "object"}'
+"""The schema of ``response_format: {"type": "json_object"}``: any JSON object, as OpenAI's JSON
+mode promises (llama.cpp's server uses the empty schema there, which also admits a bare
+string or number)."""
+
+
+def _json_schema(response_format: ResponseFormat | None) -> str:
+    """The JSON Schema (JSON text) a reply must match for ``response_format``; "" for free text.
+
+    A ``json_schema`` without ``schema`` admits any JSON value (the empty schema), as llama.cpp's
+    server reads it (its ``oaicompat_chat_params_parse``).
+
+    Raises:
+        ApiError: 400 for an unknown type, a missing ``json_schema``, or a ``schema`` that is
+            not an object (the ``param`` names the field).
+    """
+    if response_format is None or response_format.type == "text":
+        return ""
+    if response_format.type == "json_object":
+        return ANY_JSON_OBJECT
+    if response_format.type != "json_schema":
+        raise bad_request(f"Unknown response_format type {response_format.type!r}; use text, json_object or "
+                          "json_schema.", param="response_format.type")
+    spec = response_format.json_schema
+    if spec is None:
+        raise bad_request("response_format.json_schema is required when the type is json_schema.",
+                          param="response_format.json_schema")
+    schema = spec.get("schema", {})
+    if not isinstance(schema, dict):
+        raise bad_request("response_format.json_schema.schema must be a JSON Schema object.",
+                          param="response_format.json_schema.schema")
+    return msgspec.json.encode(schema).decode()
+
+
+def _sampling(request: ChatCompletionRequest | CompletionRequest, max_tokens: int, json_schema: str = ""
+              ) -> SamplingParams:
     """The sampling fields both endpoints share, checked and translated (OpenAI's defaults:
-    temperature 1, top-p 1; top-p 0 is greedy decoding).
+    temperature 1, top-p 1; top-p 0 is greedy decoding), with the reply's ``json_schema``.
 
     Raises:
         ApiError: 400 naming the field that is out of range.
@@ -399,6 +421,7 @@ def _sampling(request: ChatCompletionRequest | CompletionRequest, max_tokens: in
         max_tokens=max_tokens,
         seed=request.seed,
         stop=_stops(request.stop),
+        json_schema=json_schema,
         **extras,
     )
 
@@ -488,184 +511,3 @@ def completion_call(request: CompletionRequest, max_prompt_chars: int) -> Comple
 
 EngineCall = ChatCall | CompletionCall
 """What a request asks of the engine: a chat reply or a text continuation."""
-
-
-# -- responses -----------------------------------------------------------------------------
-
-FINISH_REASON: dict[str, str] = {"stop": "stop", "length": "length", "context": "length", "cancelled": "stop"}
-"""Engine finish reasons (:data:`slmdesk.engine.types.FINISH_REASONS`) -> OpenAI's: a reply
-cut by a full context window is ``length`` to the client, as in OpenAI's API."""
-
-
-def completion_id(prefix: str = "chatcmpl") -> str:
-    """A fresh ``<prefix>-<32 hex>`` id (``chatcmpl`` for chat, ``cmpl`` for text completions)."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def usage(stats: GenerationStats) -> dict[str, int]:
-    """``{"prompt_tokens", "completion_tokens", "total_tokens"}`` from the engine's stats
-    (completion tokens as the engine counts them: the end-of-generation token included)."""
-    return {
-        "prompt_tokens": stats.prompt_tokens,
-        "completion_tokens": stats.completion_tokens,
-        "total_tokens": stats.prompt_tokens + stats.completion_tokens,
-    }
-
-
-@dataclass(frozen=True)
-class ChunkWriter:
-    """Builds the ``chat.completion.chunk`` objects of one streamed reply (all share one id,
-    one ``created`` time in seconds since the epoch, and the model name)."""
-
-    id: str
-    created: int
-    model: str
-    include_usage: bool = False
-
-    @classmethod
-    def start(cls, model: str, include_usage: bool) -> ChunkWriter:
-        """A writer with a fresh id and the current time."""
-        return cls(completion_id(), int(time.time()), model, include_usage)
-
-    def _chunk(self, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
-        chunk: dict[str, Any] = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-        }
-        if self.include_usage:
-            chunk["usage"] = None
-        return chunk
-
-    def role(self) -> dict[str, Any]:
-        """The first chunk: ``delta: {"role": "assistant", "content": ""}``."""
-        return self._chunk({"role": "assistant", "content": ""}, None)
-
-    def opening(self) -> list[dict[str, Any]]:
-        """The chunks sent before the reply's text: the :meth:`role` chunk."""
-        return [self.role()]
-
-    def text(self, text: str) -> dict[str, Any]:
-        """A chunk carrying reply text."""
-        return self._chunk({"content": text}, None)
-
-    def finish(self, stats: GenerationStats) -> dict[str, Any]:
-        """The chunk with the finish reason (empty delta)."""
-        return self._chunk({}, FINISH_REASON.get(stats.finish_reason, "stop"))
-
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
-        """The ``include_usage`` chunk: no choices, the token counts."""
-        return {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [],
-            "usage": usage(stats),
-        }
-
-
-def chat_completion(model: str, text: str, stats: GenerationStats) -> dict[str, Any]:
-    """A whole ``chat.completion`` object for a non-streamed reply."""
-    return {
-        "id": completion_id(),
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": {"role": "assistant", "content": text, "refusal": None},
-                "logprobs": None,
-                "finish_reason": FINISH_REASON.get(stats.finish_reason, "stop"),
-            }
-        ],
-        "usage": usage(stats),
-    }
-
-
-@dataclass(frozen=True)
-class TextChunkWriter:
-    """Builds the streamed ``text_completion`` objects of one ``/v1/completions`` reply (one
-    id, one ``created`` time, the model name; each chunk's ``choices[0].text`` is new text).
-
-    Attributes:
-        echo: the prompt, sent as the first chunk when the request asked for ``echo``; "" if not.
-    """
-
-    id: str
-    created: int
-    model: str
-    include_usage: bool = False
-    echo: str = ""
-
-    @classmethod
-    def start(cls, model: str, include_usage: bool, echo: str = "") -> TextChunkWriter:
-        """A writer with a fresh ``cmpl-`` id and the current time."""
-        return cls(completion_id("cmpl"), int(time.time()), model, include_usage, echo)
-
-    def _chunk(self, text: str, finish_reason: str | None) -> dict[str, Any]:
-        chunk: dict[str, Any] = {
-            "id": self.id,
-            "object": "text_completion",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}],
-        }
-        if self.include_usage:
-            chunk["usage"] = None
-        return chunk
-
-    def opening(self) -> list[dict[str, Any]]:
-        """The chunks sent before the continuation: the echoed prompt, if asked for."""
-        return [self._chunk(self.echo, None)] if self.echo else []
-
-    def text(self, text: str) -> dict[str, Any]:
-        """A chunk carrying continuation text."""
-        return self._chunk(text, None)
-
-    def finish(self, stats: GenerationStats) -> dict[str, Any]:
-        """The chunk with the finish reason (empty text)."""
-        return self._chunk("", FINISH_REASON.get(stats.finish_reason, "stop"))
-
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
-        """The ``include_usage`` chunk: no choices, the token counts."""
-        return {
-            "id": self.id,
-            "object": "text_completion",
-            "created": self.created,
-            "model": self.model,
-            "choices": [],
-            "usage": usage(stats),
-        }
-
-
-StreamWriter = ChunkWriter | TextChunkWriter
-"""The chunk builder of a streamed reply: chat or text completion."""
-
-
-def text_completion(model: str, text: str, stats: GenerationStats) -> dict[str, Any]:
-    """A whole ``text_completion`` object for a non-streamed ``/v1/completions`` reply
-    (``text`` already holds the echoed prompt when the request asked for it)."""
-    return {
-        "id": completion_id("cmpl"),
-        "object": "text_completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "text": text,
-                "logprobs": None,
-                "finish_reason": FINISH_REASON.get(stats.finish_reason, "stop"),
-            }
-        ],
-        "usage": usage(stats),
-    }
-
-
-def model_object(model_id: str, created: int) -> dict[str, Any]:
-    """One entry of ``GET /v1/models``: ``{"id", "object": "model", "created", "owned_by"}``."""
-    return {"id": model_id, "object": "model", "created": created, "owned_by": "slmdesk"}

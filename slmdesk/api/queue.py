@@ -5,9 +5,11 @@ An :class:`~slmdesk.engine.EngineClient` runs one request at a time, so every re
 served. The worker's thread loads the model the job names when the engine holds another one
 (the load plan decides how), runs the reply (a chat reply, or the continuation of a raw prompt
 for ``/v1/completions``) and hands each engine event to the job, which the server's event loop
-reads with :meth:`GenerationJob.next`. :class:`EnginePool` routes jobs to
-workers: to the engine that has (or will have) the job's model, else to a new engine while
-fewer than ``max_engines`` run, else to the least busy one, which then switches models.
+reads with :meth:`GenerationJob.next`; an embeddings job runs the same way and hands back one
+:class:`~slmdesk.engine.types.EmbeddingResult`. :class:`EnginePool` routes jobs to workers: to
+the engine that has (or will have) the job's model, else to a new engine while fewer than
+``max_engines`` run, else to the least recently used idle one (the one with the shortest
+queue when all are busy), which then swaps its model for the job's.
 
 Cancelling a job (the client disconnected) drops it from the queue or, while it runs, sends the
 engine its cancel at once (:meth:`EngineClient.cancel`, checked by the engine between two
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from slmdesk.api.models import ServedModel, SettingsFor
+from slmdesk.api.openai_embeddings import EmbeddingCall
 from slmdesk.api.openai_schema import (
     ApiError,
     ChatCall,
@@ -39,15 +42,17 @@ from slmdesk.api.openai_schema import (
     context_too_long,
     server_error,
 )
-from slmdesk.core.errors import UserError
+from slmdesk.core.errors import Cancelled, UserError
 from slmdesk.engine.client import EngineClient
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
     ContextOverflowError,
     Done,
+    EmbeddingResult,
     EngineCrashed,
     EngineTimeout,
     Event,
+    InvalidRequestError,
     LoadInfo,
     NotLoadedError,
     PromptReady,
@@ -58,9 +63,12 @@ log = logging.getLogger(__name__)
 END = None
 """What :meth:`GenerationJob.next` returns after the job's last event."""
 
-JobItem = Event | LoadInfo | ApiError | None
+JobItem = Event | LoadInfo | EmbeddingResult | ApiError | None
 """An item of a job's event stream: an engine event, the :class:`LoadInfo` of a load-only job,
-an error, or :data:`END`."""
+the :class:`EmbeddingResult` of an embeddings job, an error, or :data:`END`."""
+
+JobCall = EngineCall | EmbeddingCall
+"""What a job asks of the engine: a chat reply, a text continuation, or embeddings."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +80,10 @@ class JobRecord:
         queued_s: seconds from submission to the worker taking it.
         total_s: seconds from submission to its end.
         finish_reason: the engine's (:data:`slmdesk.engine.types.FINISH_REASONS`), ``"error"``,
-            or ``"dropped"`` (cancelled before it ran).
-        prompt_tokens, completion_tokens: token counts (0 when it did not generate).
+            ``"dropped"`` (cancelled before it ran), ``"embedded"`` (embeddings computed) or
+            ``"loaded"`` (a preload, no request).
+        prompt_tokens, completion_tokens: token counts (0 when it did not generate; an
+            embeddings job counts its inputs' tokens as prompt tokens).
         tokens_after_cancel: tokens the engine generated after the cancel reached it (0 or 1),
             None when not cancelled.
         error: the error answered, "" if none.
@@ -94,15 +104,15 @@ class GenerationJob:
 
     Args:
         model: the model to generate with.
-        call: the translated request (a chat reply or a text completion); None for a
-            load-only job (preloading a model).
+        call: the translated request (a chat reply, a text completion or embeddings); None
+            for a load-only job (preloading a model).
         loop: the server's event loop, where :meth:`next` is awaited.
 
     The engine worker calls :meth:`emit` and :meth:`finish` from its thread; the event loop
     calls :meth:`next` and :meth:`cancel`.
     """
 
-    def __init__(self, model: ServedModel, call: EngineCall | None, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, model: ServedModel, call: JobCall | None, loop: asyncio.AbstractEventLoop) -> None:
         self.model = model
         self.call = call
         self._loop = loop
@@ -167,10 +177,16 @@ class GenerationJob:
 
 def _api_error(error: UserError, loading: bool, param: str = "messages") -> ApiError:
     """The OpenAI-shaped error for an engine error (``param``: the request field holding the
-    prompt, ``"messages"`` or ``"prompt"``)."""
+    prompt, ``"messages"``, ``"prompt"`` or ``"input"``).
+
+    An :class:`InvalidRequestError` is the client's to fix (400): in chat it comes from the JSON
+    schema of ``response_format``, in embeddings from ``input``.
+    """
     text = f"{error.message} {error.hint}".strip()
     if isinstance(error, ContextOverflowError):
         return ApiError(413, text, param=param, code="context_length_exceeded")
+    if isinstance(error, InvalidRequestError):
+        return bad_request(text, param="response_format" if param == "messages" else param, code="invalid_request")
     if isinstance(error, TemplateSecurityError):
         return server_error(text, code="model_load_failed")
     if isinstance(error, TemplateError):
@@ -301,6 +317,7 @@ class EngineWorker:
         queued_s = job.started - job.submitted
         finish, error_text = "error", ""
         done: Done | None = None
+        prompt_tokens = 0
         if job.cancelled:
             job.finish(JobRecord(job.model.id, queued_s, queued_s, "dropped"))
             return
@@ -314,11 +331,17 @@ class EngineWorker:
             if job.call is None:
                 job.emit(info)
                 finish = "loaded"
+            elif isinstance(job.call, EmbeddingCall):
+                embedded = self._embed(client, job, job.call)
+                finish = "embedded" if embedded is not None else "cancelled"
+                prompt_tokens = embedded.prompt_tokens if embedded is not None else 0
             else:
                 done = self._generate(client, job, job.call, info)
                 finish = done.stats.finish_reason if done is not None else "cancelled"
+        except Cancelled:  # an embeddings job stopped by its client or by the server stopping
+            finish = "cancelled"
         except (UserError, ApiError) as error:
-            param = "prompt" if isinstance(job.call, CompletionCall) else "messages"
+            param = {CompletionCall: "prompt", EmbeddingCall: "input"}.get(type(job.call), "messages")
             api_error = error if isinstance(error, ApiError) else _api_error(error, loading, param)
             error_text = api_error.message
             if api_error.status >= 500:
@@ -334,7 +357,7 @@ class EngineWorker:
         stats = done.stats if done is not None else None
         record = JobRecord(
             job.model.id, queued_s, total_s, finish,
-            prompt_tokens=stats.prompt_tokens if stats else 0,
+            prompt_tokens=stats.prompt_tokens if stats else prompt_tokens,
             completion_tokens=stats.completion_tokens if stats else 0,
             tokens_after_cancel=stats.tokens_after_cancel if stats else None,
             error=error_text,
@@ -345,6 +368,24 @@ class EngineWorker:
                 self._on_finished(record)
             except Exception:
                 log.exception("api: the finished-request callback failed")
+
+    def _embed(self, client: EngineClient, job: GenerationJob, call: EmbeddingCall) -> EmbeddingResult | None:
+        """Compute the embeddings of ``call`` and hand the result to ``job``; None if the job
+        was cancelled before it started.
+
+        Raises:
+            Cancelled: the job was cancelled while the engine worked.
+            UserError: from the engine.
+        """
+        job.attach(client)
+        try:
+            if job.cancelled:
+                return None
+            result = client.embed(call.inputs)
+        finally:
+            job.detach()
+        job.emit(result)
+        return result
 
     def _generate(self, client: EngineClient, job: GenerationJob, call: EngineCall, info: LoadInfo) -> Done | None:
         """Run one reply (a chat reply, or a continuation of a raw prompt), handing its events
@@ -400,8 +441,11 @@ class EnginePool:
         client_factory: makes one engine client per worker.
         settings_for: the load settings of a served model.
         max_engines: engine processes at once, each holding one model (the "models loaded at
-            once" limit); a request for another model waits its turn and then switches the
-            least busy engine to it.
+            once" limit, Settings' ``api_max_loaded_models``, ``slmdesk serve --max-models``);
+            a request for another model starts a new engine below the limit, else waits its
+            turn on the least recently used idle engine (the one with the shortest queue when
+            all are busy), which then swaps its model for the requested one (1: every request
+            for another model swaps the one engine's model).
         max_waiting: requests that may wait per engine; one more gets 503 with ``Retry-After``.
         on_finished: called with each finished job's :class:`JobRecord`.
         close_clients: close the engines when the pool closes.
@@ -440,6 +484,8 @@ class EnginePool:
                                   self._on_finished, self._close_clients)
             self._workers.append(worker)
             return worker
+        # Evict the least recently used idle engine; when every engine is busy, queue behind the
+        # shortest queue (evicting a busy engine would cut no wait and cost its model a reload).
         return min(self._workers, key=lambda w: (w.busy, w.waiting, w.last_used))
 
     def submit(self, job: GenerationJob) -> None:

@@ -54,7 +54,9 @@ class ServerConfig:
             :func:`slmdesk.api.keys.load_or_create_key`).
         require_key: False serves without a key (allowed on loopback only).
         allowed_origins: web origins allowed by CORS; empty sends no CORS headers.
-        max_engines: engine processes at once, one loaded model each ("models loaded at once").
+        max_engines: engine processes at once, one loaded model each ("models loaded at once",
+            Settings' ``api_max_loaded_models``); at the limit a request for another model
+            swaps the model of the least recently used idle engine.
         max_waiting: requests waiting per engine before new ones get 503.
         limits: request body and prompt size limits.
 
@@ -91,13 +93,14 @@ class ServerConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ServerConfig:
-        """The GUI's server: address, port and web origins from Settings, the stored key
-        (always required), the other values at their defaults.
+        """The GUI's server: address, port, web origins and models loaded at once from
+        Settings, the stored key (always required), the other values at their defaults.
 
         Raises:
             UserError: as the constructor.
         """
-        return cls(host=settings.api_host, port=settings.api_port, allowed_origins=settings.api_allowed_origins)
+        return cls(host=settings.api_host, port=settings.api_port, allowed_origins=settings.api_allowed_origins,
+                   max_engines=settings.api_max_loaded_models)
 
 
 def bind(host: str, port: int) -> socket.socket:

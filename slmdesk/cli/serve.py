@@ -21,7 +21,8 @@ def add_commands(subparsers: Any) -> None:
         "serve",
         help="serve models over an OpenAI-compatible API (http://127.0.0.1:8765/v1)",
         description="Serve the inventory's models (or those named with --model) over an OpenAI-compatible "
-        "HTTP API: /v1/models, /v1/chat/completions and /v1/completions (streamed or not). Each model loads "
+        "HTTP API: /v1/models, /v1/chat/completions and /v1/completions (streamed or not; JSON mode), "
+        "/v1/embeddings. Each model loads "
         "with its load plan, in an engine process like Chat's. Only this machine can connect unless --host says "
         "otherwise; clients send the API key as 'Authorization: Bearer KEY' (generated on first use and kept in the OS "
         "keyring, or in the config folder with 0600 permissions). Stop with Ctrl-C.",
@@ -39,9 +40,10 @@ def add_commands(subparsers: Any) -> None:
     serve.add_argument("--model", metavar="ID|PATH", action="append", default=[],
                        help="serve only this model (an inventory id or a GGUF file / ONNX GenAI folder); repeat "
                        "for several; the first is loaded at start. Default: every loadable inventory model")
-    serve.add_argument("--max-loaded", type=int, default=1, metavar="N",
-                       help="models loaded at once, one engine process each (default 1: a request for another "
-                       "model waits its turn, then the engine switches)")
+    serve.add_argument("--max-models", "--max-loaded", dest="max_loaded", type=int, default=None, metavar="N",
+                       help="models loaded at once, one engine process each; a request for another model loads "
+                       "it, evicting the least recently used idle one at the limit (default: Settings' "
+                       "api_max_loaded_models, 1: the one engine swaps models)")
     serve.add_argument("--queue", type=int, default=16, metavar="N",
                        help="requests that may wait per engine; more get 503 with Retry-After (default 16)")
     serve.add_argument("--cors-origin", metavar="ORIGIN", action="append", default=[],
@@ -71,11 +73,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # stop cleanly (engines closed) when asked to terminate
     app_paths = paths.resolve().ensure()
     try:
+        user_settings = load_settings(app_paths.settings_file)
+        max_loaded = args.max_loaded if args.max_loaded is not None else user_settings.api_max_loaded_models
         config = ServerConfig(
             host=args.host, port=args.port, api_key=args.api_key, require_key=not args.no_api_key,
-            allowed_origins=tuple(args.cors_origin), max_engines=args.max_loaded, max_waiting=args.queue,
+            allowed_origins=tuple(args.cors_origin), max_engines=max_loaded, max_waiting=args.queue,
         )
-        user_settings = load_settings(app_paths.settings_file)
         inventory = open_inventory()
     except UserError as error:
         return fail(error)

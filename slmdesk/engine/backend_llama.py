@@ -39,10 +39,12 @@ from slmdesk.engine.backend_base import (
     reply_stats,
     tokenize_prompt,
 )
+from slmdesk.engine.grammar_llama import grammar_sampler, schema_grammar
 from slmdesk.engine.load_errors import load_error
 from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     KV_TYPES,
+    EmbeddingResult,
     EngineError,
     GenerationStats,
     LoadInfo,
@@ -293,6 +295,21 @@ class LlamaBackend:
         report = bench_llama.run(self._llm, request, control, on_progress, threads, self.version)
         return dataclasses.replace(report, runtime=self._loaded_runtime)
 
+    def embed(
+        self, inputs: Sequence[object], control: GenerationControl, on_progress: Callable[[int, int], None]
+    ) -> EmbeddingResult:
+        """Embeddings of ``inputs`` (texts or token-id lists) on the loaded model's own context;
+        see :func:`slmdesk.engine.embed_llama.embed` (pooling, normalization, errors). The KV
+        cache is cleared, so the next reply evaluates its whole prompt."""
+        from slmdesk.engine import embed_llama
+
+        self._require_chat()
+        assert self._llm is not None
+        try:
+            return embed_llama.embed(self._llm, inputs, control, on_progress)
+        finally:
+            self._cached = []
+
     # -- prompts ------------------------------------------------------------------------
 
     def tokenize(self, text: str, contents: Sequence[str] = ()) -> list[int]:
@@ -369,6 +386,8 @@ class LlamaBackend:
         chat = self._require_chat()
         llm = self._llm
         assert llm is not None
+        if params.json_schema:
+            schema_grammar(params.json_schema)  # an unusable schema fails before any work
         if prompt_text is None:
             prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
             stops = (*chat.stop_strings, *params.stop)
@@ -469,14 +488,22 @@ class LlamaBackend:
                                  backend=BACKEND, version=self.version, finish=finish, dropped=dropped)
 
     def _sampler(self, params: SamplingParams) -> llama_cpp.llama_sampler_p:
-        """A native sampler chain: [penalties], then greedy, or top-k, top-p, min-p,
-        temperature and a seeded draw (the order of llama-cpp-python's ``_init_sampler``)."""
+        """A native sampler chain: [penalties], [the JSON Schema's grammar], then greedy, or
+        top-k, top-p, min-p, temperature and a seeded draw (the order of llama-cpp-python's
+        ``_init_sampler``).
+
+        Raises:
+            InvalidRequestError: ``params.json_schema`` cannot be compiled.
+        """
+        grammar = grammar_sampler(self._vocab, params.json_schema) if params.json_schema else None
         chain: llama_cpp.llama_sampler_p = llama_cpp.llama_sampler_chain_init(
             llama_cpp.llama_sampler_chain_default_params()
         )
         add = llama_cpp.llama_sampler_chain_add
         if params.repeat_penalty != 1.0:
             add(chain, llama_cpp.llama_sampler_init_penalties(REPEAT_LAST_N, params.repeat_penalty, 0.0, 0.0))
+        if grammar is not None:
+            add(chain, grammar)  # the chain owns it now: llama_sampler_free(chain) frees it
         if params.temperature <= 0:
             add(chain, llama_cpp.llama_sampler_init_greedy())
             return chain

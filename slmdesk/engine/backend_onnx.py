@@ -37,6 +37,7 @@ from slmdesk.engine.memory import peak_rss_bytes
 from slmdesk.engine.types import (
     EngineError,
     GenerationStats,
+    InvalidRequestError,
     LoadInfo,
     LoadSettings,
     Message,
@@ -321,8 +322,15 @@ class OnnxBackend:
     ) -> tuple[str, GenerationStats]:
         """Generate one reply (same contract as :meth:`LlamaBackend.generate`, completion mode
         included). ``min_p`` is
-        not supported by onnxruntime-genai 0.18 and is ignored."""
+        not supported by onnxruntime-genai 0.18 and is ignored.
+
+        Raises:
+            InvalidRequestError: ``params.json_schema`` is set (no grammar-constrained sampling here).
+        """
         chat = self._require()
+        if params.json_schema:
+            raise InvalidRequestError("JSON replies (a JSON schema) need grammar-constrained sampling, which the "
+                               "onnxruntime-genai backend does not offer.", "Use a GGUF model (llama.cpp).")
         og = self._genai()
         if prompt_text is None:
             prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)

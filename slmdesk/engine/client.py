@@ -36,12 +36,14 @@ from slmdesk.engine.types import (
     BenchRequest,
     ContextOverflowError,
     Done,
+    EmbeddingResult,
     EngineCrashed,
     EngineError,
     EngineStats,
     EngineTimeout,
     Event,
     GenerationStats,
+    InvalidRequestError,
     LoadInfo,
     LoadSettings,
     Message,
@@ -60,6 +62,7 @@ _ERRORS: dict[str, type[UserError]] = {
     "template": TemplateError,
     "context": ContextOverflowError,
     "not_loaded": NotLoadedError,
+    "invalid_request": InvalidRequestError,
     "engine": EngineError,
     "user": UserError,
     "internal": EngineError,
@@ -567,6 +570,38 @@ class EngineClient:
             return
         with contextlib.suppress(OSError, ValueError):
             self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+
+    def embed(self, inputs: Sequence[str | Sequence[int]]) -> EmbeddingResult:
+        """Embeddings of ``inputs`` (texts, or token ids) from the loaded model, one
+        L2-normalized float32 vector per input (:class:`EmbeddingResult`); llama.cpp only.
+        :meth:`cancel` (from any thread) stops it between two inputs or batches.
+
+        The engine computes them on the model's own context (the chat's KV cache is cleared,
+        so the next reply evaluates its whole prompt again); see
+        :mod:`slmdesk.engine.embed_llama` for the pooling.
+
+        Raises:
+            Cancelled: :meth:`cancel` was called.
+            NotLoadedError, ContextOverflowError (an input longer than the context allows),
+            EngineError (ONNX models, empty inputs, token ids outside the vocabulary),
+            EngineCrashed, EngineTimeout.
+        """
+        activity = self._activity("computing embeddings", "with")
+        self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
+        payload = [item if isinstance(item, str) else [int(t) for t in item] for item in inputs]
+        with self._exclusive():
+            rid = self._send("embed", activity, inputs=payload)
+            self._generating = rid
+            try:
+                while True:  # progress events keep the idle timeout from firing on long requests
+                    message = self._wait(rid, self.timeouts.idle_s, activity)
+                    if message["ev"] == "embeddings":
+                        result: EmbeddingResult = from_dict(EmbeddingResult, message["result"])
+                        if result.cancelled:
+                            raise Cancelled("embeddings cancelled")
+                        return result
+            finally:
+                self._generating = None
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Prompt tokens for ``messages`` rendered with the model's template (as :meth:`generate`

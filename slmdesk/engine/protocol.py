@@ -15,6 +15,9 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
   ``finish_reason == "cancelled"``. Read by a separate thread in the host, so it is seen
   between two tokens.
 - ``count_tokens``: ``messages`` -> ``{"ev": "count", "prompt_tokens"}``
+- ``embed``: ``inputs`` (strings, or lists of token ids) -> ``embed_progress`` (``done``,
+  ``total`` inputs; after each) then ``embeddings`` (``result``: :class:`EmbeddingResult`,
+  its vectors base64-encoded). Cancellable like ``generate``, between two inputs or batches.
 - ``bench``: ``request`` (:class:`BenchRequest`) -> ``bench_progress`` (``done``, ``total``,
   ``message``; after warm-ups and repetitions) then ``bench`` (``report``: :class:`BenchReport`,
   ``cancelled`` true when a ``cancel`` naming it arrived).
@@ -47,9 +50,11 @@ PARENT_ENV = "SLMDESK_ENGINE_PARENT"
 exits at start when that process is already gone (it died before the host armed its
 parent-death signal, ``slmdesk.engine.host.die_with_parent``)."""
 
-OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench")
+OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench", "embed")
 
-ERROR_KINDS = ("engine", "template", "template_security", "context", "not_loaded", "user", "internal")
+ERROR_KINDS = (
+    "engine", "template", "template_security", "context", "not_loaded", "invalid_request", "user", "internal",
+)
 """Error kinds the host sends; the client maps each to an exception class."""
 
 

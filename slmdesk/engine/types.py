@@ -118,6 +118,10 @@ class SamplingParams:
         max_tokens: most tokens to generate for this reply.
         seed: sampling seed; None uses the load seed, or a random one.
         stop: extra stop strings; the reply ends before the first one and never contains it.
+        json_schema: a JSON Schema as JSON text; the reply is then JSON that matches it
+            (grammar-constrained sampling: the engine converts the schema to a llama.cpp GBNF
+            grammar, llama.cpp backend only; ``'{"type": "object"}'`` is any JSON object).
+            "" = free text.
 
     Raises:
         UserError: out-of-range values.
@@ -131,6 +135,7 @@ class SamplingParams:
     max_tokens: int = 512
     seed: int | None = None
     stop: tuple[str, ...] = ()
+    json_schema: str = ""
 
     def __post_init__(self) -> None:
         if self.temperature < 0 or self.max_tokens < 1 or not 0 < self.top_p <= 1:
@@ -346,6 +351,28 @@ class Done:
 Event: TypeAlias = PromptReady | Prefill | Token | Done
 
 
+@dataclass(frozen=True)
+class EmbeddingResult:
+    """The answer to an ``embed`` request: one vector per input, in input order.
+
+    Attributes:
+        vectors: each input's embedding as ``dimensions`` little-endian float32 values
+            (``4 * dimensions`` bytes), L2-normalized to length 1 as OpenAI's are.
+        dimensions: the vector size: the model's embedding length ``n_embd`` (576 for
+            SmolLM2-135M).
+        prompt_tokens: tokens of all inputs together (BOS/EOS included as the vocabulary adds
+            them).
+        pooling: how token vectors became one: ``"mean"``, ``"cls"`` or ``"last"``.
+        cancelled: a ``cancel`` arrived; ``vectors`` is then empty.
+    """
+
+    vectors: tuple[bytes, ...]
+    dimensions: int
+    prompt_tokens: int
+    pooling: str
+    cancelled: bool = False
+
+
 # Benchmark (the ``bench`` request; statistics and storage live in slmdesk.bench) -----------
 
 FLASH_ATTN_MODES: dict[str, int] = {"auto": -1, "off": 0, "on": 1}
@@ -511,6 +538,12 @@ class ContextOverflowError(UserError):
 
 class NotLoadedError(UserError):
     """A request that needs a model was sent with none loaded."""
+
+
+class InvalidRequestError(EngineError):
+    """A request the loaded model cannot serve as asked, through no fault of the engine: a JSON
+    Schema that cannot become a grammar (or a backend without grammars), an empty embedding
+    input, a token id outside the vocabulary, a backend that cannot embed."""
 
 
 # Serialization helpers for the protocol ---------------------------------------------------

@@ -144,7 +144,7 @@ def test_a_server_enabled_in_settings_starts_at_launch_and_stops_on_quit(qtbot, 
 
 
 def test_the_status_line_counts_the_requests_served(qtbot, make_window, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.integration.test_api_server import FakeEngine
+    from tests.integration.api_rig import FakeEngine
 
     real = ApiServer.for_inventory.__func__  # type: ignore[attr-defined]
 

@@ -2,191 +2,30 @@
 completions), errors in OpenAI's shape, the key and host checks, limits, the fair queue, 503, model
 switching, disconnect = cancel.
 
-The engine is a stand-in with the :class:`~slmdesk.engine.EngineClient` calls the server uses, so
-queueing and cancellation are checked without a model; tests/e2e/test_api_openai.py runs the
-same server over the real engine and SmolLM2.
+The engine is a stand-in with the :class:`~slmdesk.engine.EngineClient` calls the server uses
+(:mod:`tests.integration.api_rig`), so queueing and cancellation are checked without a model;
+tests/e2e/test_api_openai.py runs the same server over the real engine and SmolLM2. Embeddings,
+JSON mode and several loaded models: test_api_embeddings_json.py.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import openai
 import pytest
 
 from slmdesk.api.app import Limits
-from slmdesk.api.models import ModelCatalog, ServedModel
+from slmdesk.api.models import ModelCatalog
 from slmdesk.api.server import ApiServer, ServerConfig
 from slmdesk.core.errors import UserError
-from slmdesk.engine.types import Done, EngineCrashed, GenerationStats, LoadInfo, LoadSettings, PromptReady, Token
-
-KEY = "sk-test-0123456789"
-
-
-def reply_for(text: str) -> str:
-    """The fake model's deterministic answer: the prompt's words reversed."""
-    return "Echo: " + " ".join(reversed(text.split()))
-
-
-def continuation_for(text: str) -> str:
-    """The fake model's deterministic continuation of a raw prompt: its words in capitals."""
-    return " " + " ".join(word.upper() for word in text.split())
-
-
-class FakeEngine:
-    """The engine client calls the server makes, answered without a model.
-
-    Each "token" is 3 characters of :func:`reply_for`, produced every ``token_s`` seconds;
-    a cancel is honoured before the next token, as the real engine does.
-    """
-
-    def __init__(self, order: list[str], n_ctx: int, token_s: float) -> None:
-        self.order = order
-        self.n_ctx = n_ctx
-        self.token_s = token_s
-        self.load_info: LoadInfo | None = None
-        self.loads: list[str] = []
-        self.cancel_times: list[float] = []
-        self.token_times: list[float] = []
-        self._cancel = threading.Event()
-        self._generating = False
-        self.closed = False
-        self.crash_after: int | None = None
-        self.completions: list[tuple[str, Any]] = []
-        """(prompt, SamplingParams) of every ``complete`` call."""
-
-    @property
-    def running(self) -> bool:
-        return not self.closed
-
-    def load(self, path: Path, settings: LoadSettings) -> LoadInfo:
-        self.closed = False  # like EngineClient.load: starts the engine again after a crash
-        self.loads.append(Path(path).name)
-        self.load_info = LoadInfo(str(Path(path).absolute()), "fake", "0", self.n_ctx, settings=settings)
-        return self.load_info
-
-    def count_tokens(self, messages: list[dict[str, str]]) -> int:
-        return sum(len(m["content"]) for m in messages) // 4 + 4
-
-    def cancel(self) -> None:
-        if self._generating:
-            self.cancel_times.append(time.perf_counter())
-            self._cancel.set()
-
-    def generate(self, messages: list[dict[str, str]], params: Any) -> Iterator[Any]:
-        self.order.append(messages[-1]["content"])
-        return self._reply(self.count_tokens(messages), (), reply_for(messages[-1]["content"]), params)
-
-    def complete(self, prompt: str, params: Any) -> Iterator[Any]:
-        """Like EngineClient.complete: a text longer than the context keeps its end (the engine's
-        ``prepare_completion`` rule) and says so with ``dropped_messages == (0,)``."""
-        self.order.append(prompt)
-        self.completions.append((prompt, params))
-        tokens = len(prompt) // 4 + 1
-        room = self.n_ctx - min(params.max_tokens, self.n_ctx // 2)
-        dropped = (0,) if tokens > room else ()
-        return self._reply(min(tokens, room), dropped, continuation_for(prompt), params)
-
-    def _reply(self, prompt: int, dropped: tuple[int, ...], text: str, params: Any) -> Iterator[Any]:
-        self._cancel.clear()
-        self._generating = True
-        try:
-            yield PromptReady(prompt, dropped)
-            pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
-            out: list[str] = []
-            finish, after = "stop", None
-            for piece in pieces:
-                if self._cancel.is_set():
-                    finish, after = "cancelled", 0
-                    break
-                if len(out) >= params.max_tokens:
-                    finish = "length"
-                    break
-                if self.crash_after is not None and len(out) == self.crash_after:
-                    self.closed = True
-                    raise EngineCrashed("The engine stopped while generating a reply: signal 9 (SIGKILL).")
-                time.sleep(self.token_s)
-                self.token_times.append(time.perf_counter())
-                out.append(piece)
-                yield Token(piece)
-            stats = GenerationStats(prompt_tokens=prompt, completion_tokens=len(out), finish_reason=finish,
-                                    tokens_after_cancel=after)
-            yield Done("".join(out), stats)
-        finally:
-            self._generating = False
-
-    def close(self) -> None:
-        self.closed = True
-
-
-class Rig:
-    """A started server over fake engines, with what the engines saw."""
-
-    def __init__(self, server: ApiServer, engines: list[FakeEngine], order: list[str]) -> None:
-        self.server = server
-        self.engines = engines
-        self.order = order
-
-    def client(self, key: str | None = KEY) -> openai.OpenAI:
-        return openai.OpenAI(base_url=self.server.address, api_key=key or "none", max_retries=0, timeout=30)
-
-    def raw(self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
-            ) -> tuple[int, dict[str, str], Any]:
-        """One request through http.client: (status, headers, decoded JSON body or text)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
-        try:
-            sent = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json", **(headers or {})}
-            connection.request(method, path, body=body, headers=sent)
-            response = connection.getresponse()
-            data = response.read().decode()
-            try:
-                decoded: Any = json.loads(data)
-            except ValueError:
-                decoded = data
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, decoded
-        finally:
-            connection.close()
-
-
-ALPHA = ServedModel("alpha", Path("/models/alpha.gguf"), "gguf", 1, 2048, 1_700_000_000)
-BETA = ServedModel("beta", Path("/models/beta.gguf"), "gguf", 2, 2048, 1_700_000_100)
-
-
-@pytest.fixture
-def rig() -> Iterator[Callable[..., Rig]]:
-    servers: list[ApiServer] = []
-
-    def start(n_ctx: int = 512, token_s: float = 0.002, **config: Any) -> Rig:
-        engines: list[FakeEngine] = []
-        order: list[str] = []
-
-        def factory() -> Any:
-            engine = FakeEngine(order, n_ctx, token_s)
-            engines.append(engine)
-            return engine
-
-        settings: dict[str, Any] = {"port": 0, "api_key": KEY}
-        settings.update(config)
-        server = ApiServer(ServerConfig(**settings), ModelCatalog(fixed=[ALPHA, BETA]),
-                           lambda model: LoadSettings(n_ctx=n_ctx), client_factory=factory)
-        servers.append(server)
-        server.start()
-        return Rig(server, engines, order)
-
-    yield start
-    for server in servers:
-        server.stop()
-
-
-def chat(client: openai.OpenAI, text: str, model: str = "alpha", **kwargs: Any) -> Any:
-    return client.chat.completions.create(model=model, messages=[{"role": "user", "content": text}], **kwargs)
+from slmdesk.engine.types import LoadSettings
+from tests.integration.api_rig import ALPHA, KEY, Rig, chat, continuation_for
 
 
 def test_chat_whole_and_streamed_with_usage(rig: Callable[..., Rig]) -> None:
@@ -269,7 +108,7 @@ def test_bad_requests_name_the_field(rig: Callable[..., Rig]) -> None:
         (json.dumps({"model": "alpha", "messages": [{"role": "user", "content": "x"}], "n": 2}).encode(),
          "n", "not supported"),
         (json.dumps({"model": "alpha", "messages": [{"role": "user", "content": "x"}],
-                     "response_format": {"type": "json_object"}}).encode(), "response_format", "JSON mode"),
+                     "response_format": {"type": "xml"}}).encode(), "response_format.type", "Unknown response_format"),
         (json.dumps({"model": "alpha", "messages": [{"role": "user", "content": "x"}], "max_tokens": 0}).encode(),
          "max_tokens", "at least 1"),
     ]
@@ -374,16 +213,6 @@ def test_another_model_switches_the_engine_or_takes_a_second_one(rig: Callable[.
         chat(client, "x y", model=model)
     assert sorted(e.loads[0] for e in two.engines) == ["alpha.gguf", "beta.gguf"]
     assert all(len(e.loads) == 1 for e in two.engines)
-
-
-def test_embeddings_say_what_is_missing(rig: Callable[..., Rig]) -> None:
-    r = rig()
-    client = r.client()
-    with pytest.raises(openai.APIStatusError) as error:
-        client.embeddings.create(model="alpha", input="hello")
-    assert error.value.status_code == 501 and "Embeddings" in error.value.message
-    with pytest.raises(openai.NotFoundError):
-        client.embeddings.create(model="nope", input="hello")
 
 
 def test_text_completions_whole_and_streamed_with_usage(rig: Callable[..., Rig]) -> None:

@@ -17,3 +17,10 @@ def test_engine_host_is_a_hidden_command() -> None:
     assert (chat.target, chat.prompt, chat.temperature, chat.max_tokens, chat.seed, chat.ctx, chat.json) == (
         "3", "hi", 0.0, 5, 1, 256, True,
     )
+
+
+def test_serve_takes_the_models_loaded_at_once_from_the_command_line_or_settings() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["serve", "--max-models", "3"]).max_loaded == 3
+    assert parser.parse_args(["serve", "--max-loaded", "2"]).max_loaded == 2  # the older spelling
+    assert parser.parse_args(["serve"]).max_loaded is None  # Settings' api_max_loaded_models decides

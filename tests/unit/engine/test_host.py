@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +16,15 @@ from slmdesk.engine import protocol
 from slmdesk.engine.backend_base import GenerationControl, ReplyBuilder
 from slmdesk.engine.host import EngineHost, choose_backend
 from slmdesk.engine.templates import TemplateError
-from slmdesk.engine.types import EngineError, GenerationStats, LoadInfo, LoadSettings, SamplingParams
+from slmdesk.engine.types import (
+    EmbeddingResult,
+    EngineError,
+    GenerationStats,
+    InvalidRequestError,
+    LoadInfo,
+    LoadSettings,
+    SamplingParams,
+)
 
 
 class ScriptedBackend:
@@ -74,6 +84,24 @@ class ScriptedBackend:
         return text, GenerationStats(
             completion_tokens=n, finish_reason=finish, tokens_after_cancel=control.tokens_after_cancel()
         )
+
+
+class EmbeddingBackend(ScriptedBackend):
+    """Also embeds: a text's vector is ``[len(text), 1.0]``; one input per ``delay_s``, checking
+    cancel between inputs like the real one."""
+
+    def embed(self, inputs: list[Any], control: GenerationControl,
+              on_progress: Callable[[int, int], None]) -> EmbeddingResult:
+        if any(not item for item in inputs):
+            raise InvalidRequestError("Input 0 is empty: there is nothing to embed.")
+        vectors = []
+        for index, item in enumerate(inputs):
+            if control.cancelled:
+                return EmbeddingResult((), 2, 0, "mean", cancelled=True)
+            time.sleep(self.delay_s)
+            vectors.append(struct.pack("<2f", len(item), 1.0))
+            on_progress(index + 1, len(inputs))
+        return EmbeddingResult(tuple(vectors), 2, sum(len(item) for item in inputs), "mean")
 
 
 class HostUnderTest:
@@ -216,3 +244,33 @@ def test_backend_is_chosen_by_path(tmp_path: Any) -> None:
     assert choose_backend(str(onnx), "llama") == "llama"
     with pytest.raises(EngineError, match=r"folder without genai_config\.json"):
         choose_backend(str(tmp_path))
+
+
+def test_embed_reports_progress_then_base64_vectors_and_can_be_cancelled() -> None:
+    host = HostUnderTest(EmbeddingBackend(delay_s=0.01))
+    try:
+        _load(host)
+        host.send(id=2, op="embed", inputs=["abc", [1, 2, 3, 4, 5]])
+        events = list(host.until("embeddings"))
+        assert [(e["ev"], e.get("done")) for e in events] == [("embed_progress", 1), ("embed_progress", 2),
+                                                              ("embeddings", None)]
+        result = events[-1]["result"]
+        assert [struct.unpack("<2f", base64.b64decode(v)) for v in result["vectors"]] == [(3.0, 1.0), (5.0, 1.0)]
+        assert (result["dimensions"], result["prompt_tokens"], result["pooling"]) == (2, 8, "mean")
+        host.send(id=3, op="embed", inputs=["x"] * 10_000)
+        assert host.read()["ev"] == "embed_progress"
+        host.send(id=4, op="cancel", target=3)
+        last = list(host.until("embeddings"))[-1]
+        assert last["result"]["cancelled"] and last["result"]["vectors"] == []
+        host.send(id=5, op="embed", inputs=[""])
+        assert host.read()["kind"] == "invalid_request"
+    finally:
+        host.close()
+
+
+def test_a_backend_that_cannot_embed_says_so(host: HostUnderTest) -> None:
+    _load(host)
+    host.send(id=2, op="embed", inputs=["abc"])
+    reply = host.read()
+    assert (reply["ev"], reply["kind"]) == ("error", "invalid_request")
+    assert reply["message"] == "The scripted backend cannot compute embeddings."
