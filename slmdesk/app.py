@@ -21,8 +21,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from slmdesk import __version__, paths
 from slmdesk.core.errors import UserError
+from slmdesk.core.offline import apply_network_policy
 from slmdesk.core.resources import app_icon_path
-from slmdesk.core.settings import apply_offline_mode, load_settings
+from slmdesk.core.settings import load_settings
 from slmdesk.hardware.live import UsageSampler
 from slmdesk.inventory import backups
 from slmdesk.inventory.backups import InventoryDamaged
@@ -43,6 +44,9 @@ NOTICE_MS = 20_000
 SMOKE_TEST_PANE_MS = 150
 """How long the smoke test shows each pane: enough for a paint and a status-bar refresh."""
 
+GUI_PROCESS = "slmdesk GUI"
+"""The GUI process's name in the Network log."""
+
 DESKTOP_ID = "io.github.slmdesk.slmdesk"
 """The desktop entry's and AppStream component's id (reverse-DNS, as the AppStream spec asks);
 Wayland compositors match the window to ``<id>.desktop`` and its icon through it."""
@@ -59,8 +63,10 @@ def app_icon() -> QIcon:
 def build_context() -> AppContext:
     """Build every service once.
 
-    The inventory's integrity is checked (``PRAGMA quick_check``) and a rolling backup is
-    taken when the newest is a day old (:mod:`slmdesk.inventory.backups`).
+    Offline mode (Settings, or ``--offline``/``SLMDESK_OFFLINE=1`` for this run) is applied and
+    this process guarded first (:func:`slmdesk.core.offline.apply_network_policy`). The
+    inventory's integrity is checked (``PRAGMA quick_check``) and a rolling backup is taken when
+    the newest is a day old (:mod:`slmdesk.inventory.backups`).
 
     Raises:
         OSError: the data directories cannot be created.
@@ -70,7 +76,9 @@ def build_context() -> AppContext:
     app_paths = paths.resolve().ensure()
     _configure_logging(app_paths.logs)
     settings = load_settings(app_paths.settings_file)
-    apply_offline_mode(settings.offline_mode)  # this process and every child it starts
+    # Offline mode for this process and every child it starts, and the network guard, before
+    # any service exists.
+    apply_network_policy(settings.offline_mode, process=GUI_PROCESS, app_paths=app_paths)
     inventory = open_inventory(app_paths.database)
     try:
         _check_and_back_up(app_paths.database)

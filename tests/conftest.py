@@ -8,7 +8,9 @@ so no test can touch the real home directory or the network.
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="slmdesk-test-home-"))
@@ -25,6 +27,7 @@ os.environ.pop("SLMDESK_HOME", None)
 import pytest  # noqa: E402
 
 from slmdesk import paths  # noqa: E402
+from slmdesk.core import offline  # noqa: E402
 from slmdesk.core.tasks import run_inline  # noqa: E402
 from slmdesk.hub import starter  # noqa: E402
 
@@ -76,6 +79,28 @@ def app_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> paths.AppPaths
     """Every test runs in portable mode under its own temporary SLMDESK_HOME."""
     monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "slmdesk-home"))
     return paths.resolve()
+
+
+@pytest.fixture(autouse=True)
+def no_network_policy_left_behind() -> Iterator[None]:
+    """A test that applies offline mode in this process (a CLI handler, ``app.build_context``)
+    leaves nothing behind: the network guard is deactivated (its audit hook stays, inert) and
+    the variables offline mode sets, and huggingface_hub's copies of them, are restored."""
+    names = (offline.OFFLINE_ENV, offline.ADDED_ENV, *offline.HUB_OFFLINE_VARS, *offline.TELEMETRY_OFF)
+    saved = {name: os.environ.get(name) for name in names}
+    yield
+    offline.deactivate()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    constants = sys.modules.get("huggingface_hub.constants")
+    if constants is not None:  # it copies the variables at import; make the copy match again
+        hub_offline = os.environ.get("HF_HUB_OFFLINE") or os.environ.get("TRANSFORMERS_OFFLINE")
+        constants.HF_HUB_OFFLINE = offline.is_true(hub_offline)
+        constants.HF_HUB_DISABLE_TELEMETRY = (offline.is_true(os.environ.get("HF_HUB_DISABLE_TELEMETRY"))
+                                              or offline.is_true(os.environ.get("DO_NOT_TRACK")))
 
 
 @pytest.fixture(scope="session")

@@ -7,9 +7,12 @@ import json
 import sys
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slmdesk.core.errors import UserError
+
+if TYPE_CHECKING:
+    from slmdesk.core.offline import OfflineState
 
 _json_errors: ContextVar[bool] = ContextVar("slmdesk_cli_json_errors", default=False)
 """Whether the running command was given ``--json``: its errors then also go to stdout as
@@ -56,14 +59,19 @@ def interrupted() -> int:
     return 130
 
 
-def apply_user_settings() -> None:
-    """Apply this user's settings that act on the whole process: offline mode (no request to
-    the Hugging Face Hub from this command or the processes it starts,
-    :func:`slmdesk.core.settings.apply_offline_mode`)."""
+def apply_user_settings(process: str | None = None) -> OfflineState:
+    """Apply this user's settings that act on the whole process: offline mode (overridden on by
+    ``--offline``/``SLMDESK_OFFLINE=1``) in the environment every child inherits, and the network
+    guard that logs, and in offline mode blocks, every connection leaving this computer
+    (:func:`slmdesk.core.offline.apply_network_policy`). ``process``: the command's name in the
+    Network log (None keeps the name given before). Returns the offline state applied."""
     from slmdesk import paths
-    from slmdesk.core.settings import apply_offline_mode, load_settings
+    from slmdesk.core.offline import apply_network_policy
+    from slmdesk.core.settings import load_settings
 
-    apply_offline_mode(load_settings(paths.resolve().settings_file).offline_mode)
+    app_paths = paths.resolve()
+    return apply_network_policy(load_settings(app_paths.settings_file).offline_mode, process=process,
+                                app_paths=app_paths)
 
 
 def open_inventory() -> Any:

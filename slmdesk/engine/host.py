@@ -31,9 +31,11 @@ from slmdesk.engine.memory import current_rss_bytes, peak_rss_bytes
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
     ContextOverflowError,
+    EmbeddingResult,
     EngineError,
     EngineStats,
     GenerationStats,
+    InvalidRequestError,
     LoadInfo,
     LoadSettings,
     Message,
@@ -162,6 +164,8 @@ def _error_kind(error: BaseException) -> str:
         return "context"
     if isinstance(error, NotLoadedError):
         return "not_loaded"
+    if isinstance(error, InvalidRequestError):
+        return "invalid_request"
     if isinstance(error, EngineError):
         return "engine"
     if isinstance(error, UserError):
@@ -389,6 +393,30 @@ class EngineHost:
             )
         self.send({"id": rid, "ev": "done", "text": text, "stats": to_dict(stats)})
 
+    def _op_embed(self, rid: int, message: dict[str, Any]) -> None:
+        """Embeddings of ``inputs`` (the backend's ``embed`` method, llama.cpp only);
+        cancellable like ``generate``.
+
+        Raises:
+            InvalidRequestError: the backend cannot embed (ONNX), or an input is empty or not
+                text or token ids.
+        """
+        backend = self._require()
+        embed = getattr(backend, "embed", None)
+        if embed is None:
+            raise InvalidRequestError(f"The {backend.name} backend cannot compute embeddings.",
+                                      "Embeddings need a GGUF model (llama.cpp).")
+        inputs = message.get("inputs")
+        if not isinstance(inputs, list) or not inputs:
+            raise InvalidRequestError("An embed request needs a non-empty list of inputs.")
+        send = self.send
+        with self._controlled(rid) as control:
+            result: EmbeddingResult = embed(
+                inputs, control, lambda done, total: send({"id": rid, "ev": "embed_progress", "done": done,
+                                                           "total": total}),
+            )
+        self.send({"id": rid, "ev": "embeddings", "result": to_dict(result)})
+
     def _op_bench(self, rid: int, message: dict[str, Any]) -> None:
         """llama-bench's pp/tg tests on the loaded model (the backend's ``bench`` method);
         cancellable like ``generate``."""
@@ -418,7 +446,13 @@ class EngineHost:
 def main() -> int:
     """Entry point of ``slmdesk engine-host``: serve the protocol on stdin/stdout, and die with
     the client (:func:`die_with_parent`; hard exit :data:`INPUT_CLOSED_GRACE_S` after stdin
-    closes)."""
+    closes). The network guard is on before any backend loads: started as ``slmdesk engine-host``
+    the command line installed it with the user's offline mode; started any other way, it is
+    installed here with the offline mode the parent passed down (``SLMDESK_OFFLINE``)."""
+    from slmdesk.core import netguard, offline
+
+    if netguard.current() is None:
+        offline.apply_network_policy(False, process="slmdesk engine-host")
     parent = os.environ.get(protocol.PARENT_ENV, "")
     die_with_parent(int(parent) if parent.isdigit() else None)
     sys.stdout.flush()

@@ -58,7 +58,7 @@ def test_an_internal_error_with_json_is_reported_then_raised(
 ) -> None:
     import slmdesk.cli.common
 
-    def broken() -> None:
+    def broken(_process: str | None = None) -> None:
         raise KeyError("boom")
 
     monkeypatch.setattr(slmdesk.cli.common, "apply_user_settings", broken)
