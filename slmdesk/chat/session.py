@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.tasks import CancelToken, Progress
+from slmdesk.core.units import format_bytes
 from slmdesk.engine import (
     Done,
     Event,
@@ -31,7 +32,12 @@ from slmdesk.engine import (
 )
 from slmdesk.formats.checksum import sha256_task
 from slmdesk.inventory import conversations as store
-from slmdesk.inventory.conversations import ConversationMode, ConversationRecord, MessageRecord
+from slmdesk.inventory.conversations import (
+    ConversationMode,
+    ConversationRecord,
+    MessageRecord,
+    ReplyVersionRecord,
+)
 from slmdesk.inventory.repository import Inventory
 
 log = logging.getLogger(__name__)
@@ -169,6 +175,17 @@ def finish_note(stats: GenerationStats, max_tokens: int) -> str:
     return note
 
 
+def context_tokens(history: Sequence[MessageRecord]) -> int:
+    """How many tokens of the context window the conversation filled at its last finished
+    reply: that reply's ``prompt_tokens + completion_tokens`` as the engine counted them
+    (:class:`GenerationStats`); 0 for a conversation without one (a new chat)."""
+    for record in reversed(history):
+        stats = record.stats or {}
+        if record.role == "assistant" and "completion_tokens" in stats:
+            return int(stats.get("prompt_tokens") or 0) + int(stats.get("completion_tokens") or 0)
+    return 0
+
+
 class ChatSession:
     """One stored conversation and the reply being generated for it, if any.
 
@@ -289,7 +306,9 @@ class ChatSession:
     def regenerate(
         self, params: SamplingParams, *, system_prompt: str | None = None, artifact_id: int | None = None
     ) -> ReplyRequest:
-        """Delete the last reply and start a new one to the same message.
+        """Start a new version of the last reply, to the same message. The reply it replaces
+        is kept as an earlier version (:meth:`versions`, :meth:`show_version`) unless it is
+        empty; the new one streams into the same stored message.
 
         Raises:
             UserError: the conversation does not end with a reply, or one is streaming.
@@ -298,8 +317,37 @@ class ChatSession:
         history = self.history()
         if not history or history[-1].role != "assistant":
             raise UserError("There is no reply to regenerate.", "Send a message first.")
-        store.delete_messages_from(self._inventory, self.id, history[-1].id)
-        return self._begin(params, system_prompt, artifact_id)
+        return self._begin(params, system_prompt, artifact_id, reuse=history[-1].id)
+
+    def versions(self) -> list[ReplyVersionRecord]:
+        """The versions of the last reply, oldest first (one ``selected``); empty when it was
+        generated once or the conversation does not end with a reply."""
+        history = self.history()
+        if not history or history[-1].role != "assistant":
+            return []
+        return store.list_reply_versions(self._inventory, history[-1].id)
+
+    def version_position(self) -> tuple[int, int] | None:
+        """``(shown, count)`` for the last reply's versions, ``shown`` counted from 1 (the
+        "2/3" of a version switcher); None when it has a single version."""
+        versions = self.versions()
+        shown = next((i for i, v in enumerate(versions, 1) if v.selected), None)
+        return (shown, len(versions)) if shown is not None and len(versions) > 1 else None
+
+    def show_version(self, step: int) -> MessageRecord | None:
+        """Show the last reply's previous (``step`` -1) or next (+1) version instead of the one
+        shown: it becomes the reply the next turn builds on and the one exported. Returns the
+        reply as now stored, or None when there is no version that way (nothing changes).
+
+        Raises:
+            UserError: a reply is streaming.
+        """
+        self._require_idle()
+        versions = self.versions()
+        shown = next((i for i, v in enumerate(versions) if v.selected), None)
+        if shown is None or not 0 <= shown + step < len(versions) or step == 0:
+            return None
+        return store.select_reply_version(self._inventory, versions[shown + step].id)
 
     def take_back_last(self) -> str | None:
         """Delete the user's last message and everything after it; return its text, to edit
@@ -341,21 +389,30 @@ class ChatSession:
         store.add_message(self._inventory, self.id, "user", text.strip())
         return self._begin(params, system_prompt, artifact_id)
 
-    def _begin(self, params: SamplingParams, system_prompt: str | None, artifact_id: int | None) -> ReplyRequest:
+    def _begin(
+        self, params: SamplingParams, system_prompt: str | None, artifact_id: int | None, reuse: int | None = None
+    ) -> ReplyRequest:
+        """Store the conversation's settings and an empty reply (a new message, or the new
+        version of message ``reuse``); return what to send the engine."""
         changes: dict[str, Any] = {"settings": asdict(params)}
         if system_prompt is not None:
             changes["system_prompt"] = system_prompt or None
         if artifact_id is not None:
             changes["artifact_id"] = artifact_id
         conversation = store.update_conversation(self._inventory, self.id, **changes)
+        if reuse is not None:  # emptied first, so that the old text is not sent as history
+            store.start_reply_version(self._inventory, reuse, conversation.artifact_id)
         history = self.history()
         if conversation.mode == "completion":
             messages: list[Message] = []
             prompt: str | None = completion_text(history)
         else:
             messages, prompt = engine_messages(conversation.system_prompt, history), None
-        placeholder = store.add_message(self._inventory, self.id, "assistant", "", artifact_id=conversation.artifact_id)
-        self._reply = ReplyRequest(self.id, placeholder.id, tuple(messages), params, prompt)
+        if reuse is None:  # a new reply: an empty message to stream into
+            reuse = store.add_message(
+                self._inventory, self.id, "assistant", "", artifact_id=conversation.artifact_id
+            ).id
+        self._reply = ReplyRequest(self.id, reuse, tuple(messages), params, prompt)
         self._parts = []
         return self._reply
 
@@ -458,8 +515,9 @@ class ChatSession:
         ``render`` formats it and returns ``path``.
 
         The model is described by its stored artifact: name, path, format, quantization and
-        SHA-256 (hashed in the task when the inventory lacks it; the progress is bytes
-        hashed); ``loaded`` is the engine's :class:`LoadInfo` when this conversation's model is
+        SHA-256 (hashed in the task when the inventory lacks it: the only progress, worded as
+        reading the model, with no byte counts that a job list would show as the export's
+        size); ``loaded`` is the engine's :class:`LoadInfo` when this conversation's model is
         the one loaded now, adding the backend version and load settings. The conversation
         and its messages are read now, so later changes are not exported.
 
@@ -475,7 +533,8 @@ class ChatSession:
             if artifact is not None:
                 sha = artifact.sha256
                 if sha is None and artifact.path.exists():
-                    sha = yield from sha256_task(list(artifact.files))(token)
+                    hashing = sha256_task(list(artifact.files))(token)
+                    sha = yield from _reading_model(hashing, artifact.display_name)
                 model = {
                     "name": artifact.display_name,
                     "path": str(artifact.path),
@@ -494,3 +553,16 @@ class ChatSession:
             return path
 
         return task
+
+
+def _reading_model(hashing: Generator[Progress, None, str], model: str) -> Generator[Progress, None, str]:
+    """The SHA-256 task's progress reworded for an export ("Reading X for its SHA-256: 40 MiB of
+    94 MiB"), its fraction kept and its byte counts dropped; returns the digest."""
+    while True:
+        try:
+            step = next(hashing)
+        except StopIteration as finished:
+            return str(finished.value)
+        amount = f": {format_bytes(step.bytes_done)} of {format_bytes(step.bytes_total)}" if step.bytes_total else ""
+        yield Progress(step.fraction, f"Reading {model} for its SHA-256{amount}")
+

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ SETTINGS_VERSION = 2
    scan roots, edited in the Settings pane's "Model folders scanned by the Library".
    Later, without a step (new keys with defaults: a file without them reads as before, and
    an older slmdesk ignores them): ``api_enabled``, ``api_host``, ``api_port``,
-   ``api_allowed_origins`` for the local API server.
+   ``api_allowed_origins``, ``api_max_loaded_models`` for the local API server;
+   ``enter_sends`` for Chat's message box.
 """
 
 MIN_N_CTX = 256
@@ -45,13 +44,9 @@ the user chooses another address (``slmdesk serve`` and the Settings switch)."""
 DEFAULT_API_PORT = 8765
 """The local API server's default TCP port."""
 
-OFFLINE_ENV = "HF_HUB_OFFLINE"
-"""The variable huggingface_hub reads at import (``constants.HF_HUB_OFFLINE``): when true,
-every request it would make raises ``OfflineModeIsEnabled`` instead (``utils/_http.py``)."""
-
-OFFLINE_MARK_ENV = "SLMDESK_OFFLINE"
-"""Set beside :data:`OFFLINE_ENV` when slmdesk set it, so that turning offline mode off
-removes only what slmdesk added (an ``HF_HUB_OFFLINE=1`` the user exported stays)."""
+MAX_API_LOADED_MODELS = 16
+"""Most models the local API server may keep loaded at once: a guard against typing errors
+(each holds its weights and KV cache in memory)."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +55,9 @@ class Settings:
     defaults.
 
     Attributes:
-        offline_mode: when True, nothing in slmdesk or its child processes reaches the Hugging
-            Face Hub (:func:`apply_offline_mode`).
+        offline_mode: when True, no connection leaves this computer, from slmdesk or its child
+            processes (:mod:`slmdesk.core.offline`; ``--offline`` and ``SLMDESK_OFFLINE=1`` turn it
+            on for one run whatever this says).
         default_n_ctx: context length (tokens) a model is loaded with until the user chooses one
             in its Fit panel (capped at the model's training context), :data:`MIN_N_CTX` to
             :data:`MAX_N_CTX`.
@@ -73,6 +69,12 @@ class Settings:
         api_port: its TCP port, 0 to 65535 (0 picks a free one at each start).
         api_allowed_origins: web origins allowed to call it from a browser (CORS), such as
             ``"http://localhost:3000"``; none by default. Set in the file only.
+        api_max_loaded_models: models the server keeps loaded at once, one engine process each,
+            1 to :data:`MAX_API_LOADED_MODELS`; a request for another model loads it and, at the
+            limit, evicts the least recently used idle one (1, the default: the one engine swaps
+            models). Set in the file only; ``slmdesk serve --max-models`` overrides it.
+        enter_sends: in Chat's message box, Enter sends and Shift+Enter starts a new line; when
+            False, Enter starts a new line. Ctrl+Enter sends either way.
 
     Raises:
         UserError: a value out of range (the message says which and what is allowed).
@@ -85,6 +87,8 @@ class Settings:
     api_host: str = DEFAULT_API_HOST
     api_port: int = DEFAULT_API_PORT
     api_allowed_origins: tuple[str, ...] = ()
+    api_max_loaded_models: int = 1
+    enter_sends: bool = True
 
     def __post_init__(self) -> None:
         if not MIN_N_CTX <= self.default_n_ctx <= MAX_N_CTX:
@@ -100,6 +104,9 @@ class Settings:
         if not 0 <= self.api_port <= 65535:
             raise UserError(f"Port {self.api_port} is out of range.",
                             "Use a port from 1024 to 65535 (0: any free port).")
+        if not 1 <= self.api_max_loaded_models <= MAX_API_LOADED_MODELS:
+            raise UserError(f"{self.api_max_loaded_models} models loaded at once is out of range.",
+                            f"Use 1 to {MAX_API_LOADED_MODELS} (each loaded model holds its memory).")
         if any(not origin.strip() for origin in self.api_allowed_origins):
             raise UserError("An allowed web origin is empty.", "Write origins as http://localhost:3000, or *.")
 
@@ -183,30 +190,3 @@ def save_settings(settings: Settings, path: Path) -> None:
     """Write settings as version :data:`SETTINGS_VERSION`, atomically (temporary file, then
     rename). Raises OSError on failure (the old file is then untouched)."""
     write_json_atomic(path, settings_to_dict(settings), indent=2, sort_keys=True)
-
-
-# --- applying settings to the process ------------------------------------------------------------
-
-
-def _env_true(value: str | None) -> bool:
-    # huggingface_hub's constants._is_true: "1", "ON", "YES", "TRUE", any case.
-    return (value or "").upper() in {"1", "ON", "YES", "TRUE"}
-
-
-def apply_offline_mode(offline: bool, environ: MutableMapping[str, str] | None = None) -> None:
-    """Make ``offline_mode`` real for this process and the child processes it starts later
-    (engine, quantization): sets ``HF_HUB_OFFLINE=1`` (:data:`OFFLINE_ENV`) in ``environ``
-    (default ``os.environ``), and ``huggingface_hub.constants.HF_HUB_OFFLINE`` when that module
-    is already imported (it reads the variable only at import). Turning it off removes the
-    variable only if slmdesk set it (:data:`OFFLINE_MARK_ENV`)."""
-    env = os.environ if environ is None else environ
-    if offline:
-        if not _env_true(env.get(OFFLINE_ENV)):
-            env[OFFLINE_ENV] = "1"
-            env[OFFLINE_MARK_ENV] = "1"
-    elif env.pop(OFFLINE_MARK_ENV, None) is not None:
-        env.pop(OFFLINE_ENV, None)
-    constants = sys.modules.get("huggingface_hub.constants")
-    if constants is not None:
-        # huggingface_hub reads this attribute per request (field-notes 0, item 9).
-        setattr(constants, "HF_HUB_OFFLINE", _env_true(env.get(OFFLINE_ENV) or env.get("TRANSFORMERS_OFFLINE")))  # noqa: B010

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 from sqlalchemy import CursorResult, delete, or_, select
 
 from slmdesk.core.errors import UserError
-from slmdesk.inventory.orm import Conversation, Message, utcnow
+from slmdesk.inventory.orm import Conversation, Message, ReplyVersion, utcnow
 from slmdesk.inventory.repository import Inventory
 
 ConversationMode = Literal["chat", "completion"]
@@ -55,6 +55,20 @@ class MessageRecord:
     artifact_id: int | None = None
 
 
+@dataclass(frozen=True)
+class ReplyVersionRecord:
+    """One version of a regenerated reply: its text, stats and model, when it was written, and
+    whether it is the one its message shows (``selected``)."""
+
+    id: int
+    message_id: int
+    content: str
+    stats: Mapping[str, Any] | None = field(default=None, compare=False)
+    artifact_id: int | None = None
+    created_at: datetime | None = None
+    selected: bool = False
+
+
 def _conversation(row: Conversation) -> ConversationRecord:
     return ConversationRecord(
         id=row.id,
@@ -77,6 +91,18 @@ def _message(row: Message) -> MessageRecord:
         created_at=row.created_at,
         stats=dict(row.stats) if row.stats else None,
         artifact_id=row.artifact_id,
+    )
+
+
+def _version(row: ReplyVersion) -> ReplyVersionRecord:
+    return ReplyVersionRecord(
+        id=row.id,
+        message_id=row.message_id,
+        content=row.content,
+        stats=dict(row.stats) if row.stats else None,
+        artifact_id=row.artifact_id,
+        created_at=row.created_at,
+        selected=row.selected,
     )
 
 
@@ -195,7 +221,8 @@ def add_message(
 def update_message(
     inventory: Inventory, message_id: int, content: str, stats: Mapping[str, Any] | None = None
 ) -> MessageRecord:
-    """Replace a message's text (and stats); used as a streamed reply grows and ends."""
+    """Replace a message's text (and stats), and its selected reply version's; used as a
+    streamed reply grows and ends."""
     with inventory.write_session() as session:
         row = session.get(Message, message_id)
         if row is None:
@@ -203,6 +230,11 @@ def update_message(
         row.content = content
         if stats is not None:
             row.stats = dict(stats)
+        selected = session.scalars(
+            select(ReplyVersion).where(ReplyVersion.message_id == message_id, ReplyVersion.selected)
+        ).first()
+        if selected is not None:  # the version on show mirrors its message
+            selected.content, selected.stats = row.content, row.stats
         session.commit()
         return _message(row)
 
@@ -216,3 +248,67 @@ def delete_messages_from(inventory: Inventory, conversation_id: int, message_id:
         ))
         session.commit()
         return int(result.rowcount or 0)
+
+
+def list_reply_versions(inventory: Inventory, message_id: int) -> list[ReplyVersionRecord]:
+    """The versions of a regenerated reply, oldest first; empty for a reply generated once."""
+    with inventory.session() as session:
+        rows = session.scalars(
+            select(ReplyVersion).where(ReplyVersion.message_id == message_id).order_by(ReplyVersion.id)
+        )
+        return [_version(row) for row in rows]
+
+
+def start_reply_version(inventory: Inventory, message_id: int, artifact_id: int | None = None) -> MessageRecord:
+    """Make room for a new version of a reply (regenerate): its current text is kept as a
+    version unless it is blank (a reply stopped before its first token, or failed empty, is
+    replaced), and the message is emptied, dated now and attributed to ``artifact_id``, for
+    the new text to stream into. The new version is selected; version rows exist only once
+    there are two or more. Returns the emptied message.
+
+    Raises:
+        UserError: the message does not exist (its conversation was deleted meanwhile).
+    """
+    with inventory.write_session() as session:
+        row = session.get(Message, message_id)
+        if row is None:
+            raise UserError(f"Message {message_id} no longer exists.")
+        versions = list(session.scalars(
+            select(ReplyVersion).where(ReplyVersion.message_id == message_id).order_by(ReplyVersion.id)
+        ))
+        if not versions and row.content.strip():
+            versions = [ReplyVersion(message_id=message_id, content=row.content, stats=row.stats,
+                                     artifact_id=row.artifact_id, created_at=row.created_at)]
+            session.add(versions[0])
+        for version in list(versions):
+            if version.selected and not version.content.strip():
+                session.delete(version)
+                versions.remove(version)
+            version.selected = False
+        now = utcnow()
+        if versions:
+            session.add(ReplyVersion(message_id=message_id, content="", artifact_id=artifact_id,
+                                     created_at=now, selected=True))
+        row.content, row.stats, row.artifact_id, row.created_at = "", None, artifact_id, now
+        session.commit()
+        return _message(row)
+
+
+def select_reply_version(inventory: Inventory, version_id: int) -> MessageRecord:
+    """Show another version of a regenerated reply: its message takes that version's text,
+    stats, model and time. Returns the message.
+
+    Raises:
+        UserError: the version (or its message) no longer exists.
+    """
+    with inventory.write_session() as session:
+        chosen = session.get(ReplyVersion, version_id)
+        row = session.get(Message, chosen.message_id) if chosen is not None else None
+        if chosen is None or row is None:
+            raise UserError(f"Reply version {version_id} no longer exists.")
+        for version in session.scalars(select(ReplyVersion).where(ReplyVersion.message_id == row.id)):
+            version.selected = version.id == chosen.id
+        row.content, row.stats = chosen.content, chosen.stats
+        row.artifact_id, row.created_at = chosen.artifact_id, chosen.created_at
+        session.commit()
+        return _message(row)

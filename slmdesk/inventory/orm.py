@@ -363,3 +363,22 @@ class LoadPlan(Base):
     n_threads: Mapped[int | None] = mapped_column(Integer)
     profile: Mapped[str] = mapped_column(String(128))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- 0009: reply versions ------------------------------------------------------------------------
+
+
+class ReplyVersion(Base):
+    """One version of a regenerated reply (migration 0009). A message has rows here only once it
+    has two or more versions; the ``selected`` one is the text its message row holds."""
+
+    __tablename__ = "reply_version"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("message.id", ondelete="CASCADE"), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifact.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    selected: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core import offline
 from slmdesk.core.load_plan import LoadPlan
-from slmdesk.core.settings import Settings, apply_offline_mode
+from slmdesk.core.settings import Settings
 from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
@@ -28,6 +29,7 @@ from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
 from slmdesk.ui.jobs.pane import JobsPane
 from slmdesk.ui.library.pane import LibraryPane
+from slmdesk.ui.network_log import open_network_log
 from slmdesk.ui.placeholder import ComingLaterPane
 from slmdesk.ui.settings.pane import SettingsPane
 from slmdesk.ui.statusbar import UsageLabel
@@ -107,6 +109,7 @@ class MainWindow(QMainWindow):
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
                 verdict_for=self._verdict_text, artifacts=self.artifacts,
+                enter_sends=self._context.settings.enter_sends, state=self._state,
             )
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
@@ -136,6 +139,11 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
         help_menu = self.menuBar().addMenu("&Help")
+        network_action = QAction("&Network log…", self)
+        network_action.setToolTip("The connections slmdesk attempted beyond this computer (blocked in offline mode)")
+        network_action.triggered.connect(self.show_network_log)
+        help_menu.addAction(network_action)
+        self.network_log_action = network_action
         about_action = QAction("&About slmdesk", self)
         about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         about_action.triggered.connect(self.show_about)
@@ -212,13 +220,18 @@ class MainWindow(QMainWindow):
             self.chat.refresh_artifacts()  # picks up new verdicts and load settings
 
     def _apply_settings(self, settings: Settings) -> None:
-        """Saved settings take effect now: new models' default context, threads, offline mode,
-        and the local API server (started, restarted on a new address, or stopped)."""
+        """Saved settings take effect now: new models' default context, threads, offline mode (the
+        environment of later children and this process's network guard), and the local API server
+        (started, restarted on a new address, or stopped)."""
         self._context.settings = settings  # load_settings_for reads n_threads from here
         self._context.plans.default_n_ctx = settings.default_n_ctx
-        apply_offline_mode(settings.offline_mode)
+        state = offline.update_setting(settings.offline_mode)
+        if state.forced and not settings.offline_mode:
+            self.statusBar().showMessage("Offline mode stays on until slmdesk restarts: it was started with --offline "
+                                         "or SLMDESK_OFFLINE=1.", 10_000)
         self.api.apply(settings)
         self.chat.refresh_artifacts()  # the picker shows each model's context
+        self.chat.set_enter_sends(settings.enter_sends)
 
     @Slot(int)
     def _on_defaults_saved(self, _artifact_id: int) -> None:
@@ -247,6 +260,11 @@ class MainWindow(QMainWindow):
         dialog = AboutDialog(self, self._context.paths.cache / "hardware")
         dialog.exec()
         dialog.deleteLater()
+
+    @Slot()
+    def show_network_log(self) -> QWidget:
+        """Open the Network log (not modal; closed with its own button) and return it."""
+        return open_network_log(self._context.paths, self)
 
     def show_about_modeless(self) -> AboutDialog:
         """Show the About dialog without blocking (the smoke test closes it by itself)."""

@@ -46,6 +46,7 @@ def test_edit_save_and_reload_from_disk(qtbot, make_pane, app_paths: AppPaths) -
     assert json.loads(app_paths.settings_file.read_text()) == {
         "version": SETTINGS_VERSION, "offline_mode": True, "default_n_ctx": 8192, "n_threads": 6,
         "api_enabled": False, "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": [],
+        "api_max_loaded_models": 1, "enter_sends": True,
     }
     assert load_settings(app_paths.settings_file) == expected
 

@@ -123,7 +123,7 @@ def test_a_replaced_reply_and_a_reopened_conversation_render_like_new(qtbot) -> 
     view.set_messages([])
     assert view.toPlainText() == "" and view.messages() == []
     view.update_last(TranscriptMessage("user", "Fresh start"))
-    assert view.toPlainText() == "You\nFresh start"
+    assert view.toPlainText() == "You · Copy\nFresh start"
 
 
 def test_an_opened_conversation_shows_its_end_and_streaming_follows_it_unless_scrolled_up(qtbot) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -15,30 +16,37 @@ from PySide6.QtWidgets import (
 from slmdesk.ui.palette import colour_hex
 
 
+def send_key_hint(enter_sends: bool) -> str:
+    """How to send and how to start a new line, for the box's placeholder and Send's tooltip."""
+    return "Enter to send, Shift+Enter for a new line" if enter_sends else "Ctrl+Enter to send"
+
+
 class Composer(QWidget):
     """A notice line (dropped turns, failures), the message box, then the conversation's token
-    count and Edit last / Regenerate / Stop / Send. The shortcuts (Ctrl+Enter, Esc) belong to
-    the pane, so they work wherever the focus is in it."""
+    count and Edit last / Regenerate / Stop / Send. In the box, Enter sends and Shift+Enter
+    starts a new line (with ``enter_sends`` off, Enter starts a new line); the pane's
+    shortcuts (Ctrl+Enter sends, Esc stops) work wherever the focus is in the pane."""
 
     send_requested = Signal()
     stop_requested = Signal()
     regenerate_requested = Signal()
     edit_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, enter_sends: bool = True) -> None:
         super().__init__(parent)
+        self._enter_sends = enter_sends
         self.notice_label = QLabel(self)
         self.notice_label.setWordWrap(True)
         self.notice_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
         self.notice_label.hide()
         self.input_edit = QPlainTextEdit(self)
-        self.input_edit.setPlaceholderText("Message (Ctrl+Enter to send)")
         self.input_edit.setAccessibleName("Message")
         self.input_edit.setMaximumHeight(110)
+        self.input_edit.installEventFilter(self)
         self.token_label = QLabel(self)
         self.send_button = QPushButton("Send", self)
-        self.send_button.setToolTip("Send (Ctrl+Enter)")
         self.send_button.clicked.connect(self.send_requested)
+        self.set_enter_sends(enter_sends)
         self.stop_button = QPushButton("Stop", self)
         self.stop_button.setToolTip("Stop the reply (Esc)")
         self.stop_button.clicked.connect(self.stop_requested)
@@ -57,6 +65,28 @@ class Composer(QWidget):
         layout.addWidget(self.notice_label)
         layout.addWidget(self.input_edit)
         layout.addLayout(buttons)
+
+    def set_enter_sends(self, enter_sends: bool) -> None:
+        """Whether Enter sends (Shift+Enter then starts a new line) or starts a new line."""
+        self._enter_sends = enter_sends
+        hint = send_key_hint(enter_sends)
+        self.input_edit.setPlaceholderText(f"Message ({hint})")
+        self.send_button.setToolTip(f"Send ({hint})")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in the message box: send, or with Shift a new line (``enter_sends``); Ctrl+Enter
+        is left to the pane's shortcut and, with ``enter_sends`` off, Enter to the box."""
+        if (watched is self.input_edit and self._enter_sends and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress):
+            modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if modifiers == Qt.KeyboardModifier.ShiftModifier:
+                    self.input_edit.insertPlainText("\n")  # a plain newline, not Qt's line separator
+                    return True
+                if modifiers == Qt.KeyboardModifier.NoModifier:
+                    self.send_requested.emit()
+                    return True
+        return super().eventFilter(watched, event)
 
     def text(self) -> str:
         """The message typed, stripped of surrounding blank space."""
@@ -84,10 +114,24 @@ class Composer(QWidget):
         """Set the token count line ("" hides nothing, it just empties it)."""
         self.token_label.setText(text)
 
-    def set_state(self, busy: bool, loaded: bool, streaming: bool, has_conversation: bool) -> None:
-        """Enable the buttons that apply: Send and Regenerate need an idle loaded engine, Stop
-        a streaming reply, Edit last an idle engine and a conversation."""
+    def show_tokens(self, used: int, n_ctx: int | None) -> None:
+        """``'Conversation: 1,234 / 4,096 tokens'``: the context window the conversation fills
+        (``used`` tokens of ``n_ctx``); empty without a loaded model (``n_ctx`` None)."""
+        self.set_token_text("" if n_ctx is None else f"Conversation: {used:,} / {n_ctx:,} tokens")
+
+    def show_dropped(self, count: int, n_ctx: int) -> None:
+        """Say that the engine left the ``count`` oldest messages out of a reply to fit ``n_ctx``."""
+        self.show_notice(
+            f"The conversation is longer than the context window (n_ctx {n_ctx}): the "
+            f"{count} oldest message(s) were left out of this reply; the system prompt "
+            "was kept. Start a new chat to keep everything in view."
+        )
+
+    def set_state(self, busy: bool, loaded: bool, streaming: bool, has_messages: bool, ends_with_reply: bool) -> None:
+        """Enable the buttons that apply: Send needs an idle loaded engine, Regenerate that and
+        a reply at the end of the conversation, Stop a streaming reply, Edit last an idle
+        engine and a message to take back."""
         self.send_button.setEnabled(not busy and loaded)
         self.stop_button.setEnabled(streaming)
-        self.regenerate_button.setEnabled(not busy and loaded and has_conversation)
-        self.edit_button.setEnabled(not busy and has_conversation)
+        self.regenerate_button.setEnabled(not busy and loaded and ends_with_reply)
+        self.edit_button.setEnabled(not busy and has_messages)

@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from PySide6.QtCore import QModelIndex, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QInputDialog,
     QLineEdit,
     QListView,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -80,6 +82,16 @@ class ConversationList(QWidget):
         self.rename_button.setEnabled(has_conversation)
         self.delete_button.setEnabled(has_conversation and not busy)
         self.new_button.setEnabled(not streaming)
+
+    def ask_title(self, current: str) -> str | None:
+        """Ask for a new title (a modal dialog); None when cancelled or left blank."""
+        title, ok = QInputDialog.getText(self, "Rename conversation", "Title:", text=current)
+        return title if ok and title.strip() else None
+
+    def confirm_delete(self, title: str) -> bool:
+        """Ask whether to delete the conversation called ``title`` (a modal dialog)."""
+        answer = QMessageBox.question(self, "Delete conversation", f"Delete “{title}” and its messages?")
+        return answer == QMessageBox.StandardButton.Yes
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:

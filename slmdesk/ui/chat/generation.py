@@ -1,11 +1,11 @@
-"""The Chat pane's right column: system prompt, sampling settings and export buttons."""
+"""The Chat pane's right column: system prompt (with presets), sampling settings and export buttons."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -16,12 +16,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.chat.presets import SYSTEM_PROMPT_PRESETS, preset_for
 from slmdesk.engine.types import SamplingParams
+from slmdesk.inventory.conversations import ConversationMode
 from slmdesk.ui.widgets.spin import float_spin, int_spin
 
 MODE_TIP = ("Chat: the conversation goes through the model's chat template (instruct models).\n"
             "Completion: the model continues your text as written, with no template; how a base "
             "model (no chat template) is meant to be used.")
+
+
+class NewChatSettings(TypedDict):
+    """:meth:`GenerationSettings.new_chat_settings`: keyword arguments of ``ChatSession.create``."""
+
+    system_prompt: str
+    params: SamplingParams
+    mode: ConversationMode
+
+
+NO_PRESET, OWN_PRESET = "None", "Your own"
+"""The preset list's first entry (no system prompt) and last (the text you wrote yourself)."""
 
 MIN_P_TIP = "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp)."
 MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
@@ -29,9 +43,14 @@ MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options 
 
 
 class GenerationSettings(QWidget):
-    """The "Generation" box (system prompt, temperature, top-k, top-p, min-p, repeat penalty,
-    max tokens, seed) and Export Markdown / JSON. Each conversation keeps its own values;
-    the controller shows them (:meth:`show_settings`) and reads them (:meth:`sampling_params`)."""
+    """The "Generation" box (system prompt with its presets, temperature, top-k, top-p, min-p,
+    repeat penalty, max tokens, seed) and Export Markdown / JSON. Each conversation keeps its
+    own values; the controller shows them (:meth:`show_settings`) and reads them
+    (:meth:`sampling_params`).
+
+    The preset list (:data:`~slmdesk.chat.presets.SYSTEM_PROMPT_PRESETS`) fills the system
+    prompt; it shows the preset the text matches, else "Your own", which brings back the last
+    text you wrote yourself after trying a preset."""
 
     export_markdown_requested = Signal()
     export_json_requested = Signal()
@@ -47,9 +66,19 @@ class GenerationSettings(QWidget):
         self.mode_combo.setToolTip(MODE_TIP)
         self.mode_combo.setAccessibleName("Conversation mode")
         self.mode_combo.activated.connect(lambda index: self.mode_chosen.emit(str(self.mode_combo.itemData(index))))
+        self.preset_combo = QComboBox(self)
+        self.preset_combo.setAccessibleName("System prompt preset")
+        self.preset_combo.addItem(NO_PRESET, "")
+        for preset in SYSTEM_PROMPT_PRESETS:
+            self.preset_combo.addItem(preset.name, preset.text)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, preset.text, Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.addItem(OWN_PRESET, None)
+        self.preset_combo.activated.connect(self._on_preset_chosen)
         self.system_edit = QPlainTextEdit(self)
         self.system_edit.setPlaceholderText("System prompt (optional)")
         self.system_edit.setMaximumHeight(120)
+        self.system_edit.textChanged.connect(self._on_system_text_changed)
+        self._own_text = ""  # the last system prompt written by hand
         self.temperature = float_spin(0.0, 2.0, defaults.temperature, 0.05)
         self.top_k = int_spin(0, 1000, defaults.top_k)
         # Top-p 0 is no distribution at all (SamplingParams refuses it), so the box stops at 0.01.
@@ -63,7 +92,8 @@ class GenerationSettings(QWidget):
         box = QGroupBox("Generation", self)
         form = QFormLayout(box)
         form.addRow("Mode", self.mode_combo)
-        form.addRow("System prompt", self.system_edit)
+        form.addRow("System prompt", self.preset_combo)
+        form.addRow(self.system_edit)
         form.addRow("Temperature", self.temperature)
         form.addRow("Top-k", self.top_k)
         form.addRow("Top-p", self.top_p)
@@ -91,10 +121,35 @@ class GenerationSettings(QWidget):
         base model's continuation has no place for it)."""
         self.mode_combo.setCurrentIndex(max(0, self.mode_combo.findData(mode)))
         self.system_edit.setEnabled(mode != "completion")
+        self.preset_combo.setEnabled(mode != "completion")
 
     def system_prompt(self) -> str:
         """The system prompt as typed ("" when none)."""
         return self.system_edit.toPlainText()
+
+    @Slot(int)
+    def _on_preset_chosen(self, index: int) -> None:
+        text = self.preset_combo.itemData(index)
+        self.system_edit.setPlainText(self._own_text if text is None else str(text))
+
+    @Slot()
+    def _on_system_text_changed(self) -> None:
+        text = self.system_edit.toPlainText()
+        preset = preset_for(text)
+        if preset is not None:
+            index = self.preset_combo.findText(preset.name)
+        elif text.strip():
+            self._own_text = text
+            index = self.preset_combo.count() - 1
+        else:
+            index = 0
+        self.preset_combo.setCurrentIndex(index)
+
+    def new_chat_settings(self) -> NewChatSettings:
+        """What a new conversation starts with: the system prompt, sampling parameters and mode
+        shown (keyword arguments of :meth:`~slmdesk.chat.ChatSession.create`)."""
+        return {"system_prompt": self.system_prompt(), "params": self.sampling_params(),
+                "mode": "completion" if self.mode() == "completion" else "chat"}
 
     def sampling_params(self) -> SamplingParams:
         """The sampling parameters set in the box (seed None when "random")."""
@@ -131,6 +186,6 @@ class GenerationSettings(QWidget):
         self.min_p.setToolTip(MIN_P_ONNX_TIP if onnx else MIN_P_TIP)
 
     def set_export_enabled(self, enabled: bool) -> None:
-        """Export needs a conversation and an idle engine."""
+        """Export needs a conversation with messages and an idle engine."""
         self.export_md_button.setEnabled(enabled)
         self.export_json_button.setEnabled(enabled)

@@ -1,4 +1,5 @@
-"""Markdown to HTML for the transcript (markdown-it-py), whole or as a reply streams in.
+"""Markdown to HTML for the transcript (markdown-it-py), whole or as a reply streams in, fenced
+code coloured by :mod:`~slmdesk.ui.chat.highlight`.
 
 Plain Python (no Qt), so the rules are tested without a widget.
 """
@@ -12,6 +13,8 @@ from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import OptionsDict
+
+from slmdesk.ui.chat.highlight import highlight_code
 
 
 def _with_copy_link(
@@ -31,10 +34,22 @@ def _with_copy_link(
     return rendered.rstrip("\n") + link
 
 
-# CommonMark with tables; raw HTML in model output is escaped, never rendered.
-MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
-MARKDOWN.add_render_rule("fence", _with_copy_link)
-MARKDOWN.add_render_rule("code_block", _with_copy_link)
+def _parser(colour: bool) -> MarkdownIt:
+    """CommonMark with tables and Copy links; raw HTML in model output is escaped, never
+    rendered; fenced code coloured when ``colour``."""
+    parser = MarkdownIt(
+        "commonmark", {"html": False, "linkify": False, "highlight": highlight_code if colour else None}
+    ).enable("table")
+    parser.add_render_rule("fence", _with_copy_link)
+    parser.add_render_rule("code_block", _with_copy_link)
+    return parser
+
+
+MARKDOWN = _parser(colour=True)
+
+UNCOLOURED = _parser(colour=False).options
+"""Render options for the block of a streaming reply that may still change: its code is coloured
+once it settles (:class:`StreamingMarkdown`) or the reply ends, not again at every token batch."""
 
 
 def render_markdown(text: str, copy_prefix: str = "copy:") -> tuple[str, list[str]]:
@@ -87,7 +102,8 @@ class StreamingMarkdown:
     Appending text can change only the last top-level block (a paragraph may become a setext
     heading, a list gains an item, an open code fence grows), so every block before it is
     *settled*: rendered once and kept. Each :meth:`feed` parses only the text from the last
-    block's first line, so its cost does not grow with the reply. One CommonMark feature
+    block's first line, so its cost does not grow with the reply; code in that block is left
+    uncoloured until it settles (:data:`UNCOLOURED`). One CommonMark feature
     escapes this: a link reference defined after its use; :func:`render_markdown` on the
     whole text (when the reply ends) resolves those.
     """
@@ -130,6 +146,6 @@ class StreamingMarkdown:
             self._settled_text += tail[: _line_offset(tail, tokens[cut].map[0])]  # type: ignore[index]
             env["code_blocks"], env["code_index_base"] = [], len(self._settled_codes)
             tokens = tokens[cut:]
-        live_html = MARKDOWN.renderer.render(tokens, MARKDOWN.options, env)
+        live_html = MARKDOWN.renderer.render(tokens, UNCOLOURED, env)
         self._live_codes = list(env["code_blocks"])
         return StreamUpdate(settled_html, live_html, restarted)

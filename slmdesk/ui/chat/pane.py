@@ -1,38 +1,29 @@
 """The Chat pane: pick and load a model, converse with it, keep every conversation.
 
 A thin controller. The view parts are :class:`ConversationList` (left), :class:`ModelBar`,
-:class:`TranscriptView` and :class:`Composer` (centre) and :class:`GenerationSettings`
-(right); the conversation itself (history, titles, regenerate, edit, what the engine is
-sent, how a reply is stored) is a :class:`~slmdesk.chat.ChatSession`, which the local API
-uses too; the engine is an :class:`EngineSession` (a child process driven from a thread).
+:class:`TranscriptView` and :class:`Composer` (centre), :class:`GenerationSettings` (right) and
+:class:`ConversationExporter`; the conversation itself (history, titles, regenerate and reply
+versions, edit, what the engine is sent, how a reply is stored) is a
+:class:`~slmdesk.chat.ChatSession`, which the local API uses too; the engine is an
+:class:`EngineSession` (a child process driven from a thread).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QInputDialog,
-    QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from slmdesk.chat import ChatSession, ReplyRequest
+from slmdesk.chat import ChatSession, ReplyRequest, context_tokens
+from slmdesk.chat.measurements import record_engine_peak
 from slmdesk.chat.session import Renderer
 from slmdesk.core.errors import UserError
 from slmdesk.engine.types import Done, LoadInfo, LoadSettings, PromptReady
 from slmdesk.inventory import conversations as store
-from slmdesk.inventory import fit_records
-from slmdesk.inventory.conversations import ConversationMode
+from slmdesk.inventory.conversations import ConversationMode, MessageRecord
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.engine_session import EngineSession
@@ -40,7 +31,7 @@ from slmdesk.jobs.runner import JobRunner
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts
 from slmdesk.ui.chat.composer import Composer
 from slmdesk.ui.chat.conversation_list import ConversationList
-from slmdesk.ui.chat.export import conversation_json, conversation_markdown
+from slmdesk.ui.chat.exporter import ConversationExporter
 from slmdesk.ui.chat.generation import GenerationSettings
 from slmdesk.ui.chat.model_bar import ModelBar, artifact_entry, loaded_text
 from slmdesk.ui.chat.transcript import (
@@ -48,10 +39,8 @@ from slmdesk.ui.chat.transcript import (
     TranscriptView,
     stats_line,
     transcript_message,
+    transcript_messages,
 )
-
-log = logging.getLogger(__name__)
-
 
 LoadSettingsProvider = Callable[[ArtifactRecord], LoadSettings]
 
@@ -63,7 +52,8 @@ class ChatPane(QWidget):
 
     The engine runs in a child process (:class:`EngineSession`); a crash keeps the
     conversation and the partial reply, says what happened and offers to reload.
-    Shortcuts: Ctrl+Enter sends, Esc stops the reply, Ctrl+N starts a new chat.
+    Keys: Enter sends, Shift+Enter starts a new line (``enter_sends`` off: Enter does), Ctrl+Enter
+    sends, Esc stops the reply, Ctrl+N starts a new chat. ``state`` keeps the export folder.
     """
 
     status_changed = Signal(str)
@@ -77,12 +67,13 @@ class ChatPane(QWidget):
         parent: QWidget | None = None,
         verdict_for: Callable[[int], str | None] | None = None,
         artifacts: ArtifactSourceModel | None = None,
+        enter_sends: bool = True,
+        state: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._verdict_for = verdict_for or (lambda _artifact_id: None)
         self._inventory = inventory
         self._session = session
-        self._runner = runner
         self._load_settings_for = load_settings_for
         self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
         """The shared source model of artifacts (the main window's; its own, read in a job, when alone)."""
@@ -94,9 +85,10 @@ class ChatPane(QWidget):
         self._reply: TranscriptMessage | None = None  # the reply streaming into the transcript
         self._loaded_artifact: ArtifactRecord | None = None
         self._pending_artifact: ArtifactRecord | None = None
-        self._prompt_tokens = 0
+        self._prompt_tokens = 0  # of the context window, at the last reply
+        self.exporter = ConversationExporter(runner, self, self._export_source, state)
 
-        self._build_ui()
+        self._build_ui(enter_sends)
         session.loaded.connect(self._on_loaded)
         session.load_failed.connect(self._on_load_failed)
         session.prompt_ready.connect(self._on_prompt_ready)
@@ -110,7 +102,7 @@ class ChatPane(QWidget):
             self.open_conversation(self.conversations.model.conversation(0).id)
         self._update_buttons()
 
-    def _build_ui(self) -> None:
+    def _build_ui(self, enter_sends: bool) -> None:
         self.conversations = ConversationList(self)
         self.conversations.search_changed.connect(self.refresh_conversations)
         self.conversations.open_requested.connect(self._on_open_requested)
@@ -121,14 +113,15 @@ class ChatPane(QWidget):
         self.model_bar.load_requested.connect(self.load_selected)
         self.model_bar.unload_requested.connect(self.unload)
         self.transcript = TranscriptView(self)
-        self.composer = Composer(self)
+        self.transcript.version_step_requested.connect(self.show_version)
+        self.composer = Composer(self, enter_sends)
         self.composer.send_requested.connect(self.send)
         self.composer.stop_requested.connect(self.stop)
         self.composer.regenerate_requested.connect(self.regenerate)
         self.composer.edit_requested.connect(self.edit_last)
         self.generation = GenerationSettings(self)
-        self.generation.export_markdown_requested.connect(self.export_markdown)
-        self.generation.export_json_requested.connect(self.export_json)
+        self.generation.export_markdown_requested.connect(self.exporter.export_markdown)
+        self.generation.export_json_requested.connect(self.exporter.export_json)
         self.generation.mode_chosen.connect(self.set_mode)
 
         centre = QWidget(self)
@@ -236,10 +229,8 @@ class ChatPane(QWidget):
 
     @Slot(str, str, bool)
     def _on_load_failed(self, message: str, hint: str, _crashed: bool) -> None:
-        self._loaded_artifact = None
-        self.model_bar.show_status("No model loaded.")
         self._show_error("Could not load the model", message, hint)
-        self._update_buttons()
+        self._on_unloaded()
 
     @Slot()
     def _on_unloaded(self) -> None:
@@ -251,19 +242,10 @@ class ChatPane(QWidget):
 
     def _record_measurement(self, peak_rss_bytes: int, pp_tps: float | None = None,
                             tg_tps: float | None = None) -> None:
-        """Store the engine's peak resident memory (VmHWM, bytes) next to the fit estimate:
-        once right after the load, then after each reply with its speeds (tokens/s), since
-        the compute buffers and the KV cache grow the peak while it generates."""
-        info = self._session.load_info
-        if self._loaded_artifact is None or info is None or not peak_rss_bytes:
-            return
-        try:
-            fit_records.add_measurement(
-                self._inventory, self._loaded_artifact.id, asdict(info.settings), peak_rss_bytes,
-                load_s=info.load_s, pp_tps=pp_tps, tg_tps=tg_tps, backend=info.backend,
-            )
-        except UserError as error:  # the inventory is unavailable: the chat goes on
-            log.warning("measurement not stored: %s", error)
+        """The loaded model's peak memory (and speeds) next to its fit estimate: :func:`record_engine_peak`."""
+        if self._loaded_artifact is not None:
+            record_engine_peak(self._inventory, self._loaded_artifact.id, self._session.load_info, peak_rss_bytes,
+                               pp_tps, tg_tps)
 
     # -- conversations --------------------------------------------------------------------
     @Slot()
@@ -283,37 +265,31 @@ class ChatPane(QWidget):
         if self._reply is not None:
             return None
         artifact = self._loaded_artifact or self.selected_artifact()
-        self._chat = ChatSession.create(
-            self._inventory,
-            artifact_id=artifact.id if artifact else None,
-            system_prompt=self.generation.system_prompt(),
-            params=self.generation.sampling_params(),
-            mode="completion" if self.generation.mode() == "completion" else "chat",
-        )
+        self._chat = ChatSession.create(self._inventory, artifact_id=artifact.id if artifact else None,
+                                        **self.generation.new_chat_settings())
         self.refresh_conversations()
         self._show_conversation()
         return self._chat.id
 
-    def open_conversation(self, conversation_id: int) -> None:
-        """Show a stored conversation."""
+    def open_conversation(self, conversation_id: int, refresh: bool = True) -> None:
+        """Show a stored conversation (and select it in the list when ``refresh``)."""
         self._chat = ChatSession(self._inventory, conversation_id)
         self._show_conversation()
-        self.refresh_conversations()
+        if refresh:
+            self.refresh_conversations()
 
     @Slot(int)
     def _on_open_requested(self, conversation_id: int) -> None:
         if not self._session.busy and conversation_id != self.current_conversation_id():
-            self._chat = ChatSession(self._inventory, conversation_id)
-            self._show_conversation()
+            self.open_conversation(conversation_id, refresh=False)
 
     @Slot()
     def rename_conversation(self) -> None:
         """Ask for a new title for the conversation on screen."""
         if self._chat is None:
             return
-        current = self._chat.conversation()
-        title, ok = QInputDialog.getText(self, "Rename conversation", "Title:", text=current.title)
-        if ok and title.strip():
+        title = self.conversations.ask_title(self._chat.conversation().title)
+        if title is not None:
             self._chat.rename(title)
             self.refresh_conversations()
 
@@ -322,9 +298,7 @@ class ChatPane(QWidget):
         """Delete the conversation on screen and its messages, after asking."""
         if self._chat is None or self._session.busy:
             return
-        current = self._chat.conversation()
-        answer = QMessageBox.question(self, "Delete conversation", f"Delete “{current.title}” and its messages?")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not self.conversations.confirm_delete(self._chat.conversation().title):
             return
         self._chat.delete()
         self._chat = None
@@ -338,7 +312,9 @@ class ChatPane(QWidget):
         self.generation.show_settings(record.system_prompt, record.settings)
         self.generation.show_mode(record.mode)
         self._show_model_warnings()
-        self.transcript.set_messages([transcript_message(m) for m in self._chat.history()])
+        history = self._chat.history()
+        self.transcript.set_messages(transcript_messages(history, self._chat.version_position()))
+        self._prompt_tokens = context_tokens(history)
         self.composer.hide_notice()
         self._update_token_label()
         self._update_buttons()
@@ -359,13 +335,13 @@ class ChatPane(QWidget):
         assert chat is not None
         params = self.generation.sampling_params()
         if self._start_reply(lambda **where: chat.send(text, params, **where),
-                             lambda: self.transcript.update_last(TranscriptMessage("user", text))):
+                             lambda history: self.transcript.update_last(transcript_message(history[-2]))):
             self.composer.clear()
             self.refresh_conversations()
 
     @Slot()
     def regenerate(self) -> None:
-        """Drop the last reply and generate it again."""
+        """Generate the last reply again; the earlier versions stay, to flip through (‹ 1/2 ›)."""
         chat = self._chat
         if chat is None or self._session.busy or self._session.load_info is None:
             return
@@ -374,7 +350,18 @@ class ChatPane(QWidget):
             return
         params = self.generation.sampling_params()
         self._start_reply(lambda **where: chat.regenerate(params, **where),
-                          lambda: self.transcript.set_messages([transcript_message(m) for m in history[:-1]]))
+                          lambda history: self.transcript.set_messages(transcript_messages(history[:-1])))
+
+    @Slot(int)
+    def show_version(self, step: int) -> None:
+        """Show the last reply's previous (-1) or next (+1) version (not while one streams)."""
+        if self._chat is None or self._reply is not None:
+            return
+        reply = self._chat.show_version(step)
+        if reply is not None:
+            self.transcript.replace_last(transcript_message(reply, self._chat.version_position()))
+            self._prompt_tokens = context_tokens([reply])
+            self._update_token_label()
 
     @Slot()
     def edit_last(self) -> None:
@@ -392,18 +379,22 @@ class ChatPane(QWidget):
         if self._reply is not None:
             self._session.cancel()
 
-    def _start_reply(self, begin: Callable[..., ReplyRequest], show_turn: Callable[[], None]) -> bool:
+    def _start_reply(self, begin: Callable[..., ReplyRequest],
+                     show_turn: Callable[[list[MessageRecord]], None]) -> bool:
         """Store the turn with ``begin`` (a ChatSession step, given the system prompt and the
-        loaded model), bring the transcript up to date with ``show_turn``, append the empty
-        reply and hand the engine what ``begin`` says to send. False when ``begin`` refused."""
+        loaded model), bring the transcript up to date with ``show_turn`` (given the stored
+        history, ending with the empty reply), append that reply and hand the engine what
+        ``begin`` says to send. False when ``begin`` refused."""
+        assert self._chat is not None
         artifact_id = self._loaded_artifact.id if self._loaded_artifact else None
         try:
             request = begin(system_prompt=self.generation.system_prompt(), artifact_id=artifact_id)
         except UserError as error:  # e.g. the conversation was deleted meanwhile
             self._show_error("Cannot send", error.message, error.hint)
             return False
-        show_turn()
-        self._reply = TranscriptMessage(role="assistant", content="")
+        history = self._chat.history()
+        show_turn(history)
+        self._reply = transcript_message(history[-1])
         self.transcript.update_last(self._reply)
         self.composer.hide_notice()
         self._session.generate(list(request.messages), request.params, request.prompt)
@@ -417,12 +408,7 @@ class ChatPane(QWidget):
             self._show_dropped(event.dropped_messages)
 
     def _show_dropped(self, dropped: tuple[int, ...]) -> None:
-        n_ctx = self._session.load_info.n_ctx if self._session.load_info else 0
-        self.composer.show_notice(
-            f"The conversation is longer than the context window (n_ctx {n_ctx}): the "
-            f"{len(dropped)} oldest message(s) were left out of this reply; the system prompt "
-            "was kept. Start a new chat to keep everything in view."
-        )
+        self.composer.show_dropped(len(dropped), self._session.load_info.n_ctx if self._session.load_info else 0)
 
     @Slot(str)
     def _on_tokens(self, text: str) -> None:
@@ -462,49 +448,29 @@ class ChatPane(QWidget):
         self._show_error("The reply failed", message, hint)
 
     def _end_reply(self) -> None:
-        assert self._reply is not None
+        assert self._reply is not None and self._chat is not None
+        self._reply.versions = self._chat.version_position()
         self.transcript.finish_last(self._reply)
         self._reply = None
         self._update_buttons()
 
     def _update_token_label(self) -> None:
         info = self._session.load_info
-        if info is None or self._chat is None:
-            self.composer.set_token_text("")
-        else:
-            self.composer.set_token_text(f"Conversation: {self._prompt_tokens:,} / {info.n_ctx:,} tokens")
+        self.composer.show_tokens(self._prompt_tokens, info.n_ctx if info is not None and self._chat else None)
 
     # -- export ---------------------------------------------------------------------------
-    @Slot()
-    def export_markdown(self) -> None:
-        """Save the conversation as Markdown (model, settings and stats in a header)."""
-        self._export("Markdown (*.md)", ".md", conversation_markdown)
+    def export_to(self, path: Path, render: Renderer) -> int | None:
+        """Write the conversation to ``path`` in a job (see :class:`ConversationExporter`);
+        returns the job id, None without a conversation."""
+        return self.exporter.export(path, render)
 
-    @Slot()
-    def export_json(self) -> None:
-        """Save the conversation as JSON with the model file's SHA-256, quantization, backend
-        and version, sampling parameters and seed."""
-        self._export(
-            "JSON (*.json)", ".json", lambda c, m, model: json.dumps(conversation_json(c, m, model), indent=2)
-        )
-
-    def _export(self, file_filter: str, suffix: str, render: Renderer) -> None:
+    def _export_source(self) -> tuple[ChatSession, LoadInfo | None] | None:
+        """The conversation on screen and the load info when its model is the one loaded."""
         if self._chat is None:
-            return
-        default = (self._chat.conversation().title or "conversation").replace("/", "-")[:60] + suffix
-        path, _ = QFileDialog.getSaveFileName(self, "Export conversation", default, file_filter)
-        if path:
-            self.export_to(Path(path), render)
-
-    def export_to(self, path: Path, render: Renderer) -> int:
-        """Write the conversation to ``path`` in a job (the model may need hashing first);
-        returns the job id. Failures show in the Jobs pane."""
-        assert self._chat is not None
-        artifact_id = self._chat.conversation().artifact_id
-        info = self._session.load_info
-        loaded_here = info is not None and self._loaded_artifact is not None and self._loaded_artifact.id == artifact_id
-        task = self._chat.export_task(path, render, info if loaded_here else None)
-        return self._runner.submit(f"Export {path.name}", task, resource="io")
+            return None
+        info, loaded = self._session.load_info, self._loaded_artifact
+        here = info is not None and loaded is not None and loaded.id == self._chat.conversation().artifact_id
+        return self._chat, info if here else None
 
     # -- state ----------------------------------------------------------------------------
     def _update_buttons(self) -> None:
@@ -512,10 +478,16 @@ class ChatPane(QWidget):
         loaded = self._session.load_info is not None
         streaming = self._reply is not None
         has_conversation = self._chat is not None
+        shown = self.transcript.messages() if has_conversation else []
+        ends_with_reply = bool(shown) and shown[-1].role == "assistant"
         self.model_bar.set_state(busy, loaded, self._picker.rowCount() > 0)
-        self.composer.set_state(busy, loaded, streaming, has_conversation)
+        self.composer.set_state(busy, loaded, streaming, bool(shown), ends_with_reply)
         self.conversations.set_state(has_conversation, busy, streaming)
-        self.generation.set_export_enabled(has_conversation and not busy)
+        self.generation.set_export_enabled(bool(shown) and not busy)
+
+    def set_enter_sends(self, enter_sends: bool) -> None:
+        """Enter sends (Shift+Enter: a new line), or Enter starts a new line (Settings)."""
+        self.composer.set_enter_sends(enter_sends)
 
     def _show_error(self, title: str, message: str, hint: str) -> None:
         self.composer.show_notice(f"{title}: {message} {hint}".strip())

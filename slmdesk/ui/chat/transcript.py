@@ -1,4 +1,5 @@
-"""The chat transcript: messages rendered as Markdown, code blocks with Copy links.
+"""The chat transcript: messages rendered as Markdown with their time and a Copy link, code
+blocks coloured with Copy links, and the last reply's versions to flip through (‹ 2/3 ›).
 
 Rendering is append-only. A conversation is rendered once when opened; a new message is
 appended at the end of the document; while a reply streams, each token batch replaces only
@@ -11,8 +12,9 @@ batch costs the same in a 200-message chat as in an empty one
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QUrl, Signal, Slot
@@ -20,19 +22,23 @@ from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from slmdesk.inventory.conversations import MessageRecord
+from slmdesk.ui.chat.highlight import CODE_CLASSES
 from slmdesk.ui.chat.markdown import StreamingMarkdown, render_markdown
 from slmdesk.ui.palette import colour_hex
 
 __all__ = [
-    "TranscriptMessage", "TranscriptView", "render_markdown", "render_message", "stats_line", "style_sheet",
-    "transcript_message",
+    "TranscriptMessage", "TranscriptView", "message_time", "render_markdown", "render_message", "stats_line",
+    "style_sheet", "transcript_message", "transcript_messages",
 ]
 
-def style_sheet() -> str:
-    """The document's default style sheet, in the current palette's colours
-    (:mod:`slmdesk.ui.palette`): Qt applies it to setHtml() and to every later
-    QTextCursor.insertHtml(), which a <style> element inside the HTML would not reach."""
-    c = colour_hex
+def style_sheet(dark: bool | None = None) -> str:
+    """The document's default style sheet, in the current (or the given) palette's colours
+    (:mod:`slmdesk.ui.palette`), code colours included (:data:`CODE_CLASSES`): Qt applies it
+    to setHtml() and to every later QTextCursor.insertHtml(), which a <style> element inside
+    the HTML would not reach."""
+    def c(role: str) -> str:
+        return colour_hex(role, dark)
+
     return f"""
   .role {{ font-weight: bold; color: {c("text.role")}; margin-top: 14px; margin-bottom: 4px; }}
   .role-user {{ color: {c("role.user")}; }}
@@ -44,7 +50,8 @@ def style_sheet() -> str:
   .note {{ color: {c("text.warning")}; font-style: italic; }}
   .error {{ color: {c("text.error")}; }}
   a.copy {{ font-size: small; }}
-"""
+  .meta {{ color: {c("text.muted")}; font-weight: normal; font-size: small; }}
+""" + "".join(f"  .{name} {{ color: {c(role)}; }}\n" for name, role in CODE_CLASSES.items())
 
 
 ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
@@ -71,6 +78,9 @@ class TranscriptMessage:
     note: str = ""
     error: bool = False
     code_blocks: list[str] = field(default_factory=list)
+    created_at: datetime | None = None
+    versions: tuple[int, int] | None = None
+    """``(shown, count)`` of a regenerated reply's versions, ``shown`` from 1; None for one version."""
 
 
 def stats_line(stats: Mapping[str, Any]) -> str:
@@ -86,9 +96,17 @@ def stats_line(stats: Mapping[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def transcript_message(record: MessageRecord) -> TranscriptMessage:
-    """A stored message as the transcript shows it: a reply's stats line, its note, and
-    whether it failed."""
+def message_time(created_at: datetime, now: datetime | None = None) -> str:
+    """When a message was written, in local time: ``'14:03'`` on the day of ``now`` (default:
+    the current time), ``'2026-01-02 14:03'`` on another day."""
+    local = created_at.astimezone()
+    today = (now or datetime.now()).astimezone().date()
+    return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+
+
+def transcript_message(record: MessageRecord, versions: tuple[int, int] | None = None) -> TranscriptMessage:
+    """A stored message as the transcript shows it: a reply's stats line, its note, whether it
+    failed, when it was written and, for a regenerated last reply, ``versions`` (shown, count)."""
     stats = dict(record.stats or {})
     return TranscriptMessage(
         role=record.role,
@@ -96,12 +114,39 @@ def transcript_message(record: MessageRecord) -> TranscriptMessage:
         stats=stats_line(stats) if record.role == "assistant" and "completion_tokens" in stats else "",
         note=stats.get("note", ""),
         error=bool(stats.get("error")),
+        created_at=record.created_at,
+        versions=versions,
     )
 
 
-def _head(message: TranscriptMessage) -> str:
+def transcript_messages(
+    history: Sequence[MessageRecord], last_versions: tuple[int, int] | None = None
+) -> list[TranscriptMessage]:
+    """Stored messages as the transcript shows them; a reply at the end gets ``last_versions``
+    (its version switcher: :meth:`~slmdesk.chat.ChatSession.version_position`)."""
+    shown = [transcript_message(record) for record in history]
+    if shown and shown[-1].role == "assistant":
+        shown[-1].versions = last_versions
+    return shown
+
+
+def _versions(versions: tuple[int, int]) -> str:
+    shown, count = versions
+    back = "<a href='version:-1'>‹</a>" if shown > 1 else "‹"
+    forward = "<a href='version:1'>›</a>" if shown < count else "›"
+    return f"{back} {shown}/{count} {forward}"
+
+
+def _head(index: int, message: TranscriptMessage) -> str:
+    """The role label, then in small muted type the time, the version switcher (the last reply
+    only: the pane gives ``versions`` to no other) and a Copy link to ``copy-message:<index>``."""
     label = ROLE_LABELS.get(message.role, message.role)
-    return f"<p class='role role-{html.escape(message.role)}'>{html.escape(label)}</p>"
+    meta = [message_time(message.created_at)] if message.created_at else []
+    if message.versions:
+        meta.append(_versions(message.versions))
+    meta.append(f"<a class='copy' href='copy-message:{index}'>Copy</a>")
+    return (f"<p class='role role-{html.escape(message.role)}'>{html.escape(label)}"
+            f"<span class='meta'> · {' · '.join(meta)}</span></p>")
 
 
 def _extra(message: TranscriptMessage) -> str:
@@ -117,13 +162,17 @@ def render_message(index: int, message: TranscriptMessage) -> str:
     """The HTML of one message (role label, Markdown body, note, stats); fills
     ``message.code_blocks``, whose Copy links point to ``copy:<index>:<k>``."""
     body, message.code_blocks = render_markdown(message.content, f"copy:{index}:") if message.content else ("", [])
-    return _head(message) + (body or PLACEHOLDER) + _extra(message)
+    return _head(index, message) + (body or PLACEHOLDER) + _extra(message)
 
 
 class TranscriptView(QTextBrowser):
-    """Read-only transcript; clicking a "Copy code" link puts that block on the clipboard."""
+    """Read-only transcript; a message's "Copy" link puts its text (the Markdown as written) on
+    the clipboard, a "Copy code" link that block; ‹ and › ask for another version of the last
+    reply."""
 
     copied = Signal(str)  # the text that was copied
+    version_step_requested = Signal(int)
+    """‹ (-1) or › (+1) on the last reply's version switcher was clicked."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,12 +193,12 @@ class TranscriptView(QTextBrowser):
         """Show a whole conversation, scrolled to its end: every message rendered once."""
         self._messages = list(messages)
         self._stream = None
-        # All but the last in one setHtml (fast); the last one as if appended, so that it can
-        # stream on (a regenerated or resent reply) like any other last message.
+        # All but the last in one setHtml (fast); the last one as if appended and finished, so
+        # that it can stream on (a regenerated or resent reply) like any other last message.
         self.setHtml("".join(render_message(i, m) for i, m in enumerate(self._messages[:-1])).rstrip())
         self._tail_start = self._live_start = self._end()
         if self._messages:
-            self._keeping_bottom(lambda: self._refresh_last(self._messages[-1]), always=True)
+            self._render_last_whole(always=True)
 
     def update_last(self, message: TranscriptMessage) -> None:
         """Append ``message``, or re-show it if it already is the last one (a streaming reply
@@ -166,16 +215,28 @@ class TranscriptView(QTextBrowser):
         defined after its use resolves only in a whole render) and stop streaming it."""
         if not self._messages or self._messages[-1] is not message:
             self.update_last(message)
-        self._stream = None
-        html_text = render_message(len(self._messages) - 1, message)
-        self._keeping_bottom(lambda: self._replace_from(self._tail_start, html_text))
-        self._live_start = self._end()
+        self._render_last_whole()
+
+    def replace_last(self, message: TranscriptMessage) -> None:
+        """Show ``message`` instead of the last message (another version of the reply)."""
+        if not self._messages:
+            self.update_last(message)
+            return
+        self._messages[-1] = message
+        self._render_last_whole()
 
     def messages(self) -> list[TranscriptMessage]:
         """The messages on screen."""
         return list(self._messages)
 
     # -- document edits -------------------------------------------------------------------
+    def _render_last_whole(self, always: bool = False) -> None:
+        """Render the last message whole (its code coloured); a later update streams it anew."""
+        self._stream = None
+        html_text = render_message(len(self._messages) - 1, self._messages[-1])
+        self._keeping_bottom(lambda: self._replace_from(self._tail_start, html_text), always)
+        self._live_start = self._end()
+
     def _end(self) -> int:
         return self.document().characterCount() - 1
 
@@ -211,11 +272,11 @@ class TranscriptView(QTextBrowser):
         """Show the last message from its live part on (all of it when not streaming yet)."""
         if self._stream is None:
             self._stream = StreamingMarkdown(f"copy:{len(self._messages) - 1}:")
-            self._replace_from(self._tail_start, _head(message))
+            self._replace_from(self._tail_start, _head(len(self._messages) - 1, message))
             self._live_start = self._end()
         update = self._stream.feed(message.content)
         if update.restarted:  # the text was replaced, not extended: redraw the whole message
-            self._replace_from(self._tail_start, _head(message))
+            self._replace_from(self._tail_start, _head(len(self._messages) - 1, message))
             self._live_start = self._end()
         if update.settled_html:
             self._replace_from(self._live_start, update.settled_html)
@@ -241,13 +302,19 @@ class TranscriptView(QTextBrowser):
 
     @Slot(QUrl)
     def _on_anchor(self, url: QUrl) -> None:
-        text = url.toString()
-        if not text.startswith("copy:"):
-            return
+        kind, _, where = url.toString().partition(":")
         try:
-            _, message_index, block_index = text.split(":")
-            block = self._messages[int(message_index)].code_blocks[int(block_index)]
+            if kind == "version":
+                self.version_step_requested.emit(1 if int(where) > 0 else -1)
+                return
+            if kind == "copy-message":
+                text = self._messages[int(where)].content
+            elif kind == "copy":
+                message_index, block_index = where.split(":")
+                text = self._messages[int(message_index)].code_blocks[int(block_index)]
+            else:
+                return
         except (ValueError, IndexError):
             return
-        QGuiApplication.clipboard().setText(block)
-        self.copied.emit(block)
+        QGuiApplication.clipboard().setText(text)
+        self.copied.emit(text)

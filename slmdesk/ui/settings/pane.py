@@ -37,12 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.core import offline
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, load_settings, save_settings
 from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord, StoreKind
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.api_service import ApiService
 from slmdesk.paths import AppPaths
+from slmdesk.ui.network_log import open_network_log
+from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.settings.api_server import ApiServerBox
 
 _KIND_TEXT = {
@@ -172,13 +175,16 @@ _OK_STYLE = "color: #1a7f37;"
 
 
 class PreferencesBox(QGroupBox):
-    """The settings file's values: default context, threads, offline mode, and Save.
+    """The settings file's values: default context, threads, offline mode, Chat's Enter key, and Save.
 
     Nothing is written until Save; invalid input shows a message and writes nothing.
     """
 
     settings_saved = Signal(object)
     """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
+
+    network_log_requested = Signal()
+    """The user asked to see the Network log."""
 
     def __init__(self, settings: Settings, path: Path, parent: QWidget | None = None) -> None:
         super().__init__("Preferences", parent)
@@ -196,10 +202,20 @@ class PreferencesBox(QGroupBox):
         cores = psutil.cpu_count(logical=False)
         self.threads_spin.setSpecialValueText(f"Automatic ({cores or 'all'} physical cores)")
         self.threads_spin.setToolTip("Generation threads for models whose load settings do not set them.")
-        self.offline_check = QCheckBox("Never connect to the Hugging Face Hub", self)
+        self.offline_check = QCheckBox("Never connect beyond this computer", self)
         self.offline_check.setToolTip(
-            "Search and downloads stop working; models already on this computer keep working."
+            "No connection leaves this computer, from slmdesk or the engines it starts: Hugging Face Hub search and "
+            "downloads stop; models on this computer, Chat, Benchmark and the local API server keep working. Blocked "
+            "attempts are listed in the Network log."
         )
+        self.network_log_button = QPushButton("Network log…", self)
+        self.network_log_button.setToolTip("The connections slmdesk attempted beyond this computer")
+        self.network_log_button.clicked.connect(self.network_log_requested)
+        self.offline_note = QLabel(self)
+        self.offline_note.setWordWrap(True)
+        self.offline_note.setStyleSheet(f"color: {colour_hex('text.warning')};")
+        self.enter_sends_check = QCheckBox("Enter sends the message (Shift+Enter: a new line)", self)
+        self.enter_sends_check.setToolTip("When off, Enter starts a new line. Ctrl+Enter sends either way.")
         self.save_button = QPushButton("Save", self)
         self.save_button.clicked.connect(self.save)
         self.message_label = QLabel(self)
@@ -207,7 +223,13 @@ class PreferencesBox(QGroupBox):
         form = QFormLayout()
         form.addRow("Default context (tokens):", self.n_ctx_combo)
         form.addRow("Threads:", self.threads_spin)
-        form.addRow("Offline mode:", self.offline_check)
+        offline_row = QHBoxLayout()
+        offline_row.addWidget(self.offline_check)
+        offline_row.addStretch(1)
+        offline_row.addWidget(self.network_log_button)
+        form.addRow("Offline mode:", offline_row)
+        form.addRow("", self.offline_note)
+        form.addRow("Chat:", self.enter_sends_check)
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.message_label, 1)
@@ -226,6 +248,13 @@ class PreferencesBox(QGroupBox):
         self.n_ctx_combo.setCurrentText(str(settings.default_n_ctx))
         self.threads_spin.setValue(settings.n_threads or 0)
         self.offline_check.setChecked(settings.offline_mode)
+        forced = offline.current().forced
+        self.offline_note.setVisible(forced)
+        self.offline_note.setText(
+            "On for this run whatever this box says: slmdesk was started with --offline or SLMDESK_OFFLINE=1."
+            if forced else ""
+        )
+        self.enter_sends_check.setChecked(settings.enter_sends)
 
     def adopt(self, settings: Settings) -> None:
         """Take ``settings`` saved elsewhere (the API server's switch) as the base of the next
@@ -250,6 +279,7 @@ class PreferencesBox(QGroupBox):
             offline_mode=self.offline_check.isChecked(),
             default_n_ctx=int(text),
             n_threads=self.threads_spin.value() or None,
+            enter_sends=self.enter_sends_check.isChecked(),
         )
 
     @Slot()
@@ -302,6 +332,8 @@ class SettingsPane(QWidget):
         current = load_settings(paths.settings_file) if settings is None else settings
         self.preferences = PreferencesBox(current, paths.settings_file, self)
         self.preferences.settings_saved.connect(self._on_box_saved)
+        self.preferences.network_log_requested.connect(self.show_network_log)
+        self._paths = paths
         self.api_box = ApiServerBox(current, paths.settings_file, api, self) if api is not None else None
         """The local API server's group; None without a controller."""
         if self.api_box is not None:
@@ -358,6 +390,11 @@ class SettingsPane(QWidget):
         if self.api_box is not None:
             self.api_box.adopt(settings)
         self.settings_saved.emit(settings)
+
+    @Slot()
+    def show_network_log(self) -> QWidget:
+        """Open the Network log (not modal; it closes with its own button) and return it."""
+        return open_network_log(self._paths, self)
 
     @Slot()
     def open_folder(self, path: Path) -> None:

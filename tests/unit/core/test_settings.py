@@ -1,7 +1,5 @@
 import json
 import logging
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -9,11 +7,8 @@ import pytest
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import (
     MIGRATIONS,
-    OFFLINE_ENV,
-    OFFLINE_MARK_ENV,
     SETTINGS_VERSION,
     Settings,
-    apply_offline_mode,
     load_settings,
     migrate_settings,
     save_settings,
@@ -27,14 +22,16 @@ def test_round_trip(tmp_path: Path) -> None:
     assert load_settings(path) == settings
     assert json.loads(path.read_text()) == {"version": SETTINGS_VERSION, "offline_mode": True,
                                             "default_n_ctx": 8192, "n_threads": 6, "api_enabled": False,
-                                            "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": []}
+                                            "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": [],
+                                            "api_max_loaded_models": 1, "enter_sends": True}
     save_settings(Settings(), path)
     assert json.loads(path.read_text())["n_threads"] is None  # automatic: the physical cores
 
 
 def test_the_api_server_settings_round_trip_and_bad_values_keep_their_defaults(tmp_path: Path, caplog) -> None:
     path = tmp_path / "settings.json"
-    served = Settings(api_enabled=True, api_host="0.0.0.0", api_port=9000, api_allowed_origins=("http://localhost:3000",))
+    served = Settings(api_enabled=True, api_host="0.0.0.0", api_port=9000, api_allowed_origins=("http://localhost:3000",),
+                      api_max_loaded_models=3)
     save_settings(served, path)
     assert load_settings(path) == served
     assert json.loads(path.read_text())["api_allowed_origins"] == ["http://localhost:3000"]
@@ -42,11 +39,12 @@ def test_the_api_server_settings_round_trip_and_bad_values_keep_their_defaults(t
     assert load_settings_from({"version": 2, "default_n_ctx": 2048}, tmp_path) == Settings(default_n_ctx=2048)
     with caplog.at_level(logging.WARNING, logger="slmdesk.core.serial"):
         loaded = load_settings_from({"version": 2, "api_enabled": True, "api_host": "my host", "api_port": 70000,
-                                     "api_allowed_origins": [""]}, tmp_path)
+                                     "api_allowed_origins": [""], "api_max_loaded_models": 0}, tmp_path)
     assert loaded == Settings(api_enabled=True)
     assert "ignoring api_host='my host' ('my host' is not an address to listen on." in caplog.text
     assert "ignoring api_port=70000 (Port 70000 is out of range." in caplog.text
     assert "ignoring api_allowed_origins=[''] (An allowed web origin is empty." in caplog.text
+    assert "ignoring api_max_loaded_models=0 (0 models loaded at once is out of range." in caplog.text
     assert Settings(api_port=0).api_port == 0  # any free port
 
 
@@ -118,54 +116,6 @@ def test_a_newer_file_is_read_for_the_keys_this_version_knows(tmp_path: Path, ca
     assert load_settings_from([1, 2], tmp_path) == Settings()  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def hub_constants(monkeypatch: pytest.MonkeyPatch):
-    """huggingface_hub's constants with offline mode off, and neither variable set; restored after."""
-    from huggingface_hub import constants
-
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.delenv(OFFLINE_ENV, raising=False)
-    monkeypatch.delenv(OFFLINE_MARK_ENV, raising=False)
-    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
-    return constants
-
-
-def test_offline_mode_reaches_the_environment_and_the_imported_hub(hub_constants) -> None:
-    from huggingface_hub.errors import OfflineModeIsEnabled
-    from huggingface_hub.utils import get_session
-
-    apply_offline_mode(True)
-    assert os.environ[OFFLINE_ENV] == "1" and hub_constants.HF_HUB_OFFLINE is True
-    assert hub_constants.is_offline_mode()
-    # Refused before any connection is attempted.
-    with pytest.raises(OfflineModeIsEnabled, match=r"^Cannot reach https://huggingface\.co/api/models: offline mode"):
-        get_session().get("https://huggingface.co/api/models")
-    apply_offline_mode(False)
-    assert OFFLINE_ENV not in os.environ and hub_constants.HF_HUB_OFFLINE is False
-
-
-def test_turning_offline_mode_off_keeps_what_the_user_exported(hub_constants, monkeypatch) -> None:
-    monkeypatch.setenv(OFFLINE_ENV, "1")
-    apply_offline_mode(True)
-    apply_offline_mode(False)
-    assert os.environ[OFFLINE_ENV] == "1" and hub_constants.HF_HUB_OFFLINE is True
-    env: dict[str, str] = {}
-    apply_offline_mode(True, env)
-    assert env == {OFFLINE_ENV: "1", OFFLINE_MARK_ENV: "1"}
-    apply_offline_mode(False, env)
-    assert env == {}
-
-
-def test_cli_commands_apply_the_offline_setting(hub_constants, app_paths) -> None:
-    from slmdesk.cli import common
-
-    save_settings(Settings(offline_mode=True), app_paths.settings_file)
-    with common.open_inventory() as inventory:
-        assert inventory.list_artifacts() == []
-    assert os.environ[OFFLINE_ENV] == "1" and hub_constants.HF_HUB_OFFLINE is True
-    assert "huggingface_hub.constants" in sys.modules
-
-
 def test_atomic_writes_replace_the_file_and_leave_no_temporary(tmp_path) -> None:
     import pytest
 
@@ -178,3 +128,14 @@ def test_atomic_writes_replace_the_file_and_leave_no_temporary(tmp_path) -> None
     with pytest.raises(OSError, match=r"data\.json\.tmp"):  # the error names the file it could not write
         write_text_atomic(target, "new")
     assert json.loads(target.read_text()) == {"a": [1, 2]}  # the old file is untouched
+
+
+def test_enter_sends_is_on_unless_the_file_turns_it_off(tmp_path: Path, caplog) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": SETTINGS_VERSION, "default_n_ctx": 4096}))
+    assert load_settings(path).enter_sends is True  # a file from before the key
+    save_settings(Settings(enter_sends=False), path)
+    assert json.loads(path.read_text())["enter_sends"] is False and load_settings(path).enter_sends is False
+    path.write_text(json.dumps({"version": SETTINGS_VERSION, "enter_sends": "no"}))
+    assert load_settings(path).enter_sends is True
+    assert "enter_sends" in caplog.text
