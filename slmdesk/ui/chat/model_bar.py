@@ -75,7 +75,10 @@ class ModelBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.combo = QComboBox(self)
-        self.combo.setMinimumWidth(320)
+        # Long names elide instead of pushing Load off a 1024-pixel-wide window (full name in
+        # each item's tooltip).
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setMinimumContentsLength(14)
         self.combo.setAccessibleName("Model")
         self.load_button = QPushButton("Load", self)
         self.load_button.clicked.connect(self.load_requested)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -156,7 +157,15 @@ class LibraryPane(QWidget):
         self.details.verify_requested.connect(self.verify)
         self.fit_panel = FitPanel(paths, runner, inventory, self, plans=plans)
         self.plans = self.fit_panel.plans
-        self.details.tabs.insertTab(0, self.fit_panel, "Fit")
+        fit_scroll = QScrollArea(self)  # a short window scrolls the facts instead of overlapping them
+        fit_scroll.setWidgetResizable(True)
+        fit_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        fit_scroll.setWidget(self.fit_panel)
+        fit_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        fit_scroll.setMinimumWidth(
+            self.fit_panel.minimumSizeHint().width() + fit_scroll.verticalScrollBar().sizeHint().width()
+        )
+        self.details.tabs.insertTab(0, fit_scroll, "Fit")
         self.details.tabs.setCurrentIndex(0)
         self.fit_panel.estimated.connect(self._on_estimated)
         self.fit_panel.defaults_saved.connect(self._on_plan_saved)
