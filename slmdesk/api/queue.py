@@ -12,8 +12,16 @@ the engine that has (or will have) the job's model, else to a new engine while f
 queue when all are busy), which then swaps its model for the job's.
 
 Cancelling a job (the client disconnected) drops it from the queue or, while it runs, sends the
-engine its cancel at once (:meth:`EngineClient.cancel`, checked by the engine between two
-tokens), so the next job starts as soon as the engine has stopped.
+engine a cancel naming the job's request at once (``EngineClient.cancel(request_id)``, checked
+by the engine between two tokens), so the next job starts as soon as the engine has stopped and
+nothing else running on that engine is touched.
+
+In the GUI the pool also borrows the Chat pane's engine (``shared_engine``): a job for the model
+Chat has loaded goes to a :class:`SharedEngineWorker`, which runs it on Chat's client (no second
+copy of the weights; the client's FIFO lock takes turns between Chat and the API) and never
+loads anything there. A job that finds Chat's model changed or unloaded when its turn comes
+(Chat loaded another model while it waited) is handed back to the pool's own engines, which load
+the model as for any request; so are all jobs once Chat has no model loaded.
 """
 
 from __future__ import annotations
@@ -54,6 +62,7 @@ from slmdesk.engine.types import (
     Event,
     InvalidRequestError,
     LoadInfo,
+    ModelChangedError,
     NotLoadedError,
     PromptReady,
 )
@@ -120,6 +129,7 @@ class GenerationJob:
         self._cancelled = threading.Event()
         self._lock = threading.Lock()
         self._client: EngineClient | None = None
+        self._request_id: int | None = None
         self._finished = False
         self._answered = False
         self.submitted = time.perf_counter()
@@ -142,7 +152,7 @@ class GenerationJob:
         self._cancelled.set()
         with self._lock:
             if self._client is not None and not self._finished:
-                self._client.cancel()
+                self._client.cancel(self._request_id)
 
     @property
     def cancelled(self) -> bool:
@@ -155,16 +165,19 @@ class GenerationJob:
         with contextlib.suppress(RuntimeError):  # the loop is closed: the server stopped
             self._loop.call_soon_threadsafe(self._items.put_nowait, item)
 
-    def attach(self, client: EngineClient) -> None:
-        """The job's reply is about to run on ``client``: :meth:`cancel` now reaches it."""
+    def attach(self, client: EngineClient, request_id: int) -> None:
+        """The job's request ``request_id`` (reserved with ``client.new_request_id()``) is about
+        to run on ``client``: :meth:`cancel` now reaches it, and it alone."""
         with self._lock:
             self._client = client
+            self._request_id = request_id
 
     def detach(self) -> None:
         """The job no longer runs on the engine (called before the next job starts, so a late
         cancel can never stop another job's reply)."""
         with self._lock:
             self._client = None
+            self._request_id = None
 
     def finish(self, record: JobRecord) -> None:
         """End the event stream (:data:`END`) and keep ``record``."""
@@ -299,6 +312,19 @@ class EngineWorker:
                 with self._condition:
                     self._running = None
 
+    def _engine(self, model: ServedModel) -> tuple[EngineClient, LoadInfo]:
+        """The engine client to run a job for ``model`` on, with ``model`` loaded (started and
+        loaded now if need be).
+
+        Raises:
+            UserError: the engine cannot start or load the model.
+            ModelChangedError: (a :class:`SharedEngineWorker`) the borrowed engine no longer
+                holds ``model``.
+        """
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client, self._loaded(self._client, model)
+
     def _loaded(self, client: EngineClient, model: ServedModel) -> LoadInfo:
         """The engine with ``model`` loaded as its plan says (loaded now unless it already
         is: same file, same settings; a shared client may have been changed by its owner)."""
@@ -323,10 +349,7 @@ class EngineWorker:
             return
         loading = True
         try:
-            if self._client is None:
-                self._client = self._client_factory()
-            client = self._client
-            info = self._loaded(client, job.model)
+            client, info = self._engine(job.model)
             loading = False
             if job.call is None:
                 job.emit(info)
@@ -341,6 +364,8 @@ class EngineWorker:
         except Cancelled:  # an embeddings job stopped by its client or by the server stopping
             finish = "cancelled"
         except (UserError, ApiError) as error:
+            if isinstance(error, ModelChangedError) and self._hand_back(job):
+                return  # nothing was sent for it: another engine answers it
             param = {CompletionCall: "prompt", EmbeddingCall: "input"}.get(type(job.call), "messages")
             api_error = error if isinstance(error, ApiError) else _api_error(error, loading, param)
             error_text = api_error.message
@@ -369,6 +394,10 @@ class EngineWorker:
             except Exception:
                 log.exception("api: the finished-request callback failed")
 
+    def _hand_back(self, job: GenerationJob) -> bool:
+        """Pass ``job`` on to another engine (True), or not (False: it is answered here)."""
+        return False
+
     def _embed(self, client: EngineClient, job: GenerationJob, call: EmbeddingCall) -> EmbeddingResult | None:
         """Compute the embeddings of ``call`` and hand the result to ``job``; None if the job
         was cancelled before it started.
@@ -377,11 +406,12 @@ class EngineWorker:
             Cancelled: the job was cancelled while the engine worked.
             UserError: from the engine.
         """
-        job.attach(client)
+        rid = client.new_request_id()
+        job.attach(client, rid)
         try:
             if job.cancelled:
                 return None
-            result = client.embed(call.inputs)
+            result = client.embed(call.inputs, request_id=rid, model=job.model.path)
         finally:
             job.detach()
         job.emit(result)
@@ -397,20 +427,21 @@ class EngineWorker:
         """
         params = call.params
         if isinstance(call, ChatCall) and call.max_tokens is None:  # left open: the rest of the context
-            prompt_tokens = client.count_tokens(call.messages)
+            prompt_tokens = client.count_tokens(call.messages, model=job.model.path)
             room = info.n_ctx - prompt_tokens
             if room < 1:
                 raise context_too_long(prompt_tokens, None, info.n_ctx)
             params = replace(params, max_tokens=room)
-        job.attach(client)
+        rid = client.new_request_id()
+        job.attach(client, rid)
         done: Done | None = None
         try:
             if job.cancelled:
                 return None
             if isinstance(call, ChatCall):
-                events, param = client.generate(call.messages, params), "messages"
+                events, param = client.generate(call.messages, params, request_id=rid, model=job.model.path), "messages"
             else:
-                events, param = client.complete(call.prompt, params), "prompt"
+                events, param = client.complete(call.prompt, params, request_id=rid, model=job.model.path), "prompt"
             try:
                 for event in events:
                     if isinstance(event, PromptReady) and (
@@ -424,7 +455,7 @@ class EngineWorker:
                         done = event
                     job.emit(event)
                     if job.cancelled:
-                        client.cancel()  # a cancel that came before the engine had the request
+                        client.cancel(rid)  # a cancel that came before the engine had the request
             finally:
                 close = getattr(events, "close", None)
                 if close is not None:
@@ -432,6 +463,64 @@ class EngineWorker:
         finally:
             job.detach()
         return done
+
+
+SharedEngine = Callable[[], EngineClient | None]
+"""``shared() -> EngineClient | None``: the engine client another part of the program (the GUI's
+Chat pane) has a model loaded in now, None when it has none; called from any thread."""
+
+
+def holds(client: EngineClient, model: ServedModel) -> bool:
+    """Whether ``client``'s engine runs with ``model``'s file loaded (any load settings)."""
+    info = client.load_info
+    return client.running and info is not None and Path(info.path) == model.path.absolute()
+
+
+class SharedEngineWorker(EngineWorker):
+    """Runs jobs on an engine the pool borrows (the Chat pane's), one at a time like any worker.
+
+    It never loads a model there and never closes that engine. A job whose model the borrowed
+    engine no longer holds when its turn comes, or finds swapped when it reaches the engine
+    (:class:`ModelChangedError`, checked under the client's lock), goes to ``hand_back``
+    (the pool's own engines) untouched.
+
+    Args:
+        shared: the borrowed client now (see :data:`SharedEngine`).
+        settings_for, on_finished: as :class:`EngineWorker`.
+        hand_back: queues a job on another engine.
+    """
+
+    def __init__(self, shared: SharedEngine, settings_for: SettingsFor,
+                 on_finished: Callable[[JobRecord], None] | None,
+                 hand_back: Callable[[GenerationJob], None]) -> None:
+        self._shared = shared
+        self._fallback = hand_back
+        super().__init__("shared", self._no_factory, settings_for, on_finished, close_client=False)
+
+    @staticmethod
+    def _no_factory() -> EngineClient:
+        raise AssertionError("a shared engine worker never makes an engine")  # pragma: no cover
+
+    def _engine(self, model: ServedModel) -> tuple[EngineClient, LoadInfo]:
+        """The borrowed client and its load info, when it holds ``model``.
+
+        Raises:
+            ModelChangedError: it holds another model, or none.
+        """
+        client = self._shared()
+        info = client.load_info if client is not None else None
+        if client is None or info is None or not holds(client, model):
+            raise ModelChangedError(f"{model.id} is no longer loaded in the Chat pane's engine.")
+        return client, info
+
+    def _hand_back(self, job: GenerationJob) -> bool:
+        try:
+            self._fallback(job)
+        except ApiError as error:  # 503: the pool's queues are full
+            job.emit(error)
+            job.finish(JobRecord(job.model.id, 0.0, time.perf_counter() - job.submitted, "error",
+                                 error=error.message))
+        return True
 
 
 class EnginePool:
@@ -449,6 +538,10 @@ class EnginePool:
         max_waiting: requests that may wait per engine; one more gets 503 with ``Retry-After``.
         on_finished: called with each finished job's :class:`JobRecord`.
         close_clients: close the engines when the pool closes.
+        shared_engine: an engine borrowed from elsewhere (the GUI's Chat pane, see
+            :data:`SharedEngine`): a job for the model it holds runs there, on a
+            :class:`SharedEngineWorker` that is not counted in ``max_engines``; other jobs, and
+            those that find its model changed when their turn comes, go to the pool's own engines.
 
     Raises:
         ValueError: ``max_engines`` below 1 or ``max_waiting`` below 0.
@@ -462,6 +555,7 @@ class EnginePool:
         max_waiting: int = 16,
         on_finished: Callable[[JobRecord], None] | None = None,
         close_clients: bool = True,
+        shared_engine: SharedEngine | None = None,
     ) -> None:
         if max_engines < 1 or max_waiting < 0:
             raise ValueError("max_engines must be >= 1 and max_waiting >= 0")
@@ -472,8 +566,24 @@ class EnginePool:
         self._on_finished = on_finished
         self._close_clients = close_clients
         self._workers: list[EngineWorker] = []
+        self._shared = shared_engine
+        self._shared_worker: SharedEngineWorker | None = None
         self._lock = threading.Lock()
         self._closed = False
+
+    def _borrowed(self, model: ServedModel) -> EngineWorker | None:
+        """The shared engine's worker when that engine holds ``model`` now (made on first use)."""
+        client = self._shared() if self._shared is not None else None
+        if self._shared is None or client is None or not holds(client, model):
+            return None
+        if self._shared_worker is None:
+            self._shared_worker = SharedEngineWorker(self._shared, self._settings_for, self._on_finished,
+                                                     self._hand_back)
+        return self._shared_worker
+
+    def _hand_back(self, job: GenerationJob) -> None:
+        """Queue a job the shared engine could not run on one of the pool's own engines."""
+        self._submit(job, borrow=False)
 
     def _route(self, model: ServedModel) -> EngineWorker:
         for worker in self._workers:
@@ -489,16 +599,20 @@ class EnginePool:
         return min(self._workers, key=lambda w: (w.busy, w.waiting, w.last_used))
 
     def submit(self, job: GenerationJob) -> None:
-        """Queue ``job`` on the engine that serves its model.
+        """Queue ``job`` on the engine that serves its model (the shared engine first, when it
+        holds that model).
 
         Raises:
             ApiError: 503 (``Retry-After``) when ``max_waiting`` requests already wait there,
                 or when the pool is closed.
         """
+        self._submit(job, borrow=True)
+
+    def _submit(self, job: GenerationJob, borrow: bool) -> None:
         with self._lock:
             if self._closed:
                 raise server_error("The server is stopping.", code="server_stopping")
-            worker = self._route(job.model)
+            worker = (self._borrowed(job.model) if borrow else None) or self._route(job.model)
             waiting = worker.waiting
             if worker.busy and waiting >= self.max_waiting:
                 retry = min(60, max(1, math.ceil(worker.mean_job_s * (waiting + 1))))
@@ -506,20 +620,27 @@ class EnginePool:
             worker.submit(job)
 
     def stats(self) -> dict[str, Any]:
-        """``{"engines": n, "busy": n, "waiting": n, "models": [API names planned per engine]}``."""
+        """``{"engines": n, "busy": n, "waiting": n, "models": [API names planned per engine],
+        "shared": API name of the last job run on the shared engine, or None}``; ``engines`` and
+        ``models`` count the pool's own engines only, ``busy`` and ``waiting`` the shared one too."""
         with self._lock:
             workers = list(self._workers)
+            shared = self._shared_worker
+        every = [*workers, shared] if shared is not None else workers
         return {
             "engines": len(workers),
-            "busy": sum(w.busy for w in workers),
-            "waiting": sum(w.waiting for w in workers),
+            "busy": sum(w.busy for w in every),
+            "waiting": sum(w.waiting for w in every),
             "models": [w.planned.id if w.planned else None for w in workers],
+            "shared": shared.planned.id if shared is not None and shared.planned else None,
         }
 
     def cancel_all(self) -> None:
         """Cancel every running and queued job (the server is stopping)."""
         with self._lock:
             workers = list(self._workers)
+            if self._shared_worker is not None:
+                workers.append(self._shared_worker)
         for worker in workers:
             worker.cancel_all()
 
@@ -528,5 +649,8 @@ class EnginePool:
         with self._lock:
             self._closed = True
             workers, self._workers = self._workers, []
+            if self._shared_worker is not None:
+                workers.insert(0, self._shared_worker)  # first: it may hand jobs to the others
+                self._shared_worker = None
         for worker in workers:
             worker.close(timeout_s)

@@ -27,7 +27,7 @@ from slmdesk.api.app import LOOPBACK_HOSTS, ApiState, Limits, create_app
 from slmdesk.api.keys import KeyringBackend, load_or_create_key
 from slmdesk.api.models import ModelCatalog, ServedModel, SettingsFor, plan_settings
 from slmdesk.api.openai_schema import ApiError
-from slmdesk.api.queue import EnginePool, GenerationJob, JobRecord
+from slmdesk.api.queue import EnginePool, GenerationJob, JobRecord, SharedEngine
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import LoadPlan
 from slmdesk.core.settings import Settings
@@ -139,6 +139,9 @@ class ApiServer:
         client_factory: makes an engine client (default: a new engine process logging to
             ``engine_log``); pass the GUI's client factory to share its engine.
         close_clients: close the engines on :meth:`stop` (False for engines owned elsewhere).
+        shared_engine: an engine to borrow (the GUI's Chat pane's, :data:`SharedEngine`):
+            requests for the model it holds run there instead of loading it a second time;
+            never closed here.
         use_keyring: keep the generated key in the OS keyring when there is one.
         keyring_backend: a specific keyring (tests); None finds the system's.
         engine_log: the engines' log file (llama.cpp's stderr), for the default factory.
@@ -156,6 +159,7 @@ class ApiServer:
         config_dir: Path | None = None,
         client_factory: Callable[[], EngineClient] | None = None,
         close_clients: bool = True,
+        shared_engine: SharedEngine | None = None,
         use_keyring: bool = True,
         keyring_backend: KeyringBackend | None = None,
         engine_log: Path | None = None,
@@ -166,6 +170,7 @@ class ApiServer:
         self._config_dir = config_dir
         self._client_factory = client_factory or (lambda: EngineClient(log_path=engine_log))
         self._close_clients = close_clients
+        self._shared_engine = shared_engine
         self._use_keyring = use_keyring
         self._keyring_backend = keyring_backend
         self._key: str | None = config.api_key
@@ -194,13 +199,15 @@ class ApiServer:
         overrides: dict[str, int] | None = None,
         client_factory: Callable[[], EngineClient] | None = None,
         close_clients: bool = True,
+        shared_engine: SharedEngine | None = None,
     ) -> ApiServer:
         """The server of one slmdesk installation, as ``slmdesk serve`` and the GUI build it:
         the inventory's loadable models (or those ``refs`` name: ids or paths), each loaded
         with its load plan from ``plans`` (threads: the plan's, else ``default_threads``, the
         Settings value; "automatic" GPU layers from ``gpu_layers``; ``overrides`` such as
         ``{"n_ctx": 2048}`` win), the key kept in the keyring, or in ``app_paths.config`` for a
-        portable installation, engines logging to ``app_paths.logs / "engine-api.log"``.
+        portable installation, engines logging to ``app_paths.logs / "engine-api.log"``; with
+        ``shared_engine`` (the GUI's Chat engine) requests for the model it holds run there.
 
         Raises:
             UserError: a ref that names no loadable model.
@@ -212,6 +219,7 @@ class ApiServer:
             config_dir=app_paths.config,
             client_factory=client_factory,
             close_clients=close_clients,
+            shared_engine=shared_engine,
             use_keyring=not app_paths.portable,
             engine_log=app_paths.logs / "engine-api.log",
         )
@@ -265,7 +273,8 @@ class ApiServer:
         """Engines, busy engines, waiting requests, the model each engine holds or will, and
         ``requests``: the generation requests finished since the last :meth:`start` (errors and
         cancelled ones included)."""
-        stats = self._pool.stats() if self._pool is not None else {"engines": 0, "busy": 0, "waiting": 0, "models": []}
+        stats = self._pool.stats() if self._pool is not None else {"engines": 0, "busy": 0, "waiting": 0, "models": [],
+                                                                   "shared": None}
         with self._recent_lock:
             stats["requests"] = self._requests
         return stats
@@ -314,7 +323,8 @@ class ApiServer:
         with self._recent_lock:
             self._requests = 0
         self._pool = EnginePool(self._client_factory, self._settings_for, self.config.max_engines,
-                                self.config.max_waiting, self._finished, self._close_clients)
+                                self.config.max_waiting, self._finished, self._close_clients,
+                                shared_engine=self._shared_engine)
         hosts = (LOOPBACK_HOSTS | {self.config.host.lower()}) if self.config.loopback else frozenset()
         state = ApiState(self.catalog, self._pool, key, self.config.limits, frozenset(hosts))
         app = create_app(state, self.config.allowed_origins)

@@ -1,9 +1,12 @@
 """The client side of the engine: starts the engine process and talks to it. Plain Python, no Qt.
 
-Used by ``jobs/`` (the Chat pane), the CLI and the benchmark. One client owns at most one
-engine process. Requests are serialized (one at a time, a second caller waits); ``cancel()``
-is the exception: it never waits, so a GUI thread can stop a reply that a worker thread is
-iterating. When the engine process dies, the pending call raises :class:`EngineCrashed`
+Used by ``jobs/`` (the Chat pane), the CLI, the benchmark and the API server (which may share
+the Chat pane's client). One client owns at most one engine process. Requests are serialized
+(one at a time, first come first served: a second caller waits its turn); ``cancel()`` is the
+exception: it never waits, so a GUI thread can stop a reply that a worker thread is iterating.
+A caller that shares the client reserves its request's id first
+(:meth:`EngineClient.new_request_id`) and cancels by that id, which stops its own request and
+nobody else's. When the engine process dies, the pending call raises :class:`EngineCrashed`
 naming what it was doing and how it ended; ``start()`` + ``load()`` (or just ``load()``)
 bring it back.
 """
@@ -47,6 +50,7 @@ from slmdesk.engine.types import (
     LoadInfo,
     LoadSettings,
     Message,
+    ModelChangedError,
     NotLoadedError,
     Prefill,
     PromptReady,
@@ -98,6 +102,42 @@ class Timeouts:
     load_s: float = 600.0
     request_s: float = 60.0
     idle_s: float = 300.0
+
+
+class FairLock:
+    """A lock granted in the order it was asked for (FIFO), unlike ``threading.Lock``: a thread
+    that releases and at once asks again (a worker serving a queue of requests) cannot starve
+    another thread waiting for the same engine."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._waiting: deque[object] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for this caller's turn; False when it did not come."""
+        ticket = object()
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self._waiting.append(ticket)
+            try:
+                while self._held or self._waiting[0] is not ticket:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or not self._condition.wait(remaining):
+                        if not self._held and self._waiting[0] is ticket:
+                            break  # our turn came as the wait ran out
+                        return False
+                self._held = True
+                return True
+            finally:
+                self._waiting.remove(ticket)
+                self._condition.notify_all()
+
+    def release(self) -> None:
+        """Hand the lock to the longest waiting caller."""
+        with self._condition:
+            self._held = False
+            self._condition.notify_all()
 
 
 def host_command() -> list[str]:
@@ -172,8 +212,12 @@ class EngineClient:
         stderr_lines: how many stderr lines to keep for crash reports.
 
     Thread safety: one thread iterates :meth:`generate` while another may call
-    :meth:`cancel`; all other calls are serialized (a call made while a reply streams waits up
-    to ``timeouts.request_s``, then raises :class:`EngineError`).
+    :meth:`cancel`; all other calls are serialized in the order they were made (:class:`FairLock`;
+    a call made while a reply streams waits up to ``timeouts.request_s``, then raises
+    :class:`EngineError`). Several users may share one client (the Chat pane and the API
+    server): each reserves its request's id with :meth:`new_request_id`, passes it as
+    ``request_id`` and cancels with ``cancel(request_id)``; passing ``model`` makes a request
+    fail with :class:`ModelChangedError` instead of running on a model another user loaded.
     """
 
     def __init__(
@@ -193,9 +237,14 @@ class EngineClient:
         self._inbox: queue.Queue[Any] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._write_lock = threading.Lock()
-        self._request_lock = threading.Lock()
+        self._request_lock = FairLock()
         self._ids = itertools.count(1)
+        self._state_lock = threading.Lock()
         self._generating: int | None = None
+        self._reserved: set[int] = set()
+        """Ids handed out by :meth:`new_request_id` whose request has not been sent yet."""
+        self._cancel_on_send: set[int] = set()
+        """Reserved ids cancelled before their request was sent."""
         self._model_name = ""
         self.pid: int | None = None
         self.load_info: LoadInfo | None = None
@@ -444,13 +493,59 @@ class EngineClient:
                 raise self._crashed(activity)
             raise not_running
 
-    def _send(self, op: str, activity: str, **fields: Any) -> int:
-        """Write one request (call with the request lock held); return its id."""
-        rid = next(self._ids)
-        try:
-            self._write({"id": rid, "op": op, **fields})
-        except (OSError, ValueError):
-            raise self._crashed(activity) from None
+    def _send(self, op: str, activity: str, rid: int | None = None, cancellable: bool = False,
+              **fields: Any) -> int:
+        """Write one request (call with the request lock held) as ``rid`` (a reserved id, else
+        a new one); return its id. A ``cancellable`` request becomes the one :meth:`cancel`
+        stops; a cancel that came for ``rid`` before it was sent follows it at once."""
+        rid = next(self._ids) if rid is None else rid
+        failed = False
+        with self._state_lock:  # a cancel naming rid comes before or after both steps, never between
+            self._reserved.discard(rid)
+            cancel_now = rid in self._cancel_on_send
+            self._cancel_on_send.discard(rid)
+            try:
+                self._write({"id": rid, "op": op, **fields})
+                if cancel_now:
+                    self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+            except (OSError, ValueError):
+                failed = True
+            if cancellable and not failed:
+                self._generating = rid
+        if failed:
+            raise self._crashed(activity)
+        return rid
+
+    def _forget(self, rid: int | None) -> None:
+        """Drop a reserved id whose request ended (or will never be sent)."""
+        if rid is None:
+            return
+        with self._state_lock:
+            self._reserved.discard(rid)
+            self._cancel_on_send.discard(rid)
+            if self._generating == rid:
+                self._generating = None
+
+    def _check_model(self, model: str | os.PathLike[str] | None) -> None:
+        """Raise :class:`ModelChangedError` unless ``model`` (None: any) is the loaded model;
+        called with the request lock held, so no load can come between the check and the
+        request."""
+        if model is None:
+            return
+        info = self.load_info
+        if info is None or Path(info.path) != Path(model).expanduser().absolute():
+            name = Path(model).name
+            raise ModelChangedError(
+                f"{name} is no longer loaded in this engine.",
+                "Another user of the engine (the Chat pane) loaded another model or unloaded it.",
+            )
+
+    def new_request_id(self) -> int:
+        """Reserve the id of a request about to be made (pass it as ``request_id``), so that
+        :meth:`cancel` can name it even before it is sent (while it waits for the engine)."""
+        with self._state_lock:
+            rid = next(self._ids)
+            self._reserved.add(rid)
         return rid
 
     def _request(self, op: str, activity: str, timeout_s: float, **fields: Any) -> dict[str, Any]:
@@ -476,71 +571,84 @@ class EngineClient:
         """
         target = Path(path).expanduser().absolute()
         self.start()
-        self._model_name = target.name
-        reply = self._request(
-            "load",
-            self._activity("loading"),
-            self.timeouts.load_s,
-            path=str(target),
-            settings=to_dict(settings),
-            backend=backend,
-        )
-        info: LoadInfo = from_dict(LoadInfo, reply["info"])
-        self.load_info = info
+        activity = f"loading {target.name}"
+        self._require_running(activity, EngineError("The engine is not running.", "Load a model first."))
+        with self._exclusive():  # load_info changes under the lock: a request naming its model sees it
+            self.load_info = None  # the host unloads first; a failed load leaves nothing loaded
+            self._model_name = target.name
+            rid = self._send("load", activity, path=str(target), settings=to_dict(settings), backend=backend)
+            reply = self._wait(rid, self.timeouts.load_s, activity)
+            info: LoadInfo = from_dict(LoadInfo, reply["info"])
+            self.load_info = info
         return info
 
-    def generate(self, messages: Sequence[Message], params: SamplingParams = SamplingParams()) -> Iterator[Event]:
+    def generate(self, messages: Sequence[Message], params: SamplingParams = SamplingParams(), *,
+                 request_id: int | None = None, model: str | os.PathLike[str] | None = None) -> Iterator[Event]:
         """Stream one reply: :class:`PromptReady`, then :class:`Prefill` (long prompts only),
         :class:`Token` events, then :class:`Done`.
 
         Nothing is sent until iteration starts. Stopping the iteration early (``break``,
-        ``close()``) cancels the reply and waits for the engine to finish it.
+        ``close()``) cancels the reply and waits for the engine to finish it. ``request_id``:
+        an id from :meth:`new_request_id` (for ``cancel(request_id)``); ``model``: the model
+        file the reply must come from.
 
         Raises (during iteration):
-            NotLoadedError, TemplateError, ContextOverflowError, EngineError,
-            EngineCrashed, EngineTimeout.
+            ModelChangedError (``model`` is not the loaded model), NotLoadedError,
+            TemplateError, ContextOverflowError, EngineError, EngineCrashed, EngineTimeout.
         """
         payload = [{"role": m["role"], "content": m["content"]} for m in messages]
-        return self._stream(self._activity("generating a reply", "with"), params, messages=payload)
+        return self._stream(self._activity("generating a reply", "with"), params, request_id, model,
+                            messages=payload)
 
-    def complete(self, prompt: str, params: SamplingParams = SamplingParams()) -> Iterator[Event]:
+    def complete(self, prompt: str, params: SamplingParams = SamplingParams(), *,
+                 request_id: int | None = None, model: str | os.PathLike[str] | None = None) -> Iterator[Event]:
         """Stream the model's continuation of ``prompt`` (completion mode: no chat template,
-        the text as written; a text longer than the context keeps its end). Events and errors
-        as :meth:`generate` (``PromptReady.dropped_messages`` is ``(0,)`` when the beginning
-        was cut)."""
-        return self._stream(self._activity("continuing the text", "with"), params, messages=[], prompt=prompt)
+        the text as written; a text longer than the context keeps its end). Arguments, events
+        and errors as :meth:`generate` (``PromptReady.dropped_messages`` is ``(0,)`` when the
+        beginning was cut)."""
+        return self._stream(self._activity("continuing the text", "with"), params, request_id, model,
+                            messages=[], prompt=prompt)
 
-    def _stream(self, activity: str, params: SamplingParams, **fields: Any) -> Iterator[Event]:
+    def _stream(self, activity: str, params: SamplingParams, request_id: int | None,
+                model: str | os.PathLike[str] | None, **fields: Any) -> Iterator[Event]:
         """The ``generate`` request and its events (see :meth:`generate`)."""
-        self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
-        with self._exclusive():
-            rid = self._send("generate", activity, params=to_dict(params), **fields)
-            self._generating = rid
-            finished = False
-            try:
-                while True:
-                    message = self._wait(rid, self.timeouts.idle_s, activity)
-                    event = message["ev"]
-                    if event == "token":
-                        yield Token(message["text"])
-                    elif event == "prompt":
-                        yield PromptReady(message["prompt_tokens"], tuple(message.get("dropped_messages", ())))
-                    elif event == "prefill":
-                        yield Prefill(message["done"], message["total"])
-                    elif event == "done":
-                        finished = True
-                        yield Done(message["text"], from_dict(GenerationStats, message["stats"]))
-                        return
-            except (EngineCrashed, EngineTimeout):
-                finished = True
-                raise
-            except UserError:
-                finished = True  # an error reply ends the request
-                raise
-            finally:
-                self._generating = None
-                if not finished and self.running:
-                    self._drain(rid, activity)
+        try:
+            self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
+            with self._exclusive():
+                self._check_model(model)
+                yield from self._events(activity, params, request_id, **fields)
+        finally:
+            self._forget(request_id)
+
+    def _events(self, activity: str, params: SamplingParams, request_id: int | None,
+                **fields: Any) -> Iterator[Event]:
+        """Send the ``generate`` request and yield its events (the request lock held)."""
+        rid = self._send("generate", activity, request_id, cancellable=True, params=to_dict(params), **fields)
+        finished = False
+        try:
+            while True:
+                message = self._wait(rid, self.timeouts.idle_s, activity)
+                event = message["ev"]
+                if event == "token":
+                    yield Token(message["text"])
+                elif event == "prompt":
+                    yield PromptReady(message["prompt_tokens"], tuple(message.get("dropped_messages", ())))
+                elif event == "prefill":
+                    yield Prefill(message["done"], message["total"])
+                elif event == "done":
+                    finished = True
+                    yield Done(message["text"], from_dict(GenerationStats, message["stats"]))
+                    return
+        except (EngineCrashed, EngineTimeout):
+            finished = True
+            raise
+        except UserError:
+            finished = True  # an error reply ends the request
+            raise
+        finally:
+            self._forget(rid)
+            if not finished and self.running:
+                self._drain(rid, activity)
 
     def _drain(self, rid: int, activity: str, end: str = "done") -> None:
         """The consumer stopped early: cancel and read until the request's last event
@@ -560,21 +668,34 @@ class EngineClient:
         assert done is not None
         return done
 
-    def cancel(self) -> None:
-        """Stop the reply being generated, within one token. Never blocks; no-op when idle.
+    def cancel(self, request_id: int | None = None) -> None:
+        """Stop a reply (or embeddings, a benchmark) within one token. Never blocks.
 
-        The iterating thread then receives :class:`Done` with ``finish_reason == "cancelled"``.
+        ``request_id`` None: whatever is running now (no-op when idle). Else only the request
+        with that id (:meth:`new_request_id`): stopped if it runs, stopped the moment it is sent
+        if it still waits for the engine, nothing if it has ended; another user's request on a
+        shared client is never touched. The iterating thread then receives :class:`Done` with
+        ``finish_reason == "cancelled"``.
         """
-        rid = self._generating
-        if rid is None:
-            return
-        with contextlib.suppress(OSError, ValueError):
-            self._write({"id": next(self._ids), "op": "cancel", "target": rid})
+        with self._state_lock:
+            if request_id is None:
+                rid = self._generating
+            elif request_id in self._reserved:
+                self._cancel_on_send.add(request_id)
+                return
+            else:
+                rid = request_id if request_id == self._generating else None
+            if rid is None:
+                return
+            with contextlib.suppress(OSError, ValueError):
+                self._write({"id": next(self._ids), "op": "cancel", "target": rid})
 
-    def embed(self, inputs: Sequence[str | Sequence[int]]) -> EmbeddingResult:
+    def embed(self, inputs: Sequence[str | Sequence[int]], *, request_id: int | None = None,
+              model: str | os.PathLike[str] | None = None) -> EmbeddingResult:
         """Embeddings of ``inputs`` (texts, or token ids) from the loaded model, one
         L2-normalized float32 vector per input (:class:`EmbeddingResult`); llama.cpp only.
-        :meth:`cancel` (from any thread) stops it between two inputs or batches.
+        :meth:`cancel` (from any thread) stops it between two inputs or batches;
+        ``request_id`` and ``model`` as in :meth:`generate`.
 
         The engine computes them on the model's own context (the chat's KV cache is cleared,
         so the next reply evaluates its whole prompt again); see
@@ -582,17 +703,17 @@ class EngineClient:
 
         Raises:
             Cancelled: :meth:`cancel` was called.
-            NotLoadedError, ContextOverflowError (an input longer than the context allows),
+            ModelChangedError, NotLoadedError, ContextOverflowError (an input longer than the context allows),
             EngineError (ONNX models, empty inputs, token ids outside the vocabulary),
             EngineCrashed, EngineTimeout.
         """
         activity = self._activity("computing embeddings", "with")
         self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
         payload = [item if isinstance(item, str) else [int(t) for t in item] for item in inputs]
-        with self._exclusive():
-            rid = self._send("embed", activity, inputs=payload)
-            self._generating = rid
-            try:
+        try:
+            with self._exclusive():
+                self._check_model(model)
+                rid = self._send("embed", activity, request_id, cancellable=True, inputs=payload)
                 while True:  # progress events keep the idle timeout from firing on long requests
                     message = self._wait(rid, self.timeouts.idle_s, activity)
                     if message["ev"] == "embeddings":
@@ -600,22 +721,35 @@ class EngineClient:
                         if result.cancelled:
                             raise Cancelled("embeddings cancelled")
                         return result
-            finally:
-                self._generating = None
+        finally:
+            self._forget(request_id)
 
-    def count_tokens(self, messages: Sequence[Message]) -> int:
+    def count_tokens(self, messages: Sequence[Message], *, model: str | os.PathLike[str] | None = None) -> int:
         """Prompt tokens for ``messages`` rendered with the model's template (as :meth:`generate`
-        would send them, before any dropping), for the running token count in the UI."""
+        would send them, before any dropping), for the running token count in the UI.
+
+        Raises:
+            ModelChangedError: ``model`` (None: any) is not the loaded model.
+            NotLoadedError, TemplateError, EngineError, EngineCrashed, EngineTimeout.
+        """
+        activity = self._activity("counting tokens", "with")
         payload = [{"role": m["role"], "content": m["content"]} for m in messages]
-        reply = self._request(
-            "count_tokens", self._activity("counting tokens", "with"), self.timeouts.request_s, messages=payload
-        )
+        self._require_running(activity, EngineError("The engine is not running.", "Load a model first."))
+        with self._exclusive():
+            self._check_model(model)
+            rid = self._send("count_tokens", activity, messages=payload)
+            reply = self._wait(rid, self.timeouts.request_s, activity)
         return int(reply["prompt_tokens"])
 
     def unload(self) -> None:
         """Free the loaded model; the engine process stays up for the next load."""
         if self.running:
-            self._request("unload", self._activity("unloading"), self.timeouts.request_s)
+            activity = self._activity("unloading")
+            with self._exclusive():
+                rid = self._send("unload", activity)
+                self._wait(rid, self.timeouts.request_s, activity)
+                self.load_info = None
+                self._model_name = ""
         self.load_info = None
         self._model_name = ""
 
@@ -654,8 +788,7 @@ class EngineClient:
         activity = self._activity("benchmarking")
         self._require_running(activity, NotLoadedError("No model is loaded.", "Load a model first."))
         with self._exclusive():
-            rid = self._send("bench", activity, request=to_dict(request))
-            self._generating = rid
+            rid = self._send("bench", activity, cancellable=True, request=to_dict(request))
             finished = False
             try:
                 while True:
@@ -672,6 +805,6 @@ class EngineClient:
                 finished = True
                 raise
             finally:
-                self._generating = None
+                self._forget(rid)
                 if not finished and self.running:
                     self._drain(rid, activity, "bench")

@@ -250,8 +250,10 @@ class EngineHost:
             self._on_input_closed()
 
     def _cancel(self, target: int | None) -> None:
-        """Cancel generation ``target`` (or whatever runs when None), even if it has not
-        started yet (a cancel can overtake its queued generate request)."""
+        """Cancel request ``target`` only (whatever runs when None): at once if it runs, else
+        remembered and applied the moment it starts, so a queued request ends before its
+        prompt is processed (a cancel can overtake its queued generate request). Another
+        request running meanwhile is left alone."""
         with self._control_lock:
             if self._control is not None and (target is None or target == self._control_id):
                 self._control.cancel()

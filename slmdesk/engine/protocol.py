@@ -11,9 +11,12 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
   (``auto``/``llama``/``onnx``) -> ``{"id", "ev": "loaded", "info": LoadInfo}``
 - ``generate``: ``messages``, ``params`` (:class:`SamplingParams`) -> ``prompt`` (once),
   ``prefill`` (progress, while the prompt is processed), ``token`` (text), then ``done``
-- ``cancel``: no reply; the running ``generate`` ends with ``done`` and
-  ``finish_reason == "cancelled"``. Read by a separate thread in the host, so it is seen
-  between two tokens.
+- ``cancel``: ``target`` (the id of the request to stop; absent or null: whatever runs), no
+  reply. The host stops ``target`` only: at once if it is the request running (the ``generate``
+  ends with ``done`` and ``finish_reason == "cancelled"``), as soon as it starts if it is still
+  queued (it then ends before its prompt is processed), and ignores it if it has ended; two
+  users sharing one engine (the Chat pane and the API server) thus never stop each other's
+  replies. Read by a separate thread in the host, so it is seen between two tokens.
 - ``count_tokens``: ``messages`` -> ``{"ev": "count", "prompt_tokens"}``
 - ``embed``: ``inputs`` (strings, or lists of token ids) -> ``embed_progress`` (``done``,
   ``total`` inputs; after each) then ``embeddings`` (``result``: :class:`EmbeddingResult`,

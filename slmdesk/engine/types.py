@@ -540,6 +540,12 @@ class NotLoadedError(UserError):
     """A request that needs a model was sent with none loaded."""
 
 
+class ModelChangedError(NotLoadedError):
+    """A request that named the model it expects found another one loaded (or none): the
+    engine's other user (Chat, on an engine it shares with the API server) swapped or freed it
+    while the request waited. Raised by the client before anything is sent."""
+
+
 class InvalidRequestError(EngineError):
     """A request the loaded model cannot serve as asked, through no fault of the engine: a JSON
     Schema that cannot become a grammar (or a backend without grammars), an empty embedding

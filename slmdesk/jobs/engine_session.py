@@ -5,7 +5,9 @@ owns it and reports through queued signals, so the GUI thread never waits on the
 Tokens arrive already batched by the engine, at most one event per
 ``slmdesk.engine.backend_base.FLUSH_INTERVAL_S`` (20 updates per second read as smooth
 streaming), and each becomes one ``tokens_received`` signal. Cancel goes straight to the
-client, which is safe from any thread.
+client, which is safe from any thread, and names Chat's own request: the GUI's API server
+borrows this engine for requests naming the loaded model (:meth:`EngineSession.loaded_client`),
+and Stop must never end an API client's reply (nor an API client's disconnect Chat's).
 """
 
 from __future__ import annotations
@@ -48,6 +50,10 @@ class _EngineWorker(QObject):
         super().__init__()
         self._client_factory = client_factory
         self.client: EngineClient | None = None
+        self.request_id: int | None = None
+        """The id of Chat's reply being generated (or waiting for the engine), for Stop."""
+        self.stop_asked = False
+        """Set by Stop (any thread): the reply about to start is cancelled as soon as it has an id."""
 
     def _client(self) -> EngineClient:
         if self.client is None:
@@ -70,7 +76,13 @@ class _EngineWorker(QObject):
     def generate(self, messages: list[Message], params: SamplingParams, prompt: str | None = None) -> None:
         try:
             client = self._client()
-            events = client.generate(messages, params) if prompt is None else client.complete(prompt, params)
+            rid = self.request_id = client.new_request_id()
+            if self.stop_asked:  # Stop came before this reply had an id
+                client.cancel(rid)
+            if prompt is None:
+                events = client.generate(messages, params, request_id=rid)
+            else:
+                events = client.complete(prompt, params, request_id=rid)
             for event in events:
                 if isinstance(event, Token):  # already coalesced by the engine (FLUSH_INTERVAL_S)
                     self.tokens_received.emit(event.text)
@@ -93,9 +105,9 @@ class _EngineWorker(QObject):
 
     @Slot()
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
+        client, self.client = self.client, None  # first: the API server stops borrowing it
+        if client is not None:
+            client.close()
 
 
 class EngineSession(QObject):
@@ -158,13 +170,28 @@ class EngineSession(QObject):
         With ``prompt`` (completion mode) the model continues that text and ``messages`` is
         ignored (:meth:`slmdesk.engine.EngineClient.complete`)."""
         self.busy = True
+        self._worker.stop_asked = False
+        self._worker.request_id = None
         self._generate_requested.emit([dict(m) for m in messages], params, prompt)
 
     def cancel(self) -> None:
-        """Stop the reply within one token (the engine answers with a cancelled ``Done``)."""
+        """Stop Chat's reply within one token (the engine answers with a cancelled ``Done``);
+        a request of the API server on the same engine goes on."""
+        worker = self._worker
+        worker.stop_asked = True
+        client, rid = worker.client, worker.request_id
+        if client is not None and rid is not None:
+            client.cancel(rid)
+
+    def loaded_client(self) -> EngineClient | None:
+        """The engine client while it has a model loaded and runs, else None; for the GUI's API
+        server to borrow (``ApiServer(shared_engine=...)``). Safe from any thread: it reads two
+        attributes, and the client checks under its lock that the model is still the one a
+        borrowed request expects."""
         client = self._worker.client
-        if client is not None:
-            client.cancel()
+        if client is None or not client.running or client.load_info is None:
+            return None
+        return client
 
     def unload(self) -> None:
         """Free the model (the engine process stays up)."""

@@ -59,7 +59,8 @@ class MainWindow(QMainWindow):
         self.artifacts = ArtifactSourceModel(context.inventory, context.runner, self)
         """The one source model of artifacts every pane views (loaded by the Library's refresh)."""
         self.api = ApiService(context.runner, self._build_api_server, self)
-        """The local OpenAI-compatible server, switched in Settings (its own engine process)."""
+        """The local OpenAI-compatible server, switched in Settings (its own engine processes, and
+        Chat's engine for the model Chat has loaded)."""
         self.api.status_changed.connect(self._on_api_status)
         self.setWindowTitle("slmdesk")
         self.setMinimumSize(QSize(720, 480))
@@ -183,13 +184,15 @@ class MainWindow(QMainWindow):
     def _build_api_server(self, config: ServerConfig) -> ApiServer:
         """The API server for ``config``: every loadable model of the inventory, each loaded with
         its load plan as in Chat (threads from Settings, "automatic" GPU layers from the
-        Library's estimate), in an engine process of its own (not Chat's), the key in the
-        keyring or the config folder."""
+        Library's estimate), in engine processes of its own, except that requests for the model
+        Chat has loaded run on Chat's engine (no second copy of its weights; Chat's load
+        settings); the key in the keyring or the config folder."""
         from slmdesk.api.server import ApiServer
 
         return ApiServer.for_inventory(
             config, self._context.inventory, self._context.plans, self._context.paths,
             default_threads=self._context.settings.n_threads, gpu_layers=self._api_gpu_layers,
+            shared_engine=self._context.engine.loaded_client,
         )
 
     def _api_gpu_layers(self, model: ServedModel, _plan: LoadPlan) -> int | None:

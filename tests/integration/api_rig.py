@@ -80,6 +80,7 @@ class FakeEngine:
         self._cancel = threading.Event()
         self._generating = False
         self.closed = False
+        self.request_ids = 0
         self.crash_after: int | None = None
         self.completions: list[tuple[str, Any]] = []
         """(prompt, SamplingParams) of every ``complete`` call."""
@@ -100,20 +101,27 @@ class FakeEngine:
         self.load_info = LoadInfo(str(Path(path).absolute()), "fake", "0", self.n_ctx, settings=settings)
         return self.load_info
 
-    def count_tokens(self, messages: list[dict[str, str]]) -> int:
+    def count_tokens(self, messages: list[dict[str, str]], model: Any = None) -> int:
         return sum(len(m["content"]) for m in messages) // 4 + 4
 
-    def cancel(self) -> None:
+    def new_request_id(self) -> int:
+        self.request_ids += 1
+        return self.request_ids
+
+    def cancel(self, request_id: int | None = None) -> None:
+        """Stop the running request (one engine per pool worker: it is the caller's)."""
         if self._generating:
             self.cancel_times.append(time.perf_counter())
             self._cancel.set()
 
-    def generate(self, messages: list[dict[str, str]], params: Any) -> Iterator[Any]:
+    def generate(self, messages: list[dict[str, str]], params: Any, request_id: int | None = None,
+                 model: Any = None) -> Iterator[Any]:
         self.order.append(messages[-1]["content"])
         self.params.append(params)
         return self._reply(self.count_tokens(messages), (), reply_for(messages[-1]["content"]), params)
 
-    def embed(self, inputs: Sequence[str | Sequence[int]]) -> EmbeddingResult:
+    def embed(self, inputs: Sequence[str | Sequence[int]], request_id: int | None = None,
+              model: Any = None) -> EmbeddingResult:
         """Like EngineClient.embed: :func:`vector_for` each input as float32 bytes, token ids
         outside :data:`FAKE_VOCABULARY` refused, :meth:`cancel` honoured between inputs."""
         self.embedded.append(list(inputs))
@@ -133,7 +141,7 @@ class FakeEngine:
             self._generating = False
         return EmbeddingResult(tuple(vectors), 4, sum(tokens_of(item) for item in inputs), "mean")
 
-    def complete(self, prompt: str, params: Any) -> Iterator[Any]:
+    def complete(self, prompt: str, params: Any, request_id: int | None = None, model: Any = None) -> Iterator[Any]:
         """Like EngineClient.complete: a text longer than the context keeps its end (the engine's
         ``prepare_completion`` rule) and says so with ``dropped_messages == (0,)``."""
         self.order.append(prompt)

@@ -15,12 +15,13 @@ from tests.integration.api_rig import ALPHA, BETA, KEY, FakeEngine, Rig
 
 @pytest.fixture
 def rig() -> Iterator[Callable[..., Rig]]:
-    """``rig(n_ctx=512, token_s=0.002, models=(ALPHA, BETA), **ServerConfig fields)``: a started
-    server on a free loopback port over :class:`FakeEngine` engines; stopped after the test."""
+    """``rig(n_ctx=512, token_s=0.002, models=(ALPHA, BETA), shared_engine=None, **ServerConfig
+    fields)``: a started server on a free loopback port over :class:`FakeEngine` engines (and
+    the borrowed engine ``shared_engine`` returns); stopped after the test."""
     servers: list[ApiServer] = []
 
     def start(n_ctx: int = 512, token_s: float = 0.002, models: Sequence[ServedModel] = (ALPHA, BETA),
-              **config: Any) -> Rig:
+              shared_engine: Callable[[], Any] | None = None, **config: Any) -> Rig:
         engines: list[FakeEngine] = []
         order: list[str] = []
 
@@ -32,7 +33,8 @@ def rig() -> Iterator[Callable[..., Rig]]:
         settings: dict[str, Any] = {"port": 0, "api_key": KEY}
         settings.update(config)
         server = ApiServer(ServerConfig(**settings), ModelCatalog(fixed=list(models)),
-                           lambda model: LoadSettings(n_ctx=n_ctx), client_factory=factory)
+                           lambda model: LoadSettings(n_ctx=n_ctx), client_factory=factory,
+                           shared_engine=shared_engine)
         servers.append(server)
         server.start()
         return Rig(server, engines, order)

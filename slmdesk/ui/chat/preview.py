@@ -69,6 +69,7 @@ class FakeEngineClient:
         self.requests: list[list[Message]] = []  # every generate's messages, for tests
         self._cancel = threading.Event()
         self.pid = os.getpid()
+        self._ids = 0
 
     @property
     def running(self) -> bool:
@@ -84,7 +85,13 @@ class FakeEngineClient:
                                   n_ctx=settings.n_ctx, load_s=0.01, settings=settings)
         return self.load_info
 
-    def generate(self, messages: Sequence[Message], params: SamplingParams | None = None) -> Iterator[Event]:
+    def new_request_id(self) -> int:
+        """A request id, as :meth:`slmdesk.engine.EngineClient.new_request_id` gives."""
+        self._ids += 1
+        return self._ids
+
+    def generate(self, messages: Sequence[Message], params: SamplingParams | None = None, *,
+                 request_id: int | None = None) -> Iterator[Event]:
         """Stream :data:`CANNED_REPLY` (quoting the last message), at most ``params.max_tokens``
         batches."""
         params = params or SamplingParams()
@@ -113,8 +120,8 @@ class FakeEngineClient:
             tg_tokens_per_s=batches / seconds, backend="llama.cpp", backend_version="preview", finish_reason=reason,
         ))
 
-    def cancel(self) -> None:
-        """Stop the reply at the next batch."""
+    def cancel(self, request_id: int | None = None) -> None:
+        """Stop the reply at the next batch (the one running: this client has one user)."""
         self._cancel.set()
 
     def unload(self) -> None:

@@ -76,3 +76,48 @@ def test_protocol_lines_are_ascii_and_one_per_message() -> None:
     assert protocol.decode(line)["text"] == "🌍\nこんにちは"
     with pytest.raises(protocol.ProtocolError, match=r"^not JSON: b'llama_model_load: printf on stdout"):
         protocol.decode(b"llama_model_load: printf on stdout\n")
+
+
+def test_the_request_lock_is_granted_first_come_first_served() -> None:
+    import threading
+    import time
+
+    from slmdesk.engine.client import FairLock
+
+    lock = FairLock()
+    assert lock.acquire(1.0)
+    order: list[int] = []
+
+    def take(n: int) -> None:
+        assert lock.acquire(10.0)
+        order.append(n)
+        lock.release()
+
+    threads = []
+    for n in range(5):
+        threads.append(threading.Thread(target=take, args=(n,)))
+        threads[-1].start()
+        time.sleep(0.05)  # each asks after the one before
+    lock.release()
+    for thread in threads:
+        thread.join(10)
+    assert order == [0, 1, 2, 3, 4]
+    assert lock.acquire(0.1)
+    assert not lock.acquire(0.05)  # held: a second caller gives up after its timeout
+    lock.release()
+
+
+def test_cancel_by_id_names_only_that_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = EngineClient(command=[sys.executable, "-c", "pass"])
+    written: list[dict[str, object]] = []
+    monkeypatch.setattr(client, "_write", written.append)
+    chat_id, api_id = client.new_request_id(), client.new_request_id()
+    client._send("generate", "generating", chat_id, cancellable=True)  # Chat's reply runs
+    client.cancel(api_id)  # the API request still waits for the engine: nothing sent yet
+    assert written == [{"id": chat_id, "op": "generate"}]
+    client._send("generate", "generating", api_id, cancellable=True)
+    assert written[1:] == [{"id": api_id, "op": "generate"}, {"id": written[2]["id"], "op": "cancel", "target": api_id}]
+    client.cancel(chat_id)  # ended (another request is the one running): nothing to stop
+    assert len(written) == 3
+    client.cancel()  # the old behaviour: whatever runs
+    assert written[3]["target"] == api_id
