@@ -37,7 +37,8 @@ from slmdesk.api import openai_schema as oa
 from slmdesk.api.keys import keys_match
 from slmdesk.api.models import ModelCatalog, ServedModel
 from slmdesk.api.openai_embeddings import EmbeddingCall, EmbeddingRequest, embedding_call, embeddings_body
-from slmdesk.api.queue import EnginePool, GenerationJob
+from slmdesk.api.pool import EnginePool
+from slmdesk.api.queue import GenerationJob
 from slmdesk.engine.types import Done, EmbeddingResult, GenerationStats, PromptReady, Token
 
 log = logging.getLogger(__name__)

@@ -27,7 +27,8 @@ from slmdesk.api.app import LOOPBACK_HOSTS, ApiState, Limits, create_app
 from slmdesk.api.keys import KeyringBackend, load_or_create_key
 from slmdesk.api.models import ModelCatalog, ServedModel, SettingsFor, plan_settings
 from slmdesk.api.openai_schema import ApiError
-from slmdesk.api.queue import EnginePool, GenerationJob, JobRecord, SharedEngine
+from slmdesk.api.pool import EnginePool, SharedEngine
+from slmdesk.api.queue import GenerationJob, JobRecord
 from slmdesk.core.errors import UserError
 from slmdesk.core.load_plan import LoadPlan
 from slmdesk.core.settings import Settings

@@ -35,7 +35,7 @@ def add_commands(subparsers: Any) -> None:
     chat.add_argument("--json", action="store_true", help="print one JSON object with the reply and its stats")
     chat.set_defaults(handler=_cmd_chat)
 
-    # The engine child process (slmdesk.engine.client.host_command). Hidden from --help:
+    # The engine child process (slmdesk.engine.process.host_command). Hidden from --help:
     # help=SUPPRESS still prints "==SUPPRESS==" on Python 3.11, so drop its help row instead.
     host = subparsers.add_parser("engine-host", description="internal: serve the engine protocol on stdin/stdout")
     host.set_defaults(handler=_cmd_engine_host)

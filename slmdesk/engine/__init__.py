@@ -5,8 +5,9 @@ nothing imported by this package loads llama_cpp or onnxruntime_genai, which onl
 process (``host.py`` and the ``backend_*`` modules) ever imports.
 """
 
-from slmdesk.engine.client import EngineClient, Timeouts, host_command
+from slmdesk.engine.client import EngineClient
 from slmdesk.engine.context import fit_messages
+from slmdesk.engine.process import Timeouts, host_command
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
     ContextOverflowError,

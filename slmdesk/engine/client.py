@@ -17,21 +17,19 @@ import contextlib
 import itertools
 import os
 import queue
-import signal
 import subprocess
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from slmdesk.core.errors import Cancelled, UserError
-from slmdesk.core.process import self_command
 from slmdesk.engine import protocol
 from slmdesk.engine.load_errors import crash_hint
+from slmdesk.engine.process import FairLock, Timeouts, describe_exit, host_command, spawn
 from slmdesk.engine.templates import TemplateError, TemplateSecurityError
 from slmdesk.engine.types import (
     BenchProgress,
@@ -72,133 +70,7 @@ _ERRORS: dict[str, type[UserError]] = {
     "internal": EngineError,
 }
 
-_SIGNALS = {
-    "SIGKILL": "killed (by the user, or by the system when memory ran out)",
-    "SIGSEGV": "crashed in native code (segmentation fault)",
-    "SIGABRT": "aborted by the inference library",
-    "SIGBUS": "bus error (the model file changed or could not be read while mapped)",
-    "SIGILL": "illegal instruction (the library was built for a newer CPU)",
-    "SIGTERM": "terminated",
-    "SIGFPE": "arithmetic fault in native code",
-}
-
 _EOF = object()
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """How long to wait for the engine before declaring it stuck and stopping it (seconds).
-
-    Attributes:
-        start_s: process start to its ``hello`` (Python start-up, imports).
-        load_s: a model load (large files from slow disks).
-        request_s: small requests (count_tokens, stats, unload).
-        idle_s: the longest silence during a reply; the engine sends prompt-progress events
-            every ``n_batch`` tokens and token events at least every 50 ms while generating,
-            so only a hung engine is silent this long.
-    """
-
-    start_s: float = 60.0
-    load_s: float = 600.0
-    request_s: float = 60.0
-    idle_s: float = 300.0
-
-
-class FairLock:
-    """A lock granted in the order it was asked for (FIFO), unlike ``threading.Lock``: a thread
-    that releases and at once asks again (a worker serving a queue of requests) cannot starve
-    another thread waiting for the same engine."""
-
-    def __init__(self) -> None:
-        self._condition = threading.Condition()
-        self._waiting: deque[object] = deque()
-        self._held = False
-
-    def acquire(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for this caller's turn; False when it did not come."""
-        ticket = object()
-        deadline = time.monotonic() + timeout
-        with self._condition:
-            self._waiting.append(ticket)
-            try:
-                while self._held or self._waiting[0] is not ticket:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0 or not self._condition.wait(remaining):
-                        if not self._held and self._waiting[0] is ticket:
-                            break  # our turn came as the wait ran out
-                        return False
-                self._held = True
-                return True
-            finally:
-                self._waiting.remove(ticket)
-                self._condition.notify_all()
-
-    def release(self) -> None:
-        """Hand the lock to the longest waiting caller."""
-        with self._condition:
-            self._held = False
-            self._condition.notify_all()
-
-
-def host_command() -> list[str]:
-    """The command that starts an engine process from this program's own executable.
-
-    From source: ``[python, "-m", "slmdesk", "engine-host"]``. Frozen by PyInstaller
-    (``sys.frozen``): ``[the app executable, "engine-host"]``; the app's entry point parses
-    the subcommand like any other.
-    """
-    return self_command("engine-host")
-
-
-def describe_exit(returncode: int | None) -> str:
-    """``-9 -> "signal 9 (SIGKILL: killed ...)"``, ``3 -> "exit code 3"``."""
-    if returncode is None:
-        return "it stopped answering"
-    if returncode < 0:
-        try:
-            name = signal.Signals(-returncode).name
-        except ValueError:
-            return f"signal {-returncode}"
-        meaning = _SIGNALS.get(name)
-        return f"signal {-returncode} ({name}: {meaning})" if meaning else f"signal {-returncode} ({name})"
-    if sys.platform == "win32" and returncode > 0x7FFFFFFF:
-        return f"exit code 0x{returncode:08X}"
-    return f"exit code {returncode}"
-
-
-def _spawn(argv: Sequence[str], **popen_args: Any) -> tuple[subprocess.Popen[bytes], threading.Thread | None]:
-    """Start ``argv`` with ``subprocess.Popen(argv, **popen_args)``; on Linux from a thread that
-    lives until the process exits (returned, to be joined after the process ended).
-
-    The engine arms ``PR_SET_PDEATHSIG`` (:func:`slmdesk.engine.host.die_with_parent`), which
-    prctl(2) ties to the parent *thread*: started from a job's worker thread that ends first,
-    a healthy engine would be killed with it. The thread waits with ``waitid(WNOWAIT)``, so
-    the exit status stays for ``Popen.wait``.
-
-    Raises:
-        OSError: the process cannot be started.
-    """
-    if not sys.platform.startswith("linux"):
-        return subprocess.Popen(list(argv), **popen_args), None
-    started: queue.Queue[subprocess.Popen[bytes] | OSError] = queue.Queue()
-
-    def parent() -> None:
-        try:
-            process: subprocess.Popen[bytes] = subprocess.Popen(list(argv), **popen_args)
-        except OSError as error:
-            started.put(error)
-            return
-        started.put(process)
-        with contextlib.suppress(OSError):  # ChildProcessError: already reaped by Popen
-            os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
-
-    thread = threading.Thread(target=parent, name="engine-parent", daemon=True)
-    thread.start()
-    result = started.get()
-    if isinstance(result, OSError):
-        thread.join()
-        raise result
-    return result, thread
 
 
 class EngineClient:
@@ -261,8 +133,8 @@ class EngineClient:
 
         The engine dies with this process: it arms a parent-death signal on Linux
         (:func:`slmdesk.engine.host.die_with_parent`; started from a thread that lives as long
-        as the engine, :func:`_spawn`, so any thread may call this) and exits soon after its
-        stdin closes everywhere.
+        as the engine, :func:`slmdesk.engine.process.spawn`, so any thread may call this) and
+        exits soon after its stdin closes everywhere.
 
         Raises:
             EngineError: the process cannot be started.
@@ -287,7 +159,7 @@ class EngineClient:
         self._stderr.clear()
         self._inbox = queue.Queue()
         try:
-            process, parent_thread = _spawn(
+            process, parent_thread = spawn(
                 self._command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,

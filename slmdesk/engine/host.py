@@ -1,7 +1,7 @@
 """The engine process: reads protocol requests on stdin, runs a backend, writes events to stdout.
 
 Started by :class:`slmdesk.engine.client.EngineClient` as ``slmdesk engine-host`` (see
-:func:`slmdesk.engine.client.host_command`). Two threads: a reader thread parses stdin and
+:func:`slmdesk.engine.process.host_command`). Two threads: a reader thread parses stdin and
 handles ``cancel`` at once (it sets the running generation's event, checked between tokens);
 every other request is queued for the main thread, which owns the backend. Native code may
 print to file descriptor 1, so the protocol gets a private duplicate of it and fd 1 is pointed

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from slmdesk.engine.client import EngineClient, Timeouts
+from slmdesk.engine.client import EngineClient
+from slmdesk.engine.process import Timeouts
 from slmdesk.engine.types import EngineCrashed, EngineTimeout
 
 # A stand-in engine: greets, then answers requests per MODE (no model, starts in ~0.1 s).

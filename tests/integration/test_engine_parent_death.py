@@ -20,7 +20,8 @@ import psutil
 import pytest
 
 from slmdesk.engine import protocol
-from slmdesk.engine.client import EngineClient, host_command
+from slmdesk.engine.client import EngineClient
+from slmdesk.engine.process import host_command
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

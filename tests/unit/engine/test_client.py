@@ -9,7 +9,8 @@ import pytest
 
 from slmdesk.core.errors import UserError
 from slmdesk.engine import protocol
-from slmdesk.engine.client import EngineClient, describe_exit, host_command
+from slmdesk.engine.client import EngineClient
+from slmdesk.engine.process import describe_exit, host_command
 from slmdesk.engine.types import (
     GenerationStats,
     LoadInfo,
@@ -82,7 +83,7 @@ def test_the_request_lock_is_granted_first_come_first_served() -> None:
     import threading
     import time
 
-    from slmdesk.engine.client import FairLock
+    from slmdesk.engine.process import FairLock
 
     lock = FairLock()
     assert lock.acquire(1.0)
