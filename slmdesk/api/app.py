@@ -229,7 +229,7 @@ class ReplyResponse(Response):
     async def _respond(self, send: Send) -> None:
         first = await self._first()
         if isinstance(first, oa.ApiError):
-            await _send_json(send, first.body(), first.status, first.headers)
+            await _send_error(send, first)
             return
         if self.stream:
             await self._send_stream(send)
@@ -247,7 +247,7 @@ class ReplyResponse(Response):
             if item is None:
                 item = oa.server_error("The reply ended without a result.", code="internal_error")
             if isinstance(item, oa.ApiError):
-                await _send_json(send, item.body(), item.status, item.headers)
+                await _send_error(send, item)
                 return
 
     async def _send_stream(self, send: Send) -> None:
@@ -330,14 +330,14 @@ class EmbeddingResponse(ReplyResponse):
                 try:
                     body = embeddings_body(self.model.id, item, self.call)
                 except oa.ApiError as error:
-                    await _send_json(send, error.body(), error.status, error.headers)
+                    await _send_error(send, error)
                     return
                 await _send_json(send, body)
                 return
             if item is None:  # cancelled, and not by this client: the server stops
                 item = _stopping()
             if isinstance(item, oa.ApiError):
-                await _send_json(send, item.body(), item.status, item.headers)
+                await _send_error(send, item)
                 return
 
 
@@ -353,6 +353,11 @@ async def _send_json(send: Send, body: Any, status: int = 200, headers: dict[str
     raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw})
     await send({"type": "http.response.body", "body": data, "more_body": False})
+
+
+async def _send_error(send: Send, error: oa.ApiError) -> None:
+    """Send ``error`` as OpenAI's error object, with its status and headers."""
+    await _send_json(send, error.body(), error.status, error.headers)
 
 
 # -- routes ------------------------------------------------------------------------------------

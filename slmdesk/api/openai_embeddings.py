@@ -19,7 +19,7 @@ from typing import Any
 
 import msgspec
 
-from slmdesk.api.openai_schema import ApiError, bad_request, unsupported
+from slmdesk.api.openai_schema import bad_request, prompt_too_large, unsupported
 from slmdesk.engine.types import EmbeddingResult
 
 MAX_INPUTS = 2048
@@ -54,13 +54,11 @@ class EmbeddingCall:
         base64: answer ``base64`` strings instead of float lists.
         dimensions: the vector size the client expects (None: the model's own); the answer is
             a 400 when the model's differs (vectors are not shortened).
-        prompt_chars: characters of all texts (for the prompt size limit).
     """
 
     inputs: tuple[EmbeddingInput, ...]
     base64: bool
     dimensions: int | None
-    prompt_chars: int
 
 
 def _token_ids(items: list[Any], param: str) -> tuple[int, ...] | None:
@@ -124,9 +122,8 @@ def embedding_call(request: EmbeddingRequest, max_prompt_chars: int) -> Embeddin
         raise bad_request("dimensions must be at least 1.", param="dimensions")
     chars = sum(len(item) for item in inputs if isinstance(item, str))
     if chars > max_prompt_chars:
-        raise ApiError(413, f"The inputs hold {chars} characters; this server accepts at most {max_prompt_chars}.",
-                       param="input", code="prompt_too_large")
-    return EmbeddingCall(tuple(inputs), encoding == "base64", request.dimensions, chars)
+        raise prompt_too_large(chars, max_prompt_chars, "input")
+    return EmbeddingCall(tuple(inputs), encoding == "base64", request.dimensions)
 
 
 def _floats(vector: bytes) -> list[float]:

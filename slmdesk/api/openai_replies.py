@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from slmdesk.engine.types import GenerationStats
 
@@ -35,14 +35,47 @@ def usage(stats: GenerationStats) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class ChunkWriter:
-    """Builds the ``chat.completion.chunk`` objects of one streamed reply (all share one id,
-    one ``created`` time in seconds since the epoch, and the model name)."""
+class _ChunkBase:
+    """What the chunk builders of both endpoints share: one id, one ``created`` time in seconds
+    since the epoch, the model name, the object type, and the ``include_usage`` chunk."""
+
+    OBJECT: ClassVar[str]
 
     id: str
     created: int
     model: str
     include_usage: bool = False
+
+    def _envelope(self, choice: dict[str, Any]) -> dict[str, Any]:
+        chunk: dict[str, Any] = {
+            "id": self.id,
+            "object": self.OBJECT,
+            "created": self.created,
+            "model": self.model,
+            "choices": [choice],
+        }
+        if self.include_usage:
+            chunk["usage"] = None
+        return chunk
+
+    def usage(self, stats: GenerationStats) -> dict[str, Any]:
+        """The ``include_usage`` chunk: no choices, the token counts."""
+        return {
+            "id": self.id,
+            "object": self.OBJECT,
+            "created": self.created,
+            "model": self.model,
+            "choices": [],
+            "usage": usage(stats),
+        }
+
+
+@dataclass(frozen=True)
+class ChunkWriter(_ChunkBase):
+    """Builds the ``chat.completion.chunk`` objects of one streamed reply (all share one id,
+    one ``created`` time in seconds since the epoch, and the model name)."""
+
+    OBJECT: ClassVar[str] = "chat.completion.chunk"
 
     @classmethod
     def start(cls, model: str, include_usage: bool) -> ChunkWriter:
@@ -50,16 +83,7 @@ class ChunkWriter:
         return cls(completion_id(), int(time.time()), model, include_usage)
 
     def _chunk(self, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
-        chunk: dict[str, Any] = {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
-        }
-        if self.include_usage:
-            chunk["usage"] = None
-        return chunk
+        return self._envelope({"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason})
 
     def role(self) -> dict[str, Any]:
         """The first chunk: ``delta: {"role": "assistant", "content": ""}``."""
@@ -76,17 +100,6 @@ class ChunkWriter:
     def finish(self, stats: GenerationStats) -> dict[str, Any]:
         """The chunk with the finish reason (empty delta)."""
         return self._chunk({}, FINISH_REASON.get(stats.finish_reason, "stop"))
-
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
-        """The ``include_usage`` chunk: no choices, the token counts."""
-        return {
-            "id": self.id,
-            "object": "chat.completion.chunk",
-            "created": self.created,
-            "model": self.model,
-            "choices": [],
-            "usage": usage(stats),
-        }
 
 
 def chat_completion(model: str, text: str, stats: GenerationStats) -> dict[str, Any]:
@@ -109,7 +122,7 @@ def chat_completion(model: str, text: str, stats: GenerationStats) -> dict[str, 
 
 
 @dataclass(frozen=True)
-class TextChunkWriter:
+class TextChunkWriter(_ChunkBase):
     """Builds the streamed ``text_completion`` objects of one ``/v1/completions`` reply (one
     id, one ``created`` time, the model name; each chunk's ``choices[0].text`` is new text).
 
@@ -117,10 +130,8 @@ class TextChunkWriter:
         echo: the prompt, sent as the first chunk when the request asked for ``echo``; "" if not.
     """
 
-    id: str
-    created: int
-    model: str
-    include_usage: bool = False
+    OBJECT: ClassVar[str] = "text_completion"
+
     echo: str = ""
 
     @classmethod
@@ -129,16 +140,7 @@ class TextChunkWriter:
         return cls(completion_id("cmpl"), int(time.time()), model, include_usage, echo)
 
     def _chunk(self, text: str, finish_reason: str | None) -> dict[str, Any]:
-        chunk: dict[str, Any] = {
-            "id": self.id,
-            "object": "text_completion",
-            "created": self.created,
-            "model": self.model,
-            "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason}],
-        }
-        if self.include_usage:
-            chunk["usage"] = None
-        return chunk
+        return self._envelope({"index": 0, "text": text, "logprobs": None, "finish_reason": finish_reason})
 
     def opening(self) -> list[dict[str, Any]]:
         """The chunks sent before the continuation: the echoed prompt, if asked for."""
@@ -151,17 +153,6 @@ class TextChunkWriter:
     def finish(self, stats: GenerationStats) -> dict[str, Any]:
         """The chunk with the finish reason (empty text)."""
         return self._chunk("", FINISH_REASON.get(stats.finish_reason, "stop"))
-
-    def usage(self, stats: GenerationStats) -> dict[str, Any]:
-        """The ``include_usage`` chunk: no choices, the token counts."""
-        return {
-            "id": self.id,
-            "object": "text_completion",
-            "created": self.created,
-            "model": self.model,
-            "choices": [],
-            "usage": usage(stats),
-        }
 
 
 StreamWriter = ChunkWriter | TextChunkWriter

@@ -251,13 +251,11 @@ class ChatCall:
         params: sampling parameters; ``max_tokens`` is a placeholder when :attr:`max_tokens`
             is None (the worker sets it to the context left after the prompt).
         max_tokens: the reply budget the client asked for (tokens), None when it left it open.
-        prompt_chars: characters of every message's content (for the prompt size limit).
     """
 
     messages: tuple[Message, ...]
     params: SamplingParams
     max_tokens: int | None
-    prompt_chars: int
 
 
 def _content_text(content: str | list[dict[str, Any]] | None, param: str) -> str:
@@ -309,6 +307,12 @@ def _refuse_unsupported(request: ChatCompletionRequest) -> None:
         raise unsupported("logprobs", "Log-probabilities")
     if request.tools or request.functions:
         raise unsupported("tools", "Tools and function calling")
+    _refuse_unsupported_common(request)
+
+
+def _refuse_unsupported_common(request: ChatCompletionRequest | CompletionRequest) -> None:
+    """The checks both endpoints share: ``logit_bias``, the OpenAI penalties, ``stream_options``
+    without ``stream``."""
     if request.logit_bias:
         raise unsupported("logit_bias", "logit_bias")
     for name in ("frequency_penalty", "presence_penalty"):
@@ -318,8 +322,13 @@ def _refuse_unsupported(request: ChatCompletionRequest) -> None:
         raise bad_request("stream_options is only allowed when stream is true.", param="stream_options")
 
 
-def _prompt_too_large(chars: int, max_prompt_chars: int, param: str) -> ApiError:
-    what = "The prompt holds" if param == "prompt" else "The messages hold"
+_PROMPT_FIELD = {"prompt": "The prompt holds", "messages": "The messages hold", "input": "The inputs hold"}
+
+
+def prompt_too_large(chars: int, max_prompt_chars: int, param: str) -> ApiError:
+    """413 ``prompt_too_large``: the texts of request field ``param`` (``"messages"``,
+    ``"prompt"``, ``"input"``) hold ``chars`` characters, over ``max_prompt_chars``."""
+    what = _PROMPT_FIELD[param]
     return ApiError(
         413,
         f"{what} {chars} characters; this server accepts at most {max_prompt_chars}.",
@@ -344,12 +353,12 @@ def chat_call(request: ChatCompletionRequest, max_prompt_chars: int) -> ChatCall
     messages = _messages(request)
     chars = sum(len(m["content"]) for m in messages)
     if chars > max_prompt_chars:
-        raise _prompt_too_large(chars, max_prompt_chars, "messages")
+        raise prompt_too_large(chars, max_prompt_chars, "messages")
     max_tokens = request.max_completion_tokens if request.max_completion_tokens is not None else request.max_tokens
     if max_tokens is not None and max_tokens < 1:
         raise bad_request("max_tokens must be at least 1.", param="max_tokens")
     params = _sampling(request, max_tokens or 1, _json_schema(request.response_format))
-    return ChatCall(tuple(messages), params, max_tokens, chars)
+    return ChatCall(tuple(messages), params, max_tokens)
 
 
 ANY_JSON_OBJECT = '{"type": "object"}'
@@ -441,14 +450,12 @@ class CompletionCall:
         max_tokens: the reply budget (tokens): the request's, else
             :data:`DEFAULT_COMPLETION_MAX_TOKENS`.
         echo: the reply text starts with the prompt (``echo: true``).
-        prompt_chars: characters of the prompt (for the prompt size limit).
     """
 
     prompt: str
     params: SamplingParams
     max_tokens: int
     echo: bool
-    prompt_chars: int
 
 
 def _prompt_text(prompt: str | list[Any]) -> str:
@@ -479,13 +486,7 @@ def _refuse_unsupported_completion(request: CompletionRequest) -> None:
         raise unsupported("logprobs", "Log-probabilities")
     if request.suffix:
         raise unsupported("suffix", "Insertion (suffix)")
-    if request.logit_bias:
-        raise unsupported("logit_bias", "logit_bias")
-    for name in ("frequency_penalty", "presence_penalty"):
-        if getattr(request, name):
-            raise unsupported(name, f"A non-zero {name} (use repeat_penalty)")
-    if request.stream_options is not None and not request.stream:
-        raise bad_request("stream_options is only allowed when stream is true.", param="stream_options")
+    _refuse_unsupported_common(request)
 
 
 def completion_call(request: CompletionRequest, max_prompt_chars: int) -> CompletionCall:
@@ -502,11 +503,11 @@ def completion_call(request: CompletionRequest, max_prompt_chars: int) -> Comple
     _refuse_unsupported_completion(request)
     prompt = _prompt_text(request.prompt)
     if len(prompt) > max_prompt_chars:
-        raise _prompt_too_large(len(prompt), max_prompt_chars, "prompt")
+        raise prompt_too_large(len(prompt), max_prompt_chars, "prompt")
     max_tokens = DEFAULT_COMPLETION_MAX_TOKENS if request.max_tokens is None else request.max_tokens
     if max_tokens < 1:
         raise bad_request("max_tokens must be at least 1.", param="max_tokens")
-    return CompletionCall(prompt, _sampling(request, max_tokens), max_tokens, request.echo, len(prompt))
+    return CompletionCall(prompt, _sampling(request, max_tokens), max_tokens, request.echo)
 
 
 EngineCall = ChatCall | CompletionCall

@@ -27,7 +27,7 @@ from slmdesk.engine.templates import (
     merge_system_prompt,
     preflight,
 )
-from slmdesk.engine.types import GenerationStats, Message
+from slmdesk.engine.types import GenerationStats, Message, SamplingParams
 
 log = logging.getLogger(__name__)
 
@@ -364,6 +364,29 @@ def prepare_prompt(
     if ids is None:
         ids = tokenize(chat.render(kept), contents_of(kept))
     return ids, dropped
+
+
+def prepare_request(
+    chat: ChatFormat, messages: Sequence[Message], prompt_text: str | None, params: SamplingParams,
+    tokenize: PromptTokenizer, n_ctx: int,
+) -> tuple[list[int], tuple[int, ...], tuple[str, ...]]:
+    """The prompt of one ``generate`` request and the strings that end its reply.
+
+    Chat (``prompt_text`` None): :func:`prepare_prompt` on ``messages``, the template's stop
+    strings plus ``params.stop``. Completion mode: :func:`prepare_completion` on
+    ``prompt_text`` (``messages`` ignored), ``params.stop`` only.
+
+    Returns ``(prompt token ids, indices of dropped messages, stop strings)``.
+
+    Raises:
+        TemplateError, ContextOverflowError: as :func:`prepare_prompt` and
+            :func:`prepare_completion`.
+    """
+    if prompt_text is None:
+        prompt, dropped = prepare_prompt(chat, messages, tokenize, n_ctx, params.max_tokens)
+        return prompt, dropped, (*chat.stop_strings, *params.stop)
+    prompt, dropped = prepare_completion(prompt_text, tokenize, n_ctx, params.max_tokens)
+    return prompt, dropped, tuple(params.stop)
 
 
 def prepare_completion(

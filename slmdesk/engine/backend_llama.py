@@ -34,8 +34,7 @@ from slmdesk.engine.backend_base import (
     ReplyTimes,
     contents_of,
     physical_cores,
-    prepare_completion,
-    prepare_prompt,
+    prepare_request,
     reply_stats,
     tokenize_prompt,
 )
@@ -376,7 +375,7 @@ class LlamaBackend:
         ``started`` is the ``time.perf_counter()`` at which the request arrived (for TTFT).
         With ``prompt_text`` (completion mode) the model continues that text: no chat
         template, no template stop strings, ``messages`` ignored
-        (:func:`~slmdesk.engine.backend_base.prepare_completion`).
+        (:func:`~slmdesk.engine.backend_base.prepare_request`).
         Returns ``(reply text, stats)``.
 
         Raises:
@@ -388,12 +387,7 @@ class LlamaBackend:
         assert llm is not None
         if params.json_schema:
             schema_grammar(params.json_schema)  # an unusable schema fails before any work
-        if prompt_text is None:
-            prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
-            stops = (*chat.stop_strings, *params.stop)
-        else:
-            prompt, dropped = prepare_completion(prompt_text, self.tokenize, self._n_ctx, params.max_tokens)
-            stops = tuple(params.stop)
+        prompt, dropped, stops = prepare_request(chat, messages, prompt_text, params, self.tokenize, self._n_ctx)
         on_prompt(len(prompt), dropped)
         ctx = llm.ctx
         vocab = self._vocab

@@ -27,8 +27,7 @@ from slmdesk.engine.backend_base import (
     ReplyTimes,
     contents_of,
     physical_cores,
-    prepare_completion,
-    prepare_prompt,
+    prepare_request,
     reply_stats,
     tokenize_prompt,
 )
@@ -332,12 +331,7 @@ class OnnxBackend:
             raise InvalidRequestError("JSON replies (a JSON schema) need grammar-constrained sampling, which the "
                                "onnxruntime-genai backend does not offer.", "Use a GGUF model (llama.cpp).")
         og = self._genai()
-        if prompt_text is None:
-            prompt, dropped = prepare_prompt(chat, messages, self.tokenize, self._n_ctx, params.max_tokens)
-            stops = (*chat.stop_strings, *params.stop)
-        else:
-            prompt, dropped = prepare_completion(prompt_text, self.tokenize, self._n_ctx, params.max_tokens)
-            stops = tuple(params.stop)
+        prompt, dropped, stops = prepare_request(chat, messages, prompt_text, params, self.tokenize, self._n_ctx)
         on_prompt(len(prompt), dropped)
         max_length = min(self._n_ctx, len(prompt) + params.max_tokens)
         search: dict[str, Any] = {

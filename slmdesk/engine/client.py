@@ -420,9 +420,12 @@ class EngineClient:
             self._reserved.add(rid)
         return rid
 
-    def _request(self, op: str, activity: str, timeout_s: float, **fields: Any) -> dict[str, Any]:
+    def _request(self, op: str, activity: str, timeout_s: float, *, model: str | os.PathLike[str] | None = None,
+                 **fields: Any) -> dict[str, Any]:
+        """Send one request and wait for its reply (``model``: see :meth:`_check_model`)."""
         self._require_running(activity, EngineError("The engine is not running.", "Load a model first."))
         with self._exclusive():
+            self._check_model(model)
             rid = self._send(op, activity, **fields)
             return self._wait(rid, timeout_s, activity)
 
@@ -604,13 +607,9 @@ class EngineClient:
             ModelChangedError: ``model`` (None: any) is not the loaded model.
             NotLoadedError, TemplateError, EngineError, EngineCrashed, EngineTimeout.
         """
-        activity = self._activity("counting tokens", "with")
         payload = [{"role": m["role"], "content": m["content"]} for m in messages]
-        self._require_running(activity, EngineError("The engine is not running.", "Load a model first."))
-        with self._exclusive():
-            self._check_model(model)
-            rid = self._send("count_tokens", activity, messages=payload)
-            reply = self._wait(rid, self.timeouts.request_s, activity)
+        reply = self._request("count_tokens", self._activity("counting tokens", "with"), self.timeouts.request_s,
+                              model=model, messages=payload)
         return int(reply["prompt_tokens"])
 
     def unload(self) -> None:

@@ -9,8 +9,9 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
 
 - ``load``: ``path``, ``settings`` (:class:`LoadSettings` as a dict), ``backend``
   (``auto``/``llama``/``onnx``) -> ``{"id", "ev": "loaded", "info": LoadInfo}``
-- ``generate``: ``messages``, ``params`` (:class:`SamplingParams`) -> ``prompt`` (once),
-  ``prefill`` (progress, while the prompt is processed), ``token`` (text), then ``done``
+- ``generate``: ``messages``, ``params`` (:class:`SamplingParams`), optional ``prompt`` (a text
+  to continue as written, completion mode: no chat template, ``messages`` ignored) -> ``prompt``
+  (once), ``prefill`` (progress, while the prompt is processed), ``token`` (text), then ``done``
 - ``cancel``: ``target`` (the id of the request to stop; absent or null: whatever runs), no
   reply. The host stops ``target`` only: at once if it is the request running (the ``generate``
   ends with ``done`` and ``finish_reason == "cancelled"``), as soon as it starts if it is still
@@ -24,6 +25,7 @@ Requests: ``{"id": int, "op": OP, ...}`` with ``op`` one of
 - ``bench``: ``request`` (:class:`BenchRequest`) -> ``bench_progress`` (``done``, ``total``,
   ``message``; after warm-ups and repetitions) then ``bench`` (``report``: :class:`BenchReport`,
   ``cancelled`` true when a ``cancel`` naming it arrived).
+- ``runtime``: ``backend`` (``llama``/``onnx``) -> ``{"ev": "runtime", "runtime": RuntimeInfo}``
 - ``unload`` -> ``{"ev": "unloaded"}``; ``stats`` -> ``{"ev": "stats", "stats"}``;
   ``shutdown`` -> ``{"ev": "bye"}`` and the host exits.
 
@@ -53,7 +55,7 @@ PARENT_ENV = "SLMDESK_ENGINE_PARENT"
 exits at start when that process is already gone (it died before the host armed its
 parent-death signal, ``slmdesk.engine.host.die_with_parent``)."""
 
-OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench", "embed")
+OPS = ("load", "generate", "cancel", "count_tokens", "unload", "stats", "shutdown", "bench", "embed", "runtime")
 
 ERROR_KINDS = (
     "engine", "template", "template_security", "context", "not_loaded", "invalid_request", "user", "internal",
