@@ -110,12 +110,16 @@ def kv_cells_per_layer(spec: ModelSpec, options: FitOptions) -> tuple[int, ...]:
     n_ctx = pad_ctx(options.n_ctx)
     n_layer = spec.n_layer or 0
     swa = spec.swa_layers if len(spec.swa_layers) == n_layer else (False,) * n_layer
-    n_ubatch = _ubatch(options)
-    swa_cells = n_ctx
-    if spec.sliding_window and not options.swa_full:
-        swa_cells = pad_ctx(min(n_ctx, spec.sliding_window * options.n_seq + n_ubatch))  # == _swa_cells
-    heads = spec.n_head_kv if len(spec.n_head_kv) == n_layer else (spec.n_head_kv_max or 0,) * n_layer
+    # Without a window, layers flagged SWA fall back to full size.
+    swa_cells = _swa_cells(spec, options) or n_ctx
+    heads = _kv_heads(spec)
     return tuple(0 if heads[il] == 0 else (swa_cells if swa[il] else n_ctx) for il in range(n_layer))
+
+
+def _kv_heads(spec: ModelSpec) -> tuple[int, ...]:
+    """KV heads per layer: the file's per-layer counts, else its largest count for every layer."""
+    n_layer = spec.n_layer or 0
+    return spec.n_head_kv if len(spec.n_head_kv) == n_layer else (spec.n_head_kv_max or 0,) * n_layer
 
 
 def kv_bytes_per_cell(spec: ModelSpec, options: FitOptions) -> tuple[int, ...]:
@@ -125,8 +129,7 @@ def kv_bytes_per_cell(spec: ModelSpec, options: FitOptions) -> tuple[int, ...]:
     Raises:
         UserError: the row is not a multiple of the quantized type's block (32 values).
     """
-    n_layer = spec.n_layer or 0
-    heads = spec.n_head_kv if len(spec.n_head_kv) == n_layer else (spec.n_head_kv_max or 0,) * n_layer
+    heads = _kv_heads(spec)
     head_k = spec.head_dim_k or 0
     head_v = spec.head_dim_v or head_k
     try:

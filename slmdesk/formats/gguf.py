@@ -226,10 +226,6 @@ class _Keys:
         return (value,) * n_layer
 
 
-def _file_bytes(files: tuple[Path, ...], headers: tuple[GGUFHeader, ...]) -> int:
-    return sum(h.file_size for h in headers)
-
-
 def spec_from_headers(
     path: Path, files: tuple[Path, ...], headers: tuple[GGUFHeader, ...]
 ) -> ModelSpec:
@@ -326,7 +322,7 @@ def spec_from_headers(
         format="gguf",
         path=path,
         files=files,
-        file_bytes=_file_bytes(files, headers),
+        file_bytes=sum(h.file_size for h in headers),
         architecture=arch,
         name=keys.string("general.name"),
         size_label=keys.string("general.size_label"),

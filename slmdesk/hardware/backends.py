@@ -118,12 +118,12 @@ def probe_backends(cache_dir: Path | None = None, refresh: bool = False) -> Back
     about 1 s on the build machine). Never raises: failures come back in
     :attr:`BackendInfo.error` with unknown values.
     """
-    key = _cache_key()
     cache = cache_dir / CACHE_FILE if cache_dir is not None else None
     if cache_dir is not None and not refresh:
         known = cached_backends(cache_dir)
         if known is not None:
             return known
+    key = _cache_key()
     try:
         done = subprocess.run(
             self_command("probe-engines"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from slmdesk.core import offline
+from slmdesk.core import offline, serial
 from slmdesk.core.errors import UserError
 
 DEFAULT_LIMIT = 20
@@ -56,12 +56,10 @@ class HubModel:
     gated: bool
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object ``slmdesk hub search --json`` prints for this model."""
-        return {
-            "repo_id": self.repo_id, "downloads": self.downloads, "likes": self.likes, "library": self.library,
-            "pipeline_tag": self.pipeline_tag, "tags": list(self.tags), "last_modified": self.last_modified,
-            "gated": self.gated,
-        }
+        """The JSON object ``slmdesk hub search --json`` prints for this model (every field,
+        ``tags`` as a list)."""
+        data: dict[str, Any] = serial.to_builtins(self)
+        return data
 
 
 def search_models(query: str, limit: int = DEFAULT_LIMIT, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[HubModel]:

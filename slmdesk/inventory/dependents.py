@@ -47,14 +47,15 @@ class ArtifactDependents:
 def artifact_dependents(inventory: Inventory, artifact_id: int) -> ArtifactDependents:
     """Count what refers to ``artifact_id`` (zeros for an unknown id)."""
 
-    def count(column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]) -> int:
-        with inventory.session() as session:
+    with inventory.session() as session:
+
+        def count(column: InstrumentedAttribute[int] | InstrumentedAttribute[int | None]) -> int:
             return int(session.scalar(select(func.count()).where(column == artifact_id)) or 0)
 
-    return ArtifactDependents(
-        load_plan=count(LoadPlan.artifact_id),
-        estimates=count(FitEstimate.artifact_id),
-        measurements=count(Measurement.artifact_id),
-        benchmark_runs=count(BenchmarkRun.artifact_id),
-        conversations=count(Conversation.artifact_id),
-    )
+        return ArtifactDependents(
+            load_plan=count(LoadPlan.artifact_id),
+            estimates=count(FitEstimate.artifact_id),
+            measurements=count(Measurement.artifact_id),
+            benchmark_runs=count(BenchmarkRun.artifact_id),
+            conversations=count(Conversation.artifact_id),
+        )

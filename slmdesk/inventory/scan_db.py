@@ -88,13 +88,13 @@ def _model_facts(item: ReadArtifact) -> dict[str, Any] | None:
     }
 
 
-def _model_ids(session: Session, items: Sequence[ReadArtifact]) -> dict[tuple[str, str | None], int]:
-    """Find or create the model of each readable item, keyed by (name, architecture)."""
+def _model_ids(session: Session, items: Sequence[ReadArtifact]) -> dict[int, int]:
+    """Find or create the model of each readable item, keyed by (name, architecture); return
+    ``id(item) -> model id`` (unreadable items are left out)."""
+    item_facts = {id(item): model for item in items if (model := _model_facts(item)) is not None}
     facts: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for item in items:
-        model = _model_facts(item)
-        if model is not None:
-            facts.setdefault((model["name"], model["architecture"]), model)
+    for model in item_facts.values():
+        facts.setdefault((model["name"], model["architecture"]), model)
     ids: dict[tuple[str, str | None], int] = {}
     names = sorted({name for name, _ in facts})
     for start in range(0, len(names), _CHUNK):
@@ -114,7 +114,7 @@ def _model_ids(session: Session, items: Sequence[ReadArtifact]) -> dict[tuple[st
         )
         for model_id, name, architecture in rows:
             ids[(name, architecture)] = model_id
-    return ids
+    return {key: ids[(model["name"], model["architecture"])] for key, model in item_facts.items()}
 
 
 def load_existing(session: Session) -> dict[str, KnownArtifact]:
@@ -151,8 +151,7 @@ def write_plan(session: Session, plan: ScanPlan, now: Any) -> tuple[int, int, di
     model_ids = _model_ids(session, plan.read)
 
     def model_id(item: ReadArtifact) -> int | None:
-        facts = _model_facts(item)
-        return None if facts is None else model_ids.get((facts["name"], facts["architecture"]))
+        return model_ids.get(id(item))
 
     seen_ids: dict[Path, int] = {}
     moved_to = {id(item): artifact_id for artifact_id, item in plan.moved.items()}

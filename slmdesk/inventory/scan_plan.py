@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Generator, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISDIR
 from typing import Any
 
 from slmdesk.core.errors import UserError
@@ -210,7 +211,7 @@ def classify(plan: ScanPlan) -> None:
         stat = _stat(path)
         if stat is None:
             continue  # vanished while we looked
-        if entry is None or path.is_dir() or not _unchanged(entry, stat):
+        if entry is None or S_ISDIR(stat.st_mode) or not _unchanged(entry, stat):
             plan.to_read.append(item)
             continue
         plan.unchanged.append(entry)
