@@ -222,9 +222,9 @@ def run_gui(smoke_test: bool = False) -> int:
     if notice:
         window.statusBar().showMessage(notice, NOTICE_MS)
     ready: list[float] = []
-    # The first timer runs once the shown window's first events (and paint) are processed.
-    QTimer.singleShot(0, window, lambda: ready.append(_seconds_since_process_start()))
     if smoke_test:
+        # The first timer runs once the shown window's first events (and paint) are processed.
+        QTimer.singleShot(0, window, lambda: ready.append(_seconds_since_process_start()))
         _schedule_smoke_test(window)
 
     async def until_quit() -> None:

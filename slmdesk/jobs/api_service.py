@@ -277,7 +277,7 @@ class ApiService(QObject):
         self._servers = [s for s in self._servers if s is self._server or s.running]
 
     def _fail(self, error: UserError) -> None:
-        self._set(replace(self._status, state=ServerState.FAILED, error=f"{error.message} {error.hint}".strip()))
+        self._set(replace(self._status, state=ServerState.FAILED, error=str(error)))
 
     @Slot()
     def _poll(self) -> None:

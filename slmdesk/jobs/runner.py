@@ -55,8 +55,6 @@ class JobState(enum.Enum):
         return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
-
-
 @dataclass
 class Job:
     """A job as the GUI sees it. Mutated only on the GUI thread, by :class:`JobRunner`.

@@ -57,14 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     from slmdesk.bench.results import save_result
     from slmdesk.inventory.repository import open_inventory
     from slmdesk.jobs.runner import JobRunner
-    from slmdesk.paths import AppPaths
+    from slmdesk.paths import HOME_ENV, resolve
     from slmdesk.ui.bench.pane import BenchmarkPane
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="slmdesk-bench-preview-") as folder:
-        root = Path(folder)
-        paths = AppPaths(root / "config", root / "data", root / "cache", root / "models", root / "logs", True)
-        paths.ensure()
+        paths = resolve({HOME_ENV: folder}).ensure()
         inventory = open_inventory(paths.database)
         for result in fake_results():
             save_result(inventory, result)

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     from slmdesk.inventory.repository import open_inventory
     from slmdesk.jobs.engine_session import EngineSession
     from slmdesk.jobs.runner import JobRunner
-    from slmdesk.paths import AppPaths
+    from slmdesk.paths import HOME_ENV, resolve
     from slmdesk.ui.chat.pane import ChatPane
     from slmdesk.ui.chat.preview import (
         FakeEngineClient,
@@ -40,9 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="slmdesk-chat-preview-") as folder:
-        root = Path(folder)
-        paths = AppPaths(root / "config", root / "data", root / "cache", root / "models", root / "logs", True)
-        paths.ensure()
+        paths = resolve({HOME_ENV: folder}).ensure()
         inventory = open_inventory(paths.database)
         add_fake_model(inventory)
         store_fake_conversations(inventory)

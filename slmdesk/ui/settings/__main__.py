@@ -28,14 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     from slmdesk.inventory.repository import open_inventory
     from slmdesk.jobs.api_service import ApiService
     from slmdesk.jobs.runner import JobRunner
-    from slmdesk.paths import AppPaths
+    from slmdesk.paths import HOME_ENV, resolve
     from slmdesk.ui.settings.pane import SettingsPane
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="slmdesk-settings-preview-") as folder:
-        root = Path(folder)
-        paths = AppPaths(root / "config", root / "data", root / "cache", root / "models", root / "logs", True)
-        paths.ensure()
+        paths = resolve({HOME_ENV: folder}).ensure()
         save_settings(Settings(default_n_ctx=8192, n_threads=4), paths.settings_file)
         inventory = open_inventory(paths.database)
         inventory.add_scan_root(paths.models, "folder")

@@ -24,13 +24,15 @@ from slmdesk.api import base_url, is_loopback
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, save_settings
 from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
-
-_ERROR_STYLE = "color: #cf222e;"
-_WARNING_STYLE = "color: #9a6700;"
-_OK_STYLE = "color: #1a7f37;"
+from slmdesk.ui.palette import colour_hex
 
 NO_KEY_YET = "Shown once the server has started (created the first time)"
 """What the key field says before the key exists."""
+
+
+def _text_colour(role: str) -> str:
+    """A label's style sheet for the palette's text colour ``role`` ("text.error", "text.ok"...)."""
+    return f"color: {colour_hex(role)};"
 
 
 def network_warning(host: str) -> str:
@@ -99,7 +101,7 @@ class ApiServerBox(QGroupBox):
         self.apply_button.setToolTip("Save the address and port; a running server restarts on them.")
         self.warning_label = QLabel(self)
         self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(_WARNING_STYLE)
+        self.warning_label.setStyleSheet(_text_colour("text.warning"))
         self.warning_label.setAccessibleName("Network warning")
 
         self.address_field = QLineEdit(self)
@@ -196,12 +198,13 @@ class ApiServerBox(QGroupBox):
         try:
             settings = self.edited_settings()
         except UserError as error:
-            self._show_message(" ".join(filter(None, (error.message, error.hint))), _ERROR_STYLE)
+            self._show_message(str(error), _text_colour("text.error"))
             return False
         try:
             save_settings(settings, self._path)
         except OSError as error:
-            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.", _ERROR_STYLE)
+            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.",
+                               _text_colour("text.error"))
             return False
         self._settings = settings
         self._show_message("", "")
@@ -238,8 +241,8 @@ class ApiServerBox(QGroupBox):
         self.key_location_label.setText(status.key_location or "Chosen when the key is created: the system "
                                         "keyring if there is one, else a file only you can read.")
         self.status_label.setText(status_text(status))
-        self.status_label.setStyleSheet(_ERROR_STYLE if status.state is ServerState.FAILED else
-                                        _OK_STYLE if status.state is ServerState.RUNNING else "")
+        role = {ServerState.FAILED: "text.error", ServerState.RUNNING: "text.ok"}.get(status.state)
+        self.status_label.setStyleSheet(_text_colour(role) if role else "")
         busy = status.state in (ServerState.STARTING, ServerState.STOPPING)
         self.new_key_button.setEnabled(not busy)
 
@@ -247,14 +250,14 @@ class ApiServerBox(QGroupBox):
     def copy_address(self) -> None:
         """Put the base URL on the clipboard."""
         QGuiApplication.clipboard().setText(self.address_field.text())
-        self._show_message("Base URL copied to the clipboard.", _OK_STYLE)
+        self._show_message("Base URL copied to the clipboard.", _text_colour("text.ok"))
 
     @Slot()
     def copy_key(self) -> None:
         """Put the API key on the clipboard."""
         if self.key_field.text():
             QGuiApplication.clipboard().setText(self.key_field.text())
-            self._show_message("API key copied to the clipboard.", _OK_STYLE)
+            self._show_message("API key copied to the clipboard.", _text_colour("text.ok"))
 
     def _show_message(self, text: str, style: str) -> None:
         self.message_label.setText(text)

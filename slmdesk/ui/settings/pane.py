@@ -170,9 +170,6 @@ CONTEXT_CHOICES = (2048, 4096, 8192, 16384, 32768, 131072)
 MAX_THREADS = 1024
 """Upper end of the thread box: above any desktop CPU's core count."""
 
-_ERROR_STYLE = "color: #cf222e;"
-_OK_STYLE = "color: #1a7f37;"
-
 
 class PreferencesBox(QGroupBox):
     """The settings file's values: default context, threads, offline mode, Chat's Enter key, and Save.
@@ -290,7 +287,7 @@ class PreferencesBox(QGroupBox):
         try:
             settings = self.edited_settings()
         except UserError as error:
-            self._show_message(" ".join(filter(None, (error.message, error.hint))), error=True)
+            self._show_message(str(error), error=True)
             return False
         try:
             save_settings(settings, self._path)
@@ -304,7 +301,7 @@ class PreferencesBox(QGroupBox):
 
     def _show_message(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(_ERROR_STYLE if error else _OK_STYLE)
+        self.message_label.setStyleSheet(f"color: {colour_hex('text.error' if error else 'text.ok')};")
 
 
 class SettingsPane(QWidget):
