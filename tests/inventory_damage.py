@@ -2,7 +2,8 @@
 
 ``truncate(path)`` cuts the file in half; ``damage_a_row_page(path)`` overwrites one page of
 rows so that the file still opens (its schema and revision read fine) but fails SQLite's
-integrity check and any read of those rows.
+integrity check and any read of those rows. ``downgrade(path, revision)`` takes the schema
+back to an Alembic revision, as an older slmdesk left it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from slmdesk.inventory import backups
+from alembic import command
+
+from slmdesk.inventory import backups, db
 from slmdesk.inventory.backups import InventoryDamaged
 from slmdesk.inventory.repository import open_inventory
 
@@ -46,3 +49,15 @@ def damage_a_row_page(path: Path) -> int:
             return page
     path.write_bytes(original)
     raise AssertionError(f"no page of {path} can be damaged without breaking its schema")
+
+
+def downgrade(path: Path, revision: str) -> None:
+    """Run the inventory at ``path`` down to Alembic ``revision`` ("base" drops every table)."""
+    engine = db.create_sqlite_engine(path)
+    config = db.alembic_config()
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+    finally:
+        engine.dispose()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import gc
 import threading
 import time
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import psutil
 import pytest
@@ -23,6 +25,17 @@ from tests.gui.fixed_machine import (
     MACHINE_RAM_TOTAL,
     MEASURED_BANDWIDTHS,
 )
+
+if TYPE_CHECKING:
+    from slmdesk.core.settings import Settings
+    from slmdesk.inventory.repository import Inventory
+    from slmdesk.jobs.engine_session import EngineSession
+    from slmdesk.jobs.runner import JobRunner
+    from slmdesk.paths import AppPaths
+    from slmdesk.ui.chat.pane import ChatPane
+    from slmdesk.ui.chat.preview import FakeEngineClient
+    from slmdesk.ui.library.pane import LibraryPane
+    from slmdesk.ui.main_window import MainWindow
 
 
 def _flush_deletes(app: QApplication) -> None:
@@ -140,3 +153,87 @@ def quick_machine_probe(monkeypatch: pytest.MonkeyPatch) -> list[float]:
         virtual_memory=lambda: memory, swap_memory=psutil.swap_memory, cpu_count=psutil.cpu_count,
     ))
     return reported
+
+
+@pytest.fixture
+def make_window(qtbot, app_paths: AppPaths, inventory: Inventory,
+                quick_machine_probe: list[float]) -> Iterator[Callable[..., MainWindow]]:
+    """``make_window(settings=Settings())``: shown main windows over one throw-away inventory; the
+    Library's machine probe is the quick, fixed one."""
+    # Imported here: the whole window (every pane) loads only for the tests that build one.
+    from slmdesk.core.settings import Settings
+    from slmdesk.hardware.live import UsageSampler
+    from slmdesk.inventory.load_plans import LoadPlanStore
+    from slmdesk.jobs.engine_session import EngineSession
+    from slmdesk.jobs.runner import JobRunner
+    from slmdesk.ui.context import AppContext
+    from slmdesk.ui.main_window import MainWindow
+
+    contexts: list[AppContext] = []
+
+    def make(settings: Settings | None = None) -> MainWindow:
+        context = AppContext(app_paths, settings or Settings(), JobRunner(), UsageSampler(), inventory,
+                             EngineSession(), LoadPlanStore(inventory))
+        contexts.append(context)
+        window = MainWindow(context)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    yield make
+    for context in contexts:  # closeEvent shuts these down; a window never closed needs it here
+        context.runner.shutdown()
+        context.engine.shutdown()
+
+
+@pytest.fixture
+def library_pane(qtbot, app_paths: AppPaths, inventory: Inventory,
+                 quick_machine_probe: list[float]) -> Iterator[tuple[LibraryPane, Inventory, JobRunner]]:
+    """A shown Library pane over a throw-away inventory, its first refresh done; its machine probe
+    (for the fit badges) is the quick, fixed one. Yields the pane, the inventory and its runner."""
+    from slmdesk.jobs.runner import JobRunner
+    from slmdesk.ui.library.pane import LibraryPane
+
+    runner = JobRunner()
+    pane = LibraryPane(inventory, runner, app_paths)
+    qtbot.addWidget(pane)
+    pane.resize(1300, 700)
+    pane.show()
+    qtbot.waitUntil(lambda: not pane.is_refreshing())
+    yield pane, inventory, runner
+    assert runner.shutdown(10_000)
+
+
+@pytest.fixture
+def fake_chat(qtbot, inventory: Inventory) -> Iterator[
+        tuple[ChatPane, Inventory, EngineSession, JobRunner, list[FakeEngineClient]]]:
+    """A shown Chat pane with the preview's model loaded and its two stored conversations; the
+    engine is a FakeEngineClient streaming a batch (its default size) every 10 ms. Yields the pane,
+    the inventory, the session, the runner and every engine client made so far."""
+    from slmdesk.engine.types import LoadSettings
+    from slmdesk.jobs.engine_session import EngineSession
+    from slmdesk.jobs.runner import JobRunner
+    from slmdesk.ui.chat.pane import ChatPane
+    from slmdesk.ui.chat.preview import FakeEngineClient, add_fake_model, store_fake_conversations
+
+    add_fake_model(inventory)
+    store_fake_conversations(inventory)
+    clients: list[FakeEngineClient] = []
+
+    def factory() -> FakeEngineClient:
+        clients.append(FakeEngineClient(interval_s=0.01))
+        return clients[-1]
+
+    runner = JobRunner()
+    session = EngineSession(client_factory=factory)
+    pane = ChatPane(inventory, session, runner, lambda _artifact: LoadSettings(n_ctx=2048))
+    qtbot.addWidget(pane)
+    pane.resize(1200, 800)
+    pane.show()
+    qtbot.waitExposed(pane)
+    qtbot.waitUntil(lambda: pane.selected_artifact() is not None)  # the model list is read in a job
+    with qtbot.waitSignal(session.loaded, timeout=10_000):
+        pane.load_selected()
+    yield pane, inventory, session, runner, clients
+    session.shutdown()
+    assert runner.shutdown(10_000)

@@ -7,7 +7,6 @@ import json
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -16,43 +15,14 @@ from PySide6.QtGui import QGuiApplication
 
 from slmdesk.api.server import ApiServer
 from slmdesk.core.settings import Settings, load_settings
-from slmdesk.hardware.live import UsageSampler
-from slmdesk.inventory.load_plans import LoadPlanStore
-from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.api_service import ServerState
-from slmdesk.jobs.engine_session import EngineSession
-from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
-from slmdesk.ui.context import AppContext
 from slmdesk.ui.main_window import MainWindow
 from slmdesk.ui.settings.api_server import ApiServerBox
 from tests.inventory_factory import insert_artifacts
 
 START_MS = 20_000
 """How long a start or stop may take on a busy 2-core machine (milliseconds)."""
-
-
-@pytest.fixture
-def make_window(qtbot, app_paths: AppPaths, quick_machine_probe: list[float]) -> Iterator[Callable[..., MainWindow]]:
-    """Main windows over one throw-away inventory, started with the settings given."""
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    contexts: list[AppContext] = []
-
-    def make(settings: Settings | None = None) -> MainWindow:
-        context = AppContext(app_paths, settings or Settings(), JobRunner(), UsageSampler(), inventory,
-                             EngineSession(), LoadPlanStore(inventory))
-        contexts.append(context)
-        window = MainWindow(context)
-        qtbot.addWidget(window)
-        window.show()
-        return window
-
-    yield make
-    for context in contexts:  # closeEvent shuts these down; a window never closed needs it here
-        context.runner.shutdown()
-        context.engine.shutdown()
-    inventory.close()
 
 
 def api_box(window: MainWindow) -> ApiServerBox:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import QWidget
 from slmdesk.chat import ChatSession
 from slmdesk.chat.presets import SYSTEM_PROMPT_PRESETS
 from slmdesk.core.settings import Settings, load_settings
-from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.engine_session import EngineSession
@@ -26,43 +25,13 @@ from slmdesk.ui.chat import exporter as exporter_module
 from slmdesk.ui.chat.exporter import MARKDOWN, ConversationExporter
 from slmdesk.ui.chat.highlight import CODE_CLASSES
 from slmdesk.ui.chat.pane import ChatPane
-from slmdesk.ui.chat.preview import CANNED_REPLY, FakeEngineClient, add_fake_model, store_fake_conversations
+from slmdesk.ui.chat.preview import CANNED_REPLY, FakeEngineClient
 from slmdesk.ui.chat.transcript import TranscriptMessage, TranscriptView, message_time, style_sheet
 from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.settings.pane import PreferencesBox
 
 TIMEOUT_MS = 10_000
-BATCH = 12  # characters per batch of the fake engine
-
-
-@pytest.fixture
-def chat(qtbot, app_paths: AppPaths):
-    """A shown pane with the preview's model loaded and its two stored conversations; the
-    engine is a FakeEngineClient streaming a 12-character batch every 10 ms."""
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    add_fake_model(inventory)
-    store_fake_conversations(inventory)
-    clients: list[FakeEngineClient] = []
-
-    def factory() -> FakeEngineClient:
-        clients.append(FakeEngineClient(interval_s=0.01, batch_chars=BATCH))
-        return clients[-1]
-
-    runner = JobRunner()
-    session = EngineSession(client_factory=factory)
-    pane = ChatPane(inventory, session, runner, lambda _artifact: LoadSettings(n_ctx=2048))
-    qtbot.addWidget(pane)
-    pane.resize(1200, 800)
-    pane.show()
-    qtbot.waitExposed(pane)
-    qtbot.waitUntil(lambda: pane.selected_artifact() is not None)
-    with qtbot.waitSignal(session.loaded, timeout=TIMEOUT_MS):
-        pane.load_selected()
-    yield pane, inventory, session, runner, clients
-    session.shutdown()
-    assert runner.shutdown(10_000)
-    inventory.close()
+BATCH = FakeEngineClient().batch_chars  # characters per batch of fake_chat's engine
 
 
 def _ask(qtbot, pane: ChatPane, session: EngineSession, text: str, batches: int = 2) -> None:
@@ -83,8 +52,8 @@ def _stored(inventory, pane: ChatPane) -> list[tuple[str, str]]:
 
 
 # -- the message box -------------------------------------------------------------------------
-def test_enter_sends_shift_enter_adds_a_line_and_the_setting_makes_enter_a_new_line(qtbot, chat) -> None:
-    pane, inventory, session, _runner, _clients = chat
+def test_enter_sends_shift_enter_adds_a_line_and_the_setting_makes_enter_a_new_line(qtbot, fake_chat) -> None:
+    pane, inventory, session, _runner, _clients = fake_chat
     pane.new_conversation()
     box = pane.composer.input_edit
     box.setFocus()
@@ -202,8 +171,8 @@ def test_message_times_are_local_with_the_date_on_other_days() -> None:
 
 
 # -- turns -----------------------------------------------------------------------------------
-def test_regenerate_keeps_versions_to_flip_through_and_they_persist(qtbot, chat) -> None:
-    pane, inventory, session, _runner, _clients = chat
+def test_regenerate_keeps_versions_to_flip_through_and_they_persist(qtbot, fake_chat) -> None:
+    pane, inventory, session, _runner, _clients = fake_chat
     pane.new_conversation()
     _ask(qtbot, pane, session, "Speed?", batches=2)
     first = CANNED_REPLY.format(question="Speed?")[: 2 * BATCH]
@@ -232,8 +201,8 @@ def test_regenerate_keeps_versions_to_flip_through_and_they_persist(qtbot, chat)
     assert _stored(inventory, pane)[-1][1] == CANNED_REPLY.format(question="Speed?")[:BATCH]
 
 
-def test_regenerate_and_export_need_messages_and_a_new_chat_counts_from_zero(qtbot, chat) -> None:
-    pane, _inventory, session, _runner, _clients = chat
+def test_regenerate_and_export_need_messages_and_a_new_chat_counts_from_zero(qtbot, fake_chat) -> None:
+    pane, _inventory, session, _runner, _clients = fake_chat
     composer, generation = pane.composer, pane.generation
     assert composer.regenerate_button.isEnabled() and generation.export_md_button.isEnabled()  # a stored chat
     pane.new_conversation()
@@ -254,8 +223,8 @@ def test_regenerate_and_export_need_messages_and_a_new_chat_counts_from_zero(qtb
     assert not composer.regenerate_button.isEnabled() and not generation.export_md_button.isEnabled()
 
 
-def test_presets_fill_the_system_prompt_and_your_own_text_comes_back(qtbot, chat) -> None:
-    pane, _inventory, session, _runner, clients = chat
+def test_presets_fill_the_system_prompt_and_your_own_text_comes_back(qtbot, fake_chat) -> None:
+    pane, _inventory, session, _runner, clients = fake_chat
     combo, edit = pane.generation.preset_combo, pane.generation.system_edit
     pane.new_conversation()
     edit.setPlainText("")
@@ -275,8 +244,9 @@ def test_presets_fill_the_system_prompt_and_your_own_text_comes_back(qtbot, chat
 
 
 # -- export ----------------------------------------------------------------------------------
-def test_export_offers_a_valid_name_in_the_folder_used_last_as_a_plain_job(qtbot, chat, tmp_path, monkeypatch) -> None:
-    pane, _inventory, session, runner, _clients = chat
+def test_export_offers_a_valid_name_in_the_folder_used_last_as_a_plain_job(qtbot, fake_chat, tmp_path,
+                                                                           monkeypatch) -> None:
+    pane, _inventory, session, runner, _clients = fake_chat
     pane.new_conversation()
     _ask(qtbot, pane, session, 'Plan: "Q3"? <draft> | v2*.', batches=1)
     offered: list[tuple[str, str]] = []

@@ -5,56 +5,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 from PySide6.QtCore import Qt
 
-from slmdesk.engine.types import LoadSettings
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.conversations import ConversationRecord
-from slmdesk.inventory.repository import open_inventory
-from slmdesk.jobs.engine_session import EngineSession
-from slmdesk.jobs.runner import JobRunner
-from slmdesk.paths import AppPaths
 from slmdesk.ui.chat.conversations import ConversationIdRole, ConversationListModel
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.chat.preview import (
     CANNED_REPLY,
-    FakeEngineClient,
-    add_fake_model,
-    store_fake_conversations,
 )
 
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def chat(qtbot, app_paths: AppPaths):
-    """A shown pane over a throw-away inventory with the preview's model and conversations;
-    its engine is a FakeEngineClient streaming a batch every 10 ms."""
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    add_fake_model(inventory)
-    store_fake_conversations(inventory)
-    clients: list[FakeEngineClient] = []
-
-    def factory() -> FakeEngineClient:
-        clients.append(FakeEngineClient(interval_s=0.01))
-        return clients[-1]
-
-    runner = JobRunner()
-    session = EngineSession(client_factory=factory)
-    pane = ChatPane(inventory, session, runner, lambda _artifact: LoadSettings(n_ctx=2048))
-    qtbot.addWidget(pane)
-    pane.resize(1200, 800)
-    pane.show()
-    qtbot.waitExposed(pane)
-    qtbot.waitUntil(lambda: pane.selected_artifact() is not None)  # the model list is read in a job
-    with qtbot.waitSignal(session.loaded, timeout=TIMEOUT_MS):
-        pane.load_selected()
-    yield pane, inventory, session, clients
-    session.shutdown()
-    assert runner.shutdown(10_000)
-    inventory.close()
 
 
 def _contents(inventory, pane: ChatPane) -> list[tuple[str, str]]:
@@ -77,8 +38,8 @@ def test_conversation_model_passes_the_model_tester(qtmodeltester) -> None:
     qtmodeltester.check(model)
 
 
-def test_ctrl_enter_sends_escape_stops_and_ctrl_n_starts_a_chat(qtbot, chat) -> None:
-    pane, inventory, session, _clients = chat
+def test_ctrl_enter_sends_escape_stops_and_ctrl_n_starts_a_chat(qtbot, fake_chat) -> None:
+    pane, inventory, session, _runner, _clients = fake_chat
     pane.composer.input_edit.setPlainText("Tell me about tokens.")
     pane.composer.input_edit.setFocus()
     with qtbot.waitSignal(session.reply_finished, timeout=TIMEOUT_MS) as finished:
@@ -99,8 +60,8 @@ def test_ctrl_enter_sends_escape_stops_and_ctrl_n_starts_a_chat(qtbot, chat) -> 
     assert pane.conversations.model.conversation(0).title == "New chat"
 
 
-def test_regenerate_and_edit_last_rewrite_the_end_of_the_conversation(qtbot, chat) -> None:
-    pane, inventory, session, clients = chat
+def test_regenerate_and_edit_last_rewrite_the_end_of_the_conversation(qtbot, fake_chat) -> None:
+    pane, inventory, session, _runner, clients = fake_chat
     pane.new_conversation()
     pane.composer.input_edit.setPlainText("First question")
     with qtbot.waitSignal(session.reply_finished, timeout=TIMEOUT_MS):
@@ -117,8 +78,8 @@ def test_regenerate_and_edit_last_rewrite_the_end_of_the_conversation(qtbot, cha
     assert "First question" not in pane.transcript.toPlainText()
 
 
-def test_search_filters_the_list_and_each_chat_brings_its_own_settings(qtbot, chat) -> None:
-    pane, inventory, session, _ = chat
+def test_search_filters_the_list_and_each_chat_brings_its_own_settings(qtbot, fake_chat) -> None:
+    pane, inventory, session, _runner, _clients = fake_chat
 
     def titles() -> list[str]:
         model = pane.conversations.model

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -14,29 +13,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from library_pane_speed import synthetic_records
 
 from slmdesk.hub import starter
-from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.runner import JobRunner, JobState
-from slmdesk.paths import AppPaths
 from slmdesk.ui.library.model import ArtifactTableModel
-from slmdesk.ui.library.pane import LibraryPane
 from tests.gguf_factory import write_gguf
-
-
-@pytest.fixture
-def setup(qtbot, app_paths: AppPaths, quick_machine_probe: list[float]):
-    """A shown pane over a throw-away inventory; its machine probe (for the fit badges) is the
-    quick, fixed one."""
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    runner = JobRunner()
-    pane = LibraryPane(inventory, runner, app_paths)
-    qtbot.addWidget(pane)
-    pane.resize(1300, 700)
-    pane.show()
-    qtbot.waitUntil(lambda: not pane.is_refreshing())
-    yield pane, inventory, runner
-    assert runner.shutdown(10_000)
-    inventory.close()
 
 
 def _wait_jobs(qtbot, runner: JobRunner, timeout: int = 30_000) -> None:
@@ -46,8 +25,8 @@ def _wait_jobs(qtbot, runner: JobRunner, timeout: int = 30_000) -> None:
     assert not failed, [(j.title, j.error, j.details) for j in failed]
 
 
-def test_first_run_offers_the_starter_models_and_adds_one(qtbot, setup) -> None:
-    pane, _inventory, runner = setup
+def test_first_run_offers_the_starter_models_and_adds_one(qtbot, library_pane) -> None:
+    pane, _inventory, runner = library_pane
     assert pane.welcome.isVisible()
     button = pane.starter_buttons[starter.SMOLLM2.key]
     assert button.isEnabled() and "SmolLM2" in button.text()
@@ -64,8 +43,8 @@ def test_first_run_offers_the_starter_models_and_adds_one(qtbot, setup) -> None:
     assert pane.chat_button.isEnabled()
 
 
-def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, setup, tmp_path: Path, monkeypatch) -> None:
-    pane, inventory, runner = setup
+def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, library_pane, tmp_path: Path, monkeypatch) -> None:
+    pane, inventory, runner = library_pane
     folder = tmp_path / "models"
     folder.mkdir()
     write_gguf(folder / "alpha-Q8_0.gguf", arch="llama", name="Alpha")
@@ -103,8 +82,8 @@ def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, setup, tmp_path:
     assert pane.model.rowCount() == 2
 
 
-def test_delete_from_disk_asks_first_naming_file_and_size(qtbot, setup, tmp_path: Path, monkeypatch) -> None:
-    pane, _inventory, runner = setup
+def test_delete_from_disk_asks_first_naming_file_and_size(qtbot, library_pane, tmp_path: Path, monkeypatch) -> None:
+    pane, _inventory, runner = library_pane
     path = tmp_path / "gone.gguf"
     write_gguf(path)
     pane.scan([path])

@@ -13,26 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from slmdesk.core.load_plan import LoadPlan
 from slmdesk.hub import starter
 from slmdesk.inventory.load_plans import read_plans
-from slmdesk.inventory.repository import open_inventory
 from slmdesk.jobs.runner import JobRunner, JobState
-from slmdesk.paths import AppPaths
-from slmdesk.ui.library.pane import LibraryPane
 from tests.gguf_factory import write_gguf
-
-
-@pytest.fixture
-def setup(qtbot, app_paths: AppPaths, quick_machine_probe: list[float]):
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    runner = JobRunner()
-    pane = LibraryPane(inventory, runner, app_paths)
-    qtbot.addWidget(pane)
-    pane.resize(1300, 700)
-    pane.show()
-    qtbot.waitUntil(lambda: not pane.is_refreshing())
-    yield pane, inventory, runner
-    assert runner.shutdown(10_000)
-    inventory.close()
 
 
 def _wait_jobs(qtbot, runner: JobRunner, timeout: int = 60_000) -> None:
@@ -53,8 +35,9 @@ def _answer(monkeypatch: pytest.MonkeyPatch, method: str, button: QMessageBox.St
     return shown
 
 
-def test_a_removed_models_id_and_settings_never_pass_to_the_next(qtbot, setup, tmp_path: Path, monkeypatch) -> None:
-    pane, inventory, runner = setup
+def test_a_removed_models_id_and_settings_never_pass_to_the_next(qtbot, library_pane, tmp_path: Path,
+                                                                  monkeypatch) -> None:
+    pane, inventory, runner = library_pane
     [first] = write_gguf(tmp_path / "Alpha-1B-Instruct-Q8_0.gguf", arch="llama", name="Alpha")
     pane.scan([first])
     _wait_jobs(qtbot, runner)
@@ -79,8 +62,8 @@ def test_a_removed_models_id_and_settings_never_pass_to_the_next(qtbot, setup, t
     assert read_plans(inventory) == {}
 
 
-def test_remove_can_be_cancelled_and_then_forgets_nothing(qtbot, setup, tmp_path: Path, monkeypatch) -> None:
-    pane, inventory, runner = setup
+def test_remove_can_be_cancelled_and_then_forgets_nothing(qtbot, library_pane, tmp_path: Path, monkeypatch) -> None:
+    pane, inventory, runner = library_pane
     [path] = write_gguf(tmp_path / "Alpha-1B-Q8_0.gguf", arch="llama", name="Alpha")
     pane.scan([path])
     _wait_jobs(qtbot, runner)
@@ -94,8 +77,8 @@ def test_remove_can_be_cancelled_and_then_forgets_nothing(qtbot, setup, tmp_path
     assert pane.selected_record() is not None and pane.selected_record().id == record.id
 
 
-def test_a_filter_that_hides_the_selected_model_lets_go_of_it(qtbot, setup, tmp_path: Path) -> None:
-    pane, _inventory, runner = setup
+def test_a_filter_that_hides_the_selected_model_lets_go_of_it(qtbot, library_pane, tmp_path: Path) -> None:
+    pane, _inventory, runner = library_pane
     folder = tmp_path / "models"
     folder.mkdir()
     write_gguf(folder / "Alpha-1B-Q8_0.gguf", arch="llama", name="Alpha")
@@ -120,8 +103,8 @@ def test_a_filter_that_hides_the_selected_model_lets_go_of_it(qtbot, setup, tmp_
 
 @pytest.mark.skipif(not all(starter.available(m) for m in starter.STARTER_MODELS),
                     reason="both starter packages are needed")
-def test_the_banner_offers_each_missing_starter_and_starters_keep_provenance(qtbot, setup) -> None:
-    pane, inventory, runner = setup
+def test_the_banner_offers_each_missing_starter_and_starters_keep_provenance(qtbot, library_pane) -> None:
+    pane, inventory, runner = library_pane
     assert pane.welcome.isVisible()
     qtbot.mouseClick(pane.starter_buttons[starter.SMOLLM2.key], Qt.MouseButton.LeftButton)
     _wait_jobs(qtbot, runner)

@@ -2,44 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from slmdesk.core.settings import Settings
-from slmdesk.hardware.live import UsageSampler
-from slmdesk.inventory.load_plans import LoadPlanStore
-from slmdesk.inventory.repository import open_inventory
-from slmdesk.jobs.engine_session import EngineSession
-from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
 from slmdesk.ui.about import AboutDialog, about_rows
-from slmdesk.ui.context import AppContext
-from slmdesk.ui.main_window import PANE_NAMES, MainWindow
+from slmdesk.ui.main_window import PANE_NAMES
 from slmdesk.ui.placeholder import ComingLaterPane
-
-
-@pytest.fixture
-def make_window(qtbot, app_paths: AppPaths, quick_machine_probe: list[float]):
-    """Windows over one throw-away inventory; the Library's machine probe is the quick, fixed one."""
-    app_paths.ensure()
-    inventory = open_inventory(app_paths.database)
-    contexts: list[AppContext] = []
-
-    def make() -> MainWindow:
-        context = AppContext(app_paths, Settings(), JobRunner(), UsageSampler(), inventory, EngineSession(),
-                             LoadPlanStore(inventory))
-        contexts.append(context)
-        window = MainWindow(context)
-        qtbot.addWidget(window)
-        window.show()
-        return window
-
-    yield make
-    for context in contexts:  # closeEvent shuts these down; a window never closed needs it here
-        context.runner.shutdown()
-        context.engine.shutdown()
-    inventory.close()
 
 
 def test_sidebar_lists_every_pane_in_order(make_window) -> None:

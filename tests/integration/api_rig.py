@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import struct
 import threading
 import time
@@ -218,6 +219,16 @@ ALPHA = ServedModel("alpha", Path("/models/alpha.gguf"), "gguf", 1, 2048, 1_700_
 BETA = ServedModel("beta", Path("/models/beta.gguf"), "gguf", 2, 2048, 1_700_000_100)
 GAMMA = ServedModel("gamma", Path("/models/gamma.gguf"), "gguf", 3, 2048, 1_700_000_200)
 OMEGA = ServedModel("omega-onnx", Path("/models/omega-onnx"), "onnx", 4, 2048, 1_700_000_300)
+
+
+def post_raw(port: int, path: str, body: dict[str, Any]) -> socket.socket:
+    """Send ``body`` as one authorized JSON POST to ``path`` on the loopback ``port``, read nothing,
+    and return the open socket: closing it is a client going away mid-request."""
+    data = json.dumps(body).encode()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                 f"Authorization: Bearer {KEY}\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
+    return sock
 
 
 def chat(client: openai.OpenAI, text: str, model: str = "alpha", **kwargs: Any) -> Any:

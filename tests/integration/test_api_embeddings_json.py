@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
 import struct
 import time
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from slmdesk.api.openai_embeddings import MAX_INPUTS
 from slmdesk.api.openai_schema import ANY_JSON_OBJECT
 from slmdesk.api.server import ServerConfig
 from slmdesk.core.settings import Settings
-from tests.integration.api_rig import ALPHA, BETA, GAMMA, KEY, OMEGA, Rig, chat, vector_for
+from tests.integration.api_rig import ALPHA, BETA, GAMMA, OMEGA, Rig, chat, post_raw, vector_for
 
 # -- embeddings --------------------------------------------------------------------------------
 
@@ -100,10 +99,7 @@ def test_an_embeddings_client_gone_cancels_its_request(rig: Callable[..., Rig]) 
     r = rig()
     chat(r.client(), "start the engine")
     r.engines[0].embed_s = 0.1  # 4 s for 40 inputs
-    body = json.dumps({"model": "alpha", "input": [f"text {i}" for i in range(40)]}).encode()
-    sock = socket.create_connection(("127.0.0.1", r.server.port))
-    sock.sendall(b"POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 + f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = post_raw(r.server.port, "/v1/embeddings", {"model": "alpha", "input": [f"text {i}" for i in range(40)]})
     deadline = time.monotonic() + 10
     while len(r.engines[0].embedded) < 1 and time.monotonic() < deadline:
         time.sleep(0.01)

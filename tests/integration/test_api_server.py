@@ -25,7 +25,7 @@ from slmdesk.api.models import ModelCatalog
 from slmdesk.api.server import ApiServer, ServerConfig
 from slmdesk.core.errors import UserError
 from slmdesk.engine.types import LoadSettings
-from tests.integration.api_rig import ALPHA, KEY, Rig, chat, continuation_for
+from tests.integration.api_rig import ALPHA, KEY, Rig, chat, continuation_for, post_raw
 
 
 def test_chat_whole_and_streamed_with_usage(rig: Callable[..., Rig]) -> None:
@@ -177,11 +177,8 @@ def test_requests_are_served_in_arrival_order_and_the_overflow_gets_503(rig: Cal
 
 def test_a_disconnected_stream_is_cancelled_at_once_and_the_next_request_served(rig: Callable[..., Rig]) -> None:
     r = rig(token_s=0.1)
-    body = json.dumps({"model": "alpha", "stream": True,
-                       "messages": [{"role": "user", "content": " ".join(["word"] * 60)}]}).encode()
-    sock = socket.create_connection(("127.0.0.1", r.server.port))
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 + f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = post_raw(r.server.port, "/v1/chat/completions", {
+        "model": "alpha", "stream": True, "messages": [{"role": "user", "content": " ".join(["word"] * 60)}]})
     received = b""
     while b'"content":"Ech"' not in received:
         received += sock.recv(4096)
@@ -302,10 +299,8 @@ def test_a_completion_prompt_beyond_the_context_answers_413(rig: Callable[..., R
 
 def test_a_disconnected_completion_stream_is_cancelled(rig: Callable[..., Rig]) -> None:
     r = rig(token_s=0.1)
-    body = json.dumps({"model": "alpha", "stream": True, "max_tokens": 100, "prompt": " ".join(["word"] * 60)}).encode()
-    sock = socket.create_connection(("127.0.0.1", r.server.port))
-    sock.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 + f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = post_raw(r.server.port, "/v1/completions",
+                    {"model": "alpha", "stream": True, "max_tokens": 100, "prompt": " ".join(["word"] * 60)})
     received = b""
     while b'"text":" WO"' not in received:
         received += sock.recv(4096)
@@ -364,10 +359,8 @@ def test_an_engine_crash_mid_stream_is_an_error_event_and_the_next_request_reloa
 
 def test_a_client_gone_before_its_whole_reply_cancels_it(rig: Callable[..., Rig]) -> None:
     r = rig(token_s=0.1)
-    body = json.dumps({"model": "alpha", "messages": [{"role": "user", "content": " ".join(["word"] * 60)}]}).encode()
-    sock = socket.create_connection(("127.0.0.1", r.server.port))
-    sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 + f"Authorization: Bearer {KEY}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    sock = post_raw(r.server.port, "/v1/chat/completions",
+                    {"model": "alpha", "messages": [{"role": "user", "content": " ".join(["word"] * 60)}]})
     deadline = time.monotonic() + 10
     while not (r.engines and r.engines[0].token_times) and time.monotonic() < deadline:
         time.sleep(0.01)

@@ -18,17 +18,7 @@ from slmdesk.core.tasks import Progress, run_inline
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.conversations import MessageRecord
 from slmdesk.inventory.orm import Artifact, ArtifactFile
-from slmdesk.inventory.repository import open_inventory
-from slmdesk.paths import AppPaths
 from tests.unit.chat.test_session import GREEDY, FakeEngine
-
-
-@pytest.fixture
-def inventory(app_paths: AppPaths):
-    app_paths.ensure()
-    inv = open_inventory(app_paths.database)
-    yield inv
-    inv.close()
 
 
 def _ask(chat: ChatSession, question: str, answer: str) -> None:

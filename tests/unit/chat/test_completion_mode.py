@@ -12,8 +12,6 @@ from slmdesk.core.errors import UserError
 from slmdesk.engine import Done, Event, GenerationStats, Message, PromptReady, SamplingParams, Token
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.conversations import MessageRecord
-from slmdesk.inventory.repository import open_inventory
-from slmdesk.paths import AppPaths
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=16)
 
@@ -37,14 +35,6 @@ class RecordingEngine:
     def complete(self, prompt: str, params: SamplingParams) -> Iterator[Event]:
         self.calls.append(("complete", prompt))
         return self._events()
-
-
-@pytest.fixture
-def inventory(app_paths: AppPaths):
-    app_paths.ensure()
-    inv = open_inventory(app_paths.database)
-    yield inv
-    inv.close()
 
 
 def _record(role: str, content: str) -> MessageRecord:

@@ -24,23 +24,11 @@ from slmdesk.engine import (
 from slmdesk.engine.backend_base import ChatFormat
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.conversations import MessageRecord
-from slmdesk.inventory.repository import open_inventory
-from slmdesk.paths import AppPaths
 from slmdesk.ui.chat.export import conversation_json
+from tests.unit.engine.test_templates import NO_SYSTEM_TEMPLATE as STRICT_TEMPLATE
 
 GREEDY = SamplingParams(temperature=0.0, max_tokens=32)
 
-# The shape of Gemma 2's chat template: no system role, and it refuses two turns of one role
-# in a row (a copy of tests/unit/engine/test_templates.py's, rendered by the engine's own code).
-STRICT_TEMPLATE = (
-    "{{ bos_token }}{% if messages[0]['role'] == 'system' %}"
-    "{{ raise_exception('System role not supported') }}{% endif %}"
-    "{% for message in messages %}"
-    "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}"
-    "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
-    "{{ '<start_of_turn>' + message['role'] + '\n' + message['content'] | trim + '<end_of_turn>\n' }}"
-    "{% endfor %}{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}"
-)
 
 
 class FakeEngine:
@@ -69,14 +57,6 @@ class FakeEngine:
                                                    finish_reason=self.finish_reason))
         finally:
             self.closed_early = not finished
-
-
-@pytest.fixture
-def inventory(app_paths: AppPaths):
-    app_paths.ensure()
-    inv = open_inventory(app_paths.database)
-    yield inv
-    inv.close()
 
 
 def _pairs(chat: ChatSession) -> list[tuple[str, str]]:

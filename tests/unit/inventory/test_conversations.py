@@ -13,14 +13,6 @@ from slmdesk.paths import AppPaths
 from slmdesk.ui.chat.export import conversation_json, conversation_markdown
 
 
-@pytest.fixture
-def inventory(app_paths: AppPaths):
-    app_paths.ensure()
-    inv = open_inventory(app_paths.database)
-    yield inv
-    inv.close()
-
-
 def test_conversation_round_trip_survives_reopening(inventory, app_paths: AppPaths) -> None:
     chat = store.create_conversation(inventory, "Capitals", system_prompt="Be brief.",
                                      settings={"temperature": 0.0, "seed": 7})

@@ -8,7 +8,6 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -19,6 +18,7 @@ from slmdesk.inventory import db
 from slmdesk.inventory.backups import InventoryDamaged
 from slmdesk.inventory.orm import Base
 from slmdesk.inventory.repository import open_inventory
+from tests.inventory_damage import downgrade
 
 REPO = Path(__file__).resolve().parents[3]
 ALL_TABLES = {
@@ -113,14 +113,7 @@ def test_orm_models_match_the_migrated_schema(tmp_path: Path) -> None:
 def test_migrations_downgrade_to_base_and_upgrade_again(tmp_path: Path) -> None:
     path = tmp_path / "inventory.sqlite3"
     db.migrate(path)
-    engine = db.create_sqlite_engine(path)
-    config = db.alembic_config()
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "base")
-    finally:
-        engine.dispose()
+    downgrade(path, "base")
     assert _tables(path) == {"alembic_version"}
     assert db.migrate(path).after == db.HEAD_REVISION
     assert _tables(path) == ALL_TABLES

@@ -15,6 +15,7 @@ from slmdesk.inventory import db, scanners
 from slmdesk.inventory.records import ScanFailure, ScanSummary
 from slmdesk.inventory.repository import MISMATCH_HINT, Inventory, open_inventory
 from tests.gguf_factory import write_gguf
+from tests.inventory_damage import downgrade
 
 
 @pytest.fixture
@@ -137,16 +138,7 @@ def test_migration_0007_adds_the_hint_and_the_next_scan_fills_it(tmp_path: Path)
         scan(inventory, root)
         ids = {r.path.name: r.id for r in inventory.list_artifacts()}
     # Back to 0006 as an older slmdesk left it: the column is gone, a mismatch is recorded.
-    engine = db.create_sqlite_engine(path)
-    config = db.alembic_config()
-    from alembic import command
-
-    try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.downgrade(config, "0006")
-    finally:
-        engine.dispose()
+    downgrade(path, "0006")
     with sqlite3.connect(path) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(artifact)")]
         assert "error_hint" not in columns
