@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -151,8 +152,25 @@ def read_split_set(path: Path) -> ModelSpec:
     headers: list[GGUFHeader] = []
     for index, part in enumerate(parts):
         header = read_header(part)
-        _check_part(part, header, index, len(parts))
+        _check_part(part, header, index, len(parts))  # a bad part is named before the next is read
         headers.append(header)
+    return spec_from_split_headers(parts, headers)
+
+
+def spec_from_split_headers(parts: Sequence[Path], headers: Sequence[GGUFHeader]) -> ModelSpec:
+    """One :class:`ModelSpec` for a whole split set from every part's parsed header, in part
+    order: the checks of :func:`read_split_set` (split keys, one architecture, the declared
+    tensor count), then :func:`~slmdesk.formats.gguf.spec_from_headers` with ``parts[0]`` as the
+    spec's path. ``parts`` only name the parts (local files, or the pseudo-paths of a remote
+    read, :mod:`slmdesk.hub.remote_gguf`); nothing is opened.
+
+    Raises:
+        SplitSetError: a part is inconsistent with its name or the others.
+        GGUFFormatError: a required key is missing or malformed.
+    """
+    parts = list(parts)
+    for index, (part, header) in enumerate(zip(parts, headers, strict=True)):
+        _check_part(part, header, index, len(parts))
     arch = headers[0].value("general.architecture")
     for part, header in zip(parts[1:], headers[1:], strict=True):
         other = header.value("general.architecture")
@@ -200,6 +218,7 @@ __all__ = [
     "parse_split_name",
     "present_split_parts",
     "read_split_set",
+    "spec_from_split_headers",
     "split_part_name",
     "split_set_paths",
 ]

@@ -15,7 +15,7 @@ import pytest
 from slmdesk.core import netguard, offline
 from slmdesk.core.errors import UserError
 from slmdesk.core.network_log import read_events
-from slmdesk.hub.search import HubModel, HubOffline, HubUnreachable, search_models
+from slmdesk.hub.search import EXPAND, HubModel, HubOffline, HubUnreachable, search_models
 
 MODELS = [
     {"id": "HuggingFaceTB/SmolLM2-135M-Instruct", "downloads": 123456, "likes": 200, "library_name": "transformers",
@@ -112,7 +112,9 @@ def test_models_come_back_most_downloaded_first(fake_hub) -> None:
     ]
     [path] = asked
     assert urlsplit(path).path == "/api/models"
-    assert parse_qs(urlsplit(path).query) == {"search": ["smollm2"], "sort": ["downloads"], "limit": ["2"]}
+    assert parse_qs(urlsplit(path).query) == {"search": ["smollm2"], "sort": ["downloads"], "limit": ["2"],
+                                              "expand": list(EXPAND)}
+    assert {"lastModified", "gated"} <= set(EXPAND)  # the Hub's default listing leaves them out
     assert models[0].to_json()["tags"] == ["transformers", "safetensors"]
 
 
