@@ -25,6 +25,7 @@ from slmdesk.core.offline import apply_network_policy
 from slmdesk.core.resources import app_icon_path
 from slmdesk.core.settings import load_settings
 from slmdesk.hardware.live import UsageSampler
+from slmdesk.hub.http import install_request_log
 from slmdesk.inventory import backups
 from slmdesk.inventory.backups import InventoryDamaged
 from slmdesk.inventory.load_plans import LoadPlanStore, import_legacy_file
@@ -79,6 +80,7 @@ def build_context() -> AppContext:
     # Offline mode for this process and every child it starts, and the network guard, before
     # any service exists.
     apply_network_policy(settings.offline_mode, process=GUI_PROCESS, app_paths=app_paths)
+    install_request_log()  # every HTTP request through huggingface_hub's session in the Network log
     inventory = open_inventory(app_paths.database)
     try:
         _check_and_back_up(app_paths.database)

@@ -68,10 +68,13 @@ def apply_user_settings(process: str | None = None) -> OfflineState:
     from slmdesk import paths
     from slmdesk.core.offline import apply_network_policy
     from slmdesk.core.settings import load_settings
+    from slmdesk.hub.http import install_request_log
 
     app_paths = paths.resolve()
-    return apply_network_policy(load_settings(app_paths.settings_file).offline_mode, process=process,
-                                app_paths=app_paths)
+    state = apply_network_policy(load_settings(app_paths.settings_file).offline_mode, process=process,
+                                 app_paths=app_paths)
+    install_request_log()  # HTTP requests through huggingface_hub in the Network log, after the policy
+    return state
 
 
 def open_inventory() -> Any:

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -28,10 +28,14 @@ MAX_LOG_BYTES = 1_000_000
 """Above this size (bytes) the log is renamed to ``<name>.1`` (replacing an older one) when a
 process starts: about 4,000 entries are kept, plus as many in the previous file."""
 
-Action = Literal["connect", "send", "resolve", "guard"]
+Action = Literal["connect", "send", "resolve", "guard", "request"]
 """What was attempted: ``connect`` a TCP/UDP socket, ``send`` a datagram to an address,
-``resolve`` a host name (a DNS query may leave the computer). ``guard`` is not an attempt: a
-process started under the guard; written only when ``SLMDESK_NETGUARD_TRACE=1``."""
+``resolve`` a host name (a DNS query may leave the computer), ``request`` an HTTP request made
+through huggingface_hub's session (:mod:`slmdesk.hub.http`; loopback ones included, with method,
+URL, status, bytes and duration). ``guard`` is not an attempt: a process started under the
+guard; written only when ``SLMDESK_NETGUARD_TRACE=1``."""
+
+ACTIONS = ("connect", "send", "resolve", "guard", "request")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,12 @@ class NetworkEvent:
             transport such as ``httpcore2._backends.sync``, or slmdesk's own code).
         caller: the innermost slmdesk function on the stack (``slmdesk.hub.search.search_models``),
             None when no slmdesk code was involved.
+        method: ``request`` only: the HTTP method (``GET``).
+        url: ``request`` only: the URL without user, password or query values that may be secrets.
+        status: ``request`` only: the HTTP status, None when no answer came (refused, dropped).
+        bytes: ``request`` only: body bytes received.
+        duration_s: ``request`` only: seconds from sending to the end of the body.
+        error: ``request`` only: why it failed without an answer, or why the body stopped early.
     """
 
     time: str
@@ -66,6 +76,12 @@ class NetworkEvent:
     thread: str
     module: str
     caller: str | None
+    method: str | None = None
+    url: str | None = None
+    status: int | None = None
+    bytes: int | None = None
+    duration_s: float | None = None
+    error: str | None = None
 
     @property
     def is_attempt(self) -> bool:
@@ -80,8 +96,13 @@ class NetworkEvent:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON object of its log line."""
-        return asdict(self)
+        """The JSON object of its log line (the ``request`` fields only when set, so lines of the
+        other actions read as before)."""
+        raw = asdict(self)
+        for name in _REQUEST_FIELDS:
+            if raw[name] is None:
+                del raw[name]
+        return raw
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> NetworkEvent:
@@ -98,12 +119,23 @@ class NetworkEvent:
                 port=None if port is None else int(port), blocked=bool(raw["blocked"]),
                 offline=bool(raw["offline"]), process=str(raw["process"]), pid=int(raw["pid"]),
                 thread=str(raw["thread"]), module=str(raw["module"]), caller=None if caller is None else str(caller),
+                method=_optional(raw, "method", str), url=_optional(raw, "url", str),
+                status=_optional(raw, "status", int), bytes=_optional(raw, "bytes", int),
+                duration_s=_optional(raw, "duration_s", float), error=_optional(raw, "error", str),
             )
         except (KeyError, TypeError) as error:
             raise ValueError(f"not a network log entry: {error}") from error
-        if event.action not in ("connect", "send", "resolve", "guard"):
+        if event.action not in ACTIONS:
             raise ValueError(f"unknown action {event.action!r}")
         return event
+
+
+_REQUEST_FIELDS = ("method", "url", "status", "bytes", "duration_s", "error")
+
+
+def _optional(raw: Mapping[str, Any], name: str, kind: Callable[[Any], Any]) -> Any:
+    value = raw.get(name)
+    return None if value is None else kind(value)
 
 
 def log_path(app_paths: AppPaths, environ: Mapping[str, str] | None = None) -> Path:

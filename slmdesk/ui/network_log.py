@@ -37,7 +37,8 @@ class NetworkLogModel(ColumnTableModel):
     COLUMNS = ("Time (UTC)", "Result", "Action", "Target", "Process", "Origin")
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
         1: "Blocked: offline mode refused it, nothing left this computer. Allowed: offline mode was off.",
-        2: "connect: a connection; send: a datagram; resolve: a host-name lookup (a DNS query).",
+        2: "connect: a connection; send: a datagram; resolve: a host-name lookup (a DNS query); "
+           "request: an HTTP request (method, URL, status, bytes received, duration).",
         5: "The slmdesk function that asked, else the library module that opened the socket.",
     }
 
@@ -80,6 +81,10 @@ class NetworkLogModel(ColumnTableModel):
         if column == 2:
             return event.action if event.is_attempt else f"guard started ({'offline' if event.offline else 'online'})"
         if column == 3:
+            if event.action == "request":  # an HTTP request through huggingface_hub (slmdesk.hub.http)
+                status = event.status if event.status is not None else (event.error or "no answer")
+                duration = f", {event.duration_s:.2f} s" if event.duration_s is not None else ""
+                return f"{event.method} {event.url} → {status}, {event.bytes or 0:,} bytes{duration}"
             return event.target
         if column == 4:
             return f"{event.process} [{event.pid}]"
