@@ -47,7 +47,7 @@ FOLDER_MARKS: dict[str, tuple[str, ...]] = {
 }
 """Markers every test in a folder under tests/ gets (``make test-fast`` deselects ``slow``)."""
 
-MODEL_FIXTURES = frozenset({"smollm2_gguf", "gemma3_gguf", "smollm2_onnx"})
+MODEL_FIXTURES = frozenset({"smollm2_gguf", "gemma3_gguf", "smollm2_onnx", "smollm2_f16_gguf"})
 """The fixtures that hand a test a real starter model: a test using one is marked ``models``."""
 
 _NOT_IN_UNIT = {
@@ -147,4 +147,18 @@ def smollm2_onnx(smollm2_gguf: Path) -> Path:
     try:
         return onnx_model.build_onnx_from_gguf(smollm2_gguf, TEST_CACHE / "onnx")
     except onnx_model.OnnxBuildUnavailable as reason:
+        pytest.skip(str(reason))
+
+
+@pytest.fixture(scope="session")
+def smollm2_f16_gguf(smollm2_gguf: Path) -> Path:
+    """SmolLM2-135M-Instruct as an F16 GGUF: the starter Q4_1 dequantized to a Hugging Face folder,
+    converted back with slmdesk's converter (llama.cpp's convert_hf_to_gguf.py). Its weights are
+    the dequantized Q4_1 ones. Built once (about 3 minutes on 2 busy cores) and cached under
+    ``TEST_CACHE / "f16"`` keyed by the GGUF's SHA-256; skips only without torch/transformers."""
+    from tests.e2e import hf_folder
+
+    try:
+        return hf_folder.f16_gguf_from_gguf(smollm2_gguf, TEST_CACHE / "f16")
+    except hf_folder.ConversionUnavailable as reason:
         pytest.skip(str(reason))

@@ -16,9 +16,12 @@ ArtifactStatus = Literal["ok", "missing", "incomplete", "corrupt"]
 ``incomplete``: some parts of a split set (or of a folder) are gone; ``corrupt``: the header
 cannot be read, or the SHA-256 does not match the one recorded."""
 
-SourceKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama", "user", "starter"]
+SourceKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama", "user", "starter", "download",
+                     "quantize", "convert", "onnx-build"]
 """Where an artifact was adopted from: a scanned folder, one of the four known stores, or a
-file the user picked (``user``). Other layers may record their own kinds (e.g. downloads)."""
+file the user picked (``user``); or what slmdesk made: a download into a folder outside the
+Hugging Face cache (``download``), a quantization, an HF-to-GGUF conversion or an ONNX build
+(their lineage rows say from what)."""
 
 StoreKind = Literal["folder", "hf_cache", "lmstudio", "gpt4all", "ollama"]
 """The layout of a scan root, which decides how it is walked and what provenance is kept."""

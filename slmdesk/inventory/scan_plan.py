@@ -30,8 +30,11 @@ ScanTarget = Path | str | tuple[Path, StoreKind] | ScanRootRecord
 """What a scan walks: a store root with its kind, a scan-root record, or a bare path (a model
 file or folder is adopted as picked by the user; another folder's layout is detected)."""
 
-PROVENANCE_RANK = {"starter": 0, "ollama": 0, "hf_cache": 0, "lmstudio": 1, "gpt4all": 1, "user": 2, "folder": 3}
-"""A store that knows more about a file (repo id, tag) wins over a plain folder walk."""
+PROVENANCE_RANK = {"starter": 0, "ollama": 0, "hf_cache": 0, "download": 0, "quantize": 0, "convert": 0,
+                   "onnx-build": 0, "lmstudio": 1, "gpt4all": 1, "user": 2, "folder": 3}
+"""A store that knows more about a file (repo id, tag) wins over a plain folder walk; so does what
+slmdesk itself recorded when it made the file (a download's repo and commit, a quantization's
+source), which a later scan of the folder holding it must not replace."""
 
 
 @dataclass
