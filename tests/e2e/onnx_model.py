@@ -1,36 +1,30 @@
-"""Build an ONNX Runtime GenAI model from a GGUF file, cached by the GGUF's SHA-256.
+"""The ``smollm2_onnx`` test model: an ONNX Runtime GenAI folder built from a GGUF file with
+slmdesk's own build (:mod:`slmdesk.quantize.onnx_build`: GGUF -> Hugging Face folder ->
+model builder -> load check, each step in a child process), cached by the GGUF's SHA-256.
 
-Two steps, each in its own process (torch and the builder need a lot of memory, and the test
-process must not import torch):
-
-1. GGUF -> Hugging Face folder: transformers' GGUF loading dequantizes the weights
-   (``AutoModelForCausalLM.from_pretrained(dir, gguf_file=...)``, needs accelerate), then
-   ``save_pretrained``. transformers 5 marks a GGUF-loaded model as "quantized with gguf,
-   not serializable" even when it dequantized everything; the quantizer is detached first.
-2. HF folder -> ONNX GenAI folder: ``python -m onnxruntime_genai.models.builder -i HF -o OUT
-   -p int4 -e cpu`` (field-notes section 3.2), offline.
-
-Used by the ``smollm2_onnx`` fixture (tests/conftest.py) and reusable by benchmarks:
-``python tests/e2e/onnx_model.py build GGUF CACHE_DIR`` prints the folder.
+One implementation: this module only names the cache folder and maps a missing ``onnx-build``
+extra to a skip. Reusable by benchmarks: ``python tests/e2e/onnx_model.py build GGUF CACHE_DIR``
+prints the folder.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
+import threading
 from pathlib import Path
 
-BUILD_MODULES = ("torch", "transformers", "accelerate", "onnx", "onnx_ir")
-"""The ``onnx-build`` extra of pyproject.toml: what the builder imports (field-notes 3.2)."""
+if __package__ in (None, ""):  # run as a script: make `tests` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-MARKER = "slmdesk-build.json"
+from slmdesk.core.errors import Cancelled
+from slmdesk.core.tasks import CancelToken, run_inline
+from slmdesk.quantize import onnx_build
+from tests.e2e.hf_folder import sha256_of
+
+BUILD_MODULES = (*onnx_build.BUILD_MODULES, *onnx_build.GGUF_MODULES)
+"""What a build from GGUF imports beyond the base install (the ``onnx-build`` extra, gguf-py)."""
+
+MARKER = onnx_build.MARKER
 
 
 class OnnxBuildUnavailable(Exception):
@@ -39,41 +33,22 @@ class OnnxBuildUnavailable(Exception):
 
 def missing_build_modules() -> list[str]:
     """The modules of :data:`BUILD_MODULES` that are not importable."""
-    return [name for name in BUILD_MODULES if importlib.util.find_spec(name) is None]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _env(work: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        HF_HUB_OFFLINE="1",
-        HF_HUB_DISABLE_TELEMETRY="1",
-        ORT_DISABLE_TELEMETRY="1",
-        HF_HOME=str(work / "hf-home"),
-        TOKENIZERS_PARALLELISM="false",
-    )
-    return env
+    return onnx_build.missing_modules(BUILD_MODULES)
 
 
 def build_onnx_from_gguf(gguf: Path, cache_root: Path, precision: str = "int4", timeout_s: float = 1200) -> Path:
     """Return an ONNX GenAI folder built from ``gguf``; build it on the first call.
 
-    The result lives in ``cache_root/<gguf stem>-<sha256[:16]>-<precision>-cpu`` with a
-    marker file holding the build time; a half-built folder is never visible (built in a
-    temporary folder, renamed into place).
+    The result is ``cache_root/<gguf stem>-<sha256[:16]>-<precision>-cpu`` holding
+    :data:`MARKER` (:class:`slmdesk.quantize.onnx_build.BuildRecord`); a half-built folder is
+    never visible (:func:`slmdesk.quantize.onnx_build.build_task`).
 
     Raises:
-        OnnxBuildUnavailable: torch/transformers/accelerate/onnx/onnx_ir are missing.
-        RuntimeError: a build step failed (its output is in the message).
+        OnnxBuildUnavailable: the onnx-build extra (or gguf-py) is missing.
+        RuntimeError: the build took longer than ``timeout_s`` seconds.
+        UserError: a build step failed (its output is in the message).
     """
-    digest = _sha256(gguf)
+    digest = sha256_of(gguf)
     out = cache_root / f"{gguf.stem}-{digest[:16]}-{precision}-cpu"
     if (out / MARKER).is_file() and (out / "genai_config.json").is_file():
         return out
@@ -81,67 +56,22 @@ def build_onnx_from_gguf(gguf: Path, cache_root: Path, precision: str = "int4", 
     if missing:
         raise OnnxBuildUnavailable(
             f"the onnx-build extra is not installed (missing: {', '.join(missing)}); "
-            "install it with: pip install -e '.[onnx-build]'"
+            f"install it with: {onnx_build.INSTALL_COMMAND}"
         )
-    cache_root.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="onnx-build-", dir=cache_root) as tmp:
-        work = Path(tmp)
-        hf_dir, onnx_dir = work / "hf", work / "onnx"
-        started = time.monotonic()
-        _run([sys.executable, __file__, "convert", str(gguf), str(hf_dir)], work, timeout_s)
-        converted = time.monotonic()
-        _run(
-            [
-                sys.executable, "-m", "onnxruntime_genai.models.builder",
-                "-i", str(hf_dir), "-o", str(onnx_dir), "-p", precision, "-e", "cpu", "-c", str(work / "cache"),
-            ],
-            work,
-            timeout_s,
-        )
-        finished = time.monotonic()
-        (onnx_dir / MARKER).write_text(
-            json.dumps(
-                {
-                    "gguf": str(gguf),
-                    "gguf_sha256": digest,
-                    "precision": precision,
-                    "convert_s": round(converted - started, 1),
-                    "build_s": round(finished - converted, 1),
-                }
-            ),
-            encoding="utf-8",
-        )
-        if out.exists():
-            shutil.rmtree(out)
-        onnx_dir.rename(out)
-    return out
-
-
-def _run(argv: list[str], work: Path, timeout_s: float) -> None:
-    result = subprocess.run(argv, capture_output=True, text=True, env=_env(work), timeout=timeout_s, check=False)
-    if result.returncode != 0:
-        tail = (result.stdout + result.stderr)[-4000:]
-        raise RuntimeError(f"{' '.join(argv[:4])} ... failed with exit code {result.returncode}:\n{tail}")
-
-
-def _convert(gguf: Path, hf_dir: Path) -> None:
-    """Step 1, run in a child process: dequantize the GGUF into an HF folder."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    model.hf_quantizer = None  # weights are dense already; see the module docstring
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    model.save_pretrained(hf_dir)
-    tokenizer.save_pretrained(hf_dir)
+    plan = onnx_build.prepare(gguf, precision, out, models_dir=cache_root, overwrite=True)
+    token = CancelToken()
+    timer = threading.Timer(timeout_s, token.cancel)
+    timer.start()
+    try:
+        return run_inline(onnx_build.build_task(plan), token)
+    except Cancelled as stopped:
+        raise RuntimeError(f"building {out.name} took longer than {timeout_s:g} s") from stopped
+    finally:
+        timer.cancel()
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "convert":
-        _convert(Path(sys.argv[2]), Path(sys.argv[3]))
-    elif len(sys.argv) == 4 and sys.argv[1] == "build":
+    if len(sys.argv) == 4 and sys.argv[1] == "build":
         print(build_onnx_from_gguf(Path(sys.argv[2]), Path(sys.argv[3])))
     else:
-        sys.exit("usage: onnx_model.py build GGUF CACHE_DIR | convert GGUF HF_DIR")
+        sys.exit("usage: onnx_model.py build GGUF CACHE_DIR")
