@@ -1,4 +1,4 @@
-"""The Library's details panel: header facts, chat template, provenance and checksum of one artifact."""
+"""The Library's details panel: header facts, chat template, provenance, checksum and lineage of one artifact."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from slmdesk.core.units import format_bytes, format_params
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.artifacts import status_reason
 from slmdesk.ui.library.model import source_text
+from slmdesk.ui.quantize.lineage_panel import LineagePanel
 from slmdesk.ui.widgets.jinja_highlighter import JinjaHighlighter
 
 
@@ -98,6 +99,9 @@ class ArtifactDetails(QWidget):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(scroll, "Details")
         self.tabs.addTab(self.template_edit, "Chat template")
+        self.lineage = LineagePanel(self)
+        """Where the artifact came from and the variants made from it (the Library fills it)."""
+        self.tabs.addTab(self.lineage, "Lineage")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
@@ -113,6 +117,7 @@ class ArtifactDetails(QWidget):
         self._record = record
         self.tabs.setEnabled(record is not None)
         self.show_button.setEnabled(record is not None)
+        self.lineage.show_reading(record)  # the Library reads the lineage in a job
         self.verify_button.setEnabled(record is not None and record.status != "missing")
         if record is None:
             self.title.setText("<i>Select a model to see its details.</i>")

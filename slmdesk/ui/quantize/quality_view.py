@@ -1,0 +1,179 @@
+"""The Quantize pane's quality part: pick two artifacts of one model, measure them side by side
+(perplexity on held-out text, KLD and top-1 agreement against the source), and read every
+variant of the model in a table and a size-against-perplexity chart, exportable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts, SortRole
+from slmdesk.ui.quantize.chart import QualityChartView
+from slmdesk.ui.quantize.models import QualityTableModel, source_label
+
+DEFAULT_N_CTX = 512
+"""Context of the quality check, tokens (llama-perplexity's common setting for small models)."""
+
+
+class LabelledLoadable(LoadableArtifacts):
+    """The loadable artifacts with their type in the text ("SmolLM2 135M Instruct · Q8_0"):
+    the variants of one model share its name."""
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and index.isValid():
+            return source_label(self.record(index.row()), with_size=False)
+        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
+            return str(self.record(index.row()).path)
+        return super().data(index, role)
+
+
+class QualityView(QWidget):
+    """Base and variant pickers, the context, Compare, and the table and chart of every variant
+    of the base's model. ``compare_requested(base id, variant id, n_ctx)`` and
+    ``export_requested`` are the intents the pane carries out."""
+
+    compare_requested = Signal(int, int, int)
+    export_requested = Signal()
+
+    def __init__(self, artifacts: ArtifactSourceModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.base_model = LabelledLoadable(artifacts, parent=self)
+        self.variant_model = LabelledLoadable(artifacts, parent=self)
+        self.base_combo = self._combo(self.base_model, "Base (source) model")
+        self.variant_combo = self._combo(self.variant_model, "Variant to compare")
+        self.ctx_spin = QSpinBox(self)
+        self.ctx_spin.setRange(64, 8192)
+        self.ctx_spin.setSingleStep(64)
+        self.ctx_spin.setValue(DEFAULT_N_CTX)
+        self.ctx_spin.setSuffix(" tokens")
+        self.ctx_spin.setAccessibleName("Context of the quality check")
+        self.ctx_spin.setToolTip("Perplexity is measured in windows of this many tokens of the held-out text")
+        self.compare_button = QPushButton("Compare", self)
+        self.compare_button.setToolTip(
+            "Perplexity of both on the held-out text, and how far the variant's token probabilities "
+            "are from the base's (KL divergence, top-1 agreement)"
+        )
+        self.compare_button.clicked.connect(self._on_compare_clicked)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Save the table as CSV, JSON or Markdown")
+        self.export_button.clicked.connect(self.export_requested)
+        self.speed_check = QCheckBox("Measure speed too", self)
+        self.speed_check.setToolTip(
+            "After the comparison, a quick benchmark of both (pp128/tg32 ×3, as the Benchmark pane's quick "
+            "preset); otherwise speeds come from the newest run in the Benchmark pane")
+        self.note_label = QLabel("Speeds (pp/tg): the newest benchmark of each (Benchmark pane).", self)
+        self.note_label.setWordWrap(True)
+
+        self.table_model = QualityTableModel(self)
+        self.table_proxy = QSortFilterProxyModel(self)
+        self.table_proxy.setSourceModel(self.table_model)
+        self.table_proxy.setSortRole(SortRole)
+        self.table_view = QTableView(self)
+        self.table_view.setModel(self.table_proxy)
+        self.table_view.setAccessibleName("Variants of the model")
+        self.table_view.setSortingEnabled(True)
+        self.table_view.sortByColumn(QualityTableModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
+        self.table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table_view.verticalHeader().hide()
+        self.table_view.setWordWrap(False)
+        self.table_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        self.table_view.setColumnWidth(QualityTableModel.COL_NAME, 170)
+        self.table_view.setColumnWidth(QualityTableModel.COL_TYPE, 70)
+        self.table_view.setColumnWidth(QualityTableModel.COL_SIZE, 85)
+        self.table_view.setColumnWidth(QualityTableModel.COL_PPL, 120)
+        self.chart = QualityChartView(self)
+
+        pickers = QFormLayout()
+        pickers.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        pickers.addRow("Base:", self.base_combo)
+        pickers.addRow("Variant:", self.variant_combo)
+        pickers.addRow("Context:", self.ctx_spin)
+        run_row = QHBoxLayout()
+        run_row.addWidget(self.speed_check)
+        run_row.addStretch(1)
+        run_row.addWidget(self.compare_button)
+        run_row.addWidget(self.export_button)
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(self.table_view)
+        splitter.addWidget(self.chart)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(QLabel("<b>Quality, side by side</b>", self))
+        layout.addLayout(pickers)
+        layout.addLayout(run_row)
+        layout.addWidget(self.note_label)
+        layout.addWidget(splitter, 1)
+        self.table_model.modelReset.connect(self._update_buttons)
+        self.table_model.rowsInserted.connect(self._update_buttons)
+        self.base_combo.currentIndexChanged.connect(self._update_buttons)
+        self.variant_combo.currentIndexChanged.connect(self._update_buttons)
+        self._busy = False
+        self._update_buttons()
+
+    def _combo(self, model: LoadableArtifacts, name: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setModel(model)
+        combo.setAccessibleName(name)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(20)
+        combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return combo
+
+    def base_id(self) -> int | None:
+        """The base artifact picked, None when none."""
+        row = self.base_combo.currentIndex()
+        return self.base_model.record(row).id if 0 <= row < self.base_model.rowCount() else None
+
+    def variant_id(self) -> int | None:
+        """The variant artifact picked, None when none."""
+        row = self.variant_combo.currentIndex()
+        return self.variant_model.record(row).id if 0 <= row < self.variant_model.rowCount() else None
+
+    def set_pair(self, base_id: int, variant_id: int) -> bool:
+        """Pick ``base_id`` and ``variant_id``; False when either is not a loadable artifact shown."""
+        base_row, variant_row = self.base_model.row_of(base_id), self.variant_model.row_of(variant_id)
+        if base_row is None or variant_row is None:
+            return False
+        self.base_combo.setCurrentIndex(base_row)
+        self.variant_combo.setCurrentIndex(variant_row)
+        return True
+
+    def set_busy(self, busy: bool) -> None:
+        """While a comparison runs, Compare is off."""
+        self._busy = busy
+        self._update_buttons()
+
+    @Slot()
+    def _on_compare_clicked(self) -> None:
+        base, variant = self.base_id(), self.variant_id()
+        if base is not None and variant is not None:
+            self.compare_requested.emit(base, variant, self.ctx_spin.value())
+
+    @Slot()
+    def _update_buttons(self) -> None:
+        base, variant = self.base_id(), self.variant_id()
+        self.compare_button.setEnabled(not self._busy and base is not None and variant is not None and base != variant)
+        self.export_button.setEnabled(self.table_model.rowCount() > 0)
