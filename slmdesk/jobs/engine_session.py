@@ -8,6 +8,11 @@ streaming), and each becomes one ``tokens_received`` signal. Cancel goes straigh
 client, which is safe from any thread, and names Chat's own request: the GUI's API server
 borrows this engine for requests naming the loaded model (:meth:`EngineSession.loaded_client`),
 and Stop must never end an API client's reply (nor an API client's disconnect Chat's).
+
+A model on a remote OpenAI-compatible server (:class:`~slmdesk.engine.remote.RemoteEngineClient`)
+is "loaded" through the same worker (:meth:`EngineSession.load_remote`) and streams through the
+same calls, so Chat's send, Stop and regenerate do not tell them apart; the local engine's model
+is unloaded meanwhile (its process stays up), and the API server never borrows a remote one.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from slmdesk.core.errors import UserError
 from slmdesk.engine.client import EngineClient
+from slmdesk.engine.remote import RemoteEngineClient
 from slmdesk.engine.types import (
     Done,
     EngineCrashed,
@@ -50,6 +56,8 @@ class _EngineWorker(QObject):
         super().__init__()
         self._client_factory = client_factory
         self.client: EngineClient | None = None
+        self.remote: RemoteEngineClient | None = None
+        """The remote model in use instead of the local engine, if any."""
         self.request_id: int | None = None
         """The id of Chat's reply being generated (or waiting for the engine), for Stop."""
         self.stop_asked = False
@@ -60,8 +68,36 @@ class _EngineWorker(QObject):
             self.client = self._client_factory()
         return self.client
 
+    def active(self) -> EngineClient | RemoteEngineClient:
+        """What replies come from: the remote model when one is connected, else the local engine."""
+        return self.remote if self.remote is not None else self._client()
+
+    def _drop_remote(self) -> None:
+        remote, self.remote = self.remote, None
+        if remote is not None:
+            remote.close()
+
+    @Slot(object)
+    def load_remote(self, remote: RemoteEngineClient) -> None:
+        try:
+            info = remote.load_info or remote.connect(remote.model)
+        except UserError as error:
+            self.load_failed.emit(error.message, error.hint, False)
+            return
+        except Exception as error:  # a bug: report, keep the app up
+            log.exception("remote connect failed")
+            self.load_failed.emit(f"Internal error: {type(error).__name__}: {error}", "", False)
+            return
+        self._drop_remote()
+        if self.client is not None and self.client.load_info is not None:
+            with contextlib.suppress(UserError):  # free the local model's memory; the process stays
+                self.client.unload()
+        self.remote = remote
+        self.loaded.emit(info)
+
     @Slot(str, object)
     def load(self, path: str, settings: LoadSettings) -> None:
+        self._drop_remote()
         try:
             info = self._client().load(path, settings)
         except UserError as error:
@@ -75,7 +111,7 @@ class _EngineWorker(QObject):
     @Slot(object, object, object)
     def generate(self, messages: list[Message], params: SamplingParams, prompt: str | None = None) -> None:
         try:
-            client = self._client()
+            client = self.active()
             rid = self.request_id = client.new_request_id()
             if self.stop_asked:  # Stop came before this reply had an id
                 client.cancel(rid)
@@ -98,13 +134,16 @@ class _EngineWorker(QObject):
 
     @Slot()
     def unload(self) -> None:
-        if self.client is not None:
+        if self.remote is not None:
+            self._drop_remote()
+        elif self.client is not None:
             with contextlib.suppress(UserError):  # the engine is gone: nothing left to unload
                 self.client.unload()
         self.unloaded.emit()
 
     @Slot()
     def close(self) -> None:
+        self._drop_remote()
         client, self.client = self.client, None  # first: the API server stops borrowing it
         if client is not None:
             client.close()
@@ -126,6 +165,7 @@ class EngineSession(QObject):
     unloaded = Signal()
 
     _load_requested = Signal(str, object)
+    _load_remote_requested = Signal(object)
     _generate_requested = Signal(object, object, object)
     _unload_requested = Signal()
     _close_requested = Signal()
@@ -143,6 +183,7 @@ class EngineSession(QObject):
         self._thread.finished.connect(self._worker.deleteLater)
         for request, slot in (
             (self._load_requested, self._worker.load),
+            (self._load_remote_requested, self._worker.load_remote),
             (self._generate_requested, self._worker.generate),
             (self._unload_requested, self._worker.unload),
             (self._close_requested, self._worker.close),
@@ -165,6 +206,18 @@ class EngineSession(QObject):
         self.busy = True
         self._load_requested.emit(str(path), settings)
 
+    def load_remote(self, remote: RemoteEngineClient) -> None:
+        """Use ``remote`` (its :attr:`~RemoteEngineClient.model` on its server) for the replies
+        that follow, instead of a local model: ``loaded`` (with the server's :class:`LoadInfo`)
+        or ``load_failed`` follows. The local engine's model is unloaded once it answered."""
+        self.busy = True
+        self._load_remote_requested.emit(remote)
+
+    @property
+    def remote(self) -> RemoteEngineClient | None:
+        """The remote model in use, None with a local one (or none)."""
+        return self._worker.remote
+
     def generate(self, messages: Sequence[Message], params: SamplingParams, prompt: str | None = None) -> None:
         """Stream a reply; ``tokens_received`` then ``reply_finished`` or ``reply_failed`` follow.
         With ``prompt`` (completion mode) the model continues that text and ``messages`` is
@@ -179,7 +232,8 @@ class EngineSession(QObject):
         a request of the API server on the same engine goes on."""
         worker = self._worker
         worker.stop_asked = True
-        client, rid = worker.client, worker.request_id
+        client: EngineClient | RemoteEngineClient | None = worker.remote or worker.client
+        rid = worker.request_id
         if client is not None and rid is not None:
             client.cancel(rid)
 
@@ -189,7 +243,7 @@ class EngineSession(QObject):
         attributes, and the client checks under its lock that the model is still the one a
         borrowed request expects."""
         client = self._worker.client
-        if client is None or not client.running or client.load_info is None:
+        if self._worker.remote is not None or client is None or not client.running or client.load_info is None:
             return None
         return client
 

@@ -116,8 +116,14 @@ class Composer(QWidget):
 
     def show_tokens(self, used: int, n_ctx: int | None) -> None:
         """``'Conversation: 1,234 / 4,096 tokens'``: the context window the conversation fills
-        (``used`` tokens of ``n_ctx``); empty without a loaded model (``n_ctx`` None)."""
-        self.set_token_text("" if n_ctx is None else f"Conversation: {used:,} / {n_ctx:,} tokens")
+        (``used`` tokens of ``n_ctx``); empty without a loaded model (``n_ctx`` None); without the
+        window's size when it is unknown (0: a remote server that does not say)."""
+        if n_ctx is None:
+            self.set_token_text("")
+        elif n_ctx:
+            self.set_token_text(f"Conversation: {used:,} / {n_ctx:,} tokens")
+        else:
+            self.set_token_text(f"Conversation: {used:,} tokens")
 
     def show_dropped(self, count: int, n_ctx: int) -> None:
         """Say that the engine left the ``count`` oldest messages out of a reply to fit ``n_ctx``."""

@@ -12,12 +12,27 @@ from slmdesk.inventory.conversations import ConversationRecord, MessageRecord
 EXPORT_FORMAT_VERSION = 1
 
 
+def remote_model(messages: Sequence[MessageRecord]) -> dict[str, Any]:
+    """The export's model for a conversation with a remote server: the provenance stored with its
+    last reply from one (``stats["remote"]``: the server's model id, base URL, kind and version),
+    as ``{"name", "remote": True, "base_url", "server", "server_kind", "server_version"}``;
+    ``{}`` when no reply came from a remote server."""
+    for message in reversed(messages):
+        remote = (message.stats or {}).get("remote")
+        if message.role == "assistant" and isinstance(remote, dict):
+            return {"name": remote.get("model"), "remote": True, "base_url": remote.get("base_url"),
+                    "server": remote.get("server"), "server_kind": remote.get("server_kind"),
+                    "server_version": remote.get("server_version")}
+    return {}
+
+
 def conversation_json(
     conversation: ConversationRecord, messages: Sequence[MessageRecord], model: Mapping[str, Any]
 ) -> dict[str, Any]:
     """A JSON-ready export: the conversation, every message with its stats, the model file's
     SHA-256, quantization, backend and version, the sampling parameters and seed."""
     settings = dict(conversation.settings)
+    model = model or remote_model(messages)
     return {
         "format": "slmdesk-conversation",
         "format_version": EXPORT_FORMAT_VERSION,
@@ -46,7 +61,11 @@ def conversation_markdown(
     """A readable Markdown export with a header naming the model, its SHA-256 and settings."""
     settings = dict(conversation.settings)
     lines = [f"# {conversation.title or 'Conversation'}", ""]
-    if model:
+    model = model or remote_model(messages)
+    if model.get("remote"):
+        server = f"{model.get('server') or 'server'} {model.get('server_version') or ''}".strip()
+        lines += [f"- Model: {model.get('name')} (remote: {server} at {model.get('base_url')})"]
+    elif model:
         lines += [
             f"- Model: {model.get('name')} ({model.get('quantization') or model.get('format')})",
             f"- SHA-256: `{model.get('sha256')}`",

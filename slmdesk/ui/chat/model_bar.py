@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +52,13 @@ def loaded_text(name: str, info: LoadInfo) -> str:
         f"Loaded {name} · {info.backend} {info.backend_version} · n_ctx {info.n_ctx} · "
         f"load {info.load_s:.2f} s · engine peak {info.peak_rss_bytes / 2**20:.0f} MiB"
     )
+
+
+def remote_loaded_text(model: str, base_url: str, server: str, info: LoadInfo) -> str:
+    """``'Connected to X at http://gpu-box:8000/v1 · vLLM 0.6.3 · n_ctx 4096 · answered in 0.05 s'``
+    (``server``: its kind and version; n_ctx when the server says it)."""
+    context = f" · n_ctx {info.n_ctx}" if info.n_ctx else ""
+    return f"Connected to {model} at {base_url} · {server}{context} · answered in {info.load_s:.2f} s"
 
 
 def distinct_warnings(warnings: Sequence[str]) -> list[str]:
@@ -107,27 +116,44 @@ class ModelBar(QWidget):
         layout.addWidget(self.status_label)
         layout.addWidget(self.warning_label)
 
-    def set_entries(self, entries: Sequence[tuple[int, str, str]]) -> None:
-        """Fill the picker with ``(artifact id, label, tooltip)`` rows, keeping the current
-        choice when it is still there; with none, say where models come from."""
-        current = self.selected_id()
+    def set_entries(self, entries: Sequence[tuple[int, str, str]],
+                    remote: Sequence[tuple[str, str, str, bool]] = ()) -> None:
+        """Fill the picker with ``(artifact id, label, tooltip)`` rows, then the remote models'
+        ``(key, label, tooltip, enabled)`` rows (a network icon; a disabled row says why it cannot be
+        used), keeping the current choice when it is still there; with none, say where models come from."""
+        current = self.combo.currentData()
         self.combo.clear()
         for artifact_id, label, tooltip in entries:
             self.combo.addItem(label, artifact_id)
             self.combo.setItemData(self.combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DriveNetIcon)
+        model = self.combo.model()
+        for key, label, tooltip, enabled in remote:
+            self.combo.addItem(icon, label, key)
+            self.combo.setItemData(self.combo.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+            if not enabled and isinstance(model, QStandardItemModel):
+                item = model.item(self.combo.count() - 1)
+                if item is not None:
+                    item.setEnabled(False)
         if current is not None:
             self.select(current)
-        if not entries:
+        if not entries and not remote:
             self.combo.addItem(NO_MODELS, None)
 
     def selected_id(self) -> int | None:
-        """The artifact id chosen in the picker (None for the "no models" row)."""
+        """The artifact id chosen in the picker (None for the "no models" row or a remote model)."""
         data = self.combo.currentData()
-        return int(data) if data is not None else None
+        return data if isinstance(data, int) else None
 
-    def select(self, artifact_id: int) -> None:
-        """Choose an artifact in the picker (no-op when it is not listed)."""
-        index = self.combo.findData(artifact_id)
+    def selected_remote(self) -> str | None:
+        """The key of the remote model chosen in the picker (``remote:<connection>:<model>``), or None."""
+        data = self.combo.currentData()
+        return data if isinstance(data, str) else None
+
+    def select(self, choice: int | str) -> None:
+        """Choose an artifact (by id) or a remote model (by key) in the picker (no-op when it is
+        not listed)."""
+        index = self.combo.findData(choice)
         if index >= 0:
             self.combo.setCurrentIndex(index)
 

@@ -5,7 +5,10 @@ A thin controller. The view parts are :class:`ConversationList` (left), :class:`
 :class:`ConversationExporter`; the conversation itself (history, titles, regenerate and reply
 versions, edit, what the engine is sent, how a reply is stored) is a
 :class:`~slmdesk.chat.ChatSession`, which the local API uses too; the engine is an
-:class:`EngineSession` (a child process driven from a thread).
+:class:`EngineSession` (a child process driven from a thread), or a model on a remote
+OpenAI-compatible server picked from the same list (:class:`RemoteModels`), which streams, stops
+and regenerates through the same session; its replies are stored with the server's model id and
+address, which exports carry as provenance.
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from slmdesk.chat import ChatSession, ReplyRequest, context_tokens
 from slmdesk.chat.measurements import record_engine_peak
 from slmdesk.chat.session import Renderer
 from slmdesk.core.errors import UserError
+from slmdesk.engine.remote import kind_label
 from slmdesk.engine.types import Done, LoadInfo, LoadSettings, PromptReady
 from slmdesk.inventory import conversations as store
 from slmdesk.inventory.conversations import ConversationMode, MessageRecord
@@ -33,7 +37,8 @@ from slmdesk.ui.chat.composer import Composer
 from slmdesk.ui.chat.conversation_list import ConversationList
 from slmdesk.ui.chat.exporter import ConversationExporter
 from slmdesk.ui.chat.generation import GenerationSettings
-from slmdesk.ui.chat.model_bar import ModelBar, artifact_entry, loaded_text
+from slmdesk.ui.chat.model_bar import ModelBar, artifact_entry, loaded_text, remote_loaded_text
+from slmdesk.ui.chat.remotes import REFRESH_INTERVAL_S, RemoteModels, RemotePick, provenance
 from slmdesk.ui.chat.transcript import (
     TranscriptMessage,
     TranscriptView,
@@ -85,6 +90,11 @@ class ChatPane(QWidget):
         self._reply: TranscriptMessage | None = None  # the reply streaming into the transcript
         self._loaded_artifact: ArtifactRecord | None = None
         self._pending_artifact: ArtifactRecord | None = None
+        self._loaded_remote: RemotePick | None = None
+        self._pending_remote: RemotePick | None = None
+        self.remotes = RemoteModels(inventory, runner, self)
+        """The remote connections' models, listed in a background job when Chat is shown."""
+        self.remotes.models_changed.connect(self.refresh_artifacts)
         self._prompt_tokens = 0  # of the context window, at the last reply
         self.exporter = ConversationExporter(runner, self, self._export_source, state)
 
@@ -152,8 +162,18 @@ class ChatPane(QWidget):
         self.model_bar.set_entries([
             (artifact.id, *artifact_entry(artifact, self._load_settings_for(artifact), self._verdict_for(artifact.id)))
             for artifact in self._picker.records()
-        ])
+        ], [pick.entry() for pick in self.remotes.picks()])
         self._update_buttons()
+
+    @Slot()
+    def refresh_remotes(self) -> None:
+        """List the remote connections' models again (after Settings changed them)."""
+        self.remotes.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming to Chat lists the remote models again (at most every :data:`REFRESH_INTERVAL_S`)."""
+        super().showEvent(event)
+        self.remotes.refresh(REFRESH_INTERVAL_S)
 
     def selected_artifact(self) -> ArtifactRecord | None:
         """The artifact chosen in the model picker."""
@@ -179,14 +199,32 @@ class ChatPane(QWidget):
 
     @Slot()
     def load_selected(self) -> None:
-        """Load the model chosen in the picker with its default load settings."""
+        """Load the model chosen in the picker with its default load settings (a remote model:
+        connect to it)."""
+        key = self.model_bar.selected_remote()
+        if key is not None:
+            self._connect_remote(key)
+            return
         artifact = self.selected_artifact()
         if artifact is None or self._session.busy:
             return
-        self._pending_artifact = artifact
+        self._pending_artifact, self._pending_remote = artifact, None
         settings = self._load_settings_for(artifact)
         self.model_bar.show_status(f"Loading {artifact.display_name} (n_ctx {settings.n_ctx})…", loading=True)
         self._session.load(artifact.path, settings)
+        self._update_buttons()
+
+    def _connect_remote(self, key: str) -> None:
+        pick = self.remotes.find(key)
+        if pick is None or self._session.busy:
+            return
+        if not pick.usable:
+            self._show_error("Cannot use this connection", f"{pick.connection.name}: {pick.note}.",
+                             "Settings > Remote engines tests and changes connections.")
+            return
+        self._pending_artifact, self._pending_remote = None, pick
+        self.model_bar.show_status(f"Connecting to {pick.model_id} at {pick.host}…", loading=True)
+        self._session.load_remote(self.remotes.client_for(pick))
         self._update_buttons()
 
     @Slot()
@@ -197,9 +235,16 @@ class ChatPane(QWidget):
 
     @Slot(object)
     def _on_loaded(self, info: LoadInfo) -> None:
-        self._loaded_artifact = self._pending_artifact
-        name = self._loaded_artifact.display_name if self._loaded_artifact else Path(info.path).name
-        self.model_bar.show_status(loaded_text(name, info))
+        remote = self._session.remote
+        self._loaded_artifact = self._pending_artifact if remote is None else None
+        self._loaded_remote = self._pending_remote if remote is not None else None
+        if remote is not None:
+            name = info.model_name
+            server = f"{kind_label(remote.kind)} {remote.version}".strip()
+            self.model_bar.show_status(remote_loaded_text(name, remote.base_url, server, info))
+        else:
+            name = self._loaded_artifact.display_name if self._loaded_artifact else Path(info.path).name
+            self.model_bar.show_status(loaded_text(name, info))
         if not info.has_chat_template and (self._chat is None or not self._chat.history()):
             self.set_mode("completion")  # a base model: continue text rather than chat
         self._show_model_warnings()
@@ -236,6 +281,7 @@ class ChatPane(QWidget):
     def _on_unloaded(self) -> None:
         self.generation.show_backend(None)
         self._loaded_artifact = None
+        self._loaded_remote = None
         self.model_bar.show_status("No model loaded.")
         self.model_bar.show_warnings([])
         self._update_buttons()
@@ -421,7 +467,12 @@ class ChatPane(QWidget):
     def _on_reply_finished(self, done: Done) -> None:
         if self._reply is None or self._chat is None or not self._chat.streaming:
             return
+        request, remote = self._chat.reply, self._session.remote
         finished = self._chat.finish_reply(done)
+        if remote is not None and request is not None and finished.stored:
+            # Provenance of a remote reply: the server's model id and address, for exports.
+            store.update_message(self._inventory, request.message_id, finished.text,
+                                 {**finished.stats, "remote": provenance(remote)})
         if finished.dropped_messages:
             self._show_dropped(finished.dropped_messages)
         self._reply.content = finished.text
@@ -480,7 +531,8 @@ class ChatPane(QWidget):
         has_conversation = self._chat is not None
         shown = self.transcript.messages() if has_conversation else []
         ends_with_reply = bool(shown) and shown[-1].role == "assistant"
-        self.model_bar.set_state(busy, loaded, self._picker.rowCount() > 0)
+        has_models = self._picker.rowCount() > 0 or any(pick.usable for pick in self.remotes.picks())
+        self.model_bar.set_state(busy, loaded, has_models)
         self.composer.set_state(busy, loaded, streaming, bool(shown), ends_with_reply)
         self.conversations.set_state(has_conversation, busy, streaming)
         self.generation.set_export_enabled(bool(shown) and not busy)
