@@ -20,6 +20,11 @@ from slmdesk.core.errors import UserError
 from slmdesk.inventory.orm import Artifact, BenchmarkRun, utcnow
 from slmdesk.inventory.repository import Inventory
 
+SERVING_BACKEND = "serving"
+"""The ``backend`` of a serving-benchmark run (``slmdesk.bench.serving``): requests to an
+OpenAI-compatible endpoint, not a model measured in an engine here. :func:`list_runs` keeps
+these apart from local runs."""
+
 
 @dataclass(frozen=True)
 class BenchmarkRunRecord:
@@ -122,10 +127,17 @@ def save_run(
         return _record(row)
 
 
-def list_runs(inventory: Inventory, artifact_id: int | None = None) -> list[BenchmarkRunRecord]:
-    """Runs, oldest first (the order of a history chart); only ``artifact_id``'s when given."""
+def list_runs(inventory: Inventory, artifact_id: int | None = None, *, serving: bool = False
+              ) -> list[BenchmarkRunRecord]:
+    """Runs, oldest first (the order of a history chart); only ``artifact_id``'s when given.
+    Local runs by default; with ``serving``, the serving-benchmark runs (backend
+    :data:`SERVING_BACKEND`) instead: the two hold different results."""
     with inventory.session() as session:
         statement = select(BenchmarkRun).order_by(BenchmarkRun.created_at, BenchmarkRun.id)
+        if serving:
+            statement = statement.where(BenchmarkRun.backend == SERVING_BACKEND)
+        else:
+            statement = statement.where(BenchmarkRun.backend != SERVING_BACKEND)
         if artifact_id is not None:
             statement = statement.where(BenchmarkRun.artifact_id == artifact_id)
         return [_record(row) for row in session.scalars(statement)]

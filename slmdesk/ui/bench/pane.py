@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from slmdesk.ui.bench.model import (
 )
 from slmdesk.ui.bench.queue import RESOURCE, BenchQueueView
 from slmdesk.ui.bench.results_view import BenchResultsView
+from slmdesk.ui.bench.serving_view import LocalEndpoint, ServingBenchView
 from slmdesk.ui.bench.settings_form import BenchSettingsForm
 from slmdesk.ui.jobs.model import JobIdRole
 
@@ -68,6 +70,8 @@ class BenchmarkPane(QWidget):
             closes its own engine process.
         profile: the hardware profile to record and estimate against; None probes this
             machine in each run (cached after the first probe).
+        local_endpoint: slmdesk's local API server as ``(base URL, key)`` while it runs, for the
+            Serving tab's "Local server" button (:class:`ServingBenchView`).
     """
 
     results_changed = Signal()
@@ -84,6 +88,7 @@ class BenchmarkPane(QWidget):
         parent: QWidget | None = None,
         plans: LoadPlanStore | None = None,
         artifacts: ArtifactSourceModel | None = None,
+        local_endpoint: LocalEndpoint | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
@@ -179,8 +184,13 @@ class BenchmarkPane(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.results)
         splitter.setStretchFactor(1, 3)
+        # Local models (llama-bench's figures) and Serving (an endpoint, vLLM's figures) side by side.
+        self.serving = ServingBenchView(inventory, runner, local_endpoint, self)
+        self.modes = QTabWidget(self)
+        self.modes.addTab(splitter, "Local models")
+        self.modes.addTab(self.serving, "Serving")
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(self.modes)
 
         self._update_buttons()
         self.refresh()
@@ -198,7 +208,7 @@ class BenchmarkPane(QWidget):
 
     def is_refreshing(self) -> bool:
         """True while a re-read of the runs or of the artifacts is under way."""
-        return self._refreshing > 0 or self.artifacts.loading
+        return self._refreshing > 0 or self.artifacts.loading or self.serving.is_refreshing()
 
     def _on_read(self, job: Job) -> None:
         self._refreshing -= 1
