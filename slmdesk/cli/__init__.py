@@ -48,8 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the main window, run the event loop briefly, close it; exit 0 unless anything failed",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from slmdesk.cli import bench, doctor, engine, fit, hub, inventory, network, serve
+    from slmdesk.cli import (
+        bench,
+        catalog,
+        deploy,
+        doctor,
+        download,
+        engine,
+        fit,
+        hub,
+        inventory,
+        network,
+        onnx_build,
+        quality,
+        quantize,
+        remote,
+        serve,
+        serve_bench,
+    )
 
+    catalog.add_commands(subparsers)
+    quantize.add_commands(subparsers)
+    onnx_build.add_commands(subparsers)
     inventory.add_commands(subparsers)
     engine.add_commands(subparsers)
     bench.add_commands(subparsers)
@@ -57,7 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_commands(subparsers)
     serve.add_commands(subparsers)
     hub.add_commands(subparsers)
+    download.add_commands(subparsers)
     network.add_commands(subparsers)
+    quality.add_commands(subparsers)
+    serve_bench.add_commands(subparsers)
+    remote.add_commands(subparsers)
+    deploy.add_commands(subparsers)
     _add_offline_option(parser)
     return parser
 

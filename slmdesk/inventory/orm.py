@@ -382,3 +382,44 @@ class ReplyVersion(Base):
     artifact_id: Mapped[int | None] = mapped_column(ForeignKey("artifact.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     selected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- 0010: lineage -------------------------------------------------------------------------------
+
+
+class Lineage(Base):
+    """A derived artifact and what it was made from (a quantization, a conversion, an ONNX build).
+
+    Goes with the derived artifact (``CASCADE``); survives its source (``SET NULL``), whose path
+    stays in ``parameters``."""
+
+    __tablename__ = "lineage"
+    __table_args__ = (
+        CheckConstraint("kind IN ('quantize', 'convert', 'onnx-build')", name="kind"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    artifact_id: Mapped[int] = mapped_column(ForeignKey("artifact.id", ondelete="CASCADE"), index=True)
+    source_artifact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("artifact.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    parameters: Mapped[dict[str, Any]] = mapped_column(default=_empty)
+    seconds: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RemoteConnection(Base):
+    """An OpenAI-compatible server the user connected (vLLM, Ollama, llama-server, another slmdesk).
+    Its API key is never here: it lives in the OS keyring or a 0600 file (``inventory/remotes.py``)."""
+
+    __tablename__ = "remote_connection"
+    __table_args__ = (NEVER_REUSE_IDS,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    base_url: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    server_kind: Mapped[str | None] = mapped_column(String(32))

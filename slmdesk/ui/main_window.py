@@ -25,12 +25,13 @@ from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
 from slmdesk.ui.about import AboutDialog
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.pane import BenchmarkPane
+from slmdesk.ui.catalog.pane import CatalogPane
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
 from slmdesk.ui.jobs.pane import JobsPane
 from slmdesk.ui.library.pane import LibraryPane
 from slmdesk.ui.network_log import open_network_log
-from slmdesk.ui.placeholder import ComingLaterPane
+from slmdesk.ui.quantize.pane import QuantizePane
 from slmdesk.ui.settings.pane import SettingsPane
 from slmdesk.ui.statusbar import UsageLabel
 
@@ -39,13 +40,6 @@ if TYPE_CHECKING:
     from slmdesk.api.server import ApiServer, ServerConfig
 
 PANE_NAMES = ("Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings")
-
-_PROMISES = {
-    "Catalog": "Search the Hugging Face Hub and a curated offline catalog, and learn whether a "
-    "model fits your hardware before you download it.",
-    "Quantize": "Re-quantize GGUF models (Q4_K_M, Q5_K_M, Q8_0, ...) and build ONNX models, with a "
-    "quality check against the original.",
-}
 
 
 class MainWindow(QMainWindow):
@@ -84,7 +78,12 @@ class MainWindow(QMainWindow):
         self.library.open_in_chat_requested.connect(self._on_open_in_chat)
         self.bench: BenchmarkPane = self.panes["Benchmark"]  # type: ignore[assignment]
         self.library.open_in_bench_requested.connect(self._on_open_in_bench)
+        self.quantize: QuantizePane = self.panes["Quantize"]  # type: ignore[assignment]
+        self.library.quantize_requested.connect(self._on_quantize_requested)
+        self.library.compare_requested.connect(self._on_compare_requested)
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
+        settings_pane: SettingsPane = self.panes["Settings"]  # type: ignore[assignment]
+        settings_pane.remotes_box.connections_changed.connect(self.chat.refresh_remotes)
         self.sidebar.currentRowChanged.connect(self._on_pane_changed)
 
         central = QWidget(self)
@@ -114,13 +113,28 @@ class MainWindow(QMainWindow):
             )
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
-                                 plans=self._context.plans, artifacts=self.artifacts)
+                                 plans=self._context.plans, artifacts=self.artifacts,
+                                 local_endpoint=self._local_api_endpoint)
+        if name == "Catalog":
+            return CatalogPane(self._context.runner, self._context.paths, self._context.inventory,
+                               artifacts=self.artifacts, state=self._state, parent=self)
+        if name == "Quantize":
+            return QuantizePane(self._context.inventory, self._context.runner, self._context.paths, self,
+                                artifacts=self.artifacts, state=self._state)
         if name == "Jobs":
             return JobsPane(self._context.runner, self)
         if name == "Settings":
             return SettingsPane(self._context.paths, self._context.inventory, self, settings=self._context.settings,
                                 on_saved=self._apply_settings, api=self.api)
-        return ComingLaterPane(name, _PROMISES[name], self)
+        raise ValueError(f"no pane is called {name!r}")
+
+    def _local_api_endpoint(self) -> tuple[str, str] | None:
+        """The local API server as ``(base URL, key)`` while it runs (the Benchmark pane's serving
+        benchmark offers it), else None."""
+        status = self.api.status
+        if status.state is not ServerState.RUNNING or not status.key:
+            return None
+        return status.address, status.key
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -245,6 +259,16 @@ class MainWindow(QMainWindow):
     def _on_open_in_bench(self, artifact_id: int) -> None:
         self.bench.select_artifacts([artifact_id])  # re-reads the list itself when the id is new
         self.show_pane("Benchmark")
+
+    @Slot(int)
+    def _on_quantize_requested(self, artifact_id: int) -> None:
+        self.quantize.set_source(artifact_id)
+        self.show_pane("Quantize")
+
+    @Slot(int, int)
+    def _on_compare_requested(self, base_id: int, variant_id: int) -> None:
+        self.quantize.open_comparison(base_id, variant_id)
+        self.show_pane("Quantize")
 
     @Slot(int)
     def _on_open_in_chat(self, artifact_id: int) -> None:

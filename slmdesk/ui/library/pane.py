@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -31,16 +32,19 @@ from slmdesk.formats.detect import read_spec
 from slmdesk.hub import starter
 from slmdesk.inventory import fit_records, scanners
 from slmdesk.inventory.dependents import artifact_dependents
+from slmdesk.inventory.lineage import derived_from, lineage_of
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, Badge
+from slmdesk.ui.library.deploy_dialog import DeployChoices, DeployDialog, default_folder, export_in_job
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
 from slmdesk.ui.library.model import ArtifactTableModel
 from slmdesk.ui.library.welcome import WelcomeBanner, missing_starters
+from slmdesk.ui.quantize.lineage_panel import Derived
 
 _FACETS = (
     ("Format", ArtifactTableModel.COL_FORMAT),
@@ -71,10 +75,12 @@ def configure_table(view: QTableView) -> None:
 class LibraryPane(QWidget):
     """Artifacts table with a text filter and facets, a details panel, and the actions:
     add files or a folder, rescan, verify checksum, remove, delete from disk, open in Chat or
-    Benchmark. Inventory work runs as jobs; the pane refreshes when they finish."""
+    Benchmark, open in Quantize. Inventory work runs as jobs; the pane refreshes when they finish."""
 
     open_in_chat_requested = Signal(int)
     open_in_bench_requested = Signal(int)
+    quantize_requested = Signal(int)  # source artifact id
+    compare_requested = Signal(int, int)  # base (source) id, variant id
     selection_changed = Signal(object)  # ArtifactRecord | None
     records_changed = Signal()
 
@@ -138,14 +144,17 @@ class LibraryPane(QWidget):
         self.bench_button = QPushButton("Open in Benchmark", self)
         self.bench_button.clicked.connect(self._on_open_bench)
         self.quantize_button = QPushButton("Open in Quantize", self)
-        self.quantize_button.setToolTip("Quantization arrives in a later version")
-        self.quantize_button.setEnabled(False)
+        self.quantize_button.setToolTip("Make a smaller GGUF or an ONNX model from this one")
+        self.quantize_button.clicked.connect(self._on_open_quantize)
+        self.deploy_button = QPushButton("Export deployment…", self)
+        self.deploy_button.setToolTip("Write the files to serve this model with Ollama, llama-server, vLLM, Kubernetes")
+        self.deploy_button.clicked.connect(self._on_export_deployment)
         actions = QHBoxLayout()
         for button in (self.add_files_button, self.add_folder_button, self.rescan_button):
             actions.addWidget(button)
         actions.addStretch(1)
         for button in (self.verify_button, self.remove_button, self.delete_button,
-                       self.chat_button, self.bench_button, self.quantize_button):
+                       self.chat_button, self.bench_button, self.quantize_button, self.deploy_button):
             actions.addWidget(button)
 
         self.welcome = WelcomeBanner(paths.models, self)
@@ -155,6 +164,9 @@ class LibraryPane(QWidget):
         self.dismiss_welcome_button = self.welcome.dismiss_button
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
+        self.details.lineage.quantize_requested.connect(self.quantize_requested)
+        self.details.lineage.compare_requested.connect(self.compare_requested)
+        self.details.lineage.delete_variant_requested.connect(self.delete_variant)
         self.fit_panel = FitPanel(paths, runner, inventory, self, plans=plans)
         self.plans = self.fit_panel.plans
         fit_scroll = QScrollArea(self)  # a short window scrolls the facts instead of overlapping them
@@ -335,7 +347,32 @@ class LibraryPane(QWidget):
         self.verify_button.setEnabled(record is not None and record.status != "missing")
         self.chat_button.setEnabled(loadable)
         self.bench_button.setEnabled(loadable)
+        self.quantize_button.setEnabled(record is not None and record.status == "ok"
+                                        and record.format in ("gguf", "hf"))
+        self.deploy_button.setEnabled(record is not None and record.status == "ok" and record.format in ("gguf", "hf"))
+        if record is not None:
+            self.read_lineage(record.id)
         self.selection_changed.emit(record)
+
+    def read_lineage(self, artifact_id: int) -> int:
+        """Read how an artifact was made and what was made from it, in a job, and show it in
+        the details' Lineage tab (if it is still the selected artifact); returns the job id."""
+        inventory = self._inventory
+
+        def read() -> tuple[object, object, list[Derived]]:
+            made = next(iter(lineage_of(inventory, artifact_id)), None)
+            source = inventory.get_artifact(made.source_artifact_id) if made and made.source_artifact_id else None
+            derived = [Derived(row, inventory.get_artifact(row.artifact_id))
+                       for row in derived_from(inventory, artifact_id)]
+            return made, source, derived
+
+        def show(job: Job) -> None:
+            selected = self.selected_record()
+            if job.state is JobState.SUCCEEDED and selected is not None and selected.id == artifact_id:
+                made, source, derived = job.result
+                self.details.lineage.show_lineage(selected, made, source, derived)
+
+        return self._runner.submit_call("Read lineage", read, resource="db-read", on_done=show, background=True)
 
     @Slot()
     def _update_count(self, *_args: object) -> None:
@@ -456,8 +493,18 @@ class LibraryPane(QWidget):
     def delete_selected(self) -> None:
         """Delete the selected artifact's files from disk after a confirmation naming them."""
         record = self.selected_record()
-        if record is None:
-            return
+        if record is not None:
+            self.delete_artifact(record)
+
+    @Slot(int)
+    def delete_variant(self, artifact_id: int) -> None:
+        """Delete a variant (from the Lineage tab) from disk, after the same confirmation."""
+        record = self.artifacts.find(artifact_id) or self._inventory.get_artifact(artifact_id)
+        if record is not None:
+            self.delete_artifact(record)
+
+    def delete_artifact(self, record: ArtifactRecord) -> None:
+        """Delete an artifact's files from disk after a confirmation naming them."""
         files = "\n".join(str(f) for f in record.files)
         dependents = artifact_dependents(self._inventory, record.id)
         answer = QMessageBox.warning(
@@ -494,3 +541,40 @@ class LibraryPane(QWidget):
         record = self.selected_record()
         if record is not None:
             self.open_in_bench_requested.emit(record.id)
+
+    @Slot()
+    def _on_open_quantize(self) -> None:
+        record = self.selected_record()
+        if record is not None:
+            self.quantize_requested.emit(record.id)
+
+    # -- deployment export ----------------------------------------------------------------
+    @Slot()
+    def _on_export_deployment(self) -> None:
+        record = self.selected_record()
+        if record is None:
+            return
+        dialog = DeployDialog(record, default_folder(record, Path.home()), self)
+        if dialog.exec() == DeployDialog.DialogCode.Accepted:
+            self.export_deployment(record, dialog.choices())
+        dialog.deleteLater()
+
+    def export_deployment(self, record: ArtifactRecord, choices: DeployChoices) -> int:
+        """Write the deployment files of ``record`` in a job, then offer to open the folder;
+        "automatic" GPU layers use this machine's estimate. Returns the job id."""
+        estimate = self._estimates.get(record.id)
+        layers = estimate.gpu_layers if estimate is not None else None
+        return export_in_job(self._runner, self._inventory, self.plans, record, choices, layers,
+                             on_done=partial(self._on_deployment_written, folder=choices.folder))
+
+    def _on_deployment_written(self, job: Job, folder: Path) -> None:
+        if job.state is JobState.FAILED:
+            QMessageBox.warning(self, "Export deployment", f"{job.error}\n\n{job.hint}".strip())
+        elif job.state is JobState.SUCCEEDED:
+            answer = QMessageBox.question(
+                self, "Export deployment",
+                f"Wrote {len(job.result)} files into {folder}; its README.md says how to apply them.\n\n"
+                "Open the folder?",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

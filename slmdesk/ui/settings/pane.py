@@ -47,6 +47,7 @@ from slmdesk.paths import AppPaths
 from slmdesk.ui.network_log import open_network_log
 from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.settings.api_server import ApiServerBox
+from slmdesk.ui.settings.remotes import RemotesBox
 
 _KIND_TEXT = {
     "folder": "Any folder",
@@ -368,6 +369,9 @@ class SettingsPane(QWidget):
         layout.addWidget(self.preferences)
         if self.api_box is not None:
             layout.addWidget(self.api_box)
+        self.remotes_box = RemotesBox(inventory, content)
+        """Connections to remote OpenAI-compatible servers (their models appear in Chat)."""
+        layout.addWidget(self.remotes_box)
         layout.addLayout(form)
         self.scan_roots = ScanRootsBox(inventory, content)
         layout.addWidget(self.scan_roots, 1)

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 ALL_TABLES = {
     "alembic_version", "model", "artifact", "artifact_file", "scan_root", "hardware_profile",
     "fit_estimate", "measurement", "conversation", "message", "benchmark_run", "job", "load_plan",
-    "reply_version",
+    "reply_version", "lineage", "remote_connection",
 }
 BIG = 5 * 1024**3  # a 5 GiB file: does not fit a 32-bit integer
 
@@ -39,7 +39,7 @@ def _tables(path: Path) -> set[str]:
 def test_empty_database_is_created_at_head_with_wal_and_foreign_keys(tmp_path: Path) -> None:
     path = tmp_path / "data" / "inventory.sqlite3"
     with open_inventory(path) as inventory:
-        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0009"
+        assert db.current_revision(path) == db.head_revision() == db.HEAD_REVISION == "0011"
         assert _tables(path) == ALL_TABLES
         assert db.pragma(inventory.engine, "journal_mode") == "wal"
         assert db.pragma(inventory.engine, "foreign_keys") == 1
@@ -189,6 +189,6 @@ def test_migrations_ship_as_package_data() -> None:
         if p.is_file() and "__pycache__" not in p.parts
     ]
     assert "migrations/env.py" in files
-    assert sum(f.startswith("migrations/versions/") for f in files) == 9
+    assert sum(f.startswith("migrations/versions/") for f in files) == 11
     unmatched = [f for f in files if not any(fnmatch.fnmatch(f, pattern) for pattern in patterns)]
     assert unmatched == []
