@@ -180,6 +180,11 @@ class JobRunner(QObject):
         """All jobs in submission order."""
         return list(self._jobs.values())
 
+    @property
+    def is_shut_down(self) -> bool:
+        """True once :meth:`shutdown` ran: :meth:`submit` refuses new work (the window is closing)."""
+        return self._closed
+
     def limit(self, resource: str) -> int:
         """How many jobs of ``resource`` may run at once."""
         return self._limits.get(resource, 1)

@@ -1,5 +1,6 @@
-"""Offline mode, proven through the command line: a whole session (scan, fit, chat, bench, the local
-server answering the ``openai`` client, a Hub search, the Network log) with offline mode on, where
+"""Offline mode, proven through the command line: a whole session (scan, fit, chat, bench, the curated
+catalog, a quantization and its quality check, the local server answering the ``openai`` client, a
+refused download and Hub search, the Network log) with offline mode on, where
 the guard of every process (each command, its engine and probe children, the server's engine)
 records zero attempts to leave the computer; and the same guard, offline mode off, recording the
 Hub search's connection, so that the proof cannot pass by recording nothing.
@@ -69,6 +70,27 @@ def test_a_whole_cli_session_offline_attempts_nothing(smollm2_gguf: Path, tmp_pa
     assert bench.returncode == 0, bench.stderr
     assert json.loads(bench.stdout)["tg_tokens_per_s"]["mean"] > 0
 
+    catalog = slmdesk("catalog", "--tier", "micro", "--recommend", "--json", "--offline", env=env)
+    assert catalog.returncode == 0, catalog.stderr  # the curated catalog is served from disk
+    assert {row["family"] for row in json.loads(catalog.stdout)} >= {"SmolLM2", "Gemma 3"}
+
+    variant = tmp_path / "SmolLM2-135M-Instruct-Q8_0.gguf"
+    quantized = slmdesk("quantize", model_id, "--type", "Q8_0", "--allow-requantize", "--out", str(variant),
+                        "--threads", "1", "--json", "--offline", env=env)
+    assert quantized.returncode == 0, quantized.stderr
+    assert json.loads(quantized.stdout)["type"] == "Q8_0" and variant.is_file()
+
+    text = tmp_path / "held-out.txt"
+    text.write_text("The quick brown fox jumps over the lazy dog. " * 40, encoding="utf-8")
+    quality = slmdesk("quality", model_id, str(variant), "--text", str(text), "--ctx", "128", "--json",
+                      "--offline", env=env)
+    assert quality.returncode == 0, quality.stderr
+    assert 0 <= json.loads(quality.stdout)["kld_mean"] < 1
+
+    download = slmdesk("download", "HuggingFaceTB/SmolLM2-135M-Instruct", "model.gguf", "--json", "--offline",
+                       env=env)
+    assert download.returncode == 1 and "Offline mode is on" in json.loads(download.stdout)["error"]
+
     served = subprocess.Popen(
         [sys.executable, "-m", "slmdesk", "serve", "--offline", "--model", str(smollm2_gguf), "--port", "0",
          "--api-key", KEY, "--ctx", "512", "--threads", "1"],
@@ -111,9 +133,11 @@ def test_a_whole_cli_session_offline_attempts_nothing(smollm2_gguf: Path, tmp_pa
     events = read_events(log_file)
     assert attempts(events) == []  # the proof: not one connection or lookup beyond this computer
     started = Counter(event.process for event in events)
-    assert {"slmdesk scan", "slmdesk fit", "slmdesk chat", "slmdesk bench", "slmdesk serve", "slmdesk hub search",
+    assert {"slmdesk scan", "slmdesk fit", "slmdesk chat", "slmdesk bench", "slmdesk catalog", "slmdesk quantize",
+            "slmdesk quality", "slmdesk download", "slmdesk serve", "slmdesk hub search",
             "slmdesk network-log"} <= set(started), started
     assert started["slmdesk engine-host"] >= 3, started  # chat's, bench's and the server's engines were guarded too
+    assert {"slmdesk quantize-child", "slmdesk quality-child"} <= set(started), started  # so were the job children
     assert all(event.offline for event in events), [e for e in events if not e.offline]
 
 
@@ -129,7 +153,7 @@ def test_with_offline_mode_off_the_guard_records_the_hub_request(tmp_path: Path)
     [connect, *_retries] = attempts(read_events(log_file))
     assert (connect.action, connect.target, connect.blocked, connect.offline) == ("connect", "203.0.113.1:80",
                                                                                   False, False)
-    assert connect.process == "slmdesk hub search" and connect.caller == "slmdesk.hub.search.search_models"
+    assert connect.process == "slmdesk hub search" and connect.caller == "slmdesk.hub.search._list_models"
     assert connect.module.startswith("httpcore")  # the library that opened the socket
 
     # The same command with offline mode on: refused before any attempt.

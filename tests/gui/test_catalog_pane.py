@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from PySide6.QtCore import QSettings, Qt
 
+from slmdesk.core import offline
 from slmdesk.core.fit import Verdict
 from slmdesk.hub.catalog import load_catalog
 from slmdesk.inventory.repository import Inventory
@@ -137,7 +138,13 @@ def test_recommend_shows_one_row_per_family_that_fits(qtbot: QtBot, catalog_pane
     assert why in pane.recommend.why_label.text()
 
 
-def test_ctrl_f_focuses_the_box_of_the_tab_on_screen(qtbot: QtBot, catalog_pane: PaneAndRunner) -> None:
+def test_ctrl_f_focuses_the_box_of_the_tab_on_screen(qtbot: QtBot, catalog_pane: PaneAndRunner,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from huggingface_hub import constants
+
+    for name in (offline.OFFLINE_ENV, offline.ADDED_ENV, *offline.HUB_OFFLINE_VARS):
+        monkeypatch.delenv(name, raising=False)  # the rig's HF_HUB_OFFLINE=1 hides the Hub's search box
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
     pane, _runner = catalog_pane
     pane.activateWindow()
     for name, box in (("Curated", pane.curated.filter_edit), ("Recommend", pane.recommend.filter_edit),

@@ -443,6 +443,8 @@ class QuantizePane(QWidget):
                 self._set_problem(UserError(job.error, job.hint), generation)
             self._update_buttons()
 
+        if self._runner.is_shut_down:  # the debounce fired while the window closes: nothing to check for
+            return None
         return self._runner.submit_call("Check the quantization", check, resource="io", on_done=done,
                                         background=True)
 
