@@ -159,6 +159,32 @@ def _serve_and_ask(exe: Path, model: Path, env: dict[str, str], errors: IO[str])
             server.wait()
 
 
+def check_catalog_and_quantize(exe: Path, starter: Path, env: dict[str, str], scratch: Path) -> dict[str, object]:
+    """The curated catalog read from the bundle's resources, then a quantization and a quality
+    check, each in a child the frozen executable starts of itself (``quantize-child``,
+    ``quality-child``)."""
+    rows = json.loads(_run("catalog from the bundled resources", [str(exe), "catalog", "--tier", "micro",
+                                                                   "--recommend", "--json"], env).stdout)
+    if not rows:
+        raise CheckFailed("the frozen catalog recommends nothing in the micro tier")
+    variant = scratch / "variant Q8_0 ✓.gguf"
+    quantized = json.loads(_run("quantize in the frozen quantize child",
+                                [str(exe), "quantize", str(starter), "--type", "Q8_0", "--allow-requantize",
+                                 "--out", str(variant), "--json"], env).stdout)
+    if quantized["type"] != "Q8_0" or not variant.is_file():
+        raise CheckFailed(f"the frozen quantization gave {quantized!r}")
+    text = scratch / "held-out.txt"
+    text.write_text("The quick brown fox jumps over the lazy dog. " * 40, encoding="utf-8")
+    quality = json.loads(_run("quality check in the frozen quality child",
+                              [str(exe), "quality", str(starter), str(variant), "--text", str(text), "--ctx", "128",
+                               "--json"], env).stdout)
+    if not 0 <= quality["kld_mean"] < 1:
+        raise CheckFailed(f"the frozen quality check gave {quality!r}")
+    print(f"      catalog: {len(rows)} families recommended; Q8_0 in {quantized['seconds']:.1f} s; "
+          f"KLD {quality['kld_mean']:.4f}, top-1 {quality['top1_agreement']:.1%}")
+    return {"quantize_q8_0_s": quantized["seconds"], "kld_q8_0": quality["kld_mean"]}
+
+
 def test_bundle(bundle: Path) -> dict[str, object]:
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="slmdesk package test ") as scratch:
@@ -227,6 +253,7 @@ def test_bundle(bundle: Path) -> dict[str, object]:
             print("  skip chat with an ONNX model: none in .test-cache/onnx (make test builds one)")
 
         figures["api"] = check_api_server(exe, starter, env)
+        figures.update(check_catalog_and_quantize(exe, starter, env, Path(scratch)))
 
         doctor = json.loads(_run("doctor --json", [str(exe), "doctor", "--json"], env).stdout)
         for component in ("llama-cpp-python", "llama.cpp", "ONNX Runtime", "onnxruntime-genai", "PySide6"):
