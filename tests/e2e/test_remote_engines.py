@@ -54,7 +54,10 @@ def llama_server(smollm2_gguf: Path) -> Iterator[str]:
     port = _free_port()
     command = [sys.executable, "-c", LLAMA_SERVER_CHILD, "--model", str(smollm2_gguf), "--host", "127.0.0.1",
                "--port", str(port), "--api_key", KEY, "--n_ctx", "1024", "--n_threads", "1",
-               "--n_threads_batch", "1", "--verbose", "False"]
+               "--n_threads_batch", "1", "--verbose", "False",
+               # By default a new request cuts the one streaming (ServerSettings.interrupt_requests):
+               # queue them instead, as vLLM and llama-server do, for the concurrent serving benchmark.
+               "--interrupt_requests", "False"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
