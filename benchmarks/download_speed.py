@@ -3,8 +3,9 @@ fake Hub (127.0.0.1), the starter GGUF (SmolLM2-135M Q4_1, ~100 MB), rounds alte
 
 Run: .venv/bin/python benchmarks/download_speed.py [ROUNDS]
 Goal (issue 13): slmdesk >= 0.9x curl's median MB/s. Also prints the largest gap between two
-progress events of slmdesk's task (the GUI shows ~10 per second). Both clients share the CPU
-with the Python fake Hub, so absolute numbers measure the server as much as the clients.
+progress events of slmdesk's task (the GUI shows ~10 per second). The fake Hub runs in a process
+of its own (in this process it would share the GIL with slmdesk's downloader, not with curl);
+both clients still share the machine's cores with it, so absolute numbers measure the server too.
 """
 
 from __future__ import annotations
@@ -25,13 +26,23 @@ os.environ.pop("HF_HUB_OFFLINE", None)
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+HUB_PROCESS = """
+import sys, time
+from pathlib import Path
+from tests.fake_hub import FakeHub, gguf_repo
+hub = FakeHub([gguf_repo("bench/smol", Path(sys.argv[1]))]).start()
+print(hub.endpoint, flush=True)
+time.sleep(3600)
+"""
+"""The fake Hub's own process: prints its endpoint, serves until terminated."""
+
+
 def main(rounds: int) -> None:
     from huggingface_hub import constants
 
     from slmdesk.core.tasks import Progress, run_inline
     from slmdesk.hub import starter
     from slmdesk.hub.download import DownloadRequest, download_task, plan_download
-    from tests.fake_hub import FakeHub, gguf_repo
 
     gguf = run_inline(starter.prepare_task(starter.SMOLLM2, Path(tempfile.gettempdir()) / "slmdesk-bench-models"))
     size = gguf.stat().st_size
@@ -39,10 +50,14 @@ def main(rounds: int) -> None:
     ours: list[float] = []
     theirs: list[float] = []
     gaps: list[float] = []
-    with FakeHub([gguf_repo("bench/smol", gguf)]) as hub, tempfile.TemporaryDirectory() as scratch:
-        constants.ENDPOINT = hub.endpoint
-        constants.HUGGINGFACE_CO_URL_TEMPLATE = hub.endpoint + "/{repo_id}/resolve/{revision}/{filename}"
-        url = hub.resolve_url("bench/smol", gguf.name)
+    server = subprocess.Popen([sys.executable, "-c", HUB_PROCESS, str(gguf)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    assert server.stdout is not None
+    endpoint = server.stdout.readline().strip()
+    with tempfile.TemporaryDirectory() as scratch:
+        constants.ENDPOINT = endpoint
+        constants.HUGGINGFACE_CO_URL_TEMPLATE = endpoint + "/{repo_id}/resolve/{revision}/{filename}"
+        url = f"{endpoint}/bench/smol/resolve/main/{gguf.name}"
         for i in range(rounds):
             target = Path(scratch) / f"ours{i}"
             plan = plan_download(DownloadRequest("bench/smol", gguf.name, target_dir=target))
@@ -64,6 +79,8 @@ def main(rounds: int) -> None:
                 subprocess.run([curl, "-s", "-f", "-o", str(out), url], check=True)
                 theirs.append(size / (time.perf_counter() - start) / 1e6)
                 out.unlink()
+    server.terminate()
+    server.wait()
     print(f"file: {gguf.name}, {size / 1e6:.1f} MB, {rounds} rounds")
     print(f"slmdesk downloader (verified SHA-256): median {statistics.median(ours):.0f} MB/s "
           f"(rounds: {', '.join(f'{x:.0f}' for x in ours)})")
