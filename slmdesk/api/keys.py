@@ -10,16 +10,16 @@ file is the common case there.
 
 from __future__ import annotations
 
-import contextlib
 import hmac
 import logging
-import os
 import secrets
 import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from slmdesk.core.files import write_private_text
 
 log = logging.getLogger(__name__)
 
@@ -115,23 +115,6 @@ def _from_keyring(backend: KeyringBackend, regenerate: bool) -> StoredKey | None
         return None
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to a new file readable and writable by its owner only (mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".new")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(descriptor, 0o600)  # the umask may only narrow it; make it exact
-        os.write(descriptor, text.encode("utf-8"))
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    os.replace(temporary, path)
-
-
 def _from_file(path: Path, regenerate: bool) -> StoredKey:
     if not regenerate and path.is_file():
         if sys.platform != "win32":
@@ -143,7 +126,7 @@ def _from_file(path: Path, regenerate: bool) -> StoredKey:
         if key:
             return StoredKey(key, str(path), created=False)
     key = generate_key()
-    _write_private(path, key + "\n")
+    write_private_text(path, key + "\n")
     return StoredKey(key, str(path), created=True)
 
 

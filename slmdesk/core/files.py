@@ -3,6 +3,7 @@ file names that every desktop system accepts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -24,6 +25,29 @@ def write_text_atomic(path: Path, text: str, newline: str | None = None) -> None
     except OSError:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def write_private_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` readable and writable by its owner only (mode 0600, exact
+    whatever the umask), atomically through ``<name>.new``; creates the parent folder. For secrets:
+    the local server's key file, remote connections' keys without a keyring.
+
+    Raises:
+        OSError: the folder or file cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".new")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(descriptor, 0o600)  # the umask may only narrow it; make it exact
+        os.write(descriptor, text.encode("utf-8"))
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+    os.replace(temporary, path)
 
 
 def write_json_atomic(path: Path, data: Any, **dumps: Any) -> None:

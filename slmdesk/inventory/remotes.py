@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import re
 import sys
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from slmdesk import paths
 from slmdesk.core.errors import UserError
+from slmdesk.core.files import write_private_text
 from slmdesk.inventory.orm import RemoteConnection, utcnow
 from slmdesk.inventory.repository import Inventory
 
@@ -218,7 +218,7 @@ class KeyStore:
                 log.warning("remote keys: the keyring %s did not keep the key; using a key file", where)
             except Exception as error:  # noqa: BLE001 - keyring backends raise anything
                 log.warning("remote keys: keyring %s failed (%s); using a key file", where, error)
-        _write_private(self._file(connection_id), key + "\n")
+        write_private_text(self._file(connection_id), key + "\n")
         return str(self._file(connection_id))
 
     def get(self, connection_id: int) -> str | None:
@@ -253,23 +253,6 @@ def key_store(app_paths: paths.AppPaths | None = None, backend: KeyringBackend |
     local server's key: ``ApiServer.for_inventory``)."""
     resolved = app_paths or paths.resolve()
     return KeyStore(resolved.config, backend, use_keyring=not resolved.portable)
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable and writable by its owner only (0600), atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".new")
-    with contextlib.suppress(FileNotFoundError):
-        temporary.unlink()
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(descriptor, 0o600)
-        os.write(descriptor, text.encode("utf-8"))
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-    os.replace(temporary, path)
 
 
 def connection_dict(record: RemoteConnectionRecord) -> dict[str, Any]:

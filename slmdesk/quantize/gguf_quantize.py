@@ -153,7 +153,13 @@ def default_output(source: Path, type_name: str) -> Path:
     return source.with_name(f"{stem}-{type_name}.gguf")
 
 
-def _read_source(source: Path) -> GGUFHeader:
+def read_source(source: Path) -> GGUFHeader:
+    """The header of a quantization source, with :func:`prepare`'s checks and messages (the
+    Quantize pane reads it to list types before a plan exists).
+
+    Raises:
+        UserError: missing, not a file, not a readable GGUF, or one part of a split set.
+    """
     if not source.exists():
         raise UserError(f"{source} does not exist.", "Pass a GGUF file, a Hugging Face folder or an inventory id.")
     if not source.is_file():
@@ -206,7 +212,7 @@ def prepare(
     if quant is None:
         names = ", ".join(QUANT_TYPES)
         raise UserError(f"Unknown quantization type {type_name!r}.", f"Choose one of {names}.")
-    header = _read_source(source)
+    header = read_source(source)
     out = (out.expanduser().absolute() if out is not None else default_output(source, quant.name))
     if out.suffix.lower() != ".gguf":
         raise UserError(f"The output {out.name} must end in .gguf.", "Choose a file name ending in .gguf.")

@@ -88,7 +88,7 @@ def source_facts(path: Path, profile: HardwareProfile | None, default_n_ctx: int
         spec = read_spec(path)
         return SourceFacts(path, "hf", spec, None,
                            tuple(TypeFacts(t.name, None, t.needs_imatrix) for t in QUANT_TYPES.values()))
-    header = gguf_quantize._read_source(path)  # the same checks (and messages) as prepare's
+    header = gguf_quantize.read_source(path)  # the same checks (and messages) as prepare's
     spec = read_spec(path)
     options = LoadPlan.default_for(spec.context_length, default_n_ctx).fit_options()
     facts = []
