@@ -6,6 +6,7 @@ Resolved with platformdirs; ``SLMDESK_HOME=<dir>`` puts all of them under one fo
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ def resolve(environ: Mapping[str, str] | None = None) -> AppPaths:
             config=root / "config",
             data=root / "data",
             cache=root / "cache",
-            models=root / "data" / "models",
+            models=_chosen_models_dir(root / "config") or root / "data" / "models",
             logs=root / "logs",
             portable=True,
         )
@@ -86,7 +87,22 @@ def resolve(environ: Mapping[str, str] | None = None) -> AppPaths:
         config=Path(dirs.user_config_dir),
         data=data,
         cache=Path(dirs.user_cache_dir),
-        models=data / "models",
+        models=_chosen_models_dir(Path(dirs.user_config_dir)) or data / "models",
         logs=Path(dirs.user_log_dir),
         portable=False,
     )
+
+
+def _chosen_models_dir(config: Path) -> Path | None:
+    """The settings file's ``models_dir`` when it is an absolute path, else None (no file, an
+    unreadable one, or no choice: :mod:`slmdesk.core.settings` reports bad files; this module
+    sits below it and only peeks at the one key)."""
+    try:
+        raw = json.loads((config / "settings.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    chosen = raw.get("models_dir") if isinstance(raw, dict) else None
+    if not isinstance(chosen, str) or not chosen.strip():
+        return None
+    path = Path(chosen).expanduser()
+    return path if path.is_absolute() else None

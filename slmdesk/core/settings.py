@@ -26,8 +26,15 @@ SETTINGS_VERSION = 2
    Later, without a step (new keys with defaults: a file without them reads as before, and
    an older slmdesk ignores them): ``api_enabled``, ``api_host``, ``api_port``,
    ``api_allowed_origins``, ``api_max_loaded_models`` for the local API server;
-   ``enter_sends`` for Chat's message box.
+   ``enter_sends`` for Chat's message box; ``language``, ``theme`` and ``models_dir``
+   (the Settings pane).
 """
+
+LANGUAGE_CHOICES: tuple[str, ...] = ("system", "en", "sv")
+"""``language`` values: follow the system's locale, English, Swedish."""
+
+THEME_CHOICES: tuple[str, ...] = ("system", "light", "dark")
+"""``theme`` values: follow the system's colours, light, dark."""
 
 MIN_N_CTX = 256
 """Smallest default context (tokens): llama.cpp pads ``n_ctx`` up to a multiple of 256
@@ -75,6 +82,12 @@ class Settings:
             models). Set in the file only; ``slmdesk serve --max-models`` overrides it.
         enter_sends: in Chat's message box, Enter sends and Shift+Enter starts a new line; when
             False, Enter starts a new line. Ctrl+Enter sends either way.
+        language: the interface language, one of :data:`LANGUAGE_CHOICES` (``"system"``: Swedish
+            on a Swedish system, English elsewhere); applied at the next start.
+        theme: the colours, one of :data:`THEME_CHOICES`; applied at once.
+        models_dir: the folder downloads, quantized files and the starter models go to (an
+            absolute path), None for the default (``AppPaths.models``); applied at the next
+            start (the Library scans it).
 
     Raises:
         UserError: a value out of range (the message says which and what is allowed).
@@ -89,6 +102,9 @@ class Settings:
     api_allowed_origins: tuple[str, ...] = ()
     api_max_loaded_models: int = 1
     enter_sends: bool = True
+    language: str = "system"
+    theme: str = "system"
+    models_dir: str | None = None
 
     def __post_init__(self) -> None:
         if not MIN_N_CTX <= self.default_n_ctx <= MAX_N_CTX:
@@ -107,6 +123,14 @@ class Settings:
         if not 1 <= self.api_max_loaded_models <= MAX_API_LOADED_MODELS:
             raise UserError(f"{self.api_max_loaded_models} models loaded at once is out of range.",
                             f"Use 1 to {MAX_API_LOADED_MODELS} (each loaded model holds its memory).")
+        if self.language not in LANGUAGE_CHOICES:
+            raise UserError(f"{self.language!r} is not a language slmdesk has.",
+                            f"Use one of {', '.join(LANGUAGE_CHOICES)}.")
+        if self.theme not in THEME_CHOICES:
+            raise UserError(f"{self.theme!r} is not a theme.", f"Use one of {', '.join(THEME_CHOICES)}.")
+        if self.models_dir is not None and not Path(self.models_dir).expanduser().is_absolute():
+            raise UserError(f"The models folder {self.models_dir!r} is not an absolute path.",
+                            "Choose a folder with the Browse button, or leave it empty for the default.")
         if any(not origin.strip() for origin in self.api_allowed_origins):
             raise UserError("An allowed web origin is empty.", "Write origins as http://localhost:3000, or *.")
 

@@ -41,6 +41,20 @@ LIGHT: dict[str, str] = {
     "chart.pp": "#4c72b0",
     "chart.tg": "#dd8452",
     "chart.error_bar": "#222222",
+    "ui.window": "#f6f8fa",
+    "ui.base": "#ffffff",
+    "ui.alternate_base": "#f6f8fa",
+    "ui.text": "#1f2328",
+    "ui.button": "#eaeef2",
+    "ui.mid": "#d0d7de",
+    "ui.dark": "#8c959f",
+    "ui.highlight": "#0969da",
+    "ui.highlighted_text": "#ffffff",
+    "ui.link": "#0969da",
+    "ui.placeholder": "#6e7781",
+    "ui.disabled_text": "#8c959f",
+    "ui.tooltip_base": "#ffffff",
+    "ui.focus": "#0969da",
 }
 
 DARK: dict[str, str] = {
@@ -74,6 +88,20 @@ DARK: dict[str, str] = {
     "chart.pp": "#6e9bd8",
     "chart.tg": "#f0a070",
     "chart.error_bar": "#e6edf3",
+    "ui.window": "#0d1117",
+    "ui.base": "#161b22",
+    "ui.alternate_base": "#1c2128",
+    "ui.text": "#e6edf3",
+    "ui.button": "#21262d",
+    "ui.mid": "#30363d",
+    "ui.dark": "#010409",
+    "ui.highlight": "#1f6feb",
+    "ui.highlighted_text": "#ffffff",
+    "ui.link": "#4493f8",
+    "ui.placeholder": "#8b949e",
+    "ui.disabled_text": "#6e7681",
+    "ui.tooltip_base": "#161b22",
+    "ui.focus": "#58a6ff",
 }
 
 

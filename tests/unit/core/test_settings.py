@@ -23,7 +23,8 @@ def test_round_trip(tmp_path: Path) -> None:
     assert json.loads(path.read_text()) == {"version": SETTINGS_VERSION, "offline_mode": True,
                                             "default_n_ctx": 8192, "n_threads": 6, "api_enabled": False,
                                             "api_host": "127.0.0.1", "api_port": 8765, "api_allowed_origins": [],
-                                            "api_max_loaded_models": 1, "enter_sends": True}
+                                            "api_max_loaded_models": 1, "enter_sends": True,
+                                                "language": "system", "theme": "system", "models_dir": None}
     save_settings(Settings(), path)
     assert json.loads(path.read_text())["n_threads"] is None  # automatic: the physical cores
 
@@ -109,7 +110,7 @@ def test_every_older_version_has_a_migration_step() -> None:
 
 def test_a_newer_file_is_read_for_the_keys_this_version_knows(tmp_path: Path, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="slmdesk.core.settings"):
-        loaded = load_settings_from({"version": 99, "default_n_ctx": 16384, "theme": "dark"}, tmp_path)
+        loaded = load_settings_from({"version": 99, "default_n_ctx": 16384, "colour_scheme": "dark"}, tmp_path)
     assert loaded == Settings(default_n_ctx=16384)
     assert "the file is version 99, newer than this slmdesk's" in caplog.text
     assert load_settings_from({"version": "two", "default_n_ctx": 2048}, tmp_path).default_n_ctx == 2048
@@ -139,3 +140,29 @@ def test_enter_sends_is_on_unless_the_file_turns_it_off(tmp_path: Path, caplog) 
     path.write_text(json.dumps({"version": SETTINGS_VERSION, "enter_sends": "no"}))
     assert load_settings(path).enter_sends is True
     assert "enter_sends" in caplog.text
+
+
+def test_language_theme_and_models_dir_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="not a language"):
+        Settings(language="fr")
+    with pytest.raises(UserError, match="not a theme"):
+        Settings(theme="sepia")
+    with pytest.raises(UserError, match="absolute path"):
+        Settings(models_dir="relative/models")
+    # A bad value in the file falls back to the default instead of failing the start.
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"version": SETTINGS_VERSION, "language": "fr", "theme": "dark"}))
+    loaded = load_settings(path)
+    assert (loaded.language, loaded.theme) == ("system", "dark")
+
+
+def test_chosen_models_dir_moves_the_models_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from slmdesk import paths
+
+    monkeypatch.setenv(paths.HOME_ENV, str(tmp_path))
+    assert paths.resolve().models == tmp_path / "data" / "models"
+    chosen = tmp_path / "elsewhere"
+    save_settings(Settings(models_dir=str(chosen)), paths.resolve().settings_file)
+    assert paths.resolve().models == chosen
+    paths.resolve().settings_file.write_text("{broken")
+    assert paths.resolve().models == tmp_path / "data" / "models"

@@ -1,0 +1,148 @@
+"""The interface language (English or Swedish) and locale-aware number formatting.
+
+Every user-visible string in ``slmdesk/ui`` goes through Qt's translation system
+(``self.tr`` in QObject subclasses, ``QCoreApplication.translate`` elsewhere,
+``QT_TRANSLATE_NOOP`` for module-level tables). The sources are English; the Swedish
+translation lives in ``resources/i18n/slmdesk_sv.ts`` (Qt Linguist XML, refreshed with
+``pyside6-lupdate``) and is compiled to ``slmdesk_sv.qm`` with ``pyside6-lrelease`` at build
+time (``make translations``, run by ``make setup``, ``make setup-test`` and ``make package``).
+``slmdesk_en.ts`` holds only the English plural forms (``%n model(s)`` -> "1 model",
+"2 models"), as Qt's plural handling asks (Qt Linguist manual, "Handling Plurals").
+
+Numbers shown to people use the chosen language's :class:`QLocale` (a decimal comma in
+Swedish) through :func:`format_bytes`, :func:`format_number` and friends.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QDateTime, QLibraryInfo, QLocale, QTranslator
+
+from slmdesk.core import units
+from slmdesk.core.resources import resource_path
+
+log = logging.getLogger(__name__)
+
+LANGUAGES: tuple[str, ...] = ("system", "en", "sv")
+"""The settings file's ``language`` values: follow the system locale, English, Swedish."""
+
+TRANSLATED: tuple[str, ...] = ("en", "sv")
+"""Languages slmdesk has a translation for; a system locale outside these gets English."""
+
+CATALOG = "slmdesk"
+"""The base name of the compiled translations: ``slmdesk_<lang>.qm``."""
+
+QT_CATALOGS: tuple[str, ...] = ("qtbase",)
+"""Qt's own translations loaded with ours (standard dialogs and buttons: QFileDialog,
+QMessageBox's Yes/No, QLineEdit's context menu)."""
+
+_installed: list[QTranslator] = []
+
+
+def translations_dir() -> Path:
+    """Where the compiled ``.qm`` files lie (``resources/i18n``)."""
+    return resource_path("i18n")
+
+
+def resolve_language(language: str, system: QLocale | None = None) -> str:
+    """The translation to use for a ``language`` setting: ``"en"`` or ``"sv"``. ``"system"``
+    follows ``system`` (default: :meth:`QLocale.system`), English unless it is Swedish."""
+    if language in TRANSLATED:
+        return language
+    locale = QLocale.system() if system is None else system
+    return "sv" if locale.language() == QLocale.Language.Swedish else "en"
+
+
+def install_language(language: str, directory: Path | None = None) -> str:
+    """Install the translators for ``language`` (a :data:`LANGUAGES` value) into the running
+    application, replacing earlier ones, and make its locale :meth:`QLocale.setDefault`.
+    Widgets built afterwards show the language; existing ones keep theirs until rebuilt
+    (slmdesk applies a new language at the next start).
+
+    Args:
+        language: ``"system"``, ``"en"`` or ``"sv"``; an unknown value counts as ``"system"``.
+        directory: the folder of ``slmdesk_<lang>.qm`` (default: :func:`translations_dir`;
+            tests pass a freshly compiled one).
+
+    Returns:
+        The language installed, ``"en"`` or ``"sv"``. A missing or unreadable ``.qm`` is
+        logged and leaves the English sources on screen.
+    """
+    app = QCoreApplication.instance()
+    chosen = resolve_language(language)
+    for translator in _installed:
+        if app is not None:
+            QCoreApplication.removeTranslator(translator)
+    _installed.clear()
+    locale = QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden) if chosen == "sv" else QLocale(
+        QLocale.Language.English, QLocale.Country.UnitedStates)
+    QLocale.setDefault(locale)
+    if app is None:
+        return chosen
+    folder = translations_dir() if directory is None else directory
+    ours = QTranslator(app)
+    if ours.load(locale, CATALOG, "_", str(folder)):
+        _installed.append(ours)
+    elif chosen != "en":
+        log.warning("no %s translation in %s: showing English (run `make translations`)", chosen, folder)
+    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for catalog in QT_CATALOGS if chosen != "en" else ():
+        qt = QTranslator(app)
+        if qt.load(locale, catalog, "_", qt_folder):
+            _installed.append(qt)
+    for translator in _installed:
+        QCoreApplication.installTranslator(translator)
+    return chosen
+
+
+def _decimal(text: str) -> str:
+    """``text`` with its ASCII decimal point as the default locale writes it."""
+    point = QLocale().decimalPoint()
+    return text if point == "." else text.replace(".", point)
+
+
+def format_bytes(n: int | float | None) -> str:
+    """:func:`slmdesk.core.units.format_bytes` in the default locale (``"1,5 GiB"`` in Swedish)."""
+    return _decimal(units.format_bytes(n))
+
+
+def format_rate(bytes_per_s: float | None) -> str:
+    """:func:`slmdesk.core.units.format_rate` in the default locale."""
+    return _decimal(units.format_rate(bytes_per_s))
+
+
+def format_params(n: int | None) -> str:
+    """:func:`slmdesk.core.units.format_params` in the default locale (``"1,7B"``)."""
+    return _decimal(units.format_params(n))
+
+
+def format_duration(seconds: float | None) -> str:
+    """:func:`slmdesk.core.units.format_duration` (``m:ss``; the same in every locale)."""
+    return units.format_duration(seconds)
+
+
+def format_number(value: float | int, decimals: int = 0) -> str:
+    """``value`` with ``decimals`` decimals and the locale's group separator
+    (``12345.6 -> "12,345.6"``, Swedish ``"12 345,6"``)."""
+    locale = QLocale()
+    if isinstance(value, int) and decimals == 0:
+        return locale.toString(value)
+    return locale.toString(float(value), "f", decimals)
+
+
+def format_datetime(moment: datetime, seconds: bool = False) -> str:
+    """A local date and time in the locale's short format (``"12/2/26, 4:21 AM"``,
+    ``"2026-12-02 04:21"``); a naive ``moment`` is taken as local time."""
+    local = moment.astimezone() if moment.tzinfo is not None else moment
+    text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    if QLocale().language() == QLocale.Language.Swedish:
+        return text  # Swedish writes dates the ISO way
+    fmt = QLocale().dateTimeFormat(QLocale.FormatType.ShortFormat)
+    if seconds and ":ss" not in fmt:
+        fmt = fmt.replace(":mm", ":mm:ss")
+    naive = local.replace(tzinfo=None)
+    shown = QDateTime(naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second)
+    return QLocale().toString(shown, fmt)
