@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,10 +25,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from slmdesk.core.units import format_bytes, format_params
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number, format_params
 from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
@@ -50,20 +52,40 @@ class Badge:
     tooltip: str = ""
 
 
+_CONTEXT = "Artifacts"
+"""Translation context of this module's texts."""
+
 _SOURCE_TEXT = {
-    "folder": "Folder",
-    "hf_cache": "Hugging Face cache",
+    "folder": QT_TRANSLATE_NOOP("Artifacts", "Folder"),
+    "hf_cache": QT_TRANSLATE_NOOP("Artifacts", "Hugging Face cache"),
     "lmstudio": "LM Studio",
     "gpt4all": "GPT4All",
     "ollama": "Ollama",
-    "user": "Added file",
-    "starter": "Starter model",
+    "user": QT_TRANSLATE_NOOP("Artifacts", "Added file"),
+    "starter": QT_TRANSLATE_NOOP("Artifacts", "Starter model"),
 }
+
+STATUS_TEXT = {
+    "ok": QT_TRANSLATE_NOOP("Artifacts", "ok"),
+    "missing": QT_TRANSLATE_NOOP("Artifacts", "missing"),
+    "incomplete": QT_TRANSLATE_NOOP("Artifacts", "incomplete"),
+    "corrupt": QT_TRANSLATE_NOOP("Artifacts", "corrupt"),
+}
+"""An artifact's status (``ArtifactRecord.status``) in words."""
+
+
+def _tr(text: object) -> str:
+    return QCoreApplication.translate(_CONTEXT, str(text))
+
+
+def status_text(record: ArtifactRecord) -> str:
+    """The artifact's status in the interface language ("ok", "missing", ...)."""
+    return _tr(STATUS_TEXT.get(record.status, record.status))
 
 
 def source_text(record: ArtifactRecord) -> str:
     """A short provenance label ("Ollama smollm2:135m", "Hugging Face cache org/name")."""
-    base = _SOURCE_TEXT.get(record.source_kind, record.source_kind)
+    base = _tr(_SOURCE_TEXT.get(record.source_kind, record.source_kind))
     detail = record.source_detail
     extra = detail.get("name") or detail.get("repo_id") or ""
     if record.source_kind == "starter":
@@ -86,8 +108,15 @@ class ArtifactSourceModel(ColumnTableModel):
     :data:`SortRole` (files exceed 2**31 bytes).
     """
 
-    COLUMNS = ("Name", "Fit here", "Parameters", "Quantization", "Size", "Context",
-               "Architecture", "Format", "Source", "Status", "Added")
+    TRANSLATION_CONTEXT = "Artifacts"
+    COLUMNS = tuple(str(text) for text in (
+        QT_TRANSLATE_NOOP("Artifacts", "Name"), QT_TRANSLATE_NOOP("Artifacts", "Fit here"),
+        QT_TRANSLATE_NOOP("Artifacts", "Parameters"), QT_TRANSLATE_NOOP("Artifacts", "Quantization"),
+        QT_TRANSLATE_NOOP("Artifacts", "Size"), QT_TRANSLATE_NOOP("Artifacts", "Context"),
+        QT_TRANSLATE_NOOP("Artifacts", "Architecture"), QT_TRANSLATE_NOOP("Artifacts", "Format"),
+        QT_TRANSLATE_NOOP("Artifacts", "Source"), QT_TRANSLATE_NOOP("Artifacts", "Status"),
+        QT_TRANSLATE_NOOP("Artifacts", "Added"),
+    ))
     (COL_NAME, COL_FIT, COL_PARAMS, COL_QUANT, COL_SIZE, COL_CTX,
      COL_ARCH, COL_FORMAT, COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
 
@@ -112,7 +141,7 @@ class ArtifactSourceModel(ColumnTableModel):
         if self._inventory is None or self._runner is None:
             return None
         self._loading += 1
-        return self._runner.submit_call("Read the library", self._inventory.list_artifacts, resource="db-read",
+        return self._runner.submit_call(self.tr("Read the library"), self._inventory.list_artifacts, resource="db-read",
                                         on_done=lambda job: self._on_read(job, then), background=True)
 
     def _on_read(self, job: Job, then: Callable[[], None] | None) -> None:
@@ -220,22 +249,24 @@ class ArtifactSourceModel(ColumnTableModel):
         if column == self.COL_QUANT:
             return record.quantization or ""
         if column == self.COL_FORMAT:
-            return {"gguf": "GGUF", "onnx": "ONNX", "hf": "HF"}.get(record.format, record.format) + (
-                " (split)" if record.split_count > 1 else ""
-            )
+            name = {"gguf": "GGUF", "onnx": "ONNX", "hf": "HF"}.get(record.format, record.format)
+            return self.tr("{format} (split)").format(format=name) if record.split_count > 1 else name
         if column == self.COL_SIZE:
             return format_bytes(record.size_bytes)
         if column == self.COL_CTX:
-            return f"{record.context_length:,}" if record.context_length else ""
+            return format_number(record.context_length) if record.context_length else ""
         if column == self.COL_FIT:
             badge = self._badges.get(record.id)
             return badge.text if badge else ""
         if column == self.COL_SOURCE:
             return source_text(record)
         if column == self.COL_STATUS:
-            return record.status
+            return status_text(record)
         if column == self.COL_ADDED:
-            return record.added_at.strftime("%Y-%m-%d %H:%M") if record.added_at else ""
+            if record.added_at is None:
+                return ""
+            added = record.added_at if record.added_at.tzinfo else record.added_at.replace(tzinfo=UTC)
+            return format_datetime(added)  # local time
         return ""
 
     def sort_key(self, record: ArtifactRecord, column: int) -> object:

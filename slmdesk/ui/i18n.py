@@ -41,6 +41,19 @@ QMessageBox's Yes/No, QLineEdit's context menu)."""
 
 _installed: list[QTranslator] = []
 
+_LOCALES = {
+    "en": lambda: QLocale(QLocale.Language.English, QLocale.Country.UnitedStates),
+    "sv": lambda: QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden),
+}
+"""The locale of each translation (numbers and dates follow the interface language)."""
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name pyside6-lupdate looks for)
+    """``text``, marked for translation in ``context`` and returned unchanged, as Qt's own does;
+    translate it where it is shown (``QCoreApplication.translate(context, text)``). Typed, unlike
+    PySide6's (its stub returns ``object``), so tables of marked texts are ``str`` tables."""
+    return text
+
 
 def translations_dir() -> Path:
     """Where the compiled ``.qm`` files lie (``resources/i18n``)."""
@@ -68,34 +81,41 @@ def install_language(language: str, directory: Path | None = None) -> str:
             tests pass a freshly compiled one).
 
     Returns:
-        The language installed, ``"en"`` or ``"sv"``. A missing or unreadable ``.qm`` is
-        logged and leaves the English sources on screen.
+        The language on screen, ``"en"`` or ``"sv"``: a missing or unreadable ``.qm`` is
+        logged and leaves the English sources (and an English locale) on screen.
     """
     app = QCoreApplication.instance()
     chosen = resolve_language(language)
     for translator in _installed:
-        if app is not None:
-            QCoreApplication.removeTranslator(translator)
+        QCoreApplication.removeTranslator(translator)
     _installed.clear()
-    locale = QLocale(QLocale.Language.Swedish, QLocale.Country.Sweden) if chosen == "sv" else QLocale(
-        QLocale.Language.English, QLocale.Country.UnitedStates)
-    QLocale.setDefault(locale)
-    if app is None:
-        return chosen
-    folder = translations_dir() if directory is None else directory
-    ours = QTranslator(app)
-    if ours.load(locale, CATALOG, "_", str(folder)):
-        _installed.append(ours)
-    elif chosen != "en":
-        log.warning("no %s translation in %s: showing English (run `make translations`)", chosen, folder)
-    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for catalog in QT_CATALOGS if chosen != "en" else ():
-        qt = QTranslator(app)
-        if qt.load(locale, catalog, "_", qt_folder):
-            _installed.append(qt)
-    for translator in _installed:
-        QCoreApplication.installTranslator(translator)
+    if app is not None:
+        folder = translations_dir() if directory is None else directory
+        ours = QTranslator(app)
+        if ours.load(_LOCALES[chosen](), CATALOG, "_", str(folder)):
+            _installed.append(ours)
+        elif chosen != "en":
+            log.warning("no %s translation in %s: showing English (run `make translations`)", chosen, folder)
+            chosen = "en"
+        for catalog in QT_CATALOGS if chosen != "en" else ():
+            qt = QTranslator(app)
+            if any(qt.load(_LOCALES[chosen](), catalog, "_", qt_folder) for qt_folder in _qt_translation_dirs()):
+                _installed.append(qt)
+            else:
+                log.warning("Qt's %s translation %s is missing: its standard dialogs stay English", chosen, catalog)
+        for translator in _installed:
+            QCoreApplication.installTranslator(translator)
+    QLocale.setDefault(_LOCALES[chosen]())
     return chosen
+
+
+def _qt_translation_dirs() -> list[str]:
+    """Where Qt's own ``.qm`` files may lie: Qt's configured folder, then PySide6's package
+    folder (a frozen app's Qt may report a build-time path)."""
+    import PySide6
+
+    return [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+            str(Path(PySide6.__file__).resolve().parent / "Qt" / "translations")]
 
 
 def _decimal(text: str) -> str:
@@ -138,8 +158,8 @@ def format_datetime(moment: datetime, seconds: bool = False) -> str:
     ``"2026-12-02 04:21"``); a naive ``moment`` is taken as local time."""
     local = moment.astimezone() if moment.tzinfo is not None else moment
     text = local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    if QLocale().language() == QLocale.Language.Swedish:
-        return text  # Swedish writes dates the ISO way
+    if QLocale().language() != QLocale.Language.English:
+        return text  # Swedish writes dates the ISO way; so does the C locale (tests, servers)
     fmt = QLocale().dateTimeFormat(QLocale.FormatType.ShortFormat)
     if seconds and ":ss" not in fmt:
         fmt = fmt.replace(":mm", ":mm:ss")

@@ -21,6 +21,7 @@ from slmdesk.inventory.repository import open_inventory
 from slmdesk.inventory.scanners import scan_task
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
+from slmdesk.ui.i18n import format_number
 from slmdesk.ui.library.fit_panel import FitPanel
 from slmdesk.ui.library.pane import LibraryPane
 
@@ -59,7 +60,7 @@ def test_two_figures_in_words_and_on_the_chart(qtbot, panel) -> None:
     assert at_load < full
     facts = fit.facts_label.text()
     assert f"RAM at load / short prompt (up to 256 tokens): {format_bytes(at_load)}" in facts
-    assert f"with the context full (2,048 tokens): {format_bytes(full)}" in facts
+    assert f"with the context full ({format_number(2048)} tokens): {format_bytes(full)}" in facts
     # Both speed bounds: an empty context (the ceiling), then the context full.
     assert (
         f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s with a short context, "
@@ -130,4 +131,4 @@ def test_a_measured_peak_is_compared_with_the_figure_it_should_match(qtbot, pane
     filled = dict(settings, tokens_in_context=2000)
     fit_records.add_measurement(inventory, artifact_id, filled, result.total_host_context_full_bytes)
     fit.recompute()
-    assert "estimate with 2,000 tokens in the context" in fit.facts_label.text()
+    assert f"estimate with {format_number(2000)} tokens in the context" in fit.facts_label.text()

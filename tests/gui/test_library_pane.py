@@ -65,7 +65,7 @@ def test_scan_filter_facets_verify_remove(qtbot, qtmodeltester, library_pane, tm
     assert pane.model.rowCount() == 1 and pane.model.record(0).status == "corrupt"
     status_combo.setCurrentIndex(0)
     assert pane.model.rowCount() == 3
-    assert "3 models" in pane.count_label.text()
+    assert pane.count_label.text().startswith("3 model")  # "3 models" once the English plurals are installed
 
     assert pane.select(names["Alpha"].id)
     pane.verify_selected()
@@ -149,3 +149,38 @@ def test_one_source_model_feeds_the_library_and_the_pickers(qtbot, qtmodeltester
     assert picker.checked_ids() == [loadable[1].id]
     assert library.rowCount() == sum("gemma3" in r.display_name.lower() or "gemma3" in str(r.path).lower()
                                      for r in source.records())
+
+
+def test_few_columns_by_default_the_choice_kept_filter_before_table(qtbot, app_paths, inventory) -> None:
+    from PySide6.QtCore import QSettings
+
+    from slmdesk.ui.library.pane import DEFAULT_HIDDEN_COLUMNS, LibraryPane
+    from slmdesk.ui.widgets.columns import column_chooser
+    from tests.gui.polish import focus_problems, tab_stops
+
+    state = QSettings(str(app_paths.window_state_file), QSettings.Format.IniFormat)
+    runner = JobRunner()
+    pane = LibraryPane(inventory, runner, app_paths, state=state)
+    qtbot.addWidget(pane)
+    pane.show()
+    qtbot.waitUntil(lambda: not pane.is_refreshing())
+    hidden = {c for c in range(pane.model.columnCount()) if pane.table.isColumnHidden(c)}
+    assert hidden == DEFAULT_HIDDEN_COLUMNS and ArtifactTableModel.COL_NAME not in hidden
+    chooser = column_chooser(pane.table)
+    assert chooser is not None
+    chooser.actions()[ArtifactTableModel.COL_ADDED].setChecked(True)  # show "Added"
+    assert not pane.table.isColumnHidden(ArtifactTableModel.COL_ADDED)
+
+    stops = tab_stops(pane)
+    assert stops.index(pane.filter_edit) < stops.index(pane.table)
+    assert pane.filter_edit.accessibleName() and pane.table.accessibleName()
+    assert pane.fit_panel.gpu_spin.accessibleName() == "GPU layers"
+    assert focus_problems(pane) == []
+    assert runner.shutdown(10_000)
+
+    second_runner = JobRunner()
+    again = LibraryPane(inventory, second_runner, app_paths, state=state)  # a new view, the same state
+    qtbot.addWidget(again)
+    assert not again.table.isColumnHidden(ArtifactTableModel.COL_ADDED)
+    assert again.table.isColumnHidden(ArtifactTableModel.COL_SOURCE)
+    assert second_runner.shutdown(10_000)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QCoreApplication, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -29,13 +29,16 @@ from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 
 TARGET_LABELS = {
-    "ollama": "Ollama (Modelfile)",
-    "llama-server": "llama.cpp server (command line, systemd unit, RPC over several machines)",
-    "vllm-compose": "vLLM with Docker Compose (+ Prometheus, Grafana)",
-    "k8s": "vLLM on Kubernetes (manifests, Prometheus, Grafana)",
+    "ollama": QT_TRANSLATE_NOOP("DeployDialog", "Ollama (Modelfile)"),
+    "llama-server": QT_TRANSLATE_NOOP("DeployDialog",
+                                      "llama.cpp server (command line, systemd unit, RPC over several machines)"),
+    "vllm-compose": QT_TRANSLATE_NOOP("DeployDialog", "vLLM with Docker Compose (+ Prometheus, Grafana)"),
+    "k8s": QT_TRANSLATE_NOOP("DeployDialog", "vLLM on Kubernetes (manifests, Prometheus, Grafana)"),
 }
+"""Each target's check box (English source; shown translated)."""
 
 
 @dataclass(frozen=True)
@@ -57,47 +60,55 @@ class DeployDialog(QDialog):
 
     def __init__(self, record: ArtifactRecord, folder: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Export deployment: {record.display_name}")
+        self.setWindowTitle(self.tr("Export deployment: {name}").format(name=record.display_name))
         self.target_boxes: dict[str, QCheckBox] = {}
         targets = QVBoxLayout()
         for target in TARGETS:
-            box = QCheckBox(TARGET_LABELS[target], self)
+            box = QCheckBox(QCoreApplication.translate("DeployDialog", str(TARGET_LABELS[target])), self)
             box.setChecked(target in ("ollama", "llama-server") if record.format == "gguf" else target != "ollama")
             box.toggled.connect(self._update_ok)
             self.target_boxes[target] = box
             targets.addWidget(box)
         self.folder_edit = QLineEdit(str(folder), self)
         self.folder_edit.textChanged.connect(self._update_ok)
-        browse = QPushButton("Browse…", self)
+        browse = QPushButton(self.tr("Browse…"), self)
+        browse.setAccessibleName(self.tr("Choose the folder for the deployment files"))
         browse.clicked.connect(self._browse)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(browse)
         self.port_spin = QSpinBox(self)
         self.port_spin.setRange(0, 65535)
-        self.port_spin.setSpecialValueText("usual (11434 Ollama, 8080 llama-server, 8000 vLLM)")
+        self.port_spin.setSpecialValueText(self.tr("usual (11434 Ollama, 8080 llama-server, 8000 vLLM)"))
         self.hosts_edit = QLineEdit(self)
-        self.hosts_edit.setPlaceholderText("one machine; or head=24,worker1=16 (free GiB or a hardware profile)")
-        self.hosts_edit.setToolTip("llama.cpp RPC: the model is split over these machines by the fit estimator")
+        self.hosts_edit.setPlaceholderText(
+            self.tr("one machine; or head=24,worker1=16 (free GiB or a hardware profile)"))
+        self.hosts_edit.setToolTip(
+            self.tr("llama.cpp RPC: the model is split over these machines by the fit estimator"))
         self.repo_edit = QLineEdit(self)
-        self.repo_edit.setPlaceholderText("vLLM: the Hugging Face repo, e.g. HuggingFaceTB/SmolLM2-135M-Instruct")
+        self.repo_edit.setPlaceholderText(
+            self.tr("vLLM: the Hugging Face repo, e.g. HuggingFaceTB/SmolLM2-135M-Instruct"))
         self.system_edit = QLineEdit(self)
-        self.system_edit.setPlaceholderText("Ollama: a system prompt (optional)")
+        self.system_edit.setPlaceholderText(self.tr("Ollama: a system prompt (optional)"))
         form = QFormLayout()
-        form.addRow("Targets", targets)
-        form.addRow("New folder", folder_row)
-        form.addRow("Port", self.port_spin)
-        form.addRow("RPC hosts", self.hosts_edit)
-        form.addRow("HF repo", self.repo_edit)
-        form.addRow("System prompt", self.system_edit)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.addRow(self.tr("Targets"), targets)
+        form.addRow(self.tr("New &folder"), folder_row)
+        self.folder_edit.setAccessibleName(self.tr("New folder"))
+        form.addRow(self.tr("&Port"), self.port_spin)
+        form.addRow(self.tr("&RPC hosts"), self.hosts_edit)
+        form.addRow(self.tr("&HF repo"), self.repo_edit)
+        form.addRow(self.tr("&System prompt"), self.system_edit)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Export"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Files to serve this model elsewhere, with its load plan; no real key is written.",
-                                self))
+        intro = QLabel(self.tr("Files to serve this model elsewhere, with its load plan; no real key is written."),
+                       self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
         self._update_ok()
@@ -120,7 +131,8 @@ class DeployDialog(QDialog):
 
     @Slot()
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the deployment files", self.folder_edit.text())
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the deployment files"),
+                                                  self.folder_edit.text())
         if folder:
             self.folder_edit.setText(folder)
 
@@ -145,7 +157,8 @@ def export_in_job(runner: JobRunner, inventory: Inventory, plans: LoadPlanStore,
         from slmdesk.core.profiles import PRESETS
 
         if not choices.folder.is_absolute():
-            raise UserError(f"{choices.folder} is not a full path.", "Choose the folder with Browse….")
+            raise UserError(QCoreApplication.translate("DeployDialog", "{folder} is not a full path.").format(
+                folder=choices.folder), QCoreApplication.translate("DeployDialog", "Choose the folder with Browse…."))
         request = request_for_record(
             inventory, record, plans,
             port=choices.port,
@@ -156,4 +169,5 @@ def export_in_job(runner: JobRunner, inventory: Inventory, plans: LoadPlanStore,
         )
         return export(request, choices.targets, choices.folder)
 
-    return runner.submit_call(f"Export deployment of {record.display_name}", work, resource="io", on_done=on_done)
+    title = QCoreApplication.translate("DeployDialog", "Export deployment of {name}").format(name=record.display_name)
+    return runner.submit_call(title, work, resource="io", on_done=on_done)

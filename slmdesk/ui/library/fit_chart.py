@@ -11,17 +11,34 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QMargins, QPointF, QRectF, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QMargins, QPointF, QRectF, Qt, Slot
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QWidget
 
-from slmdesk.core.fit import FitEstimate, memory_figures
-from slmdesk.core.units import MIB, format_bytes
+from slmdesk.core.fit import AT_LOAD_LABEL, CONTEXT_FULL_LABEL, FitEstimate, memory_figures
+from slmdesk.core.units import MIB
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes
 from slmdesk.ui.palette import colour
 
 PART_ROLES = {"Weights": "fit.weights", "KV cache": "fit.kv_cache", "Compute buffers": "fit.compute",
               "Runtime overhead": "fit.overhead"}
 """Palette roles of the breakdown chart's parts (:mod:`slmdesk.ui.palette`)."""
+
+_WORDS = {  # the core's part and row labels (slmdesk.core.fit.memory_figures), to translate
+    "Weights": QT_TRANSLATE_NOOP("FitChart", "Weights"),
+    "KV cache": QT_TRANSLATE_NOOP("FitChart", "KV cache"),
+    "Compute buffers": QT_TRANSLATE_NOOP("FitChart", "Compute buffers"),
+    "Runtime overhead": QT_TRANSLATE_NOOP("FitChart", "Runtime overhead"),
+    f"RAM, {AT_LOAD_LABEL}": QT_TRANSLATE_NOOP("FitChart", "RAM, at load / short prompt"),
+    f"RAM, {CONTEXT_FULL_LABEL}": QT_TRANSLATE_NOOP("FitChart", "RAM, with the context full"),
+}
+
+
+def _words(label: str) -> str:
+    """A label of :func:`~slmdesk.core.fit.memory_figures` in the interface language (a GPU's
+    name stays as it is)."""
+    source = _WORDS.get(label)
+    return label if source is None else QCoreApplication.translate("FitChart", str(source))
 
 AVAILABLE_ON_SCALE = 4.0
 """The axis stretches to show the memory available when it is at most 4x the largest row; beyond
@@ -40,29 +57,56 @@ class FitChart(QChartView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()
-        chart.setTitle("Memory needed")
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         legend_font = chart.legend().font()
         legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85)
         chart.legend().setFont(legend_font)
+        chart.legend().setShowToolTips(True)  # a narrow panel elides the names: the tooltip has them whole
         chart.setMargins(QMargins(4, 4, 4, 4))
         super().__init__(chart, parent)
+        chart.setTitle(self.tr("Memory needed"))
+        self.setAccessibleName(self.tr("Memory needed"))
+        self.setAccessibleDescription(self.tr("Memory each part of the model needs, against the memory available"))
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the same figures are written below it
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._result: FitEstimate | None = None
         self.setMinimumHeight(220)
         self._series: QHorizontalStackedBarSeries | None = None
         self._segments: list[tuple[str, float, float, int, QColor]] = []  # text, start/end MiB, row, fill
         self._labels: list[QGraphicsSimpleTextItem] = []  # a pool, owned by the chart
         chart.plotAreaChanged.connect(self._place_labels)
+        self._apply_theme()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_theme()
+            if self._result is not None:
+                self.show_estimate(self._result)  # the parts' colours are the theme's
+
+    def _apply_theme(self) -> None:
+        """The chart's background, texts and grid in the current theme's colours."""
+        chart = self.chart()
+        text = colour("ui.text")
+        chart.setBackgroundBrush(QBrush(colour("ui.base")))
+        chart.setTitleBrush(QBrush(text))
+        chart.legend().setLabelColor(text)
+        for axis in chart.axes():
+            axis.setLabelsColor(text)
+            axis.setTitleBrush(QBrush(text))
+            axis.setGridLineColor(colour("ui.mid"))
+            axis.setLinePenColor(colour("ui.dark"))
 
     def show_estimate(self, result: FitEstimate) -> None:
         """Draw ``result``'s rows (replacing what was shown)."""
         self.clear()
+        self._result = result
         chart = self.chart()
         rows = memory_figures(result)[::-1]  # QtCharts puts the first category at the bottom
         series = QHorizontalStackedBarSeries()
         parts = [label for label, _ in rows[0][1]]
         for part in parts:
-            bar = QBarSet(part)
+            bar = QBarSet(_words(part))
             bar.setColor(colour(PART_ROLES.get(part, "fit.other")))
             for _row, values, _available in rows:
                 bar.append(dict(values).get(part, 0) / MIB)
@@ -70,7 +114,8 @@ class FitChart(QChartView):
         chart.addSeries(series)
         self._series = series
         categories = QBarCategoryAxis()
-        categories.append([label for label, _, _ in rows])
+        categories.setLabelsFont(chart.legend().font())  # the legend's smaller font: long row names fit
+        categories.append([_words(label) for label, _, _ in rows])
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
 
@@ -78,7 +123,7 @@ class FitChart(QChartView):
         shown, hidden = self._availability_lines(rows, largest)
         top = max([largest * 1.15, *(x * 1.05 for x, _ in shown)])
         mib = QValueAxis()
-        mib.setTitleText("MiB")
+        mib.setTitleText(self.tr("MiB"))
         mib.setLabelFormat("%.0f")
         mib.setRange(0, max(1.0, top))
         mib.applyNiceNumbers()
@@ -93,7 +138,10 @@ class FitChart(QChartView):
             line.attachAxis(mib)
             line.attachAxis(categories)
         if hidden:
-            chart.setTitle(f"Memory needed · available: {', '.join(hidden)} (beyond this scale)")
+            # A second line: one line is clipped in a narrow panel.
+            chart.setTitle(self.tr("Memory needed<br>available: {devices} (beyond this scale)").format(
+                devices=", ".join(hidden)))
+        self._apply_theme()
 
         for row_index in reversed(range(len(rows))):
             start = 0.0
@@ -105,9 +153,8 @@ class FitChart(QChartView):
                 start += size
         self._place_labels()
 
-    @staticmethod
     def _availability_lines(
-        rows: list[tuple[str, list[tuple[str, int]], int | None]], largest_mib: float
+        self, rows: list[tuple[str, list[tuple[str, int]], int | None]], largest_mib: float
     ) -> tuple[list[tuple[float, tuple[str, int, int]]], list[str]]:
         """``(lines on the scale: (x MiB, (name, first row, last row)), texts of those beyond it)``:
         one line per device, spanning its rows."""
@@ -120,7 +167,7 @@ class FitChart(QChartView):
         hidden: list[str] = []
         for (device, available), indices in sorted(groups.items(), key=lambda item: item[0][0] != "RAM"):
             if available / MIB <= AVAILABLE_ON_SCALE * largest_mib:
-                name = f"{device} available: {format_bytes(available)}"
+                name = self.tr("{device} available: {size}").format(device=device, size=format_bytes(available))
                 shown.append((available / MIB, (name, min(indices), max(indices))))
             else:
                 hidden.append(f"{device} {format_bytes(available)}")
@@ -132,11 +179,13 @@ class FitChart(QChartView):
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
+            axis.deleteLater()  # removeAxis hands the axis back: left alone, its drawing stays in the scene
         self._series = None
         self._segments = []
         for item in self._labels:
             item.hide()
-        chart.setTitle("Memory needed")
+        self._result = None
+        chart.setTitle(self.tr("Memory needed"))
 
     def segment_labels(self) -> list[tuple[str, bool]]:
         """``(text, shown)`` of each segment's number, row by row from the top (the order of
@@ -162,7 +211,8 @@ class FitChart(QChartView):
             right = chart.mapToPosition(QPointF(end, row), series)
             box = item.boundingRect()
             fits = right.x() - left.x() >= box.width() + LABEL_PADDING_PX
-            item.setBrush(QBrush(QColor("white") if fill.lightnessF() < 0.6 else QColor("black")))
+            # Light text on a dark segment, dark text on a light one, whatever the theme.
+            item.setBrush(QBrush(colour("ui.text", dark=fill.lightnessF() < 0.6)))
             item.setPos(QRectF(left, right).center() - box.center())
             item.setVisible(fits and chart.plotArea().contains(left))
         for item in self._labels[len(self._segments):]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import html
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -21,8 +22,6 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import (
-    AT_LOAD_LABEL,
-    CONTEXT_FULL_LABEL,
     SHORT_PROMPT_TOKENS,
     FitEstimate,
     FitOptions,
@@ -34,7 +33,6 @@ from slmdesk.core.fit import (
 from slmdesk.core.load_plan import KV_CACHE_TYPES, LoadPlan, flash_attn_required
 from slmdesk.core.model_spec import ModelSpec
 from slmdesk.core.profiles import PRESETS, HardwareProfile
-from slmdesk.core.units import format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hardware.profile import THIS_MACHINE, load_user_profiles, probe_task
 from slmdesk.inventory.fit_records import latest_measurement
@@ -43,6 +41,7 @@ from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.library.fit_chart import PART_ROLES, FitChart
 from slmdesk.ui.library.model import Badge
 from slmdesk.ui.palette import colour_hex
@@ -50,8 +49,7 @@ from slmdesk.ui.palette import colour_hex
 CTX_STEP = 256
 """Slider step: llama.cpp pads n_ctx to a multiple of 256 anyway (field-notes section 0)."""
 MIN_CTX = 512
-FLASH_FORCED_TIP = "A quantized KV cache needs flash attention, so it is on (llama.cpp refuses the cache without it)."
-__all__ = ["PART_ROLES", "FitPanel", "badge_for", "sentence_case"]
+__all__ = ["PART_ROLES", "FitPanel", "badge_for", "sentence_case", "verdict_text"]
 MEASURED_TOKENS_KEY = "tokens_in_context"
 """Key of a measurement's ``load_settings`` that may say how many tokens the KV cache held when
 the peak was read; without it the peak is compared with the "at load / short prompt" figure
@@ -65,6 +63,27 @@ VERDICT_LEVELS = {
     Verdict.WILL_NOT_FIT: "bad",
 }
 
+_VERDICT_TEXT = {  # the words of slmdesk.core.fit_report's labels, to translate
+    Verdict.FITS_GPU: QT_TRANSLATE_NOOP("FitPanel", "fits fully on GPU"),
+    Verdict.PARTIAL_OFFLOAD: QT_TRANSLATE_NOOP("FitPanel", "partial offload"),
+    Verdict.CPU_ONLY: QT_TRANSLATE_NOOP("FitPanel", "CPU only"),
+    Verdict.TIGHT: QT_TRANSLATE_NOOP("FitPanel", "tight"),
+    Verdict.WILL_NOT_FIT: QT_TRANSLATE_NOOP("FitPanel", "will not fit"),
+}
+_AT_LOAD = QT_TRANSLATE_NOOP("FitPanel", "at load / short prompt")
+""":data:`slmdesk.core.fit.AT_LOAD_LABEL` in the interface language."""
+_CONTEXT_FULL = QT_TRANSLATE_NOOP("FitPanel", "with the context full")
+""":data:`slmdesk.core.fit.CONTEXT_FULL_LABEL` in the interface language."""
+
+
+def _tr(text: object) -> str:
+    return QCoreApplication.translate("FitPanel", str(text))
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """The verdict in words, in the interface language ("fits fully on GPU", ...)."""
+    return _tr(_VERDICT_TEXT.get(verdict, verdict.label))
+
 
 def sentence_case(text: str) -> str:
     """``"CPU only" -> "CPU only"``, ``"tight" -> "Tight"``: the first letter up, the rest as is
@@ -74,13 +93,17 @@ def sentence_case(text: str) -> str:
 
 def badge_for(result: FitEstimate) -> Badge:
     """The Library badge for an estimate: the verdict in words plus a colour level."""
-    return Badge(
-        text=result.verdict.label,
-        level=VERDICT_LEVELS[result.verdict],
-        tooltip=f"{format_bytes(result.total_host_at_load_bytes)} RAM {AT_LOAD_LABEL}, "
-        f"{format_bytes(result.total_host_context_full_bytes)} {CONTEXT_FULL_LABEL} (n_ctx {result.n_ctx})"
-        + (f", {format_bytes(result.total_device_bytes)} on {result.device_name}" if result.gpu_layers else ""),
+    tooltip = QCoreApplication.translate(
+        "FitPanel", "{at_load} RAM {at_load_label}, {full} {full_label} (n_ctx {n_ctx})"
+    ).format(
+        at_load=format_bytes(result.total_host_at_load_bytes), at_load_label=_tr(_AT_LOAD),
+        full=format_bytes(result.total_host_context_full_bytes), full_label=_tr(_CONTEXT_FULL),
+        n_ctx=result.n_ctx,
     )
+    if result.gpu_layers:
+        tooltip += QCoreApplication.translate("FitPanel", ", {size} on {device}").format(
+            size=format_bytes(result.total_device_bytes), device=result.device_name)
+    return Badge(text=verdict_text(result.verdict), level=VERDICT_LEVELS[result.verdict], tooltip=tooltip)
 
 
 class FitPanel(QWidget):
@@ -110,60 +133,78 @@ class FitPanel(QWidget):
         self._probing = False
         self.result: FitEstimate | None = None
 
+        # Built in reading order (the tab order); the form puts labels above their fields when
+        # the panel is narrow, so nothing is clipped in a 1024x640 window.
+        form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.profile_combo = QComboBox(self)
-        self.profile_combo.setAccessibleName("Target profile")
-        self.profile_combo.addItem("This machine", THIS_MACHINE)
+        self.profile_combo.setAccessibleName(self.tr("Target profile"))
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.profile_combo.setMinimumContentsLength(12)
+        self.profile_combo.addItem(self.tr("This machine"), THIS_MACHINE)
         for key, preset in PRESETS.items():
             self.profile_combo.addItem(preset.name, key)
         self._user_profiles = {profile.name: profile for profile in load_user_profiles(paths)}
         for name in self._user_profiles:
-            self.profile_combo.addItem(f"{name} (yours)", name)
-        self.ctx_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.ctx_slider.setAccessibleName("Context length")
-        self.ctx_slider.setPageStep(8)
-        self.ctx_label = QLabel(self)
-        self.kv_combo = QComboBox(self)
-        self.kv_combo.addItems(KV_CACHE_TYPES)
-        self.kv_combo.setToolTip("KV cache type; q8_0 and q4_0 need flash attention, which is then turned on")
-        self.gpu_spin = QSpinBox(self)
-        self.gpu_spin.setRange(-1, 999)
-        self.gpu_spin.setSpecialValueText("auto")
-        self.gpu_spin.setToolTip("Layers offloaded to the GPU (llama.cpp counting; auto picks the most that fit)")
-        self.flash_check = QCheckBox("Flash attention", self)
-        self._chosen_flash = False
-        """Flash attention as the user chose it (the box may show it forced on)."""
-
-        self.verdict_label = QLabel(self)
-        self.verdict_label.setWordWrap(True)
-        self.facts_label = QLabel(self)
-        self.facts_label.setWordWrap(True)
-        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.chart_view = FitChart(self)
-        self.chart = self.chart_view.chart()
-        self.remeasure_button = QPushButton("Measure again", self)
-        self.remeasure_button.setToolTip(
+            self.profile_combo.addItem(self.tr("{name} (yours)").format(name=name), name)
+        self.remeasure_button = QPushButton(self.tr("Measure again"), self)
+        self.remeasure_button.setToolTip(self.tr(
             "Probe this machine again: free memory, GPUs and a new memory-bandwidth measurement "
             "(the generation-speed bound follows it; close busy programs first)"
-        )
+        ))
+        self.remeasure_button.setAccessibleName(self.tr("Measure this machine again"))
         self.remeasure_button.clicked.connect(self.remeasure_machine)
-        self.use_button = QPushButton("Use these settings for Chat and Benchmark", self)
-        self.use_button.clicked.connect(self.save_defaults)
-
-        form = QFormLayout()
         profile_row = QHBoxLayout()
         profile_row.addWidget(self.profile_combo, 1)
         profile_row.addWidget(self.remeasure_button)
-        form.addRow("Check fit for", profile_row)
+        self._add_row(form, self.tr("Check &fit for"), profile_row, self.profile_combo)
+
+        self.ctx_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.ctx_slider.setAccessibleName(self.tr("Context length"))
+        self.ctx_slider.setPageStep(8)
+        self.ctx_label = QLabel(self)
         ctx_row = QHBoxLayout()
         ctx_row.addWidget(self.ctx_slider, 1)
         ctx_row.addWidget(self.ctx_label)
-        form.addRow("Context (n_ctx)", ctx_row)
-        form.addRow("KV cache", self.kv_combo)
+        self._add_row(form, self.tr("&Context (n_ctx)"), ctx_row, self.ctx_slider)
+
+        self.kv_combo = QComboBox(self)
+        self.kv_combo.addItems(KV_CACHE_TYPES)
+        self.kv_combo.setAccessibleName(self.tr("KV cache type"))
+        self.kv_combo.setToolTip(self.tr("KV cache type; q8_0 and q4_0 need flash attention, which is then turned on"))
+        self._add_row(form, self.tr("&KV cache"), self.kv_combo, self.kv_combo)
+
+        self.gpu_spin = QSpinBox(self)
+        self.gpu_spin.setRange(-1, 999)
+        self.gpu_spin.setSpecialValueText(self.tr("auto"))
+        self.gpu_spin.setAccessibleName(self.tr("GPU layers"))
+        self.gpu_spin.setToolTip(
+            self.tr("Layers offloaded to the GPU (llama.cpp counting; auto picks the most that fit)"))
+        self.gpu_spin.setMinimumWidth(self.gpu_spin.sizeHint().width())
+        self.flash_check = QCheckBox(self.tr("Flash attention"), self)
+        self._chosen_flash = False
+        """Flash attention as the user chose it (the box may show it forced on)."""
         row = QHBoxLayout()
         row.addWidget(self.gpu_spin)
         row.addWidget(self.flash_check)
         row.addStretch(1)
-        form.addRow("GPU layers", row)
+        self._add_row(form, self.tr("&GPU layers"), row, self.gpu_spin)
+
+        self.verdict_label = QLabel(self)
+        self.verdict_label.setWordWrap(True)
+        self.chart_view = FitChart(self)
+        self.chart = self.chart_view.chart()
+        self.facts_label = QLabel(self)
+        self.facts_label.setWordWrap(True)
+        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.use_button = QPushButton(self.tr("Use for Chat and Benchmark"), self)
+        self.use_button.setToolTip(self.tr(
+            "Save these settings as this model's load plan: Chat, Benchmark, the command line and the "
+            "server load it with them"
+        ))
+        self.use_button.setAccessibleName(self.tr("Use these settings for Chat and Benchmark"))
+        self.use_button.clicked.connect(self.save_defaults)
+
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.verdict_label)
@@ -177,6 +218,16 @@ class FitPanel(QWidget):
         self.gpu_spin.valueChanged.connect(self._on_control_changed)
         self.flash_check.toggled.connect(self._on_control_changed)
         self._set_enabled(False)
+
+    def _add_row(self, form: QFormLayout, text: str, field: QWidget | QLayout, buddy: QWidget) -> None:
+        label = QLabel(text, self)
+        label.setBuddy(buddy)  # the field's name for screen readers, and Alt+letter
+        form.addRow(label, field)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self.result is not None:
+            self.recompute()  # the verdict's colour is the theme's
 
     # -- inputs ---------------------------------------------------------------------------
     def forget(self, artifact_id: int) -> None:
@@ -193,7 +244,7 @@ class FitPanel(QWidget):
             self.verdict_label.setText(
                 ""
                 if record is None
-                else "No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX)."
+                else self.tr("No fit estimate: the model is not loadable (missing, corrupt or not GGUF/ONNX).")
             )
             self._clear_chart()
             return
@@ -201,9 +252,10 @@ class FitPanel(QWidget):
         if record.id in self._specs:
             self.recompute()
         else:
-            self.verdict_label.setText("Reading the model header…")
+            self.verdict_label.setText(self.tr("Reading the model header…"))
             artifact_id, path = record.id, record.path
-            self._runner.submit_call(f"Read header of {path.name}", lambda: read_spec(path), resource="io",
+            self._runner.submit_call(self.tr("Read header of {file}").format(file=path.name),
+                                     lambda: read_spec(path), resource="io",
                                      on_done=lambda job: self._on_spec(artifact_id, job), background=True)
 
     def _configure_controls(self, record: ArtifactRecord) -> None:
@@ -236,7 +288,9 @@ class FitPanel(QWidget):
         self.flash_check.setChecked(forced or self._chosen_flash)
         self.flash_check.setEnabled(not forced and self.kv_combo.isEnabled())
         self.flash_check.setToolTip(
-            FLASH_FORCED_TIP if forced else "Use flash attention (less memory for long contexts)"
+            self.tr("A quantized KV cache needs flash attention, so it is on (llama.cpp refuses the cache "
+                    "without it).")
+            if forced else self.tr("Use flash attention (less memory for long contexts)")
         )
         self.flash_check.blockSignals(False)
 
@@ -249,7 +303,8 @@ class FitPanel(QWidget):
             if artifact_id in self._specs:
                 self.recompute()
             else:
-                self.verdict_label.setText(f"Cannot read the header: {html.escape(job.error)}")
+                self.verdict_label.setText(
+                    self.tr("Cannot read the header: {error}").format(error=html.escape(job.error)))
 
     def plan(self) -> LoadPlan:
         """The load plan set in the controls (GPU layers "auto" is None: the estimator chooses)."""
@@ -278,6 +333,10 @@ class FitPanel(QWidget):
             return PRESETS[key]
         return self._user_profiles.get(key)
 
+    def profile_name(self, profile: HardwareProfile) -> str:
+        """A profile's name as shown: this machine's in the interface language, the others as named."""
+        return self.tr("this machine") if profile.name == THIS_MACHINE else profile.name
+
     def machine_profile(self) -> HardwareProfile | None:
         """This machine's profile, once probed."""
         return self._machine
@@ -297,9 +356,9 @@ class FitPanel(QWidget):
             return
         self._probing = True
         self.remeasure_button.setEnabled(False)
-        self.verdict_label.setText("Measuring this machine (CPU, memory, bandwidth)…")
+        self.verdict_label.setText(self.tr("Measuring this machine (CPU, memory, bandwidth)…"))
         self._runner.submit(
-            "Measure this machine again" if remeasure else "Probe this machine",
+            self.tr("Measure this machine again") if remeasure else self.tr("Probe this machine"),
             probe_task(self._paths, remeasure_bandwidth=remeasure), resource="io", on_done=self._on_probed,
             background=not remeasure,
         )
@@ -314,7 +373,8 @@ class FitPanel(QWidget):
                 self.verdict_label.clear()  # nothing selected: drop the "Measuring…" line
             self.recompute()
         else:
-            self.verdict_label.setText(f"Could not probe this machine: {html.escape(job.error)}")
+            self.verdict_label.setText(
+                self.tr("Could not probe this machine: {error}").format(error=html.escape(job.error)))
 
     # -- output ---------------------------------------------------------------------------
     @Slot()
@@ -332,37 +392,43 @@ class FitPanel(QWidget):
             result = estimate(spec, options, profile)
             largest = max_ctx_that_fits(spec, replace(options, n_ctx=MIN_CTX), profile)
         except UserError as error:
-            self.verdict_label.setText(f"No estimate: {html.escape(error.message)}")
+            self.verdict_label.setText(self.tr("No estimate: {error}").format(error=html.escape(error.message)))
             self._clear_chart()
             return None
         self.result = result
         self._set_enabled(True)
         self.gpu_spin.setEnabled(bool(profile.gpus))
-        badge = badge_for(result)
-        level_colour = colour_hex(f"verdict.{badge.level}")
-        self.verdict_label.setText(
-            f"<b style='color:{level_colour}'>{html.escape(sentence_case(result.verdict.label))}</b> on "
-            f"{html.escape(profile.name)}: {format_bytes(result.total_host_bytes)} of "
-            f"{format_bytes(result.host_available_bytes)} RAM available"
-            + (
-                f", {format_bytes(result.total_device_bytes)} of {format_bytes(result.device_available_bytes or 0)} "
-                f"on {html.escape(result.device_name or 'GPU')}"
-                if result.gpu_layers
-                else ""
-            )
-        )
-        facts = [
-            self.figures_text(result),
-            f"Largest context that fits: {largest:,} tokens" if largest else "No context length fits.",
-            f"GPU layers: {result.gpu_layers} of {result.n_layer + 1}" if profile.gpus else "GPU layers: none (no GPU)",
-        ]
+        level_colour = colour_hex(f"verdict.{VERDICT_LEVELS[result.verdict]}")
+        verdict = f"<b style='color:{level_colour}'>{html.escape(sentence_case(verdict_text(result.verdict)))}</b>"
+        text = self.tr("{verdict} on {profile}: {needed} of {available} RAM available").format(
+            verdict=verdict, profile=html.escape(self.profile_name(profile)),
+            needed=format_bytes(result.total_host_bytes), available=format_bytes(result.host_available_bytes))
+        if result.gpu_layers:
+            text += self.tr(", {needed} of {available} on {device}").format(
+                needed=format_bytes(result.total_device_bytes),
+                available=format_bytes(result.device_available_bytes or 0),
+                device=html.escape(result.device_name or "GPU"))
+        self.verdict_label.setText(text)
+        if largest:
+            largest_text = self.tr("Largest context that fits: {tokens} tokens").format(  # at least MIN_CTX
+                tokens=format_number(largest))
+        else:
+            largest_text = self.tr("No context length fits.")
+        if profile.gpus:
+            layers_text = self.tr("GPU layers: {used} of {total}").format(used=result.gpu_layers,
+                                                                         total=result.n_layer + 1)
+        else:
+            layers_text = self.tr("GPU layers: none (no GPU)")
+        facts = [self.figures_text(result), largest_text, layers_text]
         if result.tg_tokens_per_s_bound:
             full = result.tg_tokens_per_s_bound_context_full
-            facts.append(
-                f"Generation speed bound: {result.tg_tokens_per_s_bound:.0f} tokens/s with a short context"
-                + (f", {full:.0f} tokens/s {CONTEXT_FULL_LABEL}" if full else "")
-                + " (read bandwidth of all cores / bytes read per token: no decode can be faster)"
-            )
+            speed = self.tr("Generation speed bound: {rate} tokens/s with a short context").format(
+                rate=format_number(result.tg_tokens_per_s_bound, 0))
+            if full:
+                speed += self.tr(", {rate} tokens/s {full_label}").format(rate=format_number(full, 0),
+                                                                        full_label=_tr(_CONTEXT_FULL))
+            speed += self.tr(" (read bandwidth of all cores / bytes read per token: no decode can be faster)")
+            facts.append(speed)
         facts += list(result.notes)
         facts.append(self._measured_text(spec, profile))
         self.facts_label.setText("<br>".join(html.escape(f) for f in facts))
@@ -373,11 +439,14 @@ class FitPanel(QWidget):
     @staticmethod
     def figures_text(result: FitEstimate) -> str:
         """The two memory figures in words: at load / short prompt, and with the context full."""
-        return (
-            f"RAM {AT_LOAD_LABEL} (up to {SHORT_PROMPT_TOKENS} tokens): "
-            f"{format_bytes(result.total_host_at_load_bytes)}; {CONTEXT_FULL_LABEL} ({result.n_ctx:,} tokens): "
-            f"{format_bytes(result.total_host_context_full_bytes)} (the compute buffers are reserved at load "
-            "and touched as the context fills)"
+        return QCoreApplication.translate(
+            "FitPanel",
+            "RAM {at_load_label} (up to {short} tokens): {at_load}; {full_label} ({n_ctx} tokens): {full} "
+            "(the compute buffers are reserved at load and touched as the context fills)"
+        ).format(
+            at_load_label=_tr(_AT_LOAD), short=SHORT_PROMPT_TOKENS,
+            at_load=format_bytes(result.total_host_at_load_bytes), full_label=_tr(_CONTEXT_FULL),
+            n_ctx=format_number(result.n_ctx), full=format_bytes(result.total_host_context_full_bytes),
         )
 
     def _measured_text(self, spec: ModelSpec, profile: HardwareProfile) -> str:
@@ -388,7 +457,7 @@ class FitPanel(QWidget):
         assert self._record is not None
         measured = latest_measurement(self._inventory, self._record.id)
         if measured is None or not measured.peak_rss_bytes:
-            return "Measured: not yet (load the model in Chat to measure its real peak memory)."
+            return self.tr("Measured: not yet (load the model in Chat to measure its real peak memory).")
         peak = measured.peak_rss_bytes
         settings = dict(measured.load_settings)
         kv = str(settings.get("type_k", "f16"))
@@ -402,20 +471,25 @@ class FitPanel(QWidget):
         try:
             result = estimate(spec, options, profile)
             if isinstance(tokens, int) and tokens > SHORT_PROMPT_TOKENS:
-                figure = f"with {tokens:,} tokens in the context"
+                # more than SHORT_PROMPT_TOKENS: always a plural
+                figure = self.tr("with {tokens} tokens in the context").format(tokens=format_number(tokens))
                 reference = estimate(spec, replace(options, tokens_in_context=tokens), profile).total_host_bytes
             else:
-                figure, reference = AT_LOAD_LABEL, result.total_host_at_load_bytes
+                figure, reference = _tr(_AT_LOAD), result.total_host_at_load_bytes
         except UserError:
-            return f"Measured peak: {format_bytes(peak)}."
+            return self.tr("Measured peak: {peak}.").format(peak=format_bytes(peak))
         error = (reference - peak) / peak * 100
-        text = (
-            f"Measured peak at the last load (n_ctx {options.n_ctx}, KV {kv}): {format_bytes(peak)}; "
-            f"estimate {figure} {format_bytes(reference)} ({error:+.1f}%), "
-            f"{CONTEXT_FULL_LABEL} {format_bytes(result.total_host_context_full_bytes)}"
+        signed = format_number(error, 1)
+        text = self.tr(
+            "Measured peak at the last load (n_ctx {n_ctx}, KV {kv}): {peak}; estimate {figure} {estimate} "
+            "({error}%), {full_label} {full}"
+        ).format(
+            n_ctx=options.n_ctx, kv=kv, peak=format_bytes(peak), figure=figure, estimate=format_bytes(reference),
+            error=signed if signed.startswith("-") else "+" + signed, full_label=_tr(_CONTEXT_FULL),
+            full=format_bytes(result.total_host_context_full_bytes),
         )
-        if figure == AT_LOAD_LABEL and peak > reference * 1.1:
-            text += " (the peak lies between the two: the context was partly filled)"
+        if figure == _tr(_AT_LOAD) and peak > reference * 1.1:
+            text += self.tr(" (the peak lies between the two: the context was partly filled)")
         return text + "."
 
     def _draw(self, result: FitEstimate) -> None:
@@ -431,7 +505,9 @@ class FitPanel(QWidget):
             self._sync_flash_check()
 
     def _update_ctx_label(self) -> None:
-        self.ctx_label.setText(f"{self.ctx_slider.value() * CTX_STEP:,} tokens")
+        # At least MIN_CTX: always a plural.
+        tokens = format_number(self.ctx_slider.value() * CTX_STEP)
+        self.ctx_label.setText(self.tr("{tokens} tokens").format(tokens=tokens))
 
     @Slot()
     def _on_control_changed(self, *_args: object) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QModelIndex, QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,11 +27,10 @@ from PySide6.QtWidgets import (
 
 from slmdesk.core.fit import FitEstimate, estimate
 from slmdesk.core.tasks import CancelToken, Progress, Task
-from slmdesk.core.units import format_bytes
 from slmdesk.formats.detect import read_spec
 from slmdesk.hub import starter
 from slmdesk.inventory import fit_records, scanners
-from slmdesk.inventory.dependents import artifact_dependents
+from slmdesk.inventory.dependents import ArtifactDependents, artifact_dependents
 from slmdesk.inventory.lineage import derived_from, lineage_of
 from slmdesk.inventory.load_plans import LoadPlanStore
 from slmdesk.inventory.records import ArtifactRecord, ScanSummary
@@ -39,19 +38,41 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, Badge
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.library.deploy_dialog import DeployChoices, DeployDialog, default_folder, export_in_job
 from slmdesk.ui.library.details import ArtifactDetails
 from slmdesk.ui.library.fit_panel import FitPanel, badge_for
 from slmdesk.ui.library.model import ArtifactTableModel
 from slmdesk.ui.library.welcome import WelcomeBanner, missing_starters
 from slmdesk.ui.quantize.lineage_panel import Derived
+from slmdesk.ui.widgets.columns import install_column_chooser
+from slmdesk.ui.widgets.flow import FlowLayout
 
 _FACETS = (
-    ("Format", ArtifactTableModel.COL_FORMAT),
-    ("Quantization", ArtifactTableModel.COL_QUANT),
-    ("Source", ArtifactTableModel.COL_SOURCE),
-    ("Status", ArtifactTableModel.COL_STATUS),
+    # (accessible name, first item, column)
+    (QT_TRANSLATE_NOOP("LibraryPane", "Format"), QT_TRANSLATE_NOOP("LibraryPane", "Any format"),
+     ArtifactTableModel.COL_FORMAT),
+    (QT_TRANSLATE_NOOP("LibraryPane", "Quantization"), QT_TRANSLATE_NOOP("LibraryPane", "Any quantization"),
+     ArtifactTableModel.COL_QUANT),
+    (QT_TRANSLATE_NOOP("LibraryPane", "Source"), QT_TRANSLATE_NOOP("LibraryPane", "Any source"),
+     ArtifactTableModel.COL_SOURCE),
+    (QT_TRANSLATE_NOOP("LibraryPane", "Status"), QT_TRANSLATE_NOOP("LibraryPane", "Any status"),
+     ArtifactTableModel.COL_STATUS),
 )
+
+HIDDEN_COLUMNS_KEY = "library/hidden_columns"
+"""Window-state key of the Library table's hidden columns (:mod:`slmdesk.ui.widgets.columns`)."""
+DEFAULT_HIDDEN_COLUMNS = {
+    ArtifactTableModel.COL_CTX, ArtifactTableModel.COL_ARCH, ArtifactTableModel.COL_FORMAT,
+    ArtifactTableModel.COL_SOURCE, ArtifactTableModel.COL_ADDED,
+}
+"""Shown on request (header menu): the rest fit a 1440x900 window without a horizontal scroll
+bar; the details panel shows them all for the selected model."""
+
+
+def _tr(text: object) -> str:
+    """``text`` (a ``QT_TRANSLATE_NOOP("LibraryPane", ...)`` literal) in the interface language."""
+    return QCoreApplication.translate("LibraryPane", str(text))
 
 
 def configure_table(view: QTableView) -> None:
@@ -68,14 +89,20 @@ def configure_table(view: QTableView) -> None:
     horizontal = view.horizontalHeader()
     horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     horizontal.setStretchLastSection(True)
-    view.setColumnWidth(ArtifactTableModel.COL_NAME, 240)
+    horizontal.setToolTip(QCoreApplication.translate("LibraryPane", "Right-click to choose the columns"))
+    view.setColumnWidth(ArtifactTableModel.COL_NAME, 220)
     view.setColumnWidth(ArtifactTableModel.COL_FIT, 110)
+    for column in (ArtifactTableModel.COL_PARAMS, ArtifactTableModel.COL_SIZE, ArtifactTableModel.COL_STATUS):
+        view.setColumnWidth(column, 80)
 
 
 class LibraryPane(QWidget):
     """Artifacts table with a text filter and facets, a details panel, and the actions:
     add files or a folder, rescan, verify checksum, remove, delete from disk, open in Chat or
-    Benchmark, open in Quantize. Inventory work runs as jobs; the pane refreshes when they finish."""
+    Benchmark, open in Quantize. Inventory work runs as jobs; the pane refreshes when they finish.
+
+    ``state`` keeps the table's column choice (the main window's window-state file; in memory
+    when None)."""
 
     open_in_chat_requested = Signal(int)
     open_in_bench_requested = Signal(int)
@@ -87,11 +114,14 @@ class LibraryPane(QWidget):
     def __init__(
         self, inventory: Inventory, runner: JobRunner, paths: AppPaths, parent: QWidget | None = None,
         plans: LoadPlanStore | None = None, artifacts: ArtifactSourceModel | None = None,
+        state: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
+        # An empty file name keeps the values in memory (writing them back fails quietly).
+        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
         self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
         """The shared source model of artifacts (the main window's; its own when alone)."""
         self._reselect: int | None = None
@@ -104,72 +134,91 @@ class LibraryPane(QWidget):
         self.model.modelAboutToBeReset.connect(self._remember_selection)
         self.model.modelReset.connect(self._restore_selection)
         self.artifacts.records_changed.connect(self._on_records_changed)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        configure_table(self.table)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        self.table.doubleClicked.connect(self._on_double_clicked)
 
-        self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText("Filter by name, architecture, quantization, source (Ctrl+F)")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self.model.set_text)
-        self.facet_combos: dict[int, QComboBox] = {}
-        filter_row = QHBoxLayout()
-        filter_row.addWidget(self.filter_edit, 2)
-        for label, column in _FACETS:
-            combo = QComboBox(self)
-            combo.setAccessibleName(label)
-            combo.setMinimumWidth(110)
-            combo.currentIndexChanged.connect(self._on_facet_changed)
-            self.facet_combos[column] = combo
-            filter_row.addWidget(combo, 1)
-
-        self.add_files_button = QPushButton("Add files…", self)
+        # Widgets are built in reading order (top to bottom, left to right): that is the tab order.
+        title = QLabel(self.tr("<h2>Library</h2>"), self)
+        self.add_files_button = QPushButton(self.tr("Add files…"), self)
         self.add_files_button.clicked.connect(self.add_files)
-        self.add_folder_button = QPushButton("Add folder…", self)
+        self.add_folder_button = QPushButton(self.tr("Add folder…"), self)
         self.add_folder_button.clicked.connect(self.add_folder)
-        self.rescan_button = QPushButton("Rescan", self)
-        self.rescan_button.setToolTip("Scan every known folder again (F5)")
+        self.rescan_button = QPushButton(self.tr("Rescan"), self)
+        self.rescan_button.setToolTip(self.tr("Scan every known folder again (F5)"))
         self.rescan_button.clicked.connect(self.rescan)
-        self.verify_button = QPushButton("Verify checksum", self)
-        self.verify_button.clicked.connect(self.verify_selected)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setToolTip("Forget the selected model; its files stay on disk")
-        self.remove_button.clicked.connect(self.remove_selected)
-        self.delete_button = QPushButton("Delete from disk…", self)
-        self.delete_button.clicked.connect(self.delete_selected)
-        self.chat_button = QPushButton("Open in Chat", self)
-        self.chat_button.clicked.connect(self._on_open_chat)
-        self.bench_button = QPushButton("Open in Benchmark", self)
-        self.bench_button.clicked.connect(self._on_open_bench)
-        self.quantize_button = QPushButton("Open in Quantize", self)
-        self.quantize_button.setToolTip("Make a smaller GGUF or an ONNX model from this one")
-        self.quantize_button.clicked.connect(self._on_open_quantize)
-        self.deploy_button = QPushButton("Export deployment…", self)
-        self.deploy_button.setToolTip("Write the files to serve this model with Ollama, llama-server, vLLM, Kubernetes")
-        self.deploy_button.clicked.connect(self._on_export_deployment)
-        actions = QHBoxLayout()
+        top_row = QHBoxLayout()
+        top_row.addWidget(title)
+        top_row.addStretch(1)
         for button in (self.add_files_button, self.add_folder_button, self.rescan_button):
-            actions.addWidget(button)
-        actions.addStretch(1)
-        for button in (self.verify_button, self.remove_button, self.delete_button,
-                       self.chat_button, self.bench_button, self.quantize_button, self.deploy_button):
-            actions.addWidget(button)
+            top_row.addWidget(button)
 
         self.welcome = WelcomeBanner(paths.models, self)
         self.welcome.add_starter_requested.connect(self.add_starter)
         self.welcome.scan_defaults_requested.connect(self.scan_default_locations)
         self.starter_buttons = self.welcome.starter_buttons
         self.dismiss_welcome_button = self.welcome.dismiss_button
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name, architecture, quantization, source (Ctrl+F)"))
+        self.filter_edit.setAccessibleName(self.tr("Filter models"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(self.model.set_text)
+        self.facet_combos: dict[int, QComboBox] = {}
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_edit, 2)
+        for label, _any, column in _FACETS:
+            combo = QComboBox(self)
+            combo.setAccessibleName(self.tr("Filter by {facet}").format(facet=_tr(label).lower()))
+            combo.setMinimumWidth(100)
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+            combo.currentIndexChanged.connect(self._on_facet_changed)
+            self.facet_combos[column] = combo
+            filter_row.addWidget(combo, 1)
+
+        # The selected model's actions wrap onto a second row in a narrow window.
+        self.actions_bar = QWidget(self)
+        bar = self.actions_bar
+        self.chat_button = QPushButton(self.tr("Open in Chat"), bar)
+        self.chat_button.clicked.connect(self._on_open_chat)
+        self.bench_button = QPushButton(self.tr("Open in Benchmark"), bar)
+        self.bench_button.clicked.connect(self._on_open_bench)
+        self.quantize_button = QPushButton(self.tr("Open in Quantize"), bar)
+        self.quantize_button.setToolTip(self.tr("Make a smaller GGUF or an ONNX model from this one"))
+        self.quantize_button.clicked.connect(self._on_open_quantize)
+        self.deploy_button = QPushButton(self.tr("Export deployment…"), bar)
+        self.deploy_button.setToolTip(
+            self.tr("Write the files to serve this model with Ollama, llama-server, vLLM, Kubernetes"))
+        self.deploy_button.clicked.connect(self._on_export_deployment)
+        self.verify_button = QPushButton(self.tr("Verify checksum"), bar)
+        self.verify_button.setToolTip(self.tr("Compute the SHA-256 of the model's files"))
+        self.verify_button.clicked.connect(self.verify_selected)
+        self.remove_button = QPushButton(self.tr("Remove"), bar)
+        self.remove_button.setToolTip(self.tr("Forget the selected model; its files stay on disk"))
+        self.remove_button.setAccessibleName(self.tr("Remove from the library"))
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.delete_button = QPushButton(self.tr("Delete from disk…"), bar)
+        self.delete_button.clicked.connect(self.delete_selected)
+        actions = FlowLayout(bar)
+        for button in (self.chat_button, self.bench_button, self.quantize_button, self.deploy_button,
+                       self.verify_button, self.remove_button, self.delete_button):
+            actions.addWidget(button)
+
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(self.tr("Models"))
+        configure_table(self.table)
+        install_column_chooser(self.table, self._state, HIDDEN_COLUMNS_KEY, DEFAULT_HIDDEN_COLUMNS)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.doubleClicked.connect(self._on_double_clicked)
+
         self.details = ArtifactDetails(self)
         self.details.verify_requested.connect(self.verify)
         self.details.lineage.quantize_requested.connect(self.quantize_requested)
         self.details.lineage.compare_requested.connect(self.compare_requested)
         self.details.lineage.delete_variant_requested.connect(self.delete_variant)
-        self.fit_panel = FitPanel(paths, runner, inventory, self, plans=plans)
-        self.plans = self.fit_panel.plans
         fit_scroll = QScrollArea(self)  # a short window scrolls the facts instead of overlapping them
+        fit_scroll.setAccessibleName(self.tr("Fit"))
+        self.fit_panel = FitPanel(paths, runner, inventory, fit_scroll, plans=plans)
+        self.plans = self.fit_panel.plans
         fit_scroll.setWidgetResizable(True)
         fit_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         fit_scroll.setWidget(self.fit_panel)
@@ -177,7 +226,7 @@ class LibraryPane(QWidget):
         fit_scroll.setMinimumWidth(
             self.fit_panel.minimumSizeHint().width() + fit_scroll.verticalScrollBar().sizeHint().width()
         )
-        self.details.tabs.insertTab(0, fit_scroll, "Fit")
+        self.details.tabs.insertTab(0, fit_scroll, self.tr("Fit"))
         self.details.tabs.setCurrentIndex(0)
         self.fit_panel.estimated.connect(self._on_estimated)
         self.fit_panel.defaults_saved.connect(self._on_plan_saved)
@@ -192,10 +241,10 @@ class LibraryPane(QWidget):
         self.splitter.setSizes([700, 500])
 
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Library</h2>", self))
-        layout.addLayout(actions)
+        layout.addLayout(top_row)
         layout.addWidget(self.welcome)
         layout.addLayout(filter_row)
+        layout.addWidget(self.actions_bar)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.count_label)
 
@@ -270,6 +319,7 @@ class LibraryPane(QWidget):
         specs = self.fit_panel._specs
         inventory = self._inventory
         estimates = self._estimates
+        estimating = self.tr("Estimating {name}")
 
         def task(token: CancelToken) -> Generator[Progress, None, dict[int, Badge]]:
             verdicts: dict[int, Badge] = {}
@@ -277,7 +327,7 @@ class LibraryPane(QWidget):
             profile_id = fit_records.save_hardware_profile(inventory, machine)
             for index, record in enumerate(records):
                 token.raise_if_cancelled()
-                yield Progress(index / max(1, len(records)), f"Estimating {record.display_name}")
+                yield Progress(index / max(1, len(records)), estimating.format(name=record.display_name))
                 try:
                     spec = specs.get(record.id) or read_spec(record.path)
                     specs[record.id] = spec
@@ -293,7 +343,7 @@ class LibraryPane(QWidget):
             if job.state is JobState.SUCCEEDED:
                 self.model.set_verdicts(job.result)
 
-        return self._runner.submit("Estimate fit", task, resource="io", on_done=show, background=True)
+        return self._runner.submit(self.tr("Estimate fit"), task, resource="io", on_done=show, background=True)
 
     @Slot(object)
     def _on_machine_probed(self, _profile: object) -> None:
@@ -304,12 +354,12 @@ class LibraryPane(QWidget):
         return self.artifacts.loading
 
     def _refresh_facets(self) -> None:
-        for label, column in _FACETS:
+        for _label, any_text, column in _FACETS:
             combo = self.facet_combos[column]
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(f"Any {label.lower()}", None)
+            combo.addItem(_tr(any_text), None)
             for value in self.model.facet_values(column):
                 combo.addItem(value, value)
             index = combo.findData(current) if current else 0
@@ -372,13 +422,18 @@ class LibraryPane(QWidget):
                 made, source, derived = job.result
                 self.details.lineage.show_lineage(selected, made, source, derived)
 
-        return self._runner.submit_call("Read lineage", read, resource="db-read", on_done=show, background=True)
+        return self._runner.submit_call(self.tr("Read lineage"), read, resource="db-read", on_done=show,
+                                        background=True)
 
     @Slot()
     def _update_count(self, *_args: object) -> None:
         total = len(self.model.all_records())
         shown = self.model.rowCount()
-        self.count_label.setText(f"{shown:,} of {total:,} models shown" if shown != total else f"{total:,} models")
+        if shown != total:
+            text = self.tr("{shown} of %Ln model(s) shown", "", total).format(shown=format_number(shown))
+        else:
+            text = self.tr("%Ln model(s)", "", total)
+        self.count_label.setText(text)
 
     # -- actions --------------------------------------------------------------------------
     def _submit(self, title: str, task: Task, on_done: Callable[[Job], None] | None = None) -> int:
@@ -390,7 +445,8 @@ class LibraryPane(QWidget):
     def scan(self, paths: list[Path]) -> int:
         """Adopt files or folders (by reference) in a job; returns the job id."""
         names = ", ".join(p.name for p in paths[:3]) + ("…" if len(paths) > 3 else "")
-        return self._submit(f"Scan {names}", scanners.scan_task(self._inventory, paths, mark_missing=False),
+        return self._submit(self.tr("Scan {names}").format(names=names),
+                            scanners.scan_task(self._inventory, paths, mark_missing=False),
                             on_done=self._select_first_found)
 
     def _select_first_found(self, job: Job) -> None:
@@ -401,7 +457,7 @@ class LibraryPane(QWidget):
     def add_files(self) -> None:
         """Pick GGUF files to adopt."""
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Add model files", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+            self, self.tr("Add model files"), str(Path.home()), self.tr("GGUF models (*.gguf);;All files (*)")
         )
         if files:
             self.scan([Path(f) for f in files])
@@ -409,7 +465,7 @@ class LibraryPane(QWidget):
     @Slot()
     def add_folder(self) -> None:
         """Pick a folder to scan recursively; it is remembered for rescans."""
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of models", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder of models"), str(Path.home()))
         if folder:
             path = Path(folder)
             self._inventory.add_scan_root(path, "folder")
@@ -418,7 +474,7 @@ class LibraryPane(QWidget):
     @Slot()
     def rescan(self) -> int:
         """Scan every known folder: new files are added, vanished ones marked missing."""
-        return self._submit("Rescan the library", scanners.rescan_task(self._inventory))
+        return self._submit(self.tr("Rescan the library"), scanners.rescan_task(self._inventory))
 
     @Slot()
     def scan_default_locations(self) -> int:
@@ -440,7 +496,8 @@ class LibraryPane(QWidget):
                 inventory.set_verified(record.id, model.sha256)
             return summary
 
-        return self._submit(f"Add {model.display_name}", task, on_done=self._select_first_found)
+        return self._submit(self.tr("Add {name}").format(name=model.display_name), task,
+                            on_done=self._select_first_found)
 
     @Slot()
     def verify_selected(self) -> None:
@@ -454,7 +511,8 @@ class LibraryPane(QWidget):
         record = self._inventory.get_artifact(artifact_id)
         name = record.display_name if record else str(artifact_id)
         return self._runner.submit(
-            f"Verify {name}", scanners.verify_task(self._inventory, artifact_id), resource="io",
+            self.tr("Verify {name}").format(name=name), scanners.verify_task(self._inventory, artifact_id),
+            resource="io",
             on_done=self._refresh_after,  # shows the new checksum
         )
 
@@ -471,8 +529,9 @@ class LibraryPane(QWidget):
         dependents = artifact_dependents(self._inventory, record.id)
         answer = QMessageBox.question(
             self,
-            "Remove from the library",
-            f"Remove {record.display_name} from the library? Its files stay on disk.\n\n{dependents.describe()}",
+            self.tr("Remove from the library"),
+            self.tr("Remove {name} from the library? Its files stay on disk.").format(name=record.display_name)
+            + "\n\n" + self.dependents_text(dependents),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -481,6 +540,25 @@ class LibraryPane(QWidget):
         self._inventory.remove_artifact(record.id)
         self._forget(record.id)
         self.refresh()
+
+    def dependents_text(self, dependents: ArtifactDependents) -> str:
+        """Two sentences for a confirmation: what is forgotten with an artifact, what is kept."""
+        forgotten = [text for count, text in (
+            (dependents.load_plan, self.tr("its load settings")),
+            (dependents.estimates, self.tr("%n fit estimate(s)", "", dependents.estimates)),
+            (dependents.measurements, self.tr("%n memory measurement(s)", "", dependents.measurements)),
+        ) if count]
+        kept = [text for count, text in (
+            (dependents.benchmark_runs, self.tr("%n benchmark run(s), with the model's name and SHA-256", "",
+                                                dependents.benchmark_runs)),
+            (dependents.conversations, self.tr("%n conversation(s)", "", dependents.conversations)),
+        ) if count]
+        separator = self.tr(", ", "between the items of a list")
+        lines = [self.tr("Forgotten with it: {items}.").format(items=separator.join(forgotten)) if forgotten
+                 else self.tr("Nothing else is forgotten with it.")]
+        if kept:
+            lines.append(self.tr("Kept: {items}.").format(items=separator.join(kept)))
+        return " ".join(lines)
 
     def _forget(self, artifact_id: int) -> None:
         """Drop what this process remembers about a removed artifact (the database let go of
@@ -509,9 +587,10 @@ class LibraryPane(QWidget):
         dependents = artifact_dependents(self._inventory, record.id)
         answer = QMessageBox.warning(
             self,
-            "Delete from disk",
-            f"Delete {record.display_name} ({format_bytes(record.size_bytes)}) from disk?\n\n{files}\n\n"
-            f"{dependents.describe()}\n\nThis cannot be undone.",
+            self.tr("Delete from disk"),
+            self.tr("Delete {name} ({size}) from disk?").format(name=record.display_name,
+                                                                 size=format_bytes(record.size_bytes))
+            + f"\n\n{files}\n\n" + self.dependents_text(dependents) + "\n\n" + self.tr("This cannot be undone."),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
@@ -520,7 +599,7 @@ class LibraryPane(QWidget):
         try:
             self._inventory.delete_artifact_files(record.id)
         except Exception as error:  # noqa: BLE001 - shown to the user, app stays up
-            QMessageBox.critical(self, "Delete failed", str(error))
+            QMessageBox.critical(self, self.tr("Delete failed"), str(error))
         else:
             self._forget(record.id)
         self.refresh()
@@ -569,12 +648,13 @@ class LibraryPane(QWidget):
 
     def _on_deployment_written(self, job: Job, folder: Path) -> None:
         if job.state is JobState.FAILED:
-            QMessageBox.warning(self, "Export deployment", f"{job.error}\n\n{job.hint}".strip())
+            QMessageBox.warning(self, self.tr("Export deployment"), f"{job.error}\n\n{job.hint}".strip())
         elif job.state is JobState.SUCCEEDED:
             answer = QMessageBox.question(
-                self, "Export deployment",
-                f"Wrote {len(job.result)} files into {folder}; its README.md says how to apply them.\n\n"
-                "Open the folder?",
+                self, self.tr("Export deployment"),
+                self.tr("Wrote %n file(s) into {folder}; its README.md says how to apply them.", "",
+                        len(job.result)).format(folder=folder)
+                + "\n\n" + self.tr("Open the folder?"),
             )
             if answer == QMessageBox.StandardButton.Yes:
                 QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))

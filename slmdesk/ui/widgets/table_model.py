@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 
 
 class ColumnTableModel(QAbstractTableModel):
@@ -18,18 +18,26 @@ class ColumnTableModel(QAbstractTableModel):
     COLUMNS: tuple[str, ...] = ()
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {}
     """Column index -> tooltip of its header."""
+    TRANSLATION_CONTEXT: ClassVar[str] = ""
+    """When set, :attr:`COLUMNS` and :attr:`HEADER_TOOLTIPS` hold English source texts marked
+    with ``QT_TRANSLATE_NOOP(TRANSLATION_CONTEXT, "...")`` and the headers show them translated."""
 
     def row_count(self) -> int:
         """Rows in the table."""
         raise NotImplementedError
 
     def header_text(self, section: int) -> str:
-        """The header of column ``section``."""
-        return self.COLUMNS[section]
+        """The header of column ``section`` (translated when :attr:`TRANSLATION_CONTEXT` is set)."""
+        return self._translated(self.COLUMNS[section])
 
     def header_tooltip(self, section: int) -> str | None:
         """The tooltip of column ``section``'s header, None for none."""
-        return self.HEADER_TOOLTIPS.get(section)
+        tip = self.HEADER_TOOLTIPS.get(section)
+        return None if tip is None else self._translated(tip)
+
+    def _translated(self, text: str) -> str:
+        context = self.TRANSLATION_CONTEXT
+        return QCoreApplication.translate(context, text) if context else text
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
         return 0 if parent.isValid() else self.row_count()
