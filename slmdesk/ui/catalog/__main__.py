@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import tempfile
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
 
@@ -22,7 +23,7 @@ def main() -> int:
         inventory = open_inventory(app_paths.database)
         runner = JobRunner()
         pane = CatalogPane(runner, app_paths, inventory)
-        pane.setWindowTitle("Catalog — slmdesk preview")
+        pane.setWindowTitle(QCoreApplication.translate("CatalogPreview", "Catalog — slmdesk preview"))
         pane.resize(1280, 800)
         pane.show()
         pane.artifacts.refresh()

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.hub.catalog import TIERS, CatalogModel
-from slmdesk.ui.catalog.models import ANY, CuratedFilter, CuratedModel, CuratedRow
+from slmdesk.ui.catalog.models import ANY, CuratedFilter, CuratedModel, CuratedRow, task_text, tier_text
+from slmdesk.ui.i18n import format_number
+from slmdesk.ui.widgets.elided import ElidedLabel
 
 
 def configure_table(view: QTableView) -> None:
@@ -42,6 +44,7 @@ def configure_table(view: QTableView) -> None:
 
 
 def _combo(parent: QWidget, name: str, everything: str) -> QComboBox:
+    """A facet's combo box, named ``name`` (translated by the caller), first item ``everything``."""
     combo = QComboBox(parent)
     combo.setAccessibleName(name)
     combo.setToolTip(name)
@@ -61,44 +64,55 @@ class CuratedView(QWidget):
         super().__init__(parent)
         self.model = CuratedModel(self)
         self.proxy = CuratedFilter(self.model, self)
-        self.table = QTableView(self)
-        self.table.setModel(self.proxy)
-        configure_table(self.table)
-        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # catalog order until a header is clicked
-        widths = {CuratedModel.COL_NAME: 170, CuratedModel.COL_QUANT: 95, CuratedModel.COL_SIZE: 95,
-                  CuratedModel.COL_FIT: 120, CuratedModel.COL_MAX_CTX: 90, CuratedModel.COL_TG: 100,
-                  CuratedModel.COL_TIER: 60, CuratedModel.COL_PARAMS: 60, CuratedModel.COL_PUBLISHER: 120,
-                  CuratedModel.COL_LICENSE: 110, CuratedModel.COL_TASKS: 150}
-        for column, width in widths.items():
-            self.table.setColumnWidth(column, width)
-        self.table.activated.connect(self._on_activated)
 
+        # Built in visual order (filters, table, download) so that Tab follows the screen.
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText("Filter by name, family, quantization (Ctrl+F)")
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name, family, quantization (Ctrl+F)"))
+        self.filter_edit.setAccessibleName(self.tr("Filter the curated models"))
+        self.filter_edit.setToolTip(self.tr("Filter by name, family, publisher, quantization or repository (Ctrl+F)"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_text)
-        self.tier_combo = _combo(self, "Tier", "All tiers")
+        self.tier_combo = _combo(self, self.tr("Tier"), self.tr("All tiers"))
         for tier in TIERS:
-            self.tier_combo.addItem(tier.capitalize(), tier)
-        self.publisher_combo = _combo(self, "Publisher", "All publishers")
-        self.license_combo = _combo(self, "License", "All licenses")
-        self.task_combo = _combo(self, "Task", "All tasks")
-        self.fits_check = QCheckBox("Fits", self)
-        self.fits_check.setToolTip("Only quantizations that fit the chosen profile at the wanted context")
+            text = tier_text(tier)
+            self.tier_combo.addItem(text[:1].upper() + text[1:], tier)
+        self.publisher_combo = _combo(self, self.tr("Publisher"), self.tr("All publishers"))
+        self.license_combo = _combo(self, self.tr("License"), self.tr("All licenses"))
+        self.task_combo = _combo(self, self.tr("Task"), self.tr("All tasks"))
+        self.fits_check = QCheckBox(self.tr("Fits"), self)
+        self.fits_check.setAccessibleName(self.tr("Only models that fit"))
+        self.fits_check.setToolTip(self.tr("Only quantizations that fit the chosen profile at the wanted context"))
         for combo, key in ((self.tier_combo, "tier"), (self.publisher_combo, "publisher"),
                            (self.license_combo, "license"), (self.task_combo, "task")):
             combo.setProperty("facet", key)
             combo.currentIndexChanged.connect(self._on_facet)
         self.fits_check.toggled.connect(self._on_fits)
 
-        self.download_button = QPushButton("Download…", self)
-        self.download_button.setToolTip("Download the selected quantization from its GGUF repository (Enter)")
+        self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Curated models"))
+        self.table.setModel(self.proxy)
+        configure_table(self.table)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # catalog order until a header is clicked
+        widths = {CuratedModel.COL_QUANT: 95, CuratedModel.COL_SIZE: 90,
+                  CuratedModel.COL_FIT: 115, CuratedModel.COL_MAX_CTX: 90, CuratedModel.COL_TG: 100,
+                  CuratedModel.COL_TIER: 55, CuratedModel.COL_PARAMS: 60, CuratedModel.COL_PUBLISHER: 120,
+                  CuratedModel.COL_LICENSE: 110, CuratedModel.COL_TASKS: 150}
+        for column, width in widths.items():
+            self.table.setColumnWidth(column, width)
+        self.table.setColumnWidth(CuratedModel.COL_OWNED, 100)
+        header = self.table.horizontalHeader()  # the name takes the room the figures leave
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(CuratedModel.COL_NAME, QHeaderView.ResizeMode.Stretch)
+        self.table.activated.connect(self._on_activated)
+
+        self.download_button = QPushButton(self.tr("Download…"), self)
+        self.download_button.setAccessibleName(self.tr("Download the selected quantization"))
+        self.download_button.setToolTip(
+            self.tr("Download the selected quantization from its GGUF repository (Enter)"))
         self.download_button.clicked.connect(self._on_download_clicked)
         self.download_button.setEnabled(False)
         self.count_label = QLabel(self)
-        self.detail_label = QLabel(self)
-        self.detail_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.detail_label.setMinimumWidth(0)
+        self.detail_label = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle, selectable=True)
 
         filters = QHBoxLayout()
         filters.addWidget(self.filter_edit, 3)
@@ -130,8 +144,9 @@ class CuratedView(QWidget):
             combo.blockSignals(True)
             while combo.count() > 1:
                 combo.removeItem(1)
-            for value in sorted(values, key=str.casefold):
-                combo.addItem(value, value)
+            shown = task_text if combo is self.task_combo else str
+            for value in sorted(values, key=lambda value: shown(value).casefold()):
+                combo.addItem(shown(value), value)
             combo.setCurrentIndex(max(0, combo.findData(chosen)))
             combo.blockSignals(False)
         self._update_count()
@@ -169,7 +184,11 @@ class CuratedView(QWidget):
 
     @Slot()
     def _update_count(self) -> None:
-        self.count_label.setText(f"{self.proxy.rowCount()} of {self.model.rowCount()}")
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(self.tr("{shown} of {total}").format(
+            shown=format_number(shown), total=format_number(total)))
+        self.count_label.setToolTip(self.tr("{shown} of %n quantization(s) shown", "", total).format(
+            shown=format_number(shown)))
 
     @Slot(QModelIndex, QModelIndex)
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
@@ -177,13 +196,10 @@ class CuratedView(QWidget):
         self.download_button.setEnabled(row is not None and bool(row.model.gguf_repos))
         if row is None:
             self.detail_label.clear()
-            self.detail_label.setToolTip("")
             return
         files = ", ".join(f"{f.repo_id}/{f.path}" for f in row.quant.files)
         text = f"{row.model.name} {row.quant.name}: {files}"
-        metrics = self.detail_label.fontMetrics()
-        self.detail_label.setText(metrics.elidedText(text, Qt.TextElideMode.ElideMiddle,
-                                                     max(100, self.detail_label.width())))
+        self.detail_label.setText(text)  # elided to the label's width, in full in the tooltip
         self.detail_label.setToolTip(text + (f"\n{row.model.notes}" if row.model.notes else ""))
 
     @Slot(QModelIndex)

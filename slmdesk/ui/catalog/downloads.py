@@ -4,12 +4,21 @@ shows it too), with pause (cancel, the partial file stays), resume (the same tas
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -24,19 +33,24 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.core.tasks import CancelToken, Progress
-from slmdesk.core.units import format_bytes, format_duration, format_rate
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.artifacts import ArtifactSourceModel
+from slmdesk.ui.catalog.models import TranslatedColumns, error_html
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_duration, format_rate
 from slmdesk.ui.jobs.model import ProgressRole
 from slmdesk.ui.jobs.pane import ProgressBarDelegate
-from slmdesk.ui.palette import colour_hex
-from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 REFRESH_MS = 250
 """The downloads table repaints at most four times a second (qutebrowser refreshes every 500 ms)."""
 
-QUEUED, RUNNING, PAUSED, FAILED, DONE, CANCELLED = "Queued", "Downloading", "Paused", "Failed", "Done", "Cancelled"
+QUEUED = QT_TRANSLATE_NOOP("DownloadsModel", "Queued")
+RUNNING = QT_TRANSLATE_NOOP("DownloadsModel", "Downloading")
+PAUSED = QT_TRANSLATE_NOOP("DownloadsModel", "Paused")
+FAILED = QT_TRANSLATE_NOOP("DownloadsModel", "Failed")
+DONE = QT_TRANSLATE_NOOP("DownloadsModel", "Done")
+CANCELLED = QT_TRANSLATE_NOOP("DownloadsModel", "Cancelled")
+"""A download's states: stable keys in English, shown translated (context "DownloadsModel")."""
 
 
 @dataclass
@@ -75,8 +89,10 @@ def download_job_task(entry: DownloadEntry) -> Callable[[CancelToken], Generator
     downloader; the plan is kept on ``entry`` for a later resume or discard."""
     from slmdesk.hub.download import DownloadRequest, download_task, plan_download
 
+    asking = QCoreApplication.translate("DownloadController", "Asking the Hub about {name}").format(name=entry.name)
+
     def task(token: CancelToken) -> Generator[Progress, None, Any]:
-        yield Progress(None, f"Asking the Hub about {entry.name}")
+        yield Progress(None, asking)
         if entry.plan is None:
             entry.plan = plan_download(DownloadRequest(entry.repo_id, entry.filename, revision=entry.revision))
         token.raise_if_cancelled()
@@ -129,7 +145,8 @@ class DownloadController(QObject):
     def _submit(self, row: int) -> None:
         entry = self.entries[row]
         entry.state, entry.error, entry.hint, entry.stopping = QUEUED, "", "", ""
-        entry.job_id = self._runner.submit(f"Download {entry.name}", download_job_task(entry), resource="download",
+        title = self.tr("Download {name}").format(name=entry.name)
+        entry.job_id = self._runner.submit(title, download_job_task(entry), resource="download",
                                            on_done=lambda job: self._on_done(row, job))
         self._row_of_job[entry.job_id] = row
         self.entry_changed.emit(row)
@@ -164,8 +181,8 @@ class DownloadController(QObject):
         from slmdesk.hub.download import discard_partial
 
         plan = entry.plan
-        self._runner.submit_call(f"Delete the partial {entry.name}", lambda: discard_partial(plan), resource="io",
-                                 background=True)
+        title = self.tr("Delete the partial {name}").format(name=entry.name)
+        self._runner.submit_call(title, lambda: discard_partial(plan), resource="io", background=True)
 
     # -- job events --------------------------------------------------------------------------
     @Slot(int)
@@ -202,7 +219,7 @@ class DownloadController(QObject):
         from slmdesk.inventory.downloads import register_download
 
         inventory = self._inventory
-        self._runner.submit_call(f"Add {self.entries[row].name} to the library",
+        self._runner.submit_call(self.tr("Add {name} to the library").format(name=self.entries[row].name),
                                  lambda: register_download(inventory, result), resource="db",
                                  on_done=lambda job: self._on_registered(row, job))
 
@@ -221,11 +238,14 @@ class DownloadController(QObject):
             self.download_finished.emit(job.result.id)
 
 
-class DownloadsModel(ColumnTableModel):
+class DownloadsModel(TranslatedColumns):
     """The Catalog's downloads, one row each; repaints are gathered and sent at most every
     :data:`REFRESH_MS` milliseconds."""
 
-    COLUMNS = ("File", "Repository", "Status", "Progress", "Speed", "ETA")
+    TR_CONTEXT = "DownloadsModel"
+    COLUMNS = (QT_TRANSLATE_NOOP("DownloadsModel", "File"), QT_TRANSLATE_NOOP("DownloadsModel", "Repository"),
+               QT_TRANSLATE_NOOP("DownloadsModel", "Status"), QT_TRANSLATE_NOOP("DownloadsModel", "Progress"),
+               QT_TRANSLATE_NOOP("DownloadsModel", "Speed"), QT_TRANSLATE_NOOP("DownloadsModel", "ETA"))
     COL_NAME, COL_REPO, COL_STATE, COL_PROGRESS, COL_SPEED, COL_ETA = range(6)
 
     def __init__(self, controller: DownloadController, parent: QObject | None = None) -> None:
@@ -288,13 +308,14 @@ class DownloadsModel(ColumnTableModel):
             if column == self.COL_STATE:
                 if role == Qt.ItemDataRole.ToolTipRole and entry.error:
                     return "\n".join(part for part in (entry.error, entry.hint) if part)
-                return entry.state
+                return QCoreApplication.translate("DownloadsModel", entry.state)
             if column == self.COL_PROGRESS:
                 if role == Qt.ItemDataRole.ToolTipRole and progress.message:
                     return progress.message
                 if progress.bytes_done is None:
                     return ""
-                return f"{format_bytes(progress.bytes_done)} of {format_bytes(progress.bytes_total)}"
+                return self.tr("{done} of {total}").format(done=format_bytes(progress.bytes_done),
+                                                          total=format_bytes(progress.bytes_total))
             if column == self.COL_SPEED:
                 return format_rate(entry.bytes_per_s) if entry.bytes_per_s else ""
             if column == self.COL_ETA:
@@ -305,12 +326,16 @@ class DownloadsModel(ColumnTableModel):
 def ask_cancel(parent: QWidget, name: str) -> bool | None:
     """Ask how to cancel a download: True to discard the partial file, False to keep it (a later
     download of the same file resumes from it), None to go on downloading."""
-    box = QMessageBox(QMessageBox.Icon.Question, "Cancel the download?",
-                      f"Cancel the download of {name}?", parent=parent)
-    box.setInformativeText("Keep the partial file to resume later, or delete it.")
-    keep = box.addButton("Keep partial file", QMessageBox.ButtonRole.AcceptRole)
-    discard = box.addButton("Delete partial file", QMessageBox.ButtonRole.DestructiveRole)
-    box.addButton("Go on downloading", QMessageBox.ButtonRole.RejectRole)
+    box = QMessageBox(QMessageBox.Icon.Question, QCoreApplication.translate("DownloadsView", "Cancel the download?"),
+                      QCoreApplication.translate("DownloadsView", "Cancel the download of {name}?").format(name=name),
+                      parent=parent)
+    box.setInformativeText(
+        QCoreApplication.translate("DownloadsView", "Keep the partial file to resume later, or delete it."))
+    keep = box.addButton(QCoreApplication.translate("DownloadsView", "Keep partial file"),
+                         QMessageBox.ButtonRole.AcceptRole)
+    discard = box.addButton(QCoreApplication.translate("DownloadsView", "Delete partial file"),
+                            QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QCoreApplication.translate("DownloadsView", "Go on downloading"), QMessageBox.ButtonRole.RejectRole)
     box.exec()
     clicked = box.clickedButton()
     box.deleteLater()
@@ -329,7 +354,28 @@ class DownloadsView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.model = DownloadsModel(controller, self)
+        self._error: tuple[str, str] | None = None
+        self.title_label = QLabel(self.tr("<b>Downloads</b>"), self)
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.RichText)
+        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long text: tooltip
+        self.error_label.hide()
+        self.pause_button = QPushButton(self.tr("Pause"), self)
+        self.pause_button.setAccessibleName(self.tr("Pause the selected download"))
+        self.pause_button.setToolTip(self.tr("Stop the selected download; its partial file stays for Resume"))
+        self.pause_button.clicked.connect(self.pause_selected)
+        self.resume_button = QPushButton(self.tr("Resume"), self)
+        self.resume_button.setAccessibleName(self.tr("Resume the selected download"))
+        self.resume_button.setToolTip(self.tr("Go on from the partial file of the selected download"))
+        self.resume_button.clicked.connect(self.resume_selected)
+        self.cancel_button = QPushButton(self.tr("Cancel…"), self)
+        self.cancel_button.setAccessibleName(self.tr("Cancel the selected download"))
+        self.cancel_button.setToolTip(
+            self.tr("Stop the selected download for good, keeping or deleting its partial file"))
+        self.cancel_button.clicked.connect(self.cancel_selected)
         self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Downloads"))
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -339,23 +385,14 @@ class DownloadsView(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        self.table.setColumnWidth(DownloadsModel.COL_NAME, 260)
-        self.table.setColumnWidth(DownloadsModel.COL_REPO, 220)
-        self.table.setColumnWidth(DownloadsModel.COL_PROGRESS, 220)
-        self.pause_button = QPushButton("Pause", self)
-        self.pause_button.clicked.connect(self.pause_selected)
-        self.resume_button = QPushButton("Resume", self)
-        self.resume_button.clicked.connect(self.resume_selected)
-        self.cancel_button = QPushButton("Cancel…", self)
-        self.cancel_button.clicked.connect(self.cancel_selected)
-        self.error_label = QLabel(self)
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextFormat(Qt.TextFormat.RichText)
-        self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long text: tooltip
-        self.error_label.hide()
+        header.setSectionResizeMode(DownloadsModel.COL_NAME, QHeaderView.ResizeMode.Stretch)  # the rest are short
+        for column, width in ((DownloadsModel.COL_REPO, 200), (DownloadsModel.COL_STATE, 95),
+                              (DownloadsModel.COL_PROGRESS, 150), (DownloadsModel.COL_SPEED, 85),
+                              (DownloadsModel.COL_ETA, 70)):  # all six fit a 1024-pixel-wide window
+            self.table.setColumnWidth(column, width)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # a file's quantization is at its end
         buttons = QHBoxLayout()
-        buttons.addWidget(QLabel("<b>Downloads</b>", self))
+        buttons.addWidget(self.title_label)
         buttons.addWidget(self.error_label, 1)
         for button in (self.pause_button, self.resume_button, self.cancel_button):
             button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # no wide buttons
@@ -411,10 +448,22 @@ class DownloadsView(QWidget):
 
     @Slot(str, str)
     def _on_failed(self, message: str, hint: str) -> None:
-        bad = colour_hex("verdict.bad")
-        self.error_label.setText(f"<span style='color:{bad}'>{html.escape(message)}</span> {html.escape(hint)}")
-        self.error_label.setToolTip(f"{message}\n{hint}")
+        self._error = (message, hint)
+        self._render_error()
         self.error_label.show()
+
+    def _render_error(self) -> None:
+        """The last failure, its message in the palette's error colour (again after a theme change)."""
+        if self._error is None:
+            return
+        message, hint = self._error
+        self.error_label.setText(error_html(message, hint))
+        self.error_label.setToolTip(f"{message}\n{hint}".strip())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render_error()
 
     @Slot()
     def _update_buttons(self) -> None:

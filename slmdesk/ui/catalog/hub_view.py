@@ -6,10 +6,11 @@ import html
 import os
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -21,16 +22,18 @@ from PySide6.QtWidgets import (
 from slmdesk.core import offline
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.catalog.curated_view import configure_table
-from slmdesk.ui.catalog.models import HubResultsModel
+from slmdesk.ui.catalog.models import HubResultsModel, error_html
 from slmdesk.ui.catalog.repo_view import RESOURCE, RepoView
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 
 DEBOUNCE_MS = 300
 """Typing pauses this long (ms) before a search is sent."""
 PAGE_SIZE = 30
 
-_SORTS = (("Most downloaded", "downloads"), ("Most liked", "likes"), ("Recently updated", "last_modified"))
-_FORMATS = (("GGUF", "gguf"), ("ONNX", "onnx"), ("Any format", None))
+_SORTS = ((QT_TRANSLATE_NOOP("HubView", "Most downloaded"), "downloads"),
+          (QT_TRANSLATE_NOOP("HubView", "Most liked"), "likes"),
+          (QT_TRANSLATE_NOOP("HubView", "Recently updated"), "last_modified"))
+_FORMATS = (("GGUF", "gguf"), ("ONNX", "onnx"), (QT_TRANSLATE_NOOP("HubView", "Any format"), None))
 
 
 class HubView(QWidget):
@@ -48,31 +51,42 @@ class HubView(QWidget):
         self.page_size = PAGE_SIZE
         self.dropped_answers = 0
         """Answers that arrived after their query changed (they are not shown)."""
+        self._offline_shown = False
+        self._error: tuple[str, str] | None = None
         self.query_edit = QLineEdit(self)
-        self.query_edit.setPlaceholderText("Search the Hugging Face Hub (Ctrl+F)")
+        self.query_edit.setPlaceholderText(self.tr("Search the Hugging Face Hub (Ctrl+F)"))
+        self.query_edit.setAccessibleName(self.tr("Search the Hugging Face Hub"))
         self.query_edit.setClearButtonEnabled(True)
         self.format_combo = QComboBox(self)
-        self.format_combo.setAccessibleName("Format")
+        self.format_combo.setAccessibleName(self.tr("File format"))
+        self.format_combo.setToolTip(self.tr("Only repositories with files in this format"))
         for text, key in _FORMATS:
-            self.format_combo.addItem(text, key)
+            self.format_combo.addItem(QCoreApplication.translate("HubView", text), key)
         self.sort_combo = QComboBox(self)
-        self.sort_combo.setAccessibleName("Sort")
+        self.sort_combo.setAccessibleName(self.tr("Sort order"))
+        self.sort_combo.setToolTip(self.tr("The order the Hub lists the results in"))
         for text, key in _SORTS:
-            self.sort_combo.addItem(text, key)
+            self.sort_combo.addItem(QCoreApplication.translate("HubView", text), key)
         self.notice_label = QLabel(self)
         self.notice_label.setWordWrap(True)
+        self.notice_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # fills the tab offline
         self.notice_label.setTextFormat(Qt.TextFormat.RichText)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.model = HubResultsModel(self)
         self.model.more_requested.connect(self.fetch_next_page)
         self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Hub search results"))
         self.table.setModel(self.model)
         configure_table(self.table)
         self.table.setSortingEnabled(False)  # the Hub sorts; a local sort would mix pages
-        for column, width in ((HubResultsModel.COL_REPO, 250), (HubResultsModel.COL_DOWNLOADS, 85),
-                              (HubResultsModel.COL_LIKES, 55), (HubResultsModel.COL_UPDATED, 85),
-                              (HubResultsModel.COL_LIBRARY, 80)):
+        for column, width in ((HubResultsModel.COL_DOWNLOADS, 95), (HubResultsModel.COL_LIKES, 55),
+                              (HubResultsModel.COL_UPDATED, 90), (HubResultsModel.COL_LIBRARY, 70),
+                              (HubResultsModel.COL_GATED, 75)):
             self.table.setColumnWidth(column, width)
+        header = self.table.horizontalHeader()  # the name takes what the figures leave (elided, in full in its tooltip)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(HubResultsModel.COL_REPO, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(self._on_activated)
         self.repo_view = RepoView(runner, self)
@@ -99,6 +113,7 @@ class HubView(QWidget):
         self.splitter.addWidget(self.repo_view)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([1000, 1000])  # halves from the start (scaled to the width), not the size hints
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(controls)
@@ -112,14 +127,27 @@ class HubView(QWidget):
         and sends nothing."""
         return self._offline_reason() is not None
 
-    @staticmethod
-    def _offline_reason() -> str | None:
+    def _offline_reason(self) -> str | None:
+        """Why the Hub is off, and how to turn it on again (the facts of
+        :meth:`slmdesk.core.offline.OfflineState.describe` in the interface language); None when on."""
         state = offline.current()
         if state.on:
-            return f"{state.describe()} {state.how_to_turn_off()}"
+            if state.setting and state.forced:
+                why = self.tr("Offline mode is on (Settings and --offline or SLMDESK_OFFLINE=1).")
+            elif state.forced:
+                why = self.tr("Offline mode is on (--offline or SLMDESK_OFFLINE=1).")
+            else:
+                why = self.tr("Offline mode is on (Settings).")
+            steps = []
+            if state.forced:
+                steps.append(self.tr("To connect, run without --offline and with SLMDESK_OFFLINE unset."))
+            if state.setting:
+                steps.append(self.tr('To connect, clear Settings > Offline mode (or set "offline_mode": false '
+                                     "in the settings file)."))
+            return " ".join((why, *steps))
         if any(offline.is_true(os.environ.get(name)) for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")):
-            return ("HF_HUB_OFFLINE is set in the environment, so huggingface_hub refuses to connect. "
-                    "Unset HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE and restart slmdesk to use the Hub.")
+            return self.tr("HF_HUB_OFFLINE is set in the environment, so huggingface_hub refuses to connect. "
+                           "Unset HF_HUB_OFFLINE and TRANSFORMERS_OFFLINE and restart slmdesk to use the Hub.")
         return None
 
     @Slot()
@@ -130,14 +158,44 @@ class HubView(QWidget):
         for widget in (self.query_edit, self.format_combo, self.sort_combo, self.splitter):
             widget.setHidden(reason is not None)
         if reason is not None:
-            self.notice_label.setText(f"<b>The Hub is off.</b> {html.escape(reason)} "
-                                      "The Curated and Recommend tabs work offline.")
+            self._error = None  # the notice replaces an earlier error (a theme change must not bring it back)
+            self.notice_label.setText(self.tr("<b>The Hub is off.</b> {reason} The Curated and Recommend tabs "
+                                              "work offline.").format(reason=html.escape(reason)))
             self.notice_label.setToolTip(reason)
             self.notice_label.show()
-        elif self.notice_label.text().startswith("<b>The Hub is off"):
-            self.notice_label.clear()
+            self._offline_shown = True
+        elif self._offline_shown:
+            self._offline_shown = False
+            self._show_notice("")
             self.notice_label.hide()
         return reason is not None
+
+    def _show_notice(self, text: str) -> None:
+        """Plain text in the notice line (it replaces an error)."""
+        self._error = None
+        self.notice_label.setText(html.escape(text))
+        self.notice_label.setToolTip("")
+        if text:
+            self.notice_label.show()
+
+    def _show_error(self, message: str, hint: str) -> None:
+        """An error in the notice line, its message in the palette's error colour."""
+        self._error = (message, hint)
+        self._render_error()
+
+    def _render_error(self) -> None:
+        """The last error, drawn anew (after a theme change too); nothing when there is none."""
+        if self._error is None:
+            return
+        message, hint = self._error
+        self.notice_label.setText(error_html(message, hint))
+        self.notice_label.setToolTip(f"{message}\n{hint}".strip())
+        self.notice_label.show()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render_error()
 
     @Slot()
     def _schedule(self) -> None:
@@ -160,8 +218,7 @@ class HubView(QWidget):
             return None
         text, formats, _sort = self.query()
         if not text and formats is None:
-            self.notice_label.setText("Type a word from a model's name, or pick GGUF or ONNX to browse.")
-            self.notice_label.show()
+            self._show_notice(self.tr("Type a word from a model's name, or pick GGUF or ONNX to browse."))
             return None
         return self._request(None)
 
@@ -177,16 +234,16 @@ class HubView(QWidget):
         text, formats, sort = self.query()
         generation, page_size = self._generation, self.page_size
         self.model.set_loading(True)
-        self.notice_label.setText("Searching…" if cursor is None else "Loading more…")
-        self.notice_label.show()
+        self._show_notice(self.tr("Searching…") if cursor is None else self.tr("Loading more…"))
 
         def search() -> Any:
             from slmdesk.hub.search import search_page
 
             return search_page(text, formats=formats, sort=sort, page_size=page_size, cursor=cursor)
 
-        self._pending = self._runner.submit_call(f"Search the Hub for {text or formats}", search, resource=RESOURCE,
-                                                 background=True, on_done=lambda job: self._on_page(generation, job))
+        title = self.tr("Search the Hub for {query}").format(query=text or formats)
+        self._pending = self._runner.submit_call(title, search, resource=RESOURCE, background=True,
+                                                 on_done=lambda job: self._on_page(generation, job))
         return self._pending
 
     def _drop_pending(self) -> None:
@@ -205,18 +262,18 @@ class HubView(QWidget):
             return
         if job.state is not JobState.SUCCEEDED:
             self.model.set_loading(False)
-            bad = colour_hex("verdict.bad")
-            self.notice_label.setText(f"<span style='color:{bad}'>{html.escape(job.error)}</span> "
-                                      f"{html.escape(job.hint)}")
-            self.notice_label.setToolTip(f"{job.error}\n{job.hint}")
-            self.notice_label.show()
+            self._show_error(job.error, job.hint)
             return
         page = job.result
         self._cursor = page.next_cursor
         self.model.append_page(page.models, page.next_cursor is not None)
         count = self.model.rowCount()
-        self.notice_label.setText(f"{count} repositories" + (", more when you scroll down" if self._cursor else "")
-                                  if count else "No repository matches.")
+        if not count:
+            self._show_notice(self.tr("No repository matches."))
+        elif self._cursor:
+            self._show_notice(self.tr("%n result(s), more when you scroll down", "", count))
+        else:
+            self._show_notice(self.tr("%n result(s)", "", count))
 
     # -- selection ---------------------------------------------------------------------------
     @Slot(QModelIndex, QModelIndex)

@@ -3,20 +3,30 @@ Hub search results (paged with ``canFetchMore``/``fetchMore``) and a repository'
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 
 from slmdesk.core.fit import FitEstimate, Verdict
-from slmdesk.core.units import format_bytes, format_params
 from slmdesk.hub.catalog import CatalogModel, CatalogQuant, QuantAssessment
-from slmdesk.hub.recommend import Recommendation
+from slmdesk.hub.recommend import DEFAULT_MIN_TG_TPS, PPL_INCREASE, Recommendation
 from slmdesk.hub.repo import RepoItem
 from slmdesk.hub.search import HubModel
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number, format_params
 from slmdesk.ui.library.fit_panel import VERDICT_LEVELS, sentence_case
-from slmdesk.ui.palette import colour
+from slmdesk.ui.library.fit_panel import verdict_text as fit_verdict_text
+from slmdesk.ui.palette import colour, colour_hex
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -27,9 +37,47 @@ RowRole = Qt.ItemDataRole.UserRole + 2
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
+
+
+_TIER_TEXTS = {
+    "micro": QT_TRANSLATE_NOOP("CatalogTier", "micro"),
+    "small": QT_TRANSLATE_NOOP("CatalogTier", "small"),
+    "medium": QT_TRANSLATE_NOOP("CatalogTier", "medium"),
+}
+_TASK_TEXTS = {
+    "chat": QT_TRANSLATE_NOOP("CatalogTask", "chat"),
+    "code": QT_TRANSLATE_NOOP("CatalogTask", "code"),
+    "fine-tuning": QT_TRANSLATE_NOOP("CatalogTask", "fine-tuning"),
+    "math": QT_TRANSLATE_NOOP("CatalogTask", "math"),
+    "multilingual": QT_TRANSLATE_NOOP("CatalogTask", "multilingual"),
+    "reasoning": QT_TRANSLATE_NOOP("CatalogTask", "reasoning"),
+    "text-generation": QT_TRANSLATE_NOOP("CatalogTask", "text-generation"),
+    "tools": QT_TRANSLATE_NOOP("CatalogTask", "tools"),
+    "vision": QT_TRANSLATE_NOOP("CatalogTask", "vision"),
+}
+"""The catalog's task tags in words; a tag not listed here is shown as it is."""
+
+
+def error_html(message: str, hint: str, separator: str = " ") -> str:
+    """Rich text of an error for a label: ``message`` in the palette's error colour (of the theme
+    on screen now: call again after a PaletteChange), then ``hint``, both escaped."""
+    return (f"<span style='color:{colour_hex('text.error')}'>{html.escape(message)}</span>"
+            f"{separator}{html.escape(hint)}")
+
+
 def verdict_text(verdict: Verdict | None) -> str:
     """The verdict as the Library writes it ("Fits fully on GPU", "Will not fit"), "" for none."""
-    return sentence_case(verdict.label) if verdict is not None else ""
+    return sentence_case(fit_verdict_text(verdict)) if verdict is not None else ""
+
+
+def tier_text(tier: str) -> str:
+    """A catalog tier ("micro", "small", "medium") in the interface language."""
+    return QCoreApplication.translate("CatalogTier", _TIER_TEXTS[tier]) if tier in _TIER_TEXTS else tier
+
+
+def task_text(task: str) -> str:
+    """A catalog task tag ("vision", "tools"...) in the interface language."""
+    return QCoreApplication.translate("CatalogTask", _TASK_TEXTS[task]) if task in _TASK_TEXTS else task
 
 
 def verdict_colour(verdict: Verdict | None) -> Any:
@@ -38,15 +86,58 @@ def verdict_colour(verdict: Verdict | None) -> Any:
 
 
 def format_ctx(n_ctx: int | None) -> str:
-    """``32768 -> "32,768"``; "none" when not even 256 tokens fit."""
-    return "none" if n_ctx is None else f"{n_ctx:,}"
+    """``32768 -> "32,768"`` (in the interface's locale); "none" when not even 256 tokens fit."""
+    if n_ctx is None:
+        return QCoreApplication.translate("CatalogFormat", "none", "no context length fits")
+    return format_number(n_ctx)
 
 
 def format_tps(tps: float | None) -> str:
     """A generation-speed bound: ``"≤ 41 tok/s"``; "" without a bandwidth figure."""
     if tps is None:
         return ""
-    return f"≤ {tps:,.0f} tok/s" if tps >= 10 else f"≤ {tps:.1f} tok/s"
+    value = format_number(tps, 0) if tps >= 10 else format_number(tps, 1)
+    return QCoreApplication.translate("CatalogFormat", "≤ {tps} tok/s").format(tps=value)
+
+
+def why_text(item: Recommendation, profile_name: str, min_tg_tps: float = DEFAULT_MIN_TG_TPS) -> str:
+    """Why ``item`` was picked, for people, in the interface language (the same facts as
+    :func:`slmdesk.hub.recommend._why`, which the CLI prints in English)."""
+    row = item.assessment
+    values = {"family": item.family, "profile": profile_name, "n_ctx": format_number(row.n_ctx),
+              "size": format_bytes(row.size_bytes), "verdict": verdict_text(row.verdict)}
+    if row.verdict is Verdict.TIGHT:
+        fit = QCoreApplication.translate(
+            "CatalogWhy", "Largest {family} that fits {profile}, but tight, at n_ctx {n_ctx} ({size}, {verdict})")
+    else:
+        fit = QCoreApplication.translate(
+            "CatalogWhy", "Largest {family} that fits {profile} at n_ctx {n_ctx} ({size}, {verdict})")
+    if row.quant.name.upper() in PPL_INCREASE:
+        quality = QCoreApplication.translate("CatalogWhy", "{quant}: +{ppl} perplexity (llama.cpp, Llama-3-8B)")
+    else:
+        quality = QCoreApplication.translate("CatalogWhy", "{quant}: quality not published")
+    choice = QCoreApplication.translate("CatalogWhy", "the best quality above {min_tps} tokens/s")
+    parts = {"fit": fit.format(**values),
+             "quality": quality.format(quant=row.quant.name, ppl=format_number(item.ppl_increase, 3)),
+             "choice": choice.format(min_tps=format_number(min_tg_tps, 0))}
+    if row.tg_bound_tps is None:
+        return QCoreApplication.translate("CatalogWhy", "{fit}; {quality}, {choice}").format(**parts)
+    return QCoreApplication.translate("CatalogWhy", "{fit}; {quality}, {choice}, up to {tps} tokens/s").format(
+        tps=format_number(row.tg_bound_tps, 0), **parts)
+
+
+class TranslatedColumns(ColumnTableModel):
+    """A :class:`ColumnTableModel` whose :attr:`COLUMNS` and :attr:`HEADER_TOOLTIPS` are marked
+    with ``QT_TRANSLATE_NOOP(<TR_CONTEXT>, ...)`` and shown translated."""
+
+    TR_CONTEXT = ""
+
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate(self.TR_CONTEXT, super().header_text(section))
+
+    def header_tooltip(self, section: int) -> str | None:
+        tooltip = super().header_tooltip(section)
+        return None if tooltip is None else QCoreApplication.translate(self.TR_CONTEXT, tooltip)
 
 
 @dataclass(frozen=True)
@@ -70,19 +161,28 @@ class CuratedRow:
         return tuple(f.path.rsplit("/", 1)[-1] for f in self.quant.files)
 
 
-class CuratedModel(ColumnTableModel):
+class CuratedModel(TranslatedColumns):
     """One row per model x quantization, in catalog order; verdicts arrive later
     (:meth:`set_assessments`, only the fit columns are signalled)."""
 
-    COLUMNS = ("Model", "Quantization", "Size", "Fit", "Max context", "Speed bound", "Tier", "Params",
-               "Publisher", "License", "Tasks", "In library")
+    TR_CONTEXT = "CuratedModel"
+    COLUMNS = (QT_TRANSLATE_NOOP("CuratedModel", "Model"), QT_TRANSLATE_NOOP("CuratedModel", "Quantization"),
+               QT_TRANSLATE_NOOP("CuratedModel", "Size"), QT_TRANSLATE_NOOP("CuratedModel", "Fit"),
+               QT_TRANSLATE_NOOP("CuratedModel", "Max context"), QT_TRANSLATE_NOOP("CuratedModel", "Speed bound"),
+               QT_TRANSLATE_NOOP("CuratedModel", "Tier"), QT_TRANSLATE_NOOP("CuratedModel", "Params"),
+               QT_TRANSLATE_NOOP("CuratedModel", "Publisher"), QT_TRANSLATE_NOOP("CuratedModel", "License"),
+               QT_TRANSLATE_NOOP("CuratedModel", "Tasks"), QT_TRANSLATE_NOOP("CuratedModel", "In library"))
     (COL_NAME, COL_QUANT, COL_SIZE, COL_FIT, COL_MAX_CTX, COL_TG, COL_TIER, COL_PARAMS,
      COL_PUBLISHER, COL_LICENSE, COL_TASKS, COL_OWNED) = range(12)
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
-        COL_SIZE: "Download size of every file of the quantization (estimated sizes end in ~)",
-        COL_FIT: "The fit verdict on the chosen profile at the wanted context",
-        COL_MAX_CTX: "The largest context (tokens) that fits on the chosen profile",
-        COL_TG: "Upper bound on generation speed from memory bandwidth (real speeds are lower)",
+        COL_SIZE: QT_TRANSLATE_NOOP(
+            "CuratedModel", "Download size of every file of the quantization (estimated sizes end in ~)"),
+        COL_FIT: QT_TRANSLATE_NOOP("CuratedModel", "The fit verdict on the chosen profile at the wanted context"),
+        COL_MAX_CTX: QT_TRANSLATE_NOOP("CuratedModel", "The largest context (tokens) that fits on the chosen profile"),
+        COL_TG: QT_TRANSLATE_NOOP(
+            "CuratedModel", "Upper bound on generation speed from memory bandwidth (real speeds are lower)"),
+        COL_PARAMS: QT_TRANSLATE_NOOP("CuratedModel", "Parameters: the model's number of weights"),
+        COL_OWNED: QT_TRANSLATE_NOOP("CuratedModel", "Whether the Library already holds this quantization"),
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -153,7 +253,9 @@ class CuratedModel(ColumnTableModel):
         if column == self.COL_NAME:
             return row.model.name
         if column == self.COL_QUANT:
-            return row.quant.name + (f" ({len(row.quant.files)} parts)" if len(row.quant.files) > 1 else "")
+            if len(row.quant.files) > 1:
+                return self.tr("{quant} (%n parts)", "", len(row.quant.files)).format(quant=row.quant.name)
+            return row.quant.name
         if column == self.COL_SIZE:
             return format_bytes(row.quant.size_bytes) + ("~" if row.quant.size_source == "estimated" else "")
         if column == self.COL_FIT:
@@ -163,7 +265,7 @@ class CuratedModel(ColumnTableModel):
         if column == self.COL_TG:
             return format_tps(assessment.tg_bound_tps) if assessment else ""
         if column == self.COL_TIER:
-            return row.model.tier
+            return tier_text(row.model.tier)
         if column == self.COL_PARAMS:
             return format_params(row.model.n_params)
         if column == self.COL_PUBLISHER:
@@ -171,26 +273,29 @@ class CuratedModel(ColumnTableModel):
         if column == self.COL_LICENSE:
             return row.model.license
         if column == self.COL_TASKS:
-            return ", ".join(row.model.tasks)
+            return ", ".join(task_text(task) for task in row.model.tasks)
         if column == self.COL_OWNED:
-            return "✓ in library" if row.owned else ""
+            return self.tr("✓ in library") if row.owned else ""
         return ""
 
     def tooltip(self, row: CuratedRow, column: int) -> str | None:
         """Full text where a cell may be elided, and the figures behind the verdict."""
         assessment = row.assessment
         if column == self.COL_FIT and assessment is not None:
-            text = (f"{verdict_text(assessment.verdict)} at n_ctx {assessment.n_ctx:,}: "
-                    f"{format_bytes(assessment.total_host_bytes)} RAM")
-            if assessment.gpu_layers:
-                text += f", {format_bytes(assessment.total_device_bytes)} GPU ({assessment.gpu_layers} layers)"
-            return text
+            values = {"verdict": verdict_text(assessment.verdict), "n_ctx": format_number(assessment.n_ctx),
+                      "ram": format_bytes(assessment.total_host_bytes)}
+            if not assessment.gpu_layers:
+                return self.tr("{verdict} at n_ctx {n_ctx}: {ram} RAM").format(**values)
+            return self.tr("{verdict} at n_ctx {n_ctx}: {ram} RAM, {gpu} GPU (%n layer(s))", "",
+                           assessment.gpu_layers).format(gpu=format_bytes(assessment.total_device_bytes), **values)
         if column == self.COL_SIZE:
-            return {"hub": "Size from the Hub", "file": "Size measured on a local copy",
-                    "estimated": "Size estimated from the architecture"}.get(row.quant.size_source)
+            return {"hub": self.tr("Size from the Hub"), "file": self.tr("Size measured on a local copy"),
+                    "estimated": self.tr("Size estimated from the architecture")}.get(row.quant.size_source)
         if column == self.COL_NAME:
             repos = ", ".join(row.model.gguf_repos)
-            return f"{row.model.name} ({row.model.family})\n{repos}\n{row.model.notes}".strip()
+            tasks = ", ".join(task_text(task) for task in row.model.tasks)
+            facts = " · ".join(fact for fact in (row.model.publisher, row.model.license, tasks) if fact)
+            return f"{row.model.name} ({row.model.family})\n{facts}\n{repos}\n{row.model.notes}".strip()
         if column == self.COL_QUANT:
             return "\n".join(f"{f.repo_id}/{f.path}" for f in row.quant.files)
         text = self.display(row, column)
@@ -276,22 +381,39 @@ class CuratedFilter(QSortFilterProxyModel):
         return source.row(self.mapToSource(self.index(row, 0)).row())
 
 
-class RecommendModel(ColumnTableModel):
+class RecommendModel(TranslatedColumns):
     """One row per recommended quantization, ranked (a recommendation carries its assessment and
     the "why")."""
 
-    COLUMNS = ("#", "Model", "Quantization", "Size", "Fit", "Max context", "Speed bound", "Why")
+    TR_CONTEXT = "RecommendModel"
+    COLUMNS = (QT_TRANSLATE_NOOP("RecommendModel", "#"), QT_TRANSLATE_NOOP("RecommendModel", "Model"),
+               QT_TRANSLATE_NOOP("RecommendModel", "Quantization"), QT_TRANSLATE_NOOP("RecommendModel", "Size"),
+               QT_TRANSLATE_NOOP("RecommendModel", "Fit"), QT_TRANSLATE_NOOP("RecommendModel", "Max context"),
+               QT_TRANSLATE_NOOP("RecommendModel", "Speed bound"), QT_TRANSLATE_NOOP("RecommendModel", "Why"))
     COL_RANK, COL_NAME, COL_QUANT, COL_SIZE, COL_FIT, COL_MAX_CTX, COL_TG, COL_WHY = range(8)
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
+        COL_RANK: QT_TRANSLATE_NOOP("RecommendModel", "Rank: 1 is the best recommendation"),
+        COL_MAX_CTX: QT_TRANSLATE_NOOP("RecommendModel",
+                                       "The largest context (tokens) that fits on the chosen profile"),
+        COL_TG: QT_TRANSLATE_NOOP(
+            "RecommendModel", "Upper bound on generation speed from memory bandwidth (real speeds are lower)"),
+    }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._rows: list[Recommendation] = []
+        self._whys: list[str] = []
 
-    def set_recommendations(self, recommendations: Sequence[Recommendation]) -> None:
-        """Replace the rows (recommendations in rank order)."""
+    def set_recommendations(self, recommendations: Sequence[Recommendation], profile_name: str = "") -> None:
+        """Replace the rows (recommendations in rank order, computed for ``profile_name``)."""
         self.beginResetModel()
         self._rows = list(recommendations)
+        self._whys = [why_text(item, profile_name) for item in self._rows]
         self.endResetModel()
+
+    def why(self, row: int) -> str:
+        """Why the recommendation in ``row`` was picked, in the interface language."""
+        return self._whys[row]
 
     def recommendation(self, row: int) -> Recommendation:
         """The recommendation in ``row``."""
@@ -307,14 +429,14 @@ class RecommendModel(ColumnTableModel):
         assessment = item.assessment
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             values = {
-                self.COL_RANK: str(index.row() + 1),
+                self.COL_RANK: format_number(index.row() + 1),
                 self.COL_NAME: assessment.model.name,
                 self.COL_QUANT: assessment.quant.name,
                 self.COL_SIZE: format_bytes(assessment.size_bytes),
                 self.COL_FIT: verdict_text(assessment.verdict),
                 self.COL_MAX_CTX: format_ctx(assessment.max_ctx),
                 self.COL_TG: format_tps(assessment.tg_bound_tps),
-                self.COL_WHY: str(item.why),
+                self.COL_WHY: self._whys[index.row()],
             }
             return values.get(column, "")
         if role == SortRole:
@@ -329,12 +451,20 @@ class RecommendModel(ColumnTableModel):
         return None
 
 
-class HubResultsModel(ColumnTableModel):
+class HubResultsModel(TranslatedColumns):
     """Hub search results, page after page: when the view scrolls to the end, ``canFetchMore``
     says whether the Hub has more and ``fetchMore`` asks for it (``more_requested``)."""
 
-    COLUMNS = ("Repository", "Downloads", "Likes", "Updated", "Library", "Gated")
+    TR_CONTEXT = "HubResultsModel"
+    COLUMNS = (QT_TRANSLATE_NOOP("HubResultsModel", "Repository"), QT_TRANSLATE_NOOP("HubResultsModel", "Downloads"),
+               QT_TRANSLATE_NOOP("HubResultsModel", "Likes"), QT_TRANSLATE_NOOP("HubResultsModel", "Updated"),
+               QT_TRANSLATE_NOOP("HubResultsModel", "Library"), QT_TRANSLATE_NOOP("HubResultsModel", "Gated"))
     COL_REPO, COL_DOWNLOADS, COL_LIKES, COL_UPDATED, COL_LIBRARY, COL_GATED = range(6)
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
+        COL_DOWNLOADS: QT_TRANSLATE_NOOP("HubResultsModel", "Downloads in the last 30 days (the Hub's count)"),
+        COL_LIBRARY: QT_TRANSLATE_NOOP("HubResultsModel", "The library the repository is for (gguf, transformers…)"),
+        COL_GATED: QT_TRANSLATE_NOOP("HubResultsModel", "Access must be requested on the Hub first"),
+    }
 
     more_requested = Signal()
 
@@ -389,15 +519,15 @@ class HubResultsModel(ColumnTableModel):
             if column == self.COL_REPO:
                 return item.repo_id
             if column == self.COL_DOWNLOADS:
-                return "" if item.downloads is None else f"{item.downloads:,}"
+                return "" if item.downloads is None else format_number(item.downloads)
             if column == self.COL_LIKES:
-                return "" if item.likes is None else f"{item.likes:,}"
+                return "" if item.likes is None else format_number(item.likes)
             if column == self.COL_UPDATED:
                 return (item.last_modified or "")[:10]
             if column == self.COL_LIBRARY:
                 return item.library or ""
             if column == self.COL_GATED:
-                return "gated" if item.gated else ""
+                return self.tr("gated") if item.gated else ""
             return ""
         if role == SortRole:
             if column == self.COL_DOWNLOADS:
@@ -412,12 +542,23 @@ class HubResultsModel(ColumnTableModel):
         return None
 
 
-class RepoItemsModel(ColumnTableModel):
+class RepoItemsModel(TranslatedColumns):
     """A repository's loadable items (a GGUF file, a split set as one item, an mmproj, an ONNX
     folder), grouped by quantization, with the fit of the selected one once its header is read."""
 
-    COLUMNS = ("Item", "Kind", "Size", "SHA-256", "Fit", "Max context", "Speed bound")
+    TR_CONTEXT = "RepoItemsModel"
+    COLUMNS = (QT_TRANSLATE_NOOP("RepoItemsModel", "Item"), QT_TRANSLATE_NOOP("RepoItemsModel", "Kind"),
+               QT_TRANSLATE_NOOP("RepoItemsModel", "Size"), QT_TRANSLATE_NOOP("RepoItemsModel", "SHA-256"),
+               QT_TRANSLATE_NOOP("RepoItemsModel", "Fit"), QT_TRANSLATE_NOOP("RepoItemsModel", "Max context"),
+               QT_TRANSLATE_NOOP("RepoItemsModel", "Speed bound"))
     COL_LABEL, COL_KIND, COL_SIZE, COL_SHA, COL_FIT, COL_MAX_CTX, COL_TG = range(7)
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
+        COL_FIT: QT_TRANSLATE_NOOP("RepoItemsModel", "The fit on the chosen profile, read from the file's header"),
+        COL_MAX_CTX: QT_TRANSLATE_NOOP("RepoItemsModel",
+                                       "The largest context (tokens) that fits on the chosen profile"),
+        COL_TG: QT_TRANSLATE_NOOP(
+            "RepoItemsModel", "Upper bound on generation speed from memory bandwidth (real speeds are lower)"),
+    }
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -457,7 +598,9 @@ class RepoItemsModel(ColumnTableModel):
             if column == self.COL_LABEL:
                 return item.label
             if column == self.COL_KIND:
-                return item_kind(item) + (f", {len(item.files)} parts" if item.is_split else "")
+                if item.is_split:
+                    return self.tr("{kind}, %n parts", "", len(item.files)).format(kind=item_kind(item))
+                return item_kind(item)
             if column == self.COL_SIZE:
                 return format_bytes(item.size_bytes)
             if column == self.COL_SHA:
@@ -472,11 +615,15 @@ class RepoItemsModel(ColumnTableModel):
             return ""
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_SHA:
-                return "\n".join(f"{f.path}: {f.sha256 or 'unknown'}" for f in item.files)
+                unknown = self.tr("unknown", "SHA-256 not known")
+                return "\n".join(f"{f.path}: {f.sha256 or unknown}" for f in item.files)
             if column == self.COL_LABEL:
-                extra = f"\nMissing parts: {', '.join(item.missing_parts)}" if item.missing_parts else ""
-                problem = f"\n{item.problem}" if item.problem else ""
-                return "\n".join(f.path for f in item.files) + extra + problem
+                lines = [f.path for f in item.files]
+                if item.missing_parts:
+                    lines.append(self.tr("Missing parts: {parts}").format(parts=", ".join(item.missing_parts)))
+                if item.problem:
+                    lines.append(item.problem)
+                return "\n".join(lines)
             text = self.data(index)
             return text or None
         if role == SortRole:

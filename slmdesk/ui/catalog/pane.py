@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QSettings, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import FitEstimate, Verdict
-from slmdesk.core.units import format_bytes
 from slmdesk.hub.catalog import Catalog, QuantAssessment, assess_catalog, load_catalog
 from slmdesk.hub.recommend import Recommendation, recommend
 from slmdesk.inventory.repository import Inventory
@@ -21,11 +20,32 @@ from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.catalog.curated_view import CuratedView
 from slmdesk.ui.catalog.downloads import DownloadController, DownloadsView
 from slmdesk.ui.catalog.hub_view import HubView
-from slmdesk.ui.catalog.models import CuratedRow, format_ctx, verdict_text
+from slmdesk.ui.catalog.models import (
+    CuratedModel,
+    CuratedRow,
+    HubResultsModel,
+    RepoItemsModel,
+    format_ctx,
+    verdict_text,
+)
 from slmdesk.ui.catalog.recommend_view import RecommendView
 from slmdesk.ui.catalog.target import TargetBar
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
+from slmdesk.ui.widgets.columns import install_column_chooser
 
-TABS = ("Curated", "Recommend", "Hub")
+TABS = (QT_TRANSLATE_NOOP("CatalogPane", "Curated"), QT_TRANSLATE_NOOP("CatalogPane", "Recommend"),
+        QT_TRANSLATE_NOOP("CatalogPane", "Hub"))
+"""The tabs' keys (:meth:`CatalogPane.show_tab`), in English; their titles are these, translated."""
+HIDDEN_COLUMNS = {
+    "catalog/curated_hidden_columns": {CuratedModel.COL_PARAMS, CuratedModel.COL_PUBLISHER, CuratedModel.COL_LICENSE,
+                                       CuratedModel.COL_TASKS},
+    "catalog/hub_hidden_columns": {HubResultsModel.COL_LIKES, HubResultsModel.COL_LIBRARY},
+    "catalog/repo_hidden_columns": {RepoItemsModel.COL_SHA},
+}
+"""Window-state keys of the tables' hidden columns (:mod:`slmdesk.ui.widgets.columns`, a right
+click on a header picks them) and the columns hidden until then, so that the rest fit a
+1024-pixel-wide window: the curated facets filter by the hidden ones and the model name's
+tooltip lists them; a file's SHA-256 is checked on download whether shown or not."""
 RESOURCE = "catalog"
 """Runner resource of the catalog's reading and assessment (one at a time; the newest target wins)."""
 
@@ -58,14 +78,20 @@ class CatalogPane(QWidget):
 
         self.target = TargetBar(runner, paths, self, state=state)
         self.target.target_changed.connect(self.reassess)
+        self.tabs = QTabWidget(self)  # before its pages: Tab reaches the tab bar before a page's widgets
+        self.tabs.setAccessibleName(self.tr("Catalog views"))
         self.curated = CuratedView(self)
         self.recommend = RecommendView(self)
         self.hub = HubView(runner, self)
-        self.tabs = QTabWidget(self)
+        for view, key in ((self.curated.table, "catalog/curated_hidden_columns"),
+                          (self.hub.table, "catalog/hub_hidden_columns"),
+                          (self.hub.repo_view.table, "catalog/repo_hidden_columns")):
+            self._choose_columns(view, key)
         for widget, name in zip((self.curated, self.recommend, self.hub), TABS, strict=True):
-            self.tabs.addTab(widget, name)
-        self.tabs.setTabToolTip(0, "The curated catalog: works offline")
-        self.tabs.setTabToolTip(2, "Search the Hugging Face Hub (needs the network)")
+            self.tabs.addTab(widget, QCoreApplication.translate("CatalogPane", name))
+        self.tabs.setTabToolTip(0, self.tr("The curated catalog: works offline"))
+        self.tabs.setTabToolTip(1, self.tr("The best quantization of each family that fits the chosen profile"))
+        self.tabs.setTabToolTip(2, self.tr("Search the Hugging Face Hub (needs the network)"))
         self.downloads = DownloadController(runner, inventory, self.artifacts, self)
         self.downloads_view = DownloadsView(self.downloads, self)
         self.downloads_view.hide()
@@ -79,7 +105,8 @@ class CatalogPane(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Catalog</h2>", self))
+        self.title_label = QLabel(self.tr("<h2>Catalog</h2>"), self)
+        layout.addWidget(self.title_label)
         layout.addWidget(self.target)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.status_label)
@@ -96,6 +123,15 @@ class CatalogPane(QWidget):
             saved = str(state.value("catalog/tab", 0))
             self.tabs.setCurrentIndex(min(len(TABS) - 1, int(saved)) if saved.isdigit() else 0)
         self._load_catalog()
+
+    def _choose_columns(self, view: QTableView, key: str) -> None:
+        """Let the user pick ``view``'s columns (remembered under ``key``); without a window state
+        to remember them in, the default columns are hidden."""
+        if self._state is not None:
+            install_column_chooser(view, self._state, key, HIDDEN_COLUMNS[key])
+            return
+        for column in HIDDEN_COLUMNS[key]:
+            view.setColumnHidden(column, True)
 
     def _load_catalog(self) -> None:
         """Read the catalog here, on the GUI thread: about 10 ms for 27 models (measured); the
@@ -130,12 +166,13 @@ class CatalogPane(QWidget):
         profile, n_ctx, catalog = self.target.profile(), self.target.n_ctx(), self._catalog
         if catalog is None or profile is None:
             return None  # target_changed follows the probe
-        self.status_label.setText(f"Checking every model on {profile.name} with n_ctx {n_ctx:,}…")
+        self.status_label.setText(self.tr("Checking every model on {profile} with n_ctx {n_ctx}…").format(
+            profile=self.target.profile_name(), n_ctx=format_number(n_ctx)))
 
         def work() -> tuple[tuple[QuantAssessment, ...], list[Recommendation]]:
             return assess_catalog(catalog, profile, n_ctx), recommend(catalog, profile, n_ctx)
 
-        self._runner.submit_call("Assess the model catalog", work, resource=RESOURCE, background=True,
+        self._runner.submit_call(self.tr("Assess the model catalog"), work, resource=RESOURCE, background=True,
                                  on_done=lambda job: self._on_assessed(generation, job, catalog, n_ctx))
         return generation
 
@@ -147,10 +184,11 @@ class CatalogPane(QWidget):
             return
         assessments, recommendations = job.result
         self.curated.model.set_assessments(assessments)
-        profile = self.target.profile()
-        target = f"{profile.name if profile else '?'} with n_ctx {n_ctx:,}"
-        self.recommend.set_recommendations(recommendations, target)
-        self.status_label.setText(f"Catalog of {catalog.date}: {len(catalog.models)} models; fit for {target}.")
+        profile_name = self.target.profile_name()
+        target = self.tr("{profile} with n_ctx {n_ctx}").format(profile=profile_name, n_ctx=format_number(n_ctx))
+        self.recommend.set_recommendations(recommendations, target, profile_name)
+        self.status_label.setText(self.tr("Catalog of {date}: %n model(s); fit for {target}.", "",
+                                          len(catalog.models)).format(date=catalog.date, target=target))
         self.timings_ms.setdefault("verdicts", (time.perf_counter() - self._shown_at) * 1000)
         self.assessed.emit()
 
@@ -177,16 +215,20 @@ class CatalogPane(QWidget):
     # -- downloads -------------------------------------------------------------------------
     def _confirm(self, name: str, size_bytes: int, verdict: Verdict | None, detail: str) -> bool:
         """Ask before a download: the size and the fit; a warning when it will not fit."""
-        profile = self.target.profile()
-        where = profile.name if profile else "the chosen profile"
-        fit = f"{verdict_text(verdict)} on {where}" if verdict is not None else f"fit on {where} not known yet"
-        text = f"Download {name} ({format_bytes(size_bytes)})?\n\nFit: {fit}. {detail}".strip()
+        where = self.target.profile_name() if self.target.profile() else self.tr("the chosen profile")
+        if verdict is not None:
+            fit = self.tr("Fit: {verdict} on {profile}.").format(verdict=verdict_text(verdict), profile=where)
+        else:
+            fit = self.tr("Fit on {profile}: not known yet.").format(profile=where)
+        question = self.tr("Download {name} ({size})?").format(name=name, size=format_bytes(size_bytes))
+        text = f"{question}\n\n{fit} {detail}".strip()
         if verdict is Verdict.WILL_NOT_FIT:
+            warning = self.tr("It will not load with this context. Download anyway?")
             answer = QMessageBox.warning(
-                self, "This model will not fit", text + "\n\nIt will not load with this context. Download anyway?",
+                self, self.tr("This model will not fit"), f"{text}\n\n{warning}",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         else:
-            answer = QMessageBox.question(self, "Download?", text)
+            answer = QMessageBox.question(self, self.tr("Download?"), text)
         return answer == QMessageBox.StandardButton.Yes
 
     @Slot(object)
@@ -198,7 +240,8 @@ class CatalogPane(QWidget):
         row, None when declined."""
         assessment = row.assessment
         first = row.quant.files[0]
-        detail = "" if assessment is None else f"Largest context that fits: {format_ctx(assessment.max_ctx)}."
+        detail = "" if assessment is None else self.tr("Largest context that fits: {n_ctx}.").format(
+            n_ctx=format_ctx(assessment.max_ctx))
         name = f"{row.model.name} {row.quant.name}"
         if not self._confirm(name, row.quant.size_bytes, assessment.verdict if assessment else None, detail):
             return None
@@ -212,7 +255,8 @@ class CatalogPane(QWidget):
     @Slot(str, str, str, int, object)
     def _on_repo_download(self, repo_id: str, path: str, commit: str, size_bytes: int,
                           fit: FitEstimate | None) -> None:
-        detail = "" if fit is None else f"Largest context that fits: {format_ctx(fit.max_ctx)}."
+        detail = "" if fit is None else self.tr("Largest context that fits: {n_ctx}.").format(
+            n_ctx=format_ctx(fit.max_ctx))
         if self._confirm(path.rsplit("/", 1)[-1], size_bytes, fit.verdict if fit else None, detail):
             self._start(repo_id, path, commit or "main")
 

@@ -19,27 +19,33 @@ class RecommendView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.filter_edit = QLineEdit(self)  # Ctrl+F lands here: the tab's rows are few, a find is enough
+        self.filter_edit.setPlaceholderText(self.tr("Find a family (Ctrl+F)"))
+        self.filter_edit.setAccessibleName(self.tr("Find a recommended family"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(  # the whole placeholder, and room for the clear button
+            self.filter_edit.fontMetrics().horizontalAdvance(self.filter_edit.placeholderText()) + 40)
+        self.filter_edit.textChanged.connect(self._on_find)
         self.model = RecommendModel(self)
         self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Recommended quantizations"))
         self.table.setModel(self.model)
         configure_table(self.table)
         self.table.setSortingEnabled(False)  # the rank is the order
-        for column, width in ((RecommendModel.COL_RANK, 30), (RecommendModel.COL_NAME, 160),
-                              (RecommendModel.COL_QUANT, 80), (RecommendModel.COL_SIZE, 75),
-                              (RecommendModel.COL_FIT, 120), (RecommendModel.COL_MAX_CTX, 85),
-                              (RecommendModel.COL_TG, 95)):
+        for column, width in ((RecommendModel.COL_RANK, 30), (RecommendModel.COL_NAME, 150),
+                              (RecommendModel.COL_QUANT, 95), (RecommendModel.COL_SIZE, 75),
+                              (RecommendModel.COL_FIT, 115), (RecommendModel.COL_MAX_CTX, 95),
+                              (RecommendModel.COL_TG, 100)):
             self.table.setColumnWidth(column, width)
         self.table.activated.connect(self._on_activated)
-        self.filter_edit = QLineEdit(self)  # Ctrl+F lands here: the tab's rows are few, a find is enough
-        self.filter_edit.setPlaceholderText("Find a family (Ctrl+F)")
-        self.filter_edit.setClearButtonEnabled(True)
-        self.filter_edit.textChanged.connect(self._on_find)
         self.summary_label = QLabel(self)
         self.summary_label.setWordWrap(True)
         self.why_label = QLabel(self)
         self.why_label.setWordWrap(True)
         self.why_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.download_button = QPushButton("Download…", self)
+        self.download_button = QPushButton(self.tr("Download…"), self)
+        self.download_button.setAccessibleName(self.tr("Download the selected recommendation"))
+        self.download_button.setToolTip(self.tr("Download the selected quantization from its GGUF repository (Enter)"))
         self.download_button.setEnabled(False)
         self.download_button.clicked.connect(self._on_download_clicked)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
@@ -54,12 +60,16 @@ class RecommendView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
 
-    def set_recommendations(self, recommendations: Sequence[Recommendation], target: str) -> None:
-        """Show ``recommendations`` (rank order) computed for ``target`` ("Raspberry Pi 5 8GB, n_ctx 4,096")."""
-        self.model.set_recommendations(recommendations)
-        self.summary_label.setText(
-            f"The best quantization of each family that fits {target}, best first."
-            if recommendations else f"Nothing in the catalog fits {target}. Try a smaller context.")
+    def set_recommendations(self, recommendations: Sequence[Recommendation], target: str,
+                            profile_name: str = "") -> None:
+        """Show ``recommendations`` (rank order) computed for ``target`` ("Raspberry Pi 5 8GB with n_ctx
+        4,096"), the profile called ``profile_name``."""
+        self.model.set_recommendations(recommendations, profile_name or target)
+        if recommendations:
+            text = self.tr("The best quantization of each family that fits {target}, best first.")
+        else:
+            text = self.tr("Nothing in the catalog fits {target}. Try a smaller context.")
+        self.summary_label.setText(text.format(target=target))
         self.summary_label.setToolTip(self.summary_label.text())
         self._on_find(self.filter_edit.text())
 
@@ -83,7 +93,8 @@ class RecommendView(QWidget):
         if item is None:
             self.why_label.clear()
         else:
-            self.why_label.setText(f"Why {item.assessment.model.name} {item.assessment.quant.name}: {item.why}")
+            self.why_label.setText(self.tr("Why {model} {quant}: {why}").format(
+                model=item.assessment.model.name, quant=item.assessment.quant.name, why=self.model.why(current.row())))
 
     @Slot(QModelIndex)
     def _on_activated(self, index: QModelIndex) -> None:

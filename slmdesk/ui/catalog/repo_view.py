@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QTableView, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import estimate
@@ -15,8 +15,8 @@ from slmdesk.core.profiles import HardwareProfile
 from slmdesk.hub.catalog import fit_options
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.catalog.curated_view import configure_table
-from slmdesk.ui.catalog.models import RepoItemsModel, item_kind
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.catalog.models import RepoItemsModel, error_html, item_kind
+from slmdesk.ui.widgets.elided import ElidedLabel
 
 RESOURCE = "hub"
 """The runner resource of Hub searches (one at a time: a person waits for the newest)."""
@@ -41,25 +41,34 @@ class RepoView(QWidget):
         self._repo_id = ""
         self._generation = 0
         self._specs: dict[tuple[str, str], Any] = {}
-        self.title_label = QLabel(self)
-        self.title_label.setTextFormat(Qt.TextFormat.RichText)
-        self.title_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # a long name elides
+        self._error: tuple[str, str] | None = None
+        self.title_label = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle, selectable=True)  # long names elide
+        font = self.title_label.font()
+        font.setBold(True)
+        self.title_label.setFont(font)
         self.facts_label = QLabel(self)
         self.facts_label.setWordWrap(True)
-        self.notice_label = QLabel("Select a search result to see its files.", self)
+        self.notice_label = QLabel(self.tr("Select a search result to see its files."), self)
         self.notice_label.setWordWrap(True)
         self.model = RepoItemsModel(self)
         self.table = QTableView(self)
+        self.table.setAccessibleName(self.tr("Files of the repository"))
         self.table.setModel(self.model)
         configure_table(self.table)
         self.table.setSortingEnabled(False)
-        for column, width in ((RepoItemsModel.COL_LABEL, 200), (RepoItemsModel.COL_KIND, 70),
-                              (RepoItemsModel.COL_SIZE, 75), (RepoItemsModel.COL_SHA, 100),
-                              (RepoItemsModel.COL_FIT, 110), (RepoItemsModel.COL_MAX_CTX, 85)):
+        for column, width in ((RepoItemsModel.COL_KIND, 95), (RepoItemsModel.COL_SIZE, 75),
+                              (RepoItemsModel.COL_SHA, 100), (RepoItemsModel.COL_FIT, 110),
+                              (RepoItemsModel.COL_MAX_CTX, 90), (RepoItemsModel.COL_TG, 100)):
             self.table.setColumnWidth(column, width)
+        header = self.table.horizontalHeader()  # the item takes what the figures leave (elided, in full in its tooltip)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(RepoItemsModel.COL_LABEL, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.table.activated.connect(self._on_activated)
-        self.download_button = QPushButton("Download…", self)
+        self.download_button = QPushButton(self.tr("Download…"), self)
+        self.download_button.setAccessibleName(self.tr("Download the selected file"))
+        self.download_button.setToolTip(self.tr("Download the selected file from the repository (Enter)"))
         self.download_button.setEnabled(False)
         self.download_button.clicked.connect(self.download_selected)
         buttons = QHBoxLayout()
@@ -84,10 +93,10 @@ class RepoView(QWidget):
         generation = self._generation
         self._repo_id, self._listing = repo_id, None
         self.model.set_items(())
-        self.title_label.setText(f"<b>{html.escape(repo_id)}</b>")
-        self.title_label.setToolTip(repo_id)
+        self.title_label.setText(repo_id)
         self.facts_label.clear()
-        self.notice_label.setText("Listing the repository…")
+        self.facts_label.setToolTip("")
+        self._show_notice(self.tr("Listing the repository…"))
         self.download_button.setEnabled(False)
 
         def list_it() -> Any:
@@ -95,7 +104,8 @@ class RepoView(QWidget):
 
             return list_repo(repo_id)
 
-        return self._runner.submit_call(f"List {repo_id}", list_it, resource=REPO_RESOURCE, background=True,
+        title = self.tr("List {repo}").format(repo=repo_id)
+        return self._runner.submit_call(title, list_it, resource=REPO_RESOURCE, background=True,
                                         on_done=lambda job: self._on_listed(generation, job))
 
     def _on_listed(self, generation: int, job: Job) -> None:
@@ -107,24 +117,42 @@ class RepoView(QWidget):
         listing = job.result
         self._listing = listing
         self.model.set_items(listing.items)
-        facts = [f"License: {listing.license or 'not stated'}"]
+        facts = [self.tr("License: {license}").format(license=listing.license or self.tr("not stated"))]
         if listing.gated:
-            facts.append("gated: accept its terms on the Hub and set a token")
+            facts.append(self.tr("gated: accept its terms on the Hub and set a token"))
         if getattr(listing, "private", False):
-            facts.append("private")
-        facts.append(f"commit {str(listing.commit)[:10]}")
+            facts.append(self.tr("private"))
+        facts.append(self.tr("commit {commit}").format(commit=str(listing.commit)[:10]))
         self.facts_label.setText(" · ".join(facts))
-        self.facts_label.setToolTip(f"commit {listing.commit}")
-        self.notice_label.setText(f"{len(listing.items)} items" if listing.items else
-                                  "No GGUF or ONNX model in this repository.")
+        self.facts_label.setToolTip(self.tr("commit {commit}").format(commit=listing.commit))
+        self._show_notice(self.tr("%n item(s)", "", len(listing.items)) if listing.items else
+                          self.tr("No GGUF or ONNX model in this repository."))
         self.listing_shown.emit(listing.repo_id)
         if self.model.rowCount():
             self.table.selectRow(0)
 
+    def _show_notice(self, text: str) -> None:
+        """Plain text under the table (it replaces an error)."""
+        self._error = None
+        self.notice_label.setText(html.escape(text))
+        self.notice_label.setToolTip("")
+
     def _show_error(self, message: str, hint: str) -> None:
-        bad = colour_hex("verdict.bad")
-        self.notice_label.setText(f"<span style='color:{bad}'>{html.escape(message)}</span><br>{html.escape(hint)}")
-        self.notice_label.setToolTip(f"{message}\n{hint}")
+        """An error, its message in the palette's error colour (again after a theme change)."""
+        self._error = (message, hint)
+        self._render_error()
+
+    def _render_error(self) -> None:
+        if self._error is None:
+            return
+        message, hint = self._error
+        self.notice_label.setText(error_html(message, hint, "<br>"))
+        self.notice_label.setToolTip(f"{message}\n{hint}".strip())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._render_error()
 
     # -- selection and fit --------------------------------------------------------------------
     def selected_row(self) -> int | None:
@@ -146,7 +174,7 @@ class RepoView(QWidget):
         if key in self._specs:
             self._fit_row(current.row())
             return
-        self.model.set_fit(current.row(), "Reading header…")
+        self.model.set_fit(current.row(), self.tr("Reading header…"))
         listing, row, generation = self._listing, current.row(), self._generation
 
         def read() -> Any:
@@ -154,7 +182,8 @@ class RepoView(QWidget):
 
             return read_remote_spec(listing.repo_id, item.first_path, listing.commit, size_bytes=item.size_bytes)
 
-        self._runner.submit_call(f"Read the header of {item.first_path}", read, resource=REPO_RESOURCE, background=True,
+        title = self.tr("Read the header of {path}").format(path=item.first_path)
+        self._runner.submit_call(title, read, resource=REPO_RESOURCE, background=True,
                                  on_done=lambda job: self._on_spec(generation, row, key, job))
 
     def _on_spec(self, generation: int, row: int, key: tuple[str, str], job: Job) -> None:
@@ -164,7 +193,7 @@ class RepoView(QWidget):
             self._specs[key] = job.result
             self._fit_row(row)
         else:
-            self.model.set_fit(row, "No header")
+            self.model.set_fit(row, self.tr("No header"))
             self._show_error(job.error, job.hint)
 
     def _fit_row(self, row: int) -> None:
@@ -174,7 +203,7 @@ class RepoView(QWidget):
         try:
             result = estimate(spec, fit_options(min(self._n_ctx, spec.context_length or self._n_ctx)), self._profile)
         except UserError as error:
-            self.model.set_fit(row, "No estimate")
+            self.model.set_fit(row, self.tr("No estimate"))
             self._show_error(error.message, error.hint)
             return
         self.model.set_fit(row, result)

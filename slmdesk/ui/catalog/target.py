@@ -32,32 +32,39 @@ class TargetBar(QWidget):
         self._state = state
         self._machine = machine
         self._probing = False
+        self.profile_label = QLabel(self.tr("Fit for"), self)
         self.profile_combo = QComboBox(self)
-        self.profile_combo.setAccessibleName("Target profile")
-        self.profile_combo.setToolTip("The machine every verdict, largest context and speed bound is computed for")
+        self.profile_label.setBuddy(self.profile_combo)
+        self.profile_combo.setAccessibleName(self.tr("Target profile"))
+        self.profile_combo.setToolTip(
+            self.tr("The machine every verdict, largest context and speed bound is computed for"))
         self.profile_combo.setMinimumContentsLength(14)
         self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.profile_combo.addItem("This machine", THIS_MACHINE)
+        self.profile_combo.addItem(self.tr("This machine"), THIS_MACHINE)
         for key, preset in PRESETS.items():
             self.profile_combo.addItem(preset.name, key)
             self.profile_combo.setItemData(self.profile_combo.count() - 1, preset.name, Qt.ItemDataRole.ToolTipRole)
         self._user_profiles = {profile.name: profile for profile in load_user_profiles(paths)}
         for name in self._user_profiles:
-            self.profile_combo.addItem(f"{name} (yours)", name)
+            self.profile_combo.addItem(self.tr("{name} (yours)").format(name=name), name)
+        self.ctx_label = QLabel(self.tr("n_ctx", "llama.cpp's name of the context length: keep it"), self)
         self.ctx_spin = QSpinBox(self)
-        self.ctx_spin.setAccessibleName("Wanted context (n_ctx)")
-        self.ctx_spin.setToolTip("The context length (tokens) the model should hold; llama.cpp pads it to 256")
+        self.ctx_label.setBuddy(self.ctx_spin)
+        self.ctx_spin.setAccessibleName(self.tr("Wanted context (n_ctx)"))
+        self.ctx_spin.setToolTip(
+            self.tr("The context length (tokens) the model should hold; llama.cpp pads it to 256"))
         self.ctx_spin.setRange(MIN_CTX, MAX_CTX)
         self.ctx_spin.setSingleStep(1024)
         self.ctx_spin.setValue(DEFAULT_CTX)
         self.ctx_spin.setGroupSeparatorShown(True)
         self.ctx_spin.setKeyboardTracking(False)  # typing "16384" is one change, not five
         self.status_label = QLabel(self)
+        self.status_label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Fit for", self))
+        layout.addWidget(self.profile_label)
         layout.addWidget(self.profile_combo, 2)
-        layout.addWidget(QLabel("n_ctx", self))
+        layout.addWidget(self.ctx_label)
         layout.addWidget(self.ctx_spin)
         layout.addWidget(self.status_label, 3)
         self._restore()
@@ -94,6 +101,14 @@ class TargetBar(QWidget):
             return PRESETS[key]
         return self._user_profiles.get(key)
 
+    def profile_name(self) -> str:
+        """The chosen profile's name as sentences write it: "this machine" in the interface
+        language, else the preset's or the user's name."""
+        if self.profile_key() == THIS_MACHINE:
+            return self.tr("this machine", "the profile of the computer slmdesk runs on, inside a sentence")
+        profile = self.profile()
+        return profile.name if profile is not None else self.profile_key()
+
     def set_target(self, key: str, n_ctx: int | None = None) -> None:
         """Choose a profile by key (and a context); ``target_changed`` follows."""
         index = self.profile_combo.findData(key)
@@ -113,19 +128,20 @@ class TargetBar(QWidget):
         if self._probing:
             return
         self._probing = True
-        self.status_label.setText("Measuring this machine…")
-        self._runner.submit("Probe this machine", probe_task(self._paths), resource="io", on_done=self._on_probed,
-                            background=True)
+        self.status_label.setText(self.tr("Measuring this machine…"))
+        self._runner.submit(self.tr("Probe this machine"), probe_task(self._paths), resource="io",
+                            on_done=self._on_probed, background=True)
 
     def _on_probed(self, job: Job) -> None:
         self._probing = False
         if job.state is JobState.SUCCEEDED:
             self._machine = job.result
             self.status_label.clear()
+            self.status_label.setToolTip("")
             if self.profile_key() == THIS_MACHINE:
                 self.target_changed.emit()
         else:
-            self.status_label.setText("Could not probe this machine")
+            self.status_label.setText(self.tr("Could not probe this machine"))
             self.status_label.setToolTip(job.error)
 
     @Slot()
