@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="1400x860", help="window size, WIDTHxHEIGHT")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QCoreApplication, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
     from slmdesk.core.tasks import run_inline
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         runner = JobRunner()
         state = QSettings(str(paths.window_state_file), QSettings.Format.IniFormat)
         pane = QuantizePane(inventory, runner, paths, state=state)
-        pane.setWindowTitle("slmdesk — Quantize (preview)")
+        pane.setWindowTitle(QCoreApplication.translate("QuantizePreview", "slmdesk — Quantize (preview)"))
         width, height = (int(v) for v in args.size.split("x"))
         pane.resize(width, height)
         pane.show()

@@ -11,14 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCharts import QChart, QChartView, QScatterSeries, QValueAxis
-from PySide6.QtCore import QMargins, QPointF, Qt, Slot
-from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QMargins, QPointF, Qt, Slot
+from PySide6.QtGui import QBrush, QCursor, QPainter, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from slmdesk.ui.palette import colour
 from slmdesk.ui.quantize.models import QualityTableModel, VariantQuality
 
 MIB = 2**20
+SOURCE_ROLE, VARIANT_ROLE = "chart.tg", "chart.pp"
+"""Palette roles of the source's point and the variants' points."""
 
 
 @dataclass(frozen=True)
@@ -35,32 +37,55 @@ def point_tooltip(variant: VariantQuality) -> str:
     """The hover text of a variant's point: name, type, size, perplexity, KLD, top-1, speeds."""
     table = QualityTableModel
     parts = [
-        f"{variant.name} ({variant.quantization or '?'})",
-        f"size {table.display(variant, table.COL_SIZE)}",
-        f"perplexity {table.display(variant, table.COL_PPL)}",
+        QCoreApplication.translate("QualityChartView", "{name} ({type})").format(
+            name=variant.name, type=variant.quantization or "?"),
+        QCoreApplication.translate("QualityChartView", "size {size}").format(
+            size=table.display(variant, table.COL_SIZE)),
+        QCoreApplication.translate("QualityChartView", "perplexity {perplexity}").format(
+            perplexity=table.display(variant, table.COL_PPL)),
     ]
     if not variant.is_source:
-        parts += [f"KLD {table.display(variant, table.COL_KLD)}", f"top-1 {table.display(variant, table.COL_TOP1)}"]
-    parts.append(f"tg {table.display(variant, table.COL_TG)} t/s, pp {table.display(variant, table.COL_PP)} t/s")
+        parts += [
+            QCoreApplication.translate("QualityChartView", "KLD {kld}").format(
+                kld=table.display(variant, table.COL_KLD)),
+            QCoreApplication.translate("QualityChartView", "top-1 {top1}").format(
+                top1=table.display(variant, table.COL_TOP1)),
+        ]
+    parts.append(QCoreApplication.translate("QualityChartView", "tg {tg} t/s, pp {pp} t/s").format(
+        tg=table.display(variant, table.COL_TG), pp=table.display(variant, table.COL_PP)))
     return "\n".join(parts)
 
 
 class QualityChartView(QChartView):
-    """Size (MiB) against perplexity of the variants that have a perplexity."""
-
-    TITLE = "Size and perplexity (lower left is better)"
-    EMPTY_TITLE = "Size and perplexity: press Compare to measure"
+    """Size (MiB) against perplexity of the variants that have a perplexity. Its colours come
+    from :mod:`slmdesk.ui.palette` and follow a theme change."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()
-        chart.setTitle(self.EMPTY_TITLE)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart.setMargins(QMargins(4, 4, 4, 4))
+        chart.setLocalizeNumbers(True)
         super().__init__(chart, parent)
+        chart.setTitle(self.empty_chart_title())
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(200)
+        self.setAccessibleName(self.tr("Chart of size against perplexity"))
+        self.setAccessibleDescription(self.tr(
+            "One point per measured variant: file size across, perplexity up; lower left is better. "
+            "The table above holds the same figures."))
+        for widget in (self, self.viewport()):  # nothing to do with the keyboard; the table has the figures
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.points: list[ChartPoint] = []
         self._tooltips: dict[tuple[float, float], str] = {}
+        self._apply_colours()
+
+    def chart_title(self) -> str:
+        """The chart's title while it shows points."""
+        return self.tr("Size and perplexity (lower left is better)")
+
+    def empty_chart_title(self) -> str:
+        """The chart's title while nothing is measured."""
+        return self.tr("Size and perplexity: press Compare to measure")
 
     def set_variants(self, variants: Sequence[VariantQuality]) -> None:
         """Plot every variant with a perplexity (the others are not drawn: no made-up values)."""
@@ -74,27 +99,28 @@ class QualityChartView(QChartView):
             for v in variants if v.perplexity is not None
         ]
         self._tooltips = {(p.x, p.y): p.tooltip for p in self.points}
-        chart.setTitle(self.TITLE if self.points else self.EMPTY_TITLE)
+        chart.setTitle(self.chart_title() if self.points else self.empty_chart_title())
         if not self.points:
             return
+        chart.setLocale(QLocale())
         source_ids = {v.artifact_id for v in variants if v.is_source}
         axis_x, axis_y = QValueAxis(), QValueAxis()
-        axis_x.setTitleText("size (MiB)")
-        axis_y.setTitleText("perplexity")
+        axis_x.setTitleText(self.tr("Size (MiB)"))
+        axis_y.setTitleText(self.tr("Perplexity"))
         axis_x.setLabelFormat("%.0f")
         axis_y.setLabelFormat("%.2f")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
         for name, members, size, role in (
-            ("source", [p for p in self.points if p.artifact_id in source_ids], 14.0, "chart.tg"),
-            ("variants", [p for p in self.points if p.artifact_id not in source_ids], 11.0, "chart.pp"),
+            (self.tr("Source"), [p for p in self.points if p.artifact_id in source_ids], 14.0, SOURCE_ROLE),
+            (self.tr("Variants"), [p for p in self.points if p.artifact_id not in source_ids], 11.0, VARIANT_ROLE),
         ):
             if not members:
                 continue
             series = QScatterSeries()
             series.setName(name)
+            series.setProperty("palette_role", role)
             series.setMarkerSize(size)
-            series.setColor(colour(role))
             series.setPointLabelsVisible(True)
             series.setPointLabelsFormat("@yPoint")
             for point in members:
@@ -108,6 +134,32 @@ class QualityChartView(QChartView):
         pad_y = max((max(ys) - min(ys)) * 0.15, max(ys) * 0.02, 0.01)
         axis_x.setRange(max(0.0, min(xs) - pad_x), max(xs) + pad_x)
         axis_y.setRange(max(0.0, min(ys) - pad_y), max(ys) + pad_y)
+        self._apply_colours()
+
+    def _apply_colours(self) -> None:
+        """Background, texts, grid and points in the current palette's colours."""
+        chart = self.chart()
+        text, mid = colour("ui.text"), colour("ui.mid")
+        chart.setBackgroundBrush(QBrush(colour("ui.base")))
+        chart.setPlotAreaBackgroundVisible(False)
+        chart.setTitleBrush(QBrush(text))
+        chart.legend().setLabelColor(text)
+        for axis in chart.axes():
+            axis.setLabelsColor(text)
+            axis.setTitleBrush(QBrush(text))
+            axis.setLinePen(QPen(colour("ui.dark")))
+            axis.setGridLineColor(mid)
+        for series in chart.series():
+            if isinstance(series, QScatterSeries):
+                series.setColor(colour(str(series.property("palette_role") or VARIANT_ROLE)))
+                series.setBorderColor(colour("ui.base"))
+                series.setPointLabelsColor(text)
+        self.setBackgroundBrush(QBrush(colour("ui.base")))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colours()
 
     @Slot(QPointF, bool)
     def _on_hovered(self, point: QPointF, state: bool) -> None:

@@ -4,9 +4,18 @@ changed; the pane validates through the core's ``prepare`` and opens the file di
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QItemSelectionModel,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -25,16 +34,26 @@ from PySide6.QtWidgets import (
 
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.artifacts import ArtifactSourceModel, SortRole
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.quantize.elided_combo import ElidedComboBox
 from slmdesk.ui.quantize.models import QuantizeSources, QuantTypeModel, TypeNameRole
 
 IMATRIX_CHOICES = (
-    ("none", "None"),
-    ("calibration", "Compute from the shipped calibration text"),
-    ("text", "Compute from a text file…"),
-    ("file", "Load an importance matrix file (.imatrix, .gguf)…"),
+    ("none", QT_TRANSLATE_NOOP("QuantizeForm", "None")),
+    ("calibration", QT_TRANSLATE_NOOP("QuantizeForm", "Compute from the shipped calibration text")),
+    ("text", QT_TRANSLATE_NOOP("QuantizeForm", "Compute from a text file…")),
+    ("file", QT_TRANSLATE_NOOP("QuantizeForm", "Load an importance matrix file (.imatrix, .gguf)…")),
 )
-"""Importance-matrix choices: key (remembered, passed to the pane) and label."""
+"""Importance-matrix choices: key (remembered, passed to the pane) and label (translated
+in the "QuantizeForm" context where shown)."""
+
+PRECISIONS = (
+    ("int4", QT_TRANSLATE_NOOP("QuantizeForm", "int4 (smallest, CPU)")),
+    ("fp16", "fp16"),
+    ("fp32", QT_TRANSLATE_NOOP("QuantizeForm", "fp32 (largest)")),
+)
+"""ONNX precisions: key (remembered, passed to the core) and label."""
 
 TARGET_GGUF, TARGET_ONNX = 0, 1
 
@@ -62,19 +81,19 @@ class QuantizeForm(QWidget):
 
         # -- source
         self.sources = QuantizeSources(artifacts, self)
-        self.source_combo = QComboBox(self)
+        self.source_combo = ElidedComboBox(self)
         self.source_combo.setModel(self.sources)
-        self.source_combo.setAccessibleName("Source model")
-        self.source_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setAccessibleName(self.tr("Source model"))
         self.source_combo.setMinimumContentsLength(24)
         self.source_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.source_combo.currentIndexChanged.connect(self._on_source_index)
-        self.open_folder_button = QPushButton("Open folder…", self)
-        self.open_folder_button.setToolTip("Quantize a Hugging Face model folder (converted to GGUF first)")
+        self.open_folder_button = QPushButton(self.tr("Open folder…"), self)
+        self.open_folder_button.setToolTip(self.tr("Quantize a Hugging Face model folder (converted to GGUF first)"))
+        self.open_folder_button.setAccessibleName(self.tr("Open a Hugging Face model folder"))
         self.open_folder_button.clicked.connect(self.open_folder_requested)
         self.source_note = QLabel(self)
         self.source_note.setWordWrap(True)
-        self.source_note.setAccessibleName("About the source")
+        self.source_note.setAccessibleName(self.tr("About the source"))
         source_row = QHBoxLayout()
         source_row.addWidget(self.source_combo, 1)
         source_row.addWidget(self.open_folder_button)
@@ -86,7 +105,9 @@ class QuantizeForm(QWidget):
         self.type_proxy.setSortRole(SortRole)
         self.type_view = QTableView(self)
         self.type_view.setModel(self.type_proxy)
-        self.type_view.setAccessibleName("Quantization types")
+        self.type_view.setAccessibleName(self.tr("Quantization types"))
+        self.type_view.setAccessibleDescription(self.tr(
+            "Each GGUF type with its predicted size, whether it runs here and whether it needs an importance matrix"))
         self.type_view.setSortingEnabled(True)
         self.type_view.sortByColumn(QuantTypeModel.COL_TYPE, Qt.SortOrder.AscendingOrder)
         self.type_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -106,31 +127,33 @@ class QuantizeForm(QWidget):
         self.type_view.selectionModel().currentRowChanged.connect(self._on_type_changed)
 
         self.imatrix_combo = QComboBox(self)
-        self.imatrix_combo.setAccessibleName("Importance matrix")
+        self.imatrix_combo.setAccessibleName(self.tr("Importance matrix"))
         for key, label in IMATRIX_CHOICES:
-            self.imatrix_combo.addItem(label, key)
+            self.imatrix_combo.addItem(QCoreApplication.translate("QuantizeForm", label), key)
         self.imatrix_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.imatrix_combo.setMinimumContentsLength(16)
-        self.imatrix_combo.setToolTip(
+        self.imatrix_combo.setToolTip(self.tr(
             "An importance matrix records which weights matter most on a sample text; the "
             "quantization keeps those more precise. Types marked \"required\" need one."
-        )
+        ))
         self.imatrix_combo.currentIndexChanged.connect(self._on_imatrix_changed)
         self.imatrix_path_edit = QLineEdit(self)
-        self.imatrix_path_edit.setPlaceholderText("Text or importance matrix file")
-        self.imatrix_path_edit.setAccessibleName("Importance matrix file")
-        self.imatrix_path_edit.textEdited.connect(self._emit_changed)
-        self.imatrix_browse = QPushButton("Browse…", self)
+        self.imatrix_path_edit.setPlaceholderText(self.tr("Text or importance matrix file"))
+        self.imatrix_path_edit.setAccessibleName(self.tr("Calibration text or importance matrix file"))
+        self.imatrix_path_edit.textEdited.connect(self._on_imatrix_path_edited)
+        self.imatrix_browse = QPushButton(self.tr("Browse…"), self)
+        self.imatrix_browse.setAccessibleName(self.tr("Browse for the calibration text or importance matrix file"))
         self.imatrix_browse.clicked.connect(self.browse_imatrix_requested)
         imatrix_path_row = QHBoxLayout()
         imatrix_path_row.addWidget(self.imatrix_path_edit, 1)
         imatrix_path_row.addWidget(self.imatrix_browse)
 
         self.output_edit = QLineEdit(self)
-        self.output_edit.setAccessibleName("Output file")
-        self.output_edit.setPlaceholderText("<source name>-<TYPE>.gguf beside the source")
+        self.output_edit.setAccessibleName(self.tr("Output file"))
+        self.output_edit.setPlaceholderText(self.tr("<source name>-<TYPE>.gguf beside the source"))
         self.output_edit.textEdited.connect(self._on_output_edited)
-        self.output_browse = QPushButton("Browse…", self)
+        self.output_browse = QPushButton(self.tr("Browse…"), self)
+        self.output_browse.setAccessibleName(self.tr("Browse for the output file"))
         self.output_browse.clicked.connect(self.browse_output_requested)
         output_row = QHBoxLayout()
         output_row.addWidget(self.output_edit, 1)
@@ -141,22 +164,23 @@ class QuantizeForm(QWidget):
         gguf_layout.addWidget(self.type_view, 1)
         gguf_form = QFormLayout()
         gguf_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        gguf_form.addRow("Importance matrix:", self.imatrix_combo)
+        gguf_form.addRow(self.tr("Importance matrix:"), self.imatrix_combo)
         gguf_form.addRow("", imatrix_path_row)
-        gguf_form.addRow("Output file:", output_row)
+        gguf_form.addRow(self.tr("Output file:"), output_row)
         gguf_layout.addLayout(gguf_form)
 
         # -- ONNX target
         self.precision_combo = QComboBox(self)
-        self.precision_combo.setAccessibleName("ONNX precision")
-        for key, label in (("int4", "int4 (smallest, CPU)"), ("fp16", "fp16"), ("fp32", "fp32 (largest)")):
-            self.precision_combo.addItem(label, key)
+        self.precision_combo.setAccessibleName(self.tr("ONNX precision"))
+        for key, label in PRECISIONS:
+            self.precision_combo.addItem(QCoreApplication.translate("QuantizeForm", label), key)
         self.precision_combo.currentIndexChanged.connect(self._on_precision_changed)
         self.onnx_output_edit = QLineEdit(self)
-        self.onnx_output_edit.setAccessibleName("ONNX output folder")
-        self.onnx_output_edit.setPlaceholderText("A new folder in slmdesk's models folder")
+        self.onnx_output_edit.setAccessibleName(self.tr("ONNX output folder"))
+        self.onnx_output_edit.setPlaceholderText(self.tr("A new folder in slmdesk's models folder"))
         self.onnx_output_edit.textEdited.connect(self._on_onnx_output_edited)
-        self.onnx_output_browse = QPushButton("Browse…", self)
+        self.onnx_output_browse = QPushButton(self.tr("Browse…"), self)
+        self.onnx_output_browse.setAccessibleName(self.tr("Browse for the ONNX output folder"))
         self.onnx_output_browse.clicked.connect(self.browse_onnx_output_requested)
         onnx_output_row = QHBoxLayout()
         onnx_output_row.addWidget(self.onnx_output_edit, 1)
@@ -164,26 +188,37 @@ class QuantizeForm(QWidget):
         self.onnx_note = QLabel(self)
         self.onnx_note.setWordWrap(True)
         self.onnx_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.onnx_note.setAccessibleName("About ONNX builds")
+        self.onnx_note.setAccessibleName(self.tr("About ONNX builds"))
         onnx_tab = QWidget(self)
         onnx_form = QFormLayout(onnx_tab)
         onnx_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        onnx_form.addRow("Precision:", self.precision_combo)
-        onnx_form.addRow("Output folder:", onnx_output_row)
+        onnx_form.addRow(self.tr("Precision:"), self.precision_combo)
+        onnx_form.addRow(self.tr("Output folder:"), onnx_output_row)
         onnx_form.addRow(self.onnx_note)
 
         self.target_tabs = QTabWidget(self)
         self.target_tabs.addTab(gguf_tab, "GGUF")
         self.target_tabs.addTab(onnx_tab, "ONNX")
+        self.target_tabs.setAccessibleName(self.tr("Target format"))
         self.target_tabs.currentChanged.connect(self._emit_changed)
 
+        source_title = QLabel(self.tr("<b>Source</b>"), self)
+        source_title.setBuddy(self.source_combo)
+        target_title = QLabel(self.tr("<b>Target</b>"), self)
+        target_title.setBuddy(self.target_tabs)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Source</b>", self))
+        layout.addWidget(source_title)
         layout.addLayout(source_row)
         layout.addWidget(self.source_note)
-        layout.addWidget(QLabel("<b>Target</b>", self))
+        layout.addWidget(target_title)
         layout.addWidget(self.target_tabs, 1)
+        # The tabs are built after their pages; the keyboard goes through them top to bottom.
+        chain = (self.source_combo, self.open_folder_button, self.target_tabs, self.type_view, self.imatrix_combo,
+                 self.imatrix_path_edit, self.imatrix_browse, self.output_edit, self.output_browse,
+                 self.precision_combo, self.onnx_output_edit, self.onnx_output_browse)
+        for first, second in pairwise(chain):
+            QWidget.setTabOrder(first, second)
         self._on_imatrix_changed()
 
     # -- source ------------------------------------------------------------------------------
@@ -219,7 +254,7 @@ class QuantizeForm(QWidget):
         self.source_combo.blockSignals(True)
         self.source_combo.setCurrentIndex(-1)
         self.source_combo.blockSignals(False)
-        self.source_combo.setPlaceholderText(f"Folder: {folder.name}")
+        self.source_combo.setPlaceholderText(self.tr("Folder: {name}").format(name=folder.name))
         self.source_combo.setToolTip(str(folder))
         self._source_picked()
 
@@ -227,7 +262,8 @@ class QuantizeForm(QWidget):
     def _on_source_index(self, row: int) -> None:
         if row >= 0:
             self._folder = None
-            self.source_combo.setToolTip(str(self.sources.record(row).path))
+            record = self.sources.record(row)
+            self.source_combo.setToolTip(f"{self.source_combo.currentText()}\n{record.path}")
         self._source_picked()
 
     def _source_picked(self) -> None:
@@ -240,7 +276,16 @@ class QuantizeForm(QWidget):
         """Show what to know about the source (a re-quantization warning: ``level`` "warning")."""
         self.source_note.setText(text)
         self.source_note.setProperty("level", level)
-        self.source_note.setStyleSheet(f"color: {colour_hex('text.warning')};" if level == "warning" else "")
+        self._colour_source_note()
+
+    def _colour_source_note(self) -> None:
+        warning = self.source_note.property("level") == "warning"
+        self.source_note.setStyleSheet(f"color: {colour_hex('text.warning')};" if warning else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_source_note()  # the warning colour of the new theme
 
     # -- GGUF target --------------------------------------------------------------------------
     def target(self) -> int:
@@ -280,6 +325,12 @@ class QuantizeForm(QWidget):
 
     def set_imatrix_path(self, path: Path) -> None:
         self.imatrix_path_edit.setText(str(path))
+        self.imatrix_path_edit.setToolTip(str(path))
+        self.changed.emit()
+
+    @Slot(str)
+    def _on_imatrix_path_edited(self, text: str) -> None:
+        self.imatrix_path_edit.setToolTip(text)
         self.changed.emit()
 
     def output_path(self) -> Path | None:
@@ -336,6 +387,7 @@ class QuantizeForm(QWidget):
 
     def set_onnx_output(self, path: Path | None, edited: bool = True) -> None:
         self.onnx_output_edit.setText("" if path is None else str(path))
+        self.onnx_output_edit.setToolTip("" if path is None else str(path))
         self._onnx_output_edited = edited and path is not None
         self.changed.emit()
 
@@ -345,6 +397,7 @@ class QuantizeForm(QWidget):
     @Slot(str)
     def _on_onnx_output_edited(self, _text: str) -> None:
         self._onnx_output_edited = bool(_text.strip())
+        self.onnx_output_edit.setToolTip(_text)
         self.changed.emit()
 
     @Slot()

@@ -6,9 +6,18 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,14 +30,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slmdesk.core.units import format_bytes
 from slmdesk.inventory.lineage import LineageRecord
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 VariantIdRole = Qt.ItemDataRole.UserRole + 1
 
-_KIND_TEXT = {"quantize": "quantization", "convert": "conversion to GGUF", "onnx-build": "ONNX build"}
+_KIND_TEXT = {
+    "quantize": QT_TRANSLATE_NOOP("LineagePanel", "quantization"),
+    "convert": QT_TRANSLATE_NOOP("LineagePanel", "conversion to GGUF"),
+    "onnx-build": QT_TRANSLATE_NOOP("LineagePanel", "ONNX build"),
+}
+"""Lineage kinds in words (translated in the "LineagePanel" context where shown)."""
+
+
+def kind_text(kind: str) -> str:
+    """A lineage kind in words ("quantization"); an unknown kind as it is stored."""
+    return QCoreApplication.translate("LineagePanel", _KIND_TEXT[kind]) if kind in _KIND_TEXT else kind
 
 
 @dataclass(frozen=True)
@@ -44,49 +63,67 @@ def lineage_type(lineage: LineageRecord) -> str:
     """What was made: the GGUF type ("Q4_K_M"), the ONNX precision ("int4") or the kind."""
     parameters = lineage.parameters
     return str(parameters.get("type") or parameters.get("precision") or parameters.get("out_type")
-               or _KIND_TEXT.get(lineage.kind, lineage.kind))
+               or kind_text(lineage.kind))
 
 
 def _short(digest: object) -> str:
     return f"<code>{html.escape(str(digest)[:12])}…</code>" if digest else "–"
 
 
+def source_path_of(lineage: LineageRecord) -> str | None:
+    """The source's path as the lineage recorded it, None when it did not."""
+    path = lineage.parameters.get("source_path") or lineage.parameters.get("source")
+    return str(path) if path else None
+
+
 def describe_lineage(lineage: LineageRecord, source: ArtifactRecord | None) -> str:
     """Rich text: source, kind and type, importance matrix and calibration text hash, tool
-    versions, duration and time of one derivation."""
+    versions, duration and time (local) of one derivation. A source no longer in the library
+    is named by its file name (its whole path: :func:`source_path_of`, the label's tooltip)."""
+    translate = QCoreApplication.translate
     parameters: Mapping[str, Any] = lineage.parameters
     if source is not None:
         made_from = html.escape(f"{source.display_name} ({source.quantization or source.format.upper()})")
+    elif (path := source_path_of(lineage)) is not None:
+        made_from = translate("LineagePanel", "{name} <i>(not in the library)</i>").format(
+            name=html.escape(PurePath(path).name or path))
     else:
-        path = parameters.get("source_path") or parameters.get("source")
-        made_from = html.escape(str(path)) + " <i>(not in the library)</i>" if path else "<i>unknown</i>"
-    lines = [f"<b>Made from:</b> {made_from}",
-             (f"<b>By:</b> {html.escape(_KIND_TEXT.get(lineage.kind, lineage.kind))} to "
-              f"<b>{html.escape(lineage_type(lineage))}</b>")]
+        made_from = translate("LineagePanel", "<i>unknown</i>")
+    lines = [translate("LineagePanel", "<b>Made from:</b> {source}").format(source=made_from),
+             translate("LineagePanel", "<b>By:</b> {kind} to <b>{type}</b>").format(
+                 kind=html.escape(kind_text(lineage.kind)), type=html.escape(lineage_type(lineage)))]
     if lineage.kind == "quantize":
         imatrix = parameters.get("imatrix")
         if isinstance(imatrix, Mapping):
-            name = str(imatrix.get("path") or "").rsplit("/", 1)[-1] or "yes"
-            lines.append(f"<b>Importance matrix:</b> {html.escape(name)} (SHA-256 {_short(imatrix.get('sha256'))})")
+            name = str(imatrix.get("path") or "").rsplit("/", 1)[-1] or translate("LineagePanel", "yes")
+            lines.append(translate("LineagePanel", "<b>Importance matrix:</b> {name} (SHA-256 {sha256})").format(
+                name=html.escape(name), sha256=_short(imatrix.get("sha256"))))
         else:
-            lines.append("<b>Importance matrix:</b> none")
+            lines.append(translate("LineagePanel", "<b>Importance matrix:</b> none"))
         if parameters.get("calibration_sha256"):
-            lines.append(f"<b>Calibration text:</b> SHA-256 {_short(parameters.get('calibration_sha256'))}")
+            lines.append(translate("LineagePanel", "<b>Calibration text:</b> SHA-256 {sha256}").format(
+                sha256=_short(parameters.get("calibration_sha256"))))
     tools = parameters.get("tools")
     if isinstance(tools, Mapping) and tools:
-        lines.append("<b>Tools:</b> " + html.escape(", ".join(f"{k} {v}" for k, v in tools.items())))
+        lines.append(translate("LineagePanel", "<b>Tools:</b> {tools}").format(
+            tools=html.escape(", ".join(f"{k} {v}" for k, v in tools.items()))))
     elif parameters.get("builder_version"):
-        lines.append(f"<b>Tools:</b> onnxruntime-genai builder {html.escape(str(parameters['builder_version']))}")
-    when = f"{lineage.created_at:%Y-%m-%d %H:%M} UTC" if lineage.created_at else "–"
-    took = f", took {lineage.seconds:.1f} s" if lineage.seconds is not None else ""
-    lines.append(f"<b>When:</b> {when}{took}")
+        lines.append(translate("LineagePanel", "<b>Tools:</b> {tools}").format(
+            tools=html.escape(f"onnxruntime-genai builder {parameters['builder_version']}")))
+    when = format_datetime(lineage.created_at) if lineage.created_at else "–"
+    if lineage.seconds is not None:
+        lines.append(translate("LineagePanel", "<b>When:</b> {when}, took {seconds} s").format(
+            when=when, seconds=format_number(lineage.seconds, 1)))
+    else:
+        lines.append(translate("LineagePanel", "<b>When:</b> {when}").format(when=when))
     return "<br>".join(lines)
 
 
 class DerivedTableModel(ColumnTableModel):
     """The variants made from one artifact: name, what was made, size, when."""
 
-    COLUMNS = ("Variant", "Type", "Size", "Made")
+    COLUMNS = (QT_TRANSLATE_NOOP("DerivedTableModel", "Variant"), QT_TRANSLATE_NOOP("DerivedTableModel", "Type"),
+               QT_TRANSLATE_NOOP("DerivedTableModel", "Size"), QT_TRANSLATE_NOOP("DerivedTableModel", "Made"))
     COL_NAME, COL_TYPE, COL_SIZE, COL_MADE = range(4)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -104,6 +141,9 @@ class DerivedTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate("DerivedTableModel", self.COLUMNS[section])
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -115,13 +155,15 @@ class DerivedTableModel(ColumnTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == self.COL_NAME:
-            return row.record.display_name if row.record is not None else f"artifact {row.lineage.artifact_id}"
+            if row.record is not None:
+                return row.record.display_name
+            return self.tr("artifact {id}").format(id=row.lineage.artifact_id)
         if column == self.COL_TYPE:
             return lineage_type(row.lineage)
         if column == self.COL_SIZE:
             return format_bytes(row.record.size_bytes) if row.record is not None else "–"
         if column == self.COL_MADE:
-            return f"{row.lineage.created_at:%Y-%m-%d %H:%M}" if row.lineage.created_at else ""
+            return format_datetime(row.lineage.created_at) if row.lineage.created_at else ""
         return None
 
 
@@ -146,11 +188,11 @@ class LineagePanel(QWidget):
         self.made_label.setWordWrap(True)
         self.made_label.setTextFormat(Qt.TextFormat.RichText)
         self.made_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.made_label.setAccessibleName("Made from")
+        self.made_label.setAccessibleName(self.tr("How this model was made"))
         self.derived_model = DerivedTableModel(self)
         self.derived_view = QTableView(self)
         self.derived_view.setModel(self.derived_model)
-        self.derived_view.setAccessibleName("Variants made from this model")
+        self.derived_view.setAccessibleName(self.tr("Variants made from this model"))
         self.derived_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.derived_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.derived_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -161,14 +203,15 @@ class LineagePanel(QWidget):
         self.derived_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.derived_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.derived_label = QLabel(self)
-        self.quantize_button = QPushButton("Quantize again", self)
-        self.quantize_button.setToolTip("Open the Quantize pane with this model's source")
+        self.quantize_button = QPushButton(self.tr("Quantize again"), self)
+        self.quantize_button.setToolTip(self.tr("Open the Quantize pane with this model's source"))
         self.quantize_button.clicked.connect(self._on_quantize)
-        self.compare_button = QPushButton("Compare with source", self)
-        self.compare_button.setToolTip("Measure the variant against its source in the Quantize pane's quality view")
+        self.compare_button = QPushButton(self.tr("Compare with source"), self)
+        self.compare_button.setToolTip(
+            self.tr("Measure the variant against its source in the Quantize pane's quality view"))
         self.compare_button.clicked.connect(self._on_compare)
-        self.delete_button = QPushButton("Delete variant…", self)
-        self.delete_button.setToolTip("Delete the selected variant's files from disk (asks first)")
+        self.delete_button = QPushButton(self.tr("Delete variant…"), self)
+        self.delete_button.setToolTip(self.tr("Delete the selected variant's files from disk (asks first)"))
         self.delete_button.clicked.connect(self._on_delete)
         buttons = QHBoxLayout()
         for button in (self.quantize_button, self.compare_button, self.delete_button):
@@ -189,15 +232,18 @@ class LineagePanel(QWidget):
         """Show ``artifact``'s lineage: ``made`` (how it was made, None for a downloaded or
         adopted model) from ``source``, and the variants made from it."""
         self._artifact, self._made = artifact, made
+        self.made_label.setToolTip("")
         if artifact is None:
-            self.made_label.setText("<i>Select a model to see where it came from.</i>")
+            self.made_label.setText(self.tr("<i>Select a model to see where it came from.</i>"))
         elif made is None:
-            self.made_label.setText("Not made by slmdesk: downloaded or adopted as it is.")
+            self.made_label.setText(self.tr("Not made by slmdesk: downloaded or adopted as it is."))
         else:
             self.made_label.setText(describe_lineage(made, source))
+            if source is None:
+                self.made_label.setToolTip(source_path_of(made) or "")
         self.derived_model.set_rows(derived)
-        self.derived_label.setText(f"<b>Variants made from it:</b> {len(derived)}" if derived
-                                   else "<b>Variants made from it:</b> none yet")
+        self.derived_label.setText(self.tr("<b>Variants made from it:</b> %n", "", len(derived)) if derived
+                                   else self.tr("<b>Variants made from it:</b> none yet"))
         self.derived_view.setVisible(bool(derived))
         self._update_buttons()
 
@@ -205,7 +251,7 @@ class LineagePanel(QWidget):
         """Show ``artifact`` while its lineage is being read (nothing claimed yet)."""
         self.show_lineage(artifact, None, None, [])
         if artifact is not None:
-            self.made_label.setText("<i>Reading the lineage…</i>")
+            self.made_label.setText(self.tr("<i>Reading the lineage…</i>"))
             self.derived_label.clear()
 
     def artifact(self) -> ArtifactRecord | None:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QLocale,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
-from slmdesk.core.units import format_bytes
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.artifacts import ArtifactSourceModel, Badge, SortRole
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
@@ -24,6 +33,47 @@ FULL_PRECISION = frozenset({"F32", "F16", "BF16"})
 NOT_MEASURED = "–"
 
 
+_DESCRIPTION_PHRASES = frozenset((
+    QT_TRANSLATE_NOOP("QuantTypeModel", "16-bit float"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "no quantization loss"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "needs an importance matrix"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "needs an importance matrix (its attn_q/attn_k are IQ3_XXS)"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "for ternary (BitNet) models only"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "MXFP4 experts"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "Q8_0 elsewhere"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "for mixture-of-experts models only"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "non-linear"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "mix"),
+    QT_TRANSLATE_NOOP("QuantTypeModel", "ternary"),
+))
+"""The words of llama-quantize's type descriptions (:data:`slmdesk.quantize.types.QUANT_TYPES`),
+translatable; a phrase not listed here is shown as the core wrote it."""
+
+_BPW = re.compile(r"^(\S+ bpw) (.+)$")
+_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
+
+
+def describe_type(description: str) -> str:
+    """A type's description ("4.25 bpw non-linear", "3.06 bpw, needs an importance matrix") in
+    the interface language: its phrases translated, its decimals written as the locale does."""
+    parts = []
+    for part in description.split(", "):
+        bpw = _BPW.match(part)
+        head, phrase = (bpw.group(1), bpw.group(2)) if bpw else ("", part)
+        if phrase in _DESCRIPTION_PHRASES:
+            phrase = QCoreApplication.translate("QuantTypeModel", phrase)
+        elif bpw:
+            head, phrase = part, ""
+        text = " ".join(p for p in (head, phrase) if p)
+        parts.append(_DECIMAL.sub(QLocale().decimalPoint(), text))
+    return ", ".join(parts)
+
+
+def percent(share: float) -> str:
+    """``share`` (0-1) as a percentage with one decimal in the locale ("91.0%", Swedish "91,0 %")."""
+    return QCoreApplication.translate("QualityTableModel", "{percent}%").format(percent=format_number(share * 100, 1))
+
+
 def is_source(record: ArtifactRecord) -> bool:
     """An artifact the Quantize pane can start from: a whole GGUF file (any type: an already
     quantized one with a warning) or a Hugging Face folder (converted to GGUF first)."""
@@ -32,7 +82,10 @@ def is_source(record: ArtifactRecord) -> bool:
 
 def source_label(record: ArtifactRecord, with_size: bool = True) -> str:
     """"SmolLM2 135M Instruct · F16 · 258.9 MiB" (HF folders: "· Hugging Face folder")."""
-    kind = "Hugging Face folder" if record.format == "hf" else (record.quantization or record.format.upper())
+    if record.format == "hf":
+        kind = QCoreApplication.translate("QuantizeSources", "Hugging Face folder")
+    else:
+        kind = record.quantization or record.format.upper()
     size = f" · {format_bytes(record.size_bytes)}" if with_size else ""
     return f"{record.display_name} · {kind}{size}"
 
@@ -113,14 +166,19 @@ class QuantTypeModel(ColumnTableModel):
     matrix mark. Sizes sort as Python ints through :data:`SortRole`; :data:`TypeNameRole` gives
     the type name of any cell, :data:`NeedsImatrixRole` the mark as a bool."""
 
-    COLUMNS = ("Type", "Predicted size", "Fit here", "Imatrix", "About")
+    COLUMNS = (QT_TRANSLATE_NOOP("QuantTypeModel", "Type"), QT_TRANSLATE_NOOP("QuantTypeModel", "Predicted size"),
+               QT_TRANSLATE_NOOP("QuantTypeModel", "Fit here"), QT_TRANSLATE_NOOP("QuantTypeModel", "Imatrix"),
+               QT_TRANSLATE_NOOP("QuantTypeModel", "About"))
     COL_TYPE, COL_SIZE, COL_FIT, COL_IMATRIX, COL_ABOUT = range(5)
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
-        COL_SIZE: "The output file's size predicted from the source's tensors",
-        COL_FIT: "Will the output run on this machine (its load settings' context, from the predicted size)",
-        COL_IMATRIX: "Importance matrix: types marked \"required\" cannot be made without one for this model",
+        COL_SIZE: QT_TRANSLATE_NOOP("QuantTypeModel", "The output file's size predicted from the source's tensors"),
+        COL_FIT: QT_TRANSLATE_NOOP(
+            "QuantTypeModel",
+            "Will the output run on this machine (its load settings' context, from the predicted size)"),
+        COL_IMATRIX: QT_TRANSLATE_NOOP(
+            "QuantTypeModel",
+            "Importance matrix: types marked \"required\" cannot be made without one for this model"),
     }
-    IMATRIX_REQUIRED = "required"
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -162,6 +220,13 @@ class QuantTypeModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate("QuantTypeModel", self.COLUMNS[section])
+
+    def header_tooltip(self, section: int) -> str | None:
+        tip = self.HEADER_TOOLTIPS.get(section)
+        return QCoreApplication.translate("QuantTypeModel", tip) if tip else None
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -184,9 +249,9 @@ class QuantTypeModel(ColumnTableModel):
             if column == self.COL_FIT and row.fit is not None:
                 return row.fit.tooltip or row.fit.text
             if column == self.COL_SIZE and row.predicted_bytes is not None:
-                return f"{row.predicted_bytes:,} bytes"
+                return self.tr("{bytes} bytes").format(bytes=format_number(row.predicted_bytes))
             if column in (self.COL_ABOUT, self.COL_TYPE) and row.description:
-                return row.description
+                return describe_type(row.description)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.COL_FIT and row.fit is not None:
                 return colour(f"verdict.{row.fit.level}")
@@ -204,9 +269,10 @@ class QuantTypeModel(ColumnTableModel):
         if column == self.COL_FIT:
             return row.fit.text if row.fit is not None else NOT_MEASURED
         if column == self.COL_IMATRIX:
-            return self.IMATRIX_REQUIRED if row.needs_imatrix else "optional"
+            return self.tr("required", "importance matrix") if row.needs_imatrix else self.tr(
+                "optional", "importance matrix")
         if column == self.COL_ABOUT:
-            return row.description
+            return describe_type(row.description)
         return ""
 
 
@@ -247,14 +313,26 @@ class QualityTableModel(ColumnTableModel):
     source, and speeds. Figures not measured read "–" (never 0); numbers sort through
     :data:`SortRole` (sizes as Python ints); :data:`VariantIdRole` gives the artifact id."""
 
-    COLUMNS = ("Variant", "Type", "Size", "Perplexity", "KLD vs source", "Top-1 agreement", "pp t/s", "tg t/s")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("QualityTableModel", "Variant"), QT_TRANSLATE_NOOP("QualityTableModel", "Type"),
+        QT_TRANSLATE_NOOP("QualityTableModel", "Size"), QT_TRANSLATE_NOOP("QualityTableModel", "Perplexity"),
+        QT_TRANSLATE_NOOP("QualityTableModel", "KLD vs source"),
+        QT_TRANSLATE_NOOP("QualityTableModel", "Top-1 agreement"),
+        QT_TRANSLATE_NOOP("QualityTableModel", "pp t/s"), QT_TRANSLATE_NOOP("QualityTableModel", "tg t/s"),
+    )
     COL_NAME, COL_TYPE, COL_SIZE, COL_PPL, COL_KLD, COL_TOP1, COL_PP, COL_TG = range(8)
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
-        COL_PPL: "Perplexity on the held-out text (lower is better), ± its standard error",
-        COL_KLD: "Mean Kullback-Leibler divergence from the source's token distributions (nats; 0 = identical)",
-        COL_TOP1: "Share of positions where the variant's most likely token is the source's",
-        COL_PP: "Prompt processing speed of the newest benchmark (Benchmark pane)",
-        COL_TG: "Token generation speed of the newest benchmark (Benchmark pane)",
+        COL_PPL: QT_TRANSLATE_NOOP("QualityTableModel",
+                                   "Perplexity on the held-out text (lower is better), ± its standard error"),
+        COL_KLD: QT_TRANSLATE_NOOP(
+            "QualityTableModel",
+            "Mean Kullback-Leibler divergence from the source's token distributions (nats; 0 = identical)"),
+        COL_TOP1: QT_TRANSLATE_NOOP("QualityTableModel",
+                                    "Share of positions where the variant's most likely token is the source's"),
+        COL_PP: QT_TRANSLATE_NOOP("QualityTableModel",
+                                  "Prompt processing speed of the newest benchmark (Benchmark pane), tokens/s"),
+        COL_TG: QT_TRANSLATE_NOOP("QualityTableModel",
+                                  "Token generation speed of the newest benchmark (Benchmark pane), tokens/s"),
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -289,6 +367,13 @@ class QualityTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate("QualityTableModel", self.COLUMNS[section])
+
+    def header_tooltip(self, section: int) -> str | None:
+        tip = self.HEADER_TOOLTIPS.get(section)
+        return QCoreApplication.translate("QualityTableModel", tip) if tip else None
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -303,9 +388,10 @@ class QualityTableModel(ColumnTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_PPL and row.n_ctx:
-                return f"n_ctx {row.n_ctx}, {row.n_tokens or 0:,} tokens scored"
+                return self.tr("n_ctx {n_ctx}, %n token(s) scored", "", row.n_tokens or 0).format(
+                    n_ctx=row.n_ctx)
             if column == self.COL_SIZE:
-                return f"{row.size_bytes:,} bytes"
+                return self.tr("{bytes} bytes").format(bytes=format_number(row.size_bytes))
             if column == self.COL_NAME:
                 return row.name
         return None
@@ -314,7 +400,9 @@ class QualityTableModel(ColumnTableModel):
     def display(row: VariantQuality, column: int) -> str:
         """The text of one cell ("–" for a figure not measured)."""
         if column == QualityTableModel.COL_NAME:
-            return row.name + (" (source)" if row.is_source else "")
+            if row.is_source:
+                return QCoreApplication.translate("QualityTableModel", "{name} (source)").format(name=row.name)
+            return row.name
         if column == QualityTableModel.COL_TYPE:
             return row.quantization or ""
         if column == QualityTableModel.COL_SIZE:
@@ -322,15 +410,18 @@ class QualityTableModel(ColumnTableModel):
         if column == QualityTableModel.COL_PPL:
             if row.perplexity is None:
                 return NOT_MEASURED
-            return f"{row.perplexity:.3f}" + (f" ± {row.ppl_stderr:.3f}" if row.ppl_stderr is not None else "")
+            text = format_number(row.perplexity, 3)
+            if row.ppl_stderr is not None:
+                text += f" ± {format_number(row.ppl_stderr, 3)}"
+            return text
         if column == QualityTableModel.COL_KLD:
-            return NOT_MEASURED if row.kld_mean is None else f"{row.kld_mean:.4f}"
+            return NOT_MEASURED if row.kld_mean is None else format_number(row.kld_mean, 4)
         if column == QualityTableModel.COL_TOP1:
-            return NOT_MEASURED if row.top1_agreement is None else f"{row.top1_agreement * 100:.1f}%"
+            return NOT_MEASURED if row.top1_agreement is None else percent(row.top1_agreement)
         if column == QualityTableModel.COL_PP:
-            return NOT_MEASURED if row.pp_tokens_per_s is None else f"{row.pp_tokens_per_s:.1f}"
+            return NOT_MEASURED if row.pp_tokens_per_s is None else format_number(row.pp_tokens_per_s, 1)
         if column == QualityTableModel.COL_TG:
-            return NOT_MEASURED if row.tg_tokens_per_s is None else f"{row.tg_tokens_per_s:.1f}"
+            return NOT_MEASURED if row.tg_tokens_per_s is None else format_number(row.tg_tokens_per_s, 1)
         return ""
 
     def _sort_key(self, row: VariantQuality, column: int) -> object:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QKeySequence, QPainter, QPaintEvent, QShortcut, QShowEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -30,7 +29,6 @@ from slmdesk.core.errors import UserError
 from slmdesk.core.files import write_text_atomic
 from slmdesk.core.profiles import HardwareProfile
 from slmdesk.core.tasks import Task
-from slmdesk.core.units import format_bytes
 from slmdesk.hardware.profile import probe_task
 from slmdesk.inventory.lineage import derived_from, lineage_of
 from slmdesk.inventory.records import ArtifactRecord
@@ -43,41 +41,34 @@ from slmdesk.quantize.onnx_build import OnnxBuildPlan
 from slmdesk.quantize.types import QUANT_TYPES
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.queue import RESOURCE as BENCH_RESOURCE
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.library.fit_panel import badge_for
 from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.quantize import build
 from slmdesk.ui.quantize.form import TARGET_ONNX, QuantizeForm
-from slmdesk.ui.quantize.models import TypeRow, VariantQuality
+from slmdesk.ui.quantize.models import TypeRow, VariantQuality, percent
 from slmdesk.ui.quantize.quality_view import QualityView
+from slmdesk.ui.widgets.elided import ElidedLabel
 
 RESOURCE = "quantize"
 """The job-runner queue of quantizations, builds and quality checks: one at a time."""
 
 DEFAULT_TYPE = "Q4_K_M"
-NO_SOURCE = ("No model to quantize yet: add an F16, BF16 or F32 GGUF in the Library (a quantized one works too, "
-             "with less quality), or open a Hugging Face folder.")
+NO_SOURCE = QT_TRANSLATE_NOOP(
+    "QuantizePane", "No model to quantize yet: add an F16, BF16 or F32 GGUF in the Library (a quantized one works "
+    "too, with less quality), or open a Hugging Face folder.")
+"""The source note without a source (translated in the "QuantizePane" context where shown)."""
+
+JOB_STATES = {
+    JobState.QUEUED: QT_TRANSLATE_NOOP("QuantizePane", "Queued"),
+    JobState.RUNNING: QT_TRANSLATE_NOOP("QuantizePane", "Running"),
+    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("QuantizePane", "Done"),
+    JobState.FAILED: QT_TRANSLATE_NOOP("QuantizePane", "Failed"),
+    JobState.CANCELLED: QT_TRANSLATE_NOOP("QuantizePane", "Cancelled"),
+}
+"""The step line of a job that has no progress message yet."""
 VALIDATE_DELAY_MS = 150
 """Edits are checked (the core's ``prepare``, in a job) this long after the last one."""
-
-
-class ElidedLabel(QLabel):
-    """One line of plain text, elided at the right when it does not fit (the full text in the
-    tooltip), so a long step message never widens the form."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.setTextFormat(Qt.TextFormat.PlainText)
-
-    def set_line(self, text: str) -> None:
-        """Show ``text`` (elided as needed; whole in the tooltip)."""
-        self.setText(text)
-        self.setToolTip(text)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        elided = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, self.contentsRect().width())
-        painter.drawText(self.contentsRect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), elided)
 
 
 class QuantizePane(QWidget):
@@ -133,6 +124,7 @@ class QuantizePane(QWidget):
         self.speed_settings: BenchSettings = PRESETS["quick"]
         """The benchmark of "Measure speed too" (the Benchmark pane's quick preset)."""
         self._speed_jobs: set[int] = set()
+        self._status_role = ""
         self._pending_source: int | None = None
         self._pending_pair: tuple[int, int] | None = None
         self._measured: dict[int, dict[int, quality.ComparisonResult]] = {}
@@ -149,29 +141,32 @@ class QuantizePane(QWidget):
         self.form.browse_imatrix_requested.connect(self._browse_imatrix)
         self.form.browse_onnx_output_requested.connect(self._browse_onnx_output)
 
-        self.run_button = QPushButton("Run", self)
-        self.run_button.setToolTip("Start the quantization or build (Ctrl+Return)")
+        self.run_button = QPushButton(self.tr("Run"), self)
+        self.run_button.setToolTip(self.tr("Start the quantization or build (Ctrl+Return)"))
+        self.run_button.setAccessibleName(self.tr("Run the quantization"))
         self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setToolTip("Stop it now; nothing is left behind (Esc)")
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setToolTip(self.tr("Stop it now; nothing is left behind (Esc)"))
+        self.cancel_button.setAccessibleName(self.tr("Cancel the quantization or quality check"))
         self.cancel_button.clicked.connect(self.cancel)
-        self.check_quality = QCheckBox("Check quality when done", self)
-        self.check_quality.setToolTip("Compare the new GGUF with its source on the held-out text (takes a while)")
+        self.check_quality = QCheckBox(self.tr("Check quality when done"), self)
+        self.check_quality.setToolTip(
+            self.tr("Compare the new GGUF with its source on the held-out text (takes a while)"))
         self.check_quality.toggled.connect(self._on_check_quality_toggled)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
-        self.progress.setAccessibleName("Progress")
-        self.progress_label = ElidedLabel(self)
-        self.progress_label.setAccessibleName("Step")
+        self.progress.setAccessibleName(self.tr("Progress"))
+        self.progress_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # a long step never widens the form
+        self.progress_label.setAccessibleName(self.tr("Step"))
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setAccessibleName("Status")
+        self.status_label.setAccessibleName(self.tr("Status"))
 
-        self.quality = QualityView(self.artifacts, self)
+        self.quality = QualityView(self.artifacts, self, state=state)
         self.quality.compare_requested.connect(self.compare)
         self.quality.export_requested.connect(self._on_export)
         self.quality.base_combo.currentIndexChanged.connect(self._on_base_changed)
@@ -189,6 +184,7 @@ class QuantizePane(QWidget):
         left_layout.addWidget(self.progress_label)
         left_layout.addWidget(self.status_label)
         scroll = QScrollArea(self)  # a short window scrolls the form instead of squeezing the type table
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame, not a stop: Tab goes to the form's fields
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -202,7 +198,7 @@ class QuantizePane(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([3000, 2000])  # 3:2, kept as the window resizes
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Quantize</h2>", self))
+        layout.addWidget(QLabel(self.tr("<h2>Quantize</h2>"), self))
         layout.addWidget(self.splitter, 1)
 
         self._validate_timer = QTimer(self)
@@ -252,7 +248,8 @@ class QuantizePane(QWidget):
         if self.form.select_source(artifact_id):
             return True
         if self.artifacts.find(artifact_id) is not None and not self.artifacts.loading:
-            self.status_label.setText("That model cannot be quantized: choose a GGUF file or a Hugging Face folder.")
+            self.status_label.setText(
+                self.tr("That model cannot be quantized: choose a GGUF file or a Hugging Face folder."))
             return False
         self._pending_source = artifact_id
         if not self.artifacts.loading:
@@ -262,7 +259,8 @@ class QuantizePane(QWidget):
     @Slot()
     def open_folder(self) -> None:
         """Pick a Hugging Face folder to quantize (converted to GGUF first)."""
-        folder = QFileDialog.getExistingDirectory(self, "Quantize a Hugging Face model folder", self._folder("source"))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Quantize a Hugging Face model folder"),
+                                                  self._folder("source"))
         if folder:
             self._remember("folders/source", str(Path(folder).parent))
             self.form.set_source_folder(Path(folder))
@@ -277,13 +275,16 @@ class QuantizePane(QWidget):
         elif self.form.source_path() is None and self.form.sources.rowCount():
             self.form.source_combo.setCurrentIndex(0)
         if self.form.source_path() is None:
-            self.form.set_source_note(NO_SOURCE if not self.form.sources.rowCount() else "")
+            self.form.set_source_note(self._no_source() if not self.form.sources.rowCount() else "")
         if self._pending_pair is not None:
             base, variant = self._pending_pair
             if self.quality.set_pair(base, variant):
                 self._pending_pair = None
                 self._fill_variants()
         self._update_buttons()
+
+    def _no_source(self) -> str:
+        return QCoreApplication.translate("QuantizePane", NO_SOURCE)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -302,13 +303,14 @@ class QuantizePane(QWidget):
             return
         path = self.form.source_path()
         if path is None:
-            self.form.set_source_note(NO_SOURCE if not self.form.sources.rowCount() else "")
+            self.form.set_source_note(self._no_source() if not self.form.sources.rowCount() else "")
             return
         if path.is_dir():
-            self.form.set_source_note("A Hugging Face folder: it is converted to an F16 GGUF first (kept beside the "
-                                      "output), then quantized. Sizes are known once it is converted.")
+            self.form.set_source_note(self.tr(
+                "A Hugging Face folder: it is converted to an F16 GGUF first (kept beside the output), then "
+                "quantized. Sizes are known once it is converted."))
         else:
-            self.form.set_source_note("Reading the source…")
+            self.form.set_source_note(self.tr("Reading the source…"))
         if self._profile is None:
             self._probe()
         profile = self._profile
@@ -317,7 +319,7 @@ class QuantizePane(QWidget):
         def read() -> build.SourceFacts:
             return build.source_facts(path, profile)
 
-        self._runner.submit_call(f"Read {path.name}", read, resource="io", background=True,
+        self._runner.submit_call(self.tr("Read {name}").format(name=path.name), read, resource="io", background=True,
                                  on_done=lambda job: self._on_source_read(job, path, profile))
 
     def _on_source_read(self, job: Job, path: Path, profile: HardwareProfile | None) -> None:
@@ -338,13 +340,15 @@ class QuantizePane(QWidget):
         self.type_model.update_rows(rows)
         if facts.format == "gguf":
             if facts.is_quantized:
+                self.form.set_source_note(self.tr(
+                    "This model is already quantized ({type}). Quantizing it again loses more quality than "
+                    "quantizing the original F16/BF16/F32 GGUF; use that if you have it."
+                ).format(type=facts.source_type or self.tr("unknown type")), "warning")
+            elif facts.source_type:
                 self.form.set_source_note(
-                    f"This model is already quantized ({facts.source_type or 'unknown type'}). Quantizing it again "
-                    "loses more quality than quantizing the original F16/BF16/F32 GGUF; use that if you have it.",
-                    "warning")
+                    self.tr("{type} GGUF: the right source for a quantization.").format(type=facts.source_type))
             else:
-                self.form.set_source_note(f"{facts.source_type or 'Unquantized'} GGUF: the right source for a "
-                                          "quantization.")
+                self.form.set_source_note(self.tr("Unquantized GGUF: the right source for a quantization."))
         if profile is None and self._profile is not None:
             self._read_source()  # the probe finished meanwhile: add the verdicts
         self._update_default_output()
@@ -353,8 +357,8 @@ class QuantizePane(QWidget):
         if self._probing:
             return
         self._probing = True
-        self._runner.submit("Probe this machine", probe_task(self._paths, measure_bandwidth=False), resource="io",
-                            background=True, on_done=self._on_probed)
+        self._runner.submit(self.tr("Probe this machine"), probe_task(self._paths, measure_bandwidth=False),
+                            resource="io", background=True, on_done=self._on_probed)
 
     def _on_probed(self, job: Job) -> None:
         self._probing = False
@@ -425,7 +429,7 @@ class QuantizePane(QWidget):
         else:
             request = self.request()
             if request is None:
-                self._set_problem(UserError("Choose a quantization type."), generation)
+                self._set_problem(UserError(self.tr("Choose a quantization type.")), generation)
                 return None
 
             def check_gguf() -> object:
@@ -445,7 +449,7 @@ class QuantizePane(QWidget):
 
         if self._runner.is_shut_down:  # the debounce fired while the window closes: nothing to check for
             return None
-        return self._runner.submit_call("Check the quantization", check, resource="io", on_done=done,
+        return self._runner.submit_call(self.tr("Check the quantization"), check, resource="io", on_done=done,
                                         background=True)
 
     def _set_problem(self, error: UserError, generation: int) -> None:
@@ -460,16 +464,20 @@ class QuantizePane(QWidget):
     def _show_plan(self) -> None:
         plan = self._plan
         if isinstance(plan, QuantizePlan):
-            text = (f"Ready: {plan.source.name} → {plan.out.name}, {plan.type.name}, about "
-                    f"{format_bytes(plan.predicted_bytes)}.")
+            text = self.tr("Ready: {source} → {output}, {type}, about {size}.").format(
+                source=plan.source.name, output=plan.out.name, type=plan.type.name,
+                size=format_bytes(plan.predicted_bytes))
             self._show_status(" ".join([text, *plan.warnings]), "text.warning" if plan.warnings else "")
         elif not isinstance(plan, OnnxBuildPlan):  # a folder: checked as far as it can be before it is converted
-            self._show_status("Ready: the folder is converted to GGUF, then quantized.")
+            self._show_status(self.tr("Ready: the folder is converted to GGUF, then quantized."))
         else:
-            self.form.onnx_note.setText(
-                f"Builds {plan.precision} for {plan.execution_provider} with onnxruntime-genai's model builder "
-                f"into {plan.output} (needs about {format_bytes(plan.estimated_bytes)} of disk while it runs).")
-            self._show_status(f"Ready: ONNX {plan.precision} build of {plan.source.name}.")
+            self.form.onnx_note.setText(self.tr(
+                "Builds {precision} for {provider} with onnxruntime-genai's model builder into {folder} (needs "
+                "about {size} of disk while it runs).").format(
+                precision=plan.precision, provider=plan.execution_provider, folder=plan.output,
+                size=format_bytes(plan.estimated_bytes)))
+            self._show_status(self.tr("Ready: ONNX {precision} build of {source}.").format(
+                precision=plan.precision, source=plan.source.name))
 
     def problem(self) -> UserError | None:
         """What the last check refused, None when it passed (or has not answered yet)."""
@@ -490,25 +498,27 @@ class QuantizePane(QWidget):
             self._show_status(f"{self._problem.message} {self._problem.hint}".strip(), "text.error")
             return None
         if not self.can_run():
-            self._show_status("Still checking the form; try again in a moment.")
+            self._show_status(self.tr("Still checking the form; try again in a moment."))
             return None
         record = self.form.source_record()
         plan = self._plan
         if isinstance(plan, OnnxBuildPlan):
             task: Task = build.onnx_build_task(plan, self._inventory)
-            title = f"Build ONNX {plan.precision} of {plan.source.name}"
+            title = self.tr("Build ONNX {precision} of {source}").format(precision=plan.precision,
+                                                                          source=plan.source.name)
         else:
             request = self.request()
             if request is None:
                 return None
             task = build.gguf_build_task(request, self._inventory, self._paths.cache)
-            title = f"Quantize {request.source.name} to {request.type_name}"
+            title = self.tr("Quantize {source} to {type}").format(source=request.source.name,
+                                                                   type=request.type_name)
         self._build_job = self._runner.submit(title, task, resource=RESOURCE, on_done=self._on_build_done)
         self._build_source = record.id if record is not None else None
         self.progress.setValue(0)
-        self.progress.setFormat("%p%")
-        self.progress_label.set_line("Queued")
-        self._show_status(f"{title}…")
+        self.progress.setFormat(self._percent_format())
+        self.progress_label.setText(self._state_text(JobState.QUEUED))
+        self._show_status(self.tr("{title}…").format(title=title))
         self._update_buttons()
         return self._build_job
 
@@ -537,7 +547,7 @@ class QuantizePane(QWidget):
         else:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(fraction * 1000))
-        self.progress_label.set_line(job.progress.message or job.state.value)
+        self.progress_label.setText(job.progress.message or self._state_text(job.state))
 
     def _on_build_done(self, job: Job) -> None:
         self._build_job = None
@@ -547,31 +557,33 @@ class QuantizePane(QWidget):
             result = job.result
             if isinstance(result, QuantizeResult):
                 self._last_result = result
-                self.progress_label.set_line(f"[done] {result.path.name}")
-                self._show_status(
-                    f"Done: {result.path.name}, {format_bytes(result.size_bytes)} (predicted "
-                    f"{format_bytes(result.predicted_bytes)}), quantized in {result.seconds:.1f} s. It is in the "
-                    "Library, linked to its source.", "text.ok")
+                self.progress_label.setText(self.tr("[done] {name}").format(name=result.path.name))
+                self._show_status(self.tr(
+                    "Done: {name}, {size} (predicted {predicted}), quantized in {seconds} s. It is in the Library, "
+                    "linked to its source.").format(
+                    name=result.path.name, size=format_bytes(result.size_bytes),
+                    predicted=format_bytes(result.predicted_bytes), seconds=format_number(result.seconds, 1)),
+                    "text.ok")
                 if result.artifact_id is not None and result.source_artifact_id is not None:
                     self._pending_pair = (result.source_artifact_id, result.artifact_id)
                     self.artifacts.refresh(then=self._compare_new if self.check_quality.isChecked() else None)
                 else:
                     self.artifacts.refresh()
             else:
-                self.progress_label.set_line(f"[done] {Path(result).name}")
-                self._show_status(f"Done: {result}. It is in the Library.", "text.ok")
+                self.progress_label.setText(self.tr("[done] {name}").format(name=Path(result).name))
+                self._show_status(self.tr("Done: {folder}. It is in the Library.").format(folder=result), "text.ok")
                 self.artifacts.refresh()
             self.build_finished.emit(result)
         elif job.state is JobState.FAILED:
             self.progress.setValue(0)
-            self.progress_label.set_line("Failed")
+            self.progress_label.setText(self._state_text(JobState.FAILED))
             self._show_status(f"{job.error} {job.hint}".strip(), "text.error")
             self.build_failed.emit(job.error, job.hint)
         else:
             self.progress.setValue(0)
             self.progress.setFormat("")
-            self.progress_label.set_line("Cancelled")
-            self._show_status("Cancelled: nothing was left behind.")
+            self.progress_label.setText(self._state_text(JobState.CANCELLED))
+            self._show_status(self.tr("Cancelled: nothing was left behind."))
         self._schedule_validation()  # the output exists now: the same plan would be refused
         self._update_buttons()
 
@@ -599,8 +611,8 @@ class QuantizePane(QWidget):
         in the status line)."""
         base, variant = self.artifacts.find(base_id), self.artifacts.find(variant_id)
         if base is None or variant is None or base.format != "gguf" or variant.format != "gguf":
-            self._show_status("Compare two GGUF models of the library (perplexity and KLD need llama.cpp).",
-                              "text.error")
+            self._show_status(
+                self.tr("Compare two GGUF models of the library (perplexity and KLD need llama.cpp)."), "text.error")
             return None
         if self._compare_job is not None:
             return None
@@ -608,11 +620,13 @@ class QuantizePane(QWidget):
         self._fill_variants()
         task = quality.compare_task(base.path, variant.path, self.quality_text, n_ctx)
         self._compare_job = self._runner.submit(
-            f"Compare {variant.display_name} with {base.display_name}", task, resource=RESOURCE,
+            self.tr("Compare {variant} with {base}").format(variant=variant.display_name, base=base.display_name),
+            task, resource=RESOURCE,
             on_done=lambda job: self._on_compare_done(job, base_id, variant_id))
         self.quality.set_busy(True)
-        self.progress.setFormat("%p%")
-        self._show_status(f"Measuring {variant.display_name} against {base.display_name} (n_ctx {n_ctx})…")
+        self.progress.setFormat(self._percent_format())
+        self._show_status(self.tr("Measuring {variant} against {base} (n_ctx {n_ctx})…").format(
+            variant=variant.display_name, base=base.display_name, n_ctx=n_ctx))
         self._update_buttons()
         return self._compare_job
 
@@ -624,10 +638,12 @@ class QuantizePane(QWidget):
             result: quality.ComparisonResult = job.result
             self._measured.setdefault(base_id, {})[variant_id] = result
             self.progress.setValue(1000)
-            self._show_status(
-                f"Compared on {result.n_tokens:,} tokens at n_ctx {result.n_ctx}: perplexity {result.base_ppl:.3f} → "
-                f"{result.variant_ppl:.3f}, KLD {result.kld_mean:.4f}, top-1 {result.top1_agreement * 100:.1f}%.",
-                "text.ok")
+            self._show_status(self.tr(
+                "Compared on %n token(s) at n_ctx {n_ctx}: perplexity {base_ppl} → {variant_ppl}, KLD {kld}, "
+                "top-1 {top1}.", "", result.n_tokens).format(
+                n_ctx=result.n_ctx, base_ppl=format_number(result.base_ppl, 3),
+                variant_ppl=format_number(result.variant_ppl, 3), kld=format_number(result.kld_mean, 4),
+                top1=percent(result.top1_agreement)), "text.ok")
             self._fill_variants()
             if self.quality.speed_check.isChecked():
                 self.measure_speed([variant_id, base_id])
@@ -635,7 +651,7 @@ class QuantizePane(QWidget):
         elif job.state is JobState.FAILED:
             self._show_status(f"{job.error} {job.hint}".strip(), "text.error")
         else:
-            self._show_status("Comparison cancelled.")
+            self._show_status(self.tr("Comparison cancelled."))
         self._update_buttons()
 
     def measure_speed(self, artifact_ids: Sequence[int]) -> list[int]:
@@ -648,7 +664,8 @@ class QuantizePane(QWidget):
             if record is None or not record.loadable:
                 continue
             task = bench_task(target_from_record(record), self.speed_settings, self._paths, inventory=self._inventory)
-            job_id = self._runner.submit(f"Benchmark {record.display_name} ({record.quantization})", task,
+            title = self.tr("Benchmark {name} ({type})").format(name=record.display_name, type=record.quantization)
+            job_id = self._runner.submit(title, task,
                                          resource=BENCH_RESOURCE, on_done=self._on_speed_done)
             self._speed_jobs.add(job_id)
             ids.append(job_id)
@@ -657,7 +674,8 @@ class QuantizePane(QWidget):
     def _on_speed_done(self, job: Job) -> None:
         self._speed_jobs.discard(job.id)
         if job.state is JobState.FAILED:
-            self._show_status(f"{job.title} failed: {job.error} {job.hint}".strip(), "text.error")
+            self._show_status(self.tr("{title} failed: {error} {hint}").format(
+                title=job.title, error=job.error, hint=job.hint).strip(), "text.error")
         if not self._speed_jobs:
             self._fill_variants()
             self.speed_measured.emit()
@@ -696,7 +714,8 @@ class QuantizePane(QWidget):
                 related, speeds = job.result
                 self._show_variants(base_id, related, speeds)
 
-        return self._runner.submit_call("Read the variants", read, resource="db-read", on_done=show, background=True)
+        return self._runner.submit_call(self.tr("Read the variants"), read, resource="db-read", on_done=show,
+                                        background=True)
 
     def _show_variants(self, base_id: int, related: Sequence[ArtifactRecord],
                        speeds: dict[int, tuple[float | None, float | None]]) -> None:
@@ -721,8 +740,8 @@ class QuantizePane(QWidget):
     @Slot()
     def _on_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export the variants", str(Path(self._folder("export")) / "slmdesk-variants.csv"),
-            "CSV (*.csv);;JSON (*.json);;Markdown (*.md)",
+            self, self.tr("Export the variants"), str(Path(self._folder("export")) / "slmdesk-variants.csv"),
+            self.tr("CSV (*.csv);;JSON (*.json);;Markdown (*.md)"),
         )
         if path:
             self._remember("folders/export", str(Path(path).parent))
@@ -734,8 +753,8 @@ class QuantizePane(QWidget):
         writers = {".csv": quality.to_csv, ".json": quality.to_json, ".md": quality.to_markdown}
         writer = writers.get(path.suffix.lower())
         if writer is None:
-            self._show_status(f"Cannot export to {path.name}: unknown file type (use .csv, .json or .md).",
-                              "text.error")
+            self._show_status(self.tr("Cannot export to {name}: unknown file type (use .csv, .json or .md).").format(
+                name=path.name), "text.error")
             return None
         rows = [quality.VariantRow(f"{v.name} ({v.quantization})" if v.quantization else v.name, v.size_bytes,
                                    v.perplexity, v.kld_mean, v.top1_agreement, v.pp_tokens_per_s, v.tg_tokens_per_s)
@@ -743,9 +762,10 @@ class QuantizePane(QWidget):
         try:
             write_text_atomic(path, writer(rows))
         except OSError as error:
-            self._show_status(f"Cannot write {path}: {error.strerror or error}.", "text.error")
+            self._show_status(self.tr("Cannot write {path}: {reason}.").format(
+                path=path, reason=error.strerror or error), "text.error")
             return None
-        self._show_status(f"Exported {len(rows)} variant(s) to {path}.")
+        self._show_status(self.tr("Exported %n variant(s) to {path}.", "", len(rows)).format(path=path))
         return path
 
     # -- dialogs -----------------------------------------------------------------------------
@@ -753,7 +773,8 @@ class QuantizePane(QWidget):
     def _browse_output(self) -> None:
         current = self.form.output_path()
         start = str(current) if current is not None else self._folder("output")
-        path, _ = QFileDialog.getSaveFileName(self, "Save the quantized model as", start, "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save the quantized model as"), start,
+                                              self.tr("GGUF models (*.gguf)"))
         if path:
             self._remember("folders/output", str(Path(path).parent))
             self.form.set_output_path(Path(path))
@@ -761,16 +782,18 @@ class QuantizePane(QWidget):
     @Slot()
     def _browse_imatrix(self) -> None:
         text = self.form.imatrix_choice() == "text"
-        filters = "Text files (*.txt);;All files (*)" if text else "Importance matrices (*.imatrix *.gguf *.dat)"
-        path, _ = QFileDialog.getOpenFileName(self, "Calibration text" if text else "Importance matrix",
-                                              self._folder("imatrix"), filters)
+        if text:
+            title, filters = self.tr("Calibration text"), self.tr("Text files (*.txt);;All files (*)")
+        else:
+            title, filters = self.tr("Importance matrix"), self.tr("Importance matrices (*.imatrix *.gguf *.dat)")
+        path, _ = QFileDialog.getOpenFileName(self, title, self._folder("imatrix"), filters)
         if path:
             self._remember("folders/imatrix", str(Path(path).parent))
             self.form.set_imatrix_path(Path(path))
 
     @Slot()
     def _browse_onnx_output(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Build the ONNX model into",
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Build the ONNX model into"),
                                                   self._folder("onnx", self._paths.models))
         if folder:
             self._remember("folders/onnx", str(Path(folder).parent))
@@ -779,7 +802,23 @@ class QuantizePane(QWidget):
     # -- buttons and status ----------------------------------------------------------------
     def _show_status(self, text: str, role: str = "") -> None:
         self.status_label.setText(text)
+        self._status_role = role
+        self._colour_status()
+
+    def _colour_status(self) -> None:
+        role = self._status_role
         self.status_label.setStyleSheet(f"color: {colour_hex(role)};" if role else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._colour_status()  # the ok/warning/error colour of the new theme
+
+    def _state_text(self, state: JobState) -> str:
+        return QCoreApplication.translate("QuantizePane", JOB_STATES[state])
+
+    def _percent_format(self) -> str:
+        return self.tr("%p%", "progress bar: percent done")
 
     def _update_buttons(self) -> None:
         running = self._build_job is not None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,10 +26,17 @@ from PySide6.QtWidgets import (
 
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts, SortRole
 from slmdesk.ui.quantize.chart import QualityChartView
+from slmdesk.ui.quantize.elided_combo import ElidedComboBox
 from slmdesk.ui.quantize.models import QualityTableModel, source_label
+from slmdesk.ui.widgets.columns import install_column_chooser
 
 DEFAULT_N_CTX = 512
 """Context of the quality check, tokens (llama-perplexity's common setting for small models)."""
+COLUMNS_KEY = "quantize/quality_columns"
+"""The window-state key of the variants table's hidden columns."""
+DEFAULT_HIDDEN = {QualityTableModel.COL_PP}
+"""Columns hidden until the user picks (right-click the header): prompt speed is in the chart's
+tooltips, and eight columns do not fit beside the form in a small window."""
 
 
 class LabelledLoadable(LoadableArtifacts):
@@ -52,33 +59,37 @@ class QualityView(QWidget):
     compare_requested = Signal(int, int, int)
     export_requested = Signal()
 
-    def __init__(self, artifacts: ArtifactSourceModel, parent: QWidget | None = None) -> None:
+    def __init__(self, artifacts: ArtifactSourceModel, parent: QWidget | None = None,
+                 state: QSettings | None = None) -> None:
         super().__init__(parent)
         self.base_model = LabelledLoadable(artifacts, parent=self)
         self.variant_model = LabelledLoadable(artifacts, parent=self)
-        self.base_combo = self._combo(self.base_model, "Base (source) model")
-        self.variant_combo = self._combo(self.variant_model, "Variant to compare")
+        # Built in visual order (top to bottom, left to right): that is the tab order.
+        self.title_label = QLabel(self.tr("<b>Quality, side by side</b>"), self)
+        self.base_combo = self._combo(self.base_model, self.tr("Base (source) model"))
+        self.variant_combo = self._combo(self.variant_model, self.tr("Variant to compare"))
         self.ctx_spin = QSpinBox(self)
         self.ctx_spin.setRange(64, 8192)
         self.ctx_spin.setSingleStep(64)
         self.ctx_spin.setValue(DEFAULT_N_CTX)
-        self.ctx_spin.setSuffix(" tokens")
-        self.ctx_spin.setAccessibleName("Context of the quality check")
-        self.ctx_spin.setToolTip("Perplexity is measured in windows of this many tokens of the held-out text")
-        self.compare_button = QPushButton("Compare", self)
-        self.compare_button.setToolTip(
+        self.ctx_spin.setSuffix(self.tr(" tokens", "suffix of the context spin box"))
+        self.ctx_spin.setAccessibleName(self.tr("Context of the quality check"))
+        self.ctx_spin.setToolTip(self.tr("Perplexity is measured in windows of this many tokens of the held-out text"))
+        self.speed_check = QCheckBox(self.tr("Measure speed too"), self)
+        self.speed_check.setToolTip(self.tr(
+            "After the comparison, a quick benchmark of both (pp128/tg32 ×3, as the Benchmark pane's quick "
+            "preset); otherwise speeds come from the newest run in the Benchmark pane"))
+        self.compare_button = QPushButton(self.tr("Compare"), self)
+        self.compare_button.setToolTip(self.tr(
             "Perplexity of both on the held-out text, and how far the variant's token probabilities "
             "are from the base's (KL divergence, top-1 agreement)"
-        )
+        ))
         self.compare_button.clicked.connect(self._on_compare_clicked)
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Save the table as CSV, JSON or Markdown")
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.export_button.setToolTip(self.tr("Save the table as CSV, JSON or Markdown"))
+        self.export_button.setAccessibleName(self.tr("Export the variants table"))
         self.export_button.clicked.connect(self.export_requested)
-        self.speed_check = QCheckBox("Measure speed too", self)
-        self.speed_check.setToolTip(
-            "After the comparison, a quick benchmark of both (pp128/tg32 ×3, as the Benchmark pane's quick "
-            "preset); otherwise speeds come from the newest run in the Benchmark pane")
-        self.note_label = QLabel("Speeds (pp/tg): the newest benchmark of each (Benchmark pane).", self)
+        self.note_label = QLabel(self.tr("Speeds (pp/tg): the newest benchmark of each (Benchmark pane)."), self)
         self.note_label.setWordWrap(True)
 
         self.table_model = QualityTableModel(self)
@@ -87,7 +98,7 @@ class QualityView(QWidget):
         self.table_proxy.setSortRole(SortRole)
         self.table_view = QTableView(self)
         self.table_view.setModel(self.table_proxy)
-        self.table_view.setAccessibleName("Variants of the model")
+        self.table_view.setAccessibleName(self.tr("Variants of the model"))
         self.table_view.setSortingEnabled(True)
         self.table_view.sortByColumn(QualityTableModel.COL_SIZE, Qt.SortOrder.DescendingOrder)
         self.table_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -106,26 +117,31 @@ class QualityView(QWidget):
 
         pickers = QFormLayout()
         pickers.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        pickers.addRow("Base:", self.base_combo)
-        pickers.addRow("Variant:", self.variant_combo)
-        pickers.addRow("Context:", self.ctx_spin)
+        pickers.addRow(self.tr("Base:"), self.base_combo)
+        pickers.addRow(self.tr("Variant:"), self.variant_combo)
+        pickers.addRow(self.tr("Context:"), self.ctx_spin)
         run_row = QHBoxLayout()
         run_row.addWidget(self.speed_check)
         run_row.addStretch(1)
         run_row.addWidget(self.compare_button)
         run_row.addWidget(self.export_button)
-        splitter = QSplitter(Qt.Orientation.Vertical, self)
-        splitter.addWidget(self.table_view)
-        splitter.addWidget(self.chart)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 2)
+        if state is not None:
+            install_column_chooser(self.table_view, state, COLUMNS_KEY, DEFAULT_HIDDEN)
+        self.table_view.setMinimumHeight(100)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.table_view)
+        self.splitter.addWidget(self.chart)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([1000, 2000])  # 1:2, the chart needs the height for its axis titles
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("<b>Quality, side by side</b>", self))
+        layout.addWidget(self.title_label)
         layout.addLayout(pickers)
         layout.addLayout(run_row)
         layout.addWidget(self.note_label)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
         self.table_model.modelReset.connect(self._update_buttons)
         self.table_model.rowsInserted.connect(self._update_buttons)
         self.base_combo.currentIndexChanged.connect(self._update_buttons)
@@ -134,13 +150,24 @@ class QualityView(QWidget):
         self._update_buttons()
 
     def _combo(self, model: LoadableArtifacts, name: str) -> QComboBox:
-        combo = QComboBox(self)
+        combo = ElidedComboBox(self)
         combo.setModel(model)
         combo.setAccessibleName(name)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(20)
+        combo.setMinimumContentsLength(16)
         combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        combo.currentIndexChanged.connect(self._update_tooltips)
         return combo
+
+    @Slot()
+    def _update_tooltips(self) -> None:
+        """The whole name and path of each picked model (the combo may elide it)."""
+        for combo, model, what in ((self.base_combo, self.base_model, self.tr("Base (source) model")),
+                                   (self.variant_combo, self.variant_model, self.tr("Variant to compare"))):
+            row = combo.currentIndex()
+            if 0 <= row < model.rowCount():
+                combo.setToolTip(f"{combo.currentText()}\n{model.record(row).path}")
+            else:
+                combo.setToolTip(what)
 
     def base_id(self) -> int | None:
         """The base artifact picked, None when none."""
