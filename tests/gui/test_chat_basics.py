@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QUrl
+from PySide6.QtCore import QLocale, QSettings, Qt, QTime, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -27,10 +27,17 @@ from slmdesk.ui.chat.highlight import CODE_CLASSES
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.chat.preview import CANNED_REPLY, FakeEngineClient
 from slmdesk.ui.chat.transcript import TranscriptMessage, TranscriptView, message_time, style_sheet
+from slmdesk.ui.i18n import format_datetime, format_number
 from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.settings.pane import PreferencesBox
 
 TIMEOUT_MS = 10_000
+
+
+def _plural(text: str) -> str:
+    """``text`` as the English translation's plural forms show it for a count above one (the
+    tests install no translator, so Qt shows the source's "token(s)")."""
+    return text.replace("token(s)", "tokens")
 BATCH = FakeEngineClient().batch_chars  # characters per batch of fake_chat's engine
 
 
@@ -150,8 +157,8 @@ def test_every_message_shows_its_time_and_copies_its_text(qtbot) -> None:
         TranscriptMessage("assistant", reply, created_at=now - timedelta(days=400)),
     ])
     lines = view.toPlainText().splitlines()
-    assert lines[0] == f"You · {now.astimezone().strftime('%H:%M')} · Copy"
-    older = (now - timedelta(days=400)).astimezone().strftime("%Y-%m-%d %H:%M")
+    assert lines[0] == f"You · {message_time(now)} · Copy"
+    older = format_datetime((now - timedelta(days=400)).astimezone())
     assert f"Assistant · {older} · Copy" in lines
     with qtbot.waitSignal(view.copied) as copied:
         view.anchorClicked.emit(QUrl("copy-message:1"))
@@ -162,12 +169,17 @@ def test_every_message_shows_its_time_and_copies_its_text(qtbot) -> None:
     assert QGuiApplication.clipboard().text() == "Which quantization?"
 
 
+def _short_time(moment: datetime) -> str:
+    """The locale's short time of day (``'14:03'``, ``'2:03 PM'``)."""
+    return QLocale().toString(QTime(moment.hour, moment.minute), QLocale.FormatType.ShortFormat)
+
+
 def test_message_times_are_local_with_the_date_on_other_days() -> None:
     now = datetime(2026, 3, 4, 15, 0).astimezone()
-    assert message_time(now - timedelta(minutes=5), now) == (now - timedelta(minutes=5)).strftime("%H:%M")
-    assert message_time(now - timedelta(days=1), now) == (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
+    assert message_time(now - timedelta(minutes=5), now) == _short_time(now - timedelta(minutes=5))
+    assert message_time(now - timedelta(days=1), now) == format_datetime(now - timedelta(days=1))
     stored = datetime(2026, 3, 4, 14, 0, tzinfo=UTC)  # the inventory keeps UTC: shown in local time
-    assert message_time(stored, stored) == stored.astimezone().strftime("%H:%M")
+    assert message_time(stored, stored) == _short_time(stored.astimezone())
 
 
 # -- turns -----------------------------------------------------------------------------------
@@ -208,14 +220,15 @@ def test_regenerate_and_export_need_messages_and_a_new_chat_counts_from_zero(qtb
     pane.new_conversation()
     assert not composer.regenerate_button.isEnabled() and not composer.edit_button.isEnabled()
     assert not generation.export_md_button.isEnabled() and not generation.export_json_button.isEnabled()
-    assert composer.token_label.text() == "Conversation: 0 / 2,048 tokens"
+    empty = f"Conversation: 0 / {format_number(2048)} tokens"
+    assert _plural(composer.token_label.text()) == empty
     _ask(qtbot, pane, session, "How fast?")
     counted = composer.token_label.text()
-    assert counted != "Conversation: 0 / 2,048 tokens" and counted.endswith(" / 2,048 tokens")
+    assert _plural(counted) != empty and _plural(counted).endswith(f" / {format_number(2048)} tokens")
     assert composer.regenerate_button.isEnabled() and generation.export_json_button.isEnabled()
     asked = pane.current_conversation_id()
     qtbot.keyClick(composer.input_edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert composer.token_label.text() == "Conversation: 0 / 2,048 tokens"
+    assert _plural(composer.token_label.text()) == empty
     assert not composer.regenerate_button.isEnabled() and not generation.export_md_button.isEnabled()
     pane.open_conversation(asked)
     assert composer.token_label.text() == counted  # the count of the reply it ends with
@@ -259,7 +272,7 @@ def test_export_offers_a_valid_name_in_the_folder_used_last_as_a_plain_job(qtbot
 
     monkeypatch.setattr(exporter_module.QFileDialog, "getSaveFileName", save_dialog)
     pane.generation.export_md_button.click()
-    assert Path(offered[0][0]) == Path.home() / "Plan Q3 draft v2.md" and offered[0][1] == "Markdown (*.md)"
+    assert Path(offered[0][0]) == Path.home() / "Plan Q3 draft v2.md" and offered[0][1] == "Markdown files (*.md)"
     job = runner.jobs()[-1]
     qtbot.waitUntil(lambda: job.state.is_final, timeout=TIMEOUT_MS)
     assert job.title == "Export conversation to first.md" and job.error == ""

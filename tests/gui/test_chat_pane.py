@@ -21,6 +21,7 @@ from slmdesk.jobs.runner import JobRunner
 from slmdesk.paths import AppPaths
 from slmdesk.ui.chat.export import conversation_json
 from slmdesk.ui.chat.pane import ChatPane
+from slmdesk.ui.i18n import format_number
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +92,8 @@ def test_answers_streams_persists_and_exports(qtbot, chat, tmp_path: Path) -> No
     assert messages[1].stats["completion_tokens"] > 0
     assert "<|im_end|>" not in messages[1].content
     assert "tok/s" in pane.transcript.toPlainText()
-    assert "Conversation:" in pane.composer.token_label.text() and "/ 1,024 tokens" in pane.composer.token_label.text()
+    tokens = pane.composer.token_label.text()
+    assert "Conversation:" in tokens and f"/ {format_number(1024)} token" in tokens
     assert max(gaps) < 50, f"GUI thread stalled {max(gaps)} ms while streaming"
     measured = fit_records.latest_measurement(inventory, pane.selected_artifact().id)
     assert measured is not None and measured.peak_rss_bytes > 50 * 2**20  # stored beside the estimate

@@ -14,6 +14,7 @@ from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.chat.preview import (
     CANNED_REPLY,
 )
+from slmdesk.ui.i18n import format_datetime
 
 TIMEOUT_MS = 10_000
 
@@ -32,7 +33,7 @@ def test_conversation_model_passes_the_model_tester(qtmodeltester) -> None:
     qtmodeltester.check(model)
     assert model.data(model.index(0)) == "Trains in Japan"
     assert model.data(model.index(1)) == "Untitled conversation"
-    assert model.data(model.index(0), Qt.ItemDataRole.ToolTipRole) == "Trains in Japan\nUpdated 2026-01-02 03:04"
+    assert model.data(model.index(0), Qt.ItemDataRole.ToolTipRole) == f"Trains in Japan\nUpdated {format_datetime(now)}"
     assert model.data(model.index(1), ConversationIdRole) == 3 and model.row_of(3) == 1 and model.row_of(99) is None
     model.set_conversations([])
     qtmodeltester.check(model)

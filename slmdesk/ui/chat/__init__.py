@@ -1,1 +1,2 @@
-"""The chat pane."""
+"""The Chat pane and its parts."""
+

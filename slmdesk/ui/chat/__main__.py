@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", type=Path, help="save a PNG of the pane after one reply and exit")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
     from slmdesk.engine.types import LoadSettings
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         session = EngineSession(client_factory=cast("Callable[[], EngineClient]", FakeEngineClient))
         pane = ChatPane(inventory, session, runner, lambda _artifact: LoadSettings(n_ctx=4096),
                         verdict_for=lambda _artifact_id: "fits in RAM")
-        pane.setWindowTitle("slmdesk — Chat (preview, fake model)")
+        pane.setWindowTitle(QCoreApplication.translate("ChatPreview", "slmdesk — Chat (preview, fake model)"))
         pane.resize(1400, 860)
         pane.show()
         if args.screenshot:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -13,12 +13,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from slmdesk.ui.i18n import format_number
 from slmdesk.ui.palette import colour_hex
 
 
 def send_key_hint(enter_sends: bool) -> str:
     """How to send and how to start a new line, for the box's placeholder and Send's tooltip."""
-    return "Enter to send, Shift+Enter for a new line" if enter_sends else "Ctrl+Enter to send"
+    if enter_sends:
+        return QCoreApplication.translate("Composer", "Enter to send, Shift+Enter for a new line")
+    return QCoreApplication.translate("Composer", "Ctrl+Enter to send")
 
 
 class Composer(QWidget):
@@ -37,24 +40,28 @@ class Composer(QWidget):
         self._enter_sends = enter_sends
         self.notice_label = QLabel(self)
         self.notice_label.setWordWrap(True)
-        self.notice_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
         self.notice_label.hide()
         self.input_edit = QPlainTextEdit(self)
-        self.input_edit.setAccessibleName("Message")
+        self.input_edit.setAccessibleName(self.tr("Message"))
+        self.input_edit.setAccessibleDescription(self.tr("The message to send to the model"))
         self.input_edit.setMaximumHeight(110)
         self.input_edit.installEventFilter(self)
         self.token_label = QLabel(self)
-        self.send_button = QPushButton("Send", self)
+        # Wraps (at 1024 pixels the row is narrow) rather than pushing the buttons off the pane.
+        self.token_label.setWordWrap(True)
+        self.edit_button = QPushButton(self.tr("Edit last"), self)
+        self.edit_button.setToolTip(self.tr("Put your last message back in the box to change and resend it"))
+        self.edit_button.clicked.connect(self.edit_requested)
+        self.regenerate_button = QPushButton(self.tr("Regenerate"), self)
+        self.regenerate_button.setToolTip(self.tr("Generate the last reply again; earlier versions are kept"))
+        self.regenerate_button.clicked.connect(self.regenerate_requested)
+        self.stop_button = QPushButton(self.tr("Stop"), self)
+        self.stop_button.setToolTip(self.tr("Stop the reply (Esc)"))
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.clicked.connect(self.send_requested)
         self.set_enter_sends(enter_sends)
-        self.stop_button = QPushButton("Stop", self)
-        self.stop_button.setToolTip("Stop the reply (Esc)")
-        self.stop_button.clicked.connect(self.stop_requested)
-        self.regenerate_button = QPushButton("Regenerate", self)
-        self.regenerate_button.clicked.connect(self.regenerate_requested)
-        self.edit_button = QPushButton("Edit last", self)
-        self.edit_button.setToolTip("Put your last message back in the box to change and resend it")
-        self.edit_button.clicked.connect(self.edit_requested)
+        self._apply_colours()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.token_label, 1)
@@ -70,8 +77,17 @@ class Composer(QWidget):
         """Whether Enter sends (Shift+Enter then starts a new line) or starts a new line."""
         self._enter_sends = enter_sends
         hint = send_key_hint(enter_sends)
-        self.input_edit.setPlaceholderText(f"Message ({hint})")
-        self.send_button.setToolTip(f"Send ({hint})")
+        self.input_edit.setPlaceholderText(self.tr("Message ({hint})").format(hint=hint))
+        self.send_button.setToolTip(self.tr("Send ({hint})").format(hint=hint))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (theme): the notice's colour from it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colours()
+
+    def _apply_colours(self) -> None:
+        self.notice_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter in the message box: send, or with Shift a new line (``enter_sends``); Ctrl+Enter
@@ -116,22 +132,25 @@ class Composer(QWidget):
 
     def show_tokens(self, used: int, n_ctx: int | None) -> None:
         """``'Conversation: 1,234 / 4,096 tokens'``: the context window the conversation fills
-        (``used`` tokens of ``n_ctx``); empty without a loaded model (``n_ctx`` None); without the
-        window's size when it is unknown (0: a remote server that does not say)."""
+        (``used`` tokens of ``n_ctx``, in the locale's number format); empty without a loaded
+        model (``n_ctx`` None); without the window's size when it is unknown (0: a remote server
+        that does not say)."""
         if n_ctx is None:
             self.set_token_text("")
         elif n_ctx:
-            self.set_token_text(f"Conversation: {used:,} / {n_ctx:,} tokens")
+            self.set_token_text(self.tr("Conversation: {used} / %Ln token(s)", "of the context window", n_ctx)
+                                .format(used=format_number(used)))
         else:
-            self.set_token_text(f"Conversation: {used:,} tokens")
+            self.set_token_text(self.tr("Conversation: %Ln token(s)", "context window size unknown", used))
+        self.token_label.setToolTip(self.tr("Tokens of the context window that the conversation fills")
+                                    if n_ctx is not None else "")
 
     def show_dropped(self, count: int, n_ctx: int) -> None:
         """Say that the engine left the ``count`` oldest messages out of a reply to fit ``n_ctx``."""
-        self.show_notice(
-            f"The conversation is longer than the context window (n_ctx {n_ctx}): the "
-            f"{count} oldest message(s) were left out of this reply; the system prompt "
-            "was kept. Start a new chat to keep everything in view."
-        )
+        self.show_notice(self.tr(
+            "The conversation is longer than the context window (n_ctx {n_ctx}): the %Ln oldest "
+            "message(s) were left out of this reply; the system prompt was kept. Start a new chat "
+            "to keep everything in view.", "", count).format(n_ctx=n_ctx))
 
     def set_state(self, busy: bool, loaded: bool, streaming: bool, has_messages: bool, ends_with_reply: bool) -> None:
         """Enable the buttons that apply: Send needs an idle loaded engine, Regenerate that and

@@ -13,6 +13,7 @@ from PySide6.QtCore import (
 )
 
 from slmdesk.inventory.conversations import ConversationRecord
+from slmdesk.ui.i18n import format_datetime
 
 ConversationIdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -49,9 +50,11 @@ class ConversationListModel(QAbstractListModel):
             return None
         item = self._items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.title or "Untitled conversation"
+            return item.title or self.tr("Untitled conversation")
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item.title}\nUpdated {item.updated_at:%Y-%m-%d %H:%M}" if item.updated_at else item.title
+            if not item.updated_at:
+                return item.title
+            return item.title + "\n" + self.tr("Updated {time}").format(time=format_datetime(item.updated_at))
         if role == ConversationIdRole:
             return item.id
         return None

@@ -6,10 +6,31 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication, QObject
+
 from slmdesk import __version__
 from slmdesk.inventory.conversations import ConversationRecord, MessageRecord
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 
 EXPORT_FORMAT_VERSION = 1
+
+ROLE_HEADINGS = {
+    "user": QT_TRANSLATE_NOOP("ChatExport", "You"),
+    "assistant": QT_TRANSLATE_NOOP("ChatExport", "Assistant"),
+    "system": QT_TRANSLATE_NOOP("ChatExport", "System"),
+}
+"""The Markdown export's heading of each message role (translated when written)."""
+
+
+class ChatExport(QObject):
+    """The translation context of the Markdown export (a QObject, so that Qt's tools see its
+    plurals)."""
+
+    @staticmethod
+    def tokens(count: int) -> str:
+        """``'42 tokens'``, singular or plural as ``count`` asks, in the interface's language."""
+        # PySide6 calls tr() on the class too; its stub knows only the instance method.
+        return ChatExport.tr("%n token(s)", "", count)  # type: ignore[arg-type]
 
 
 def remote_model(messages: Sequence[MessageRecord]) -> dict[str, Any]:
@@ -58,35 +79,44 @@ def conversation_json(
 def conversation_markdown(
     conversation: ConversationRecord, messages: Sequence[MessageRecord], model: Mapping[str, Any]
 ) -> str:
-    """A readable Markdown export with a header naming the model, its SHA-256 and settings."""
+    """A readable Markdown export with a header naming the model, its SHA-256 and settings; its
+    headings and labels in the interface's language (the JSON export's keys never change)."""
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("ChatExport", text)
+
     settings = dict(conversation.settings)
-    lines = [f"# {conversation.title or 'Conversation'}", ""]
+    title = conversation.title or QCoreApplication.translate("ChatExport", "Conversation")
+    lines = [f"# {title}", ""]
     model = model or remote_model(messages)
     if model.get("remote"):
-        server = f"{model.get('server') or 'server'} {model.get('server_version') or ''}".strip()
-        lines += [f"- Model: {model.get('name')} (remote: {server} at {model.get('base_url')})"]
+        server_name = model.get("server") or QCoreApplication.translate("ChatExport", "server")
+        server = f"{server_name} {model.get('server_version') or ''}".strip()
+        lines += [QCoreApplication.translate("ChatExport", "- Model: {name} (remote: {server} at {address})").format(
+            name=model.get("name"), server=server, address=model.get("base_url"))]
     elif model:
         lines += [
-            f"- Model: {model.get('name')} ({model.get('quantization') or model.get('format')})",
+            QCoreApplication.translate("ChatExport", "- Model: {name} ({quantization})").format(
+                name=model.get("name"), quantization=model.get("quantization") or model.get("format")),
             f"- SHA-256: `{model.get('sha256')}`",
-            f"- Backend: {model.get('backend')} {model.get('backend_version') or ''}".rstrip(),
+            QCoreApplication.translate("ChatExport", "- Backend: {backend} {version}").format(
+                backend=model.get("backend"), version=model.get("backend_version") or "").rstrip(),
         ]
     sampling = ", ".join(f"{k}={v}" for k, v in settings.items() if k != "stop")
     if sampling:
-        lines.append(f"- Sampling: {sampling}")
-    lines.append(f"- Exported by slmdesk {__version__}")
+        lines.append(QCoreApplication.translate("ChatExport", "- Sampling: {settings}").format(settings=sampling))
+    exported = QCoreApplication.translate("ChatExport", "- Exported by slmdesk {version}")
+    lines.append(exported.format(version=__version__))
     lines.append("")
     if conversation.system_prompt:
-        lines += ["## System", "", conversation.system_prompt, ""]
+        lines += [f"## {tr(ROLE_HEADINGS['system'])}", "", conversation.system_prompt, ""]
     for message in messages:
-        heading = {"user": "You", "assistant": "Assistant", "system": "System"}.get(message.role, message.role)
+        heading = tr(ROLE_HEADINGS[message.role]) if message.role in ROLE_HEADINGS else message.role
         lines += [f"## {heading}", "", message.content, ""]
         stats = dict(message.stats or {})
         if stats.get("completion_tokens"):
-            lines.append(
-                f"_{stats['completion_tokens']} tokens, {stats.get('tg_tokens_per_s', 0):.1f} tok/s, "
-                f"TTFT {stats.get('ttft_s', 0):.2f} s_"
-            )
+            tokens = ChatExport.tokens(int(stats["completion_tokens"]))
+            rate, ttft = stats.get("tg_tokens_per_s", 0), stats.get("ttft_s", 0)
+            lines.append(f"_{tokens}, {rate:.1f} tok/s, TTFT {ttft:.2f} s_")
             lines.append("")
         if stats.get("note"):
             lines += [f"> {stats['note']}", ""]

@@ -17,6 +17,7 @@ from slmdesk.core.files import safe_file_name
 from slmdesk.engine.types import LoadInfo
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.ui.chat.export import conversation_json, conversation_markdown
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 
 EXPORT_FOLDER_KEY = "chat/export_folder"
 """Where the folder of the last export is kept in the window-state settings."""
@@ -24,7 +25,8 @@ EXPORT_FOLDER_KEY = "chat/export_folder"
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One export format: its name, the save dialog's filter, the file suffix and its renderer."""
+    """One export format: its name, the save dialog's filter (translated where shown), the file
+    suffix and its renderer."""
 
     name: str
     file_filter: str
@@ -32,9 +34,12 @@ class ExportFormat:
     render: Renderer
 
 
-MARKDOWN = ExportFormat("Markdown", "Markdown (*.md)", ".md", conversation_markdown)
+MARKDOWN = ExportFormat(
+    "Markdown", QT_TRANSLATE_NOOP("ConversationExporter", "Markdown files (*.md)"), ".md", conversation_markdown
+)
 JSON = ExportFormat(
-    "JSON", "JSON (*.json)", ".json", lambda c, m, model: json.dumps(conversation_json(c, m, model), indent=2)
+    "JSON", QT_TRANSLATE_NOOP("ConversationExporter", "JSON files (*.json)"), ".json",
+    lambda c, m, model: json.dumps(conversation_json(c, m, model), indent=2),
 )
 
 
@@ -92,9 +97,8 @@ class ConversationExporter(QObject):
         if source is None:
             return None
         start = self.suggested_path(source[0].conversation().title, export_format)
-        path, _ = QFileDialog.getSaveFileName(
-            self._parent, "Export conversation", str(start), export_format.file_filter
-        )
+        caption = self.tr("Export conversation as {format}").format(format=export_format.name)
+        path, _ = QFileDialog.getSaveFileName(self._parent, caption, str(start), self.tr(export_format.file_filter))
         return self.export(Path(path), export_format.render) if path else None
 
     def export(self, path: Path, render: Renderer) -> int | None:
@@ -108,4 +112,5 @@ class ConversationExporter(QObject):
         if self._state is not None:
             self._state.setValue(EXPORT_FOLDER_KEY, str(path.parent))
         task = source[0].export_task(path, render, source[1])
-        return self._runner.submit(f"Export conversation to {path.name}", task, resource="io")
+        return self._runner.submit(self.tr("Export conversation to {file}").format(file=path.name), task,
+                                   resource="io")

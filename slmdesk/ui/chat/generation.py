@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -19,11 +21,14 @@ from PySide6.QtWidgets import (
 from slmdesk.chat.presets import SYSTEM_PROMPT_PRESETS, preset_for
 from slmdesk.engine.types import SamplingParams
 from slmdesk.inventory.conversations import ConversationMode
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 from slmdesk.ui.widgets.spin import float_spin, int_spin
 
-MODE_TIP = ("Chat: the conversation goes through the model's chat template (instruct models).\n"
-            "Completion: the model continues your text as written, with no template; how a base "
-            "model (no chat template) is meant to be used.")
+MODE_TIP = QT_TRANSLATE_NOOP(
+    "GenerationSettings",
+    "Chat: the conversation goes through the model's chat template (instruct models).\n"
+    "Completion: the model continues your text as written, with no template; how a base "
+    "model (no chat template) is meant to be used.")
 
 
 class NewChatSettings(TypedDict):
@@ -34,12 +39,52 @@ class NewChatSettings(TypedDict):
     mode: ConversationMode
 
 
-NO_PRESET, OWN_PRESET = "None", "Your own"
+NO_PRESET = QT_TRANSLATE_NOOP("GenerationSettings", "None")
+OWN_PRESET = QT_TRANSLATE_NOOP("GenerationSettings", "Your own")
 """The preset list's first entry (no system prompt) and last (the text you wrote yourself)."""
 
-MIN_P_TIP = "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp)."
-MIN_P_ONNX_TIP = ("ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
-                  "and repetition penalty), so min-p is off for this model.")
+PRESET_NAMES = (
+    QT_TRANSLATE_NOOP("GenerationSettings", "Helpful assistant"),
+    QT_TRANSLATE_NOOP("GenerationSettings", "Concise"),
+    QT_TRANSLATE_NOOP("GenerationSettings", "Teacher"),
+    QT_TRANSLATE_NOOP("GenerationSettings", "Programmer"),
+    QT_TRANSLATE_NOOP("GenerationSettings", "Editor"),
+    QT_TRANSLATE_NOOP("GenerationSettings", "Translator"),
+)
+"""The names of :data:`~slmdesk.chat.presets.SYSTEM_PROMPT_PRESETS`, for the translation tools:
+the list shows them translated (their prompts stay English, which small models follow best)."""
+
+MIN_P_TIP = QT_TRANSLATE_NOOP(
+    "GenerationSettings", "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp).")
+MIN_P_ONNX_TIP = QT_TRANSLATE_NOOP(
+    "GenerationSettings",
+    "ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
+    "and repetition penalty), so min-p is off for this model.")
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("GenerationSettings", text)
+
+
+class _VerticalScrollArea(QScrollArea):
+    """Scrolls its widget up and down when the window is short, never sideways: it is as wide
+    as the widget needs at least (the form wraps its rows instead)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the fields inside take the focus
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def minimumSizeHint(self) -> QSize:
+        """The widget's minimum width and the scroll bar's; any height."""
+        hint = super().minimumSizeHint()
+        widget = self.widget()
+        if widget is None:
+            return hint
+        width = widget.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
+        return QSize(max(hint.width(), width), hint.height())
 
 
 class GenerationSettings(QWidget):
@@ -60,22 +105,28 @@ class GenerationSettings(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         defaults = SamplingParams()
-        self.mode_combo = QComboBox(self)
-        self.mode_combo.addItem("Chat", "chat")
-        self.mode_combo.addItem("Completion (continue the text)", "completion")
-        self.mode_combo.setToolTip(MODE_TIP)
-        self.mode_combo.setAccessibleName("Conversation mode")
+        content = QWidget(self)
+        self.mode_combo = QComboBox(content)
+        self.mode_combo.addItem(self.tr("Chat", "conversation mode"), "chat")
+        self.mode_combo.addItem(self.tr("Completion (continue the text)"), "completion")
+        self.mode_combo.setToolTip(_tr(MODE_TIP))
+        self.mode_combo.setAccessibleName(self.tr("Conversation mode"))
         self.mode_combo.activated.connect(lambda index: self.mode_chosen.emit(str(self.mode_combo.itemData(index))))
-        self.preset_combo = QComboBox(self)
-        self.preset_combo.setAccessibleName("System prompt preset")
-        self.preset_combo.addItem(NO_PRESET, "")
+        self.preset_combo = QComboBox(content)
+        self.preset_combo.setAccessibleName(self.tr("System prompt preset"))
+        self.preset_combo.addItem(_tr(NO_PRESET), "")
         for preset in SYSTEM_PROMPT_PRESETS:
-            self.preset_combo.addItem(preset.name, preset.text)
+            self.preset_combo.addItem(_tr(preset.name), preset.text)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, preset.text, Qt.ItemDataRole.ToolTipRole)
-        self.preset_combo.addItem(OWN_PRESET, None)
+        self.preset_combo.addItem(_tr(OWN_PRESET), None)
         self.preset_combo.activated.connect(self._on_preset_chosen)
-        self.system_edit = QPlainTextEdit(self)
-        self.system_edit.setPlaceholderText("System prompt (optional)")
+        for combo in (self.mode_combo, self.preset_combo):  # long items elide in a narrow column
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
+        self.system_edit = QPlainTextEdit(content)
+        self.system_edit.setPlaceholderText(self.tr("System prompt (optional)"))
+        self.system_edit.setAccessibleName(self.tr("System prompt"))
+        self.system_edit.setAccessibleDescription(self.tr("Instructions the model gets before the conversation"))
         self.system_edit.setMaximumHeight(120)
         self.system_edit.textChanged.connect(self._on_system_text_changed)
         self._own_text = ""  # the last system prompt written by hand
@@ -84,33 +135,50 @@ class GenerationSettings(QWidget):
         # Top-p 0 is no distribution at all (SamplingParams refuses it), so the box stops at 0.01.
         self.top_p = float_spin(0.01, 1.0, defaults.top_p, 0.01)
         self.min_p = float_spin(0.0, 1.0, defaults.min_p, 0.01)
-        self.min_p.setToolTip(MIN_P_TIP)
+        self.min_p.setToolTip(_tr(MIN_P_TIP))
         self.repeat_penalty = float_spin(0.5, 2.0, defaults.repeat_penalty, 0.05)
         self.max_tokens = int_spin(1, 32768, defaults.max_tokens)
         self.seed = int_spin(-1, 2**31 - 1, -1)
-        self.seed.setSpecialValueText("random")
-        box = QGroupBox("Generation", self)
+        self.seed.setSpecialValueText(self.tr("random", "seed"))
+        self.seed.setToolTip(
+            self.tr("The same seed, settings and prompt give the same reply; random: a new one each time"))
+        self.max_tokens.setToolTip(self.tr("The longest reply, in tokens"))
+        for spin in (self.temperature, self.top_k, self.top_p, self.min_p, self.repeat_penalty, self.max_tokens,
+                     self.seed):
+            spin.setParent(content)
+        box = QGroupBox(self.tr("Generation"), content)
         form = QFormLayout(box)
-        form.addRow("Mode", self.mode_combo)
-        form.addRow("System prompt", self.preset_combo)
+        # Each label above its field: the column stays narrow enough for a 1024-pixel window
+        # in every language (WrapLongRows squeezes some fields below their minimum first).
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.addRow(self.tr("Mode:"), self.mode_combo)
+        form.addRow(self.tr("System prompt:"), self.preset_combo)
         form.addRow(self.system_edit)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-k", self.top_k)
-        form.addRow("Top-p", self.top_p)
-        form.addRow("Min-p", self.min_p)
-        form.addRow("Repeat penalty", self.repeat_penalty)
-        form.addRow("Max tokens", self.max_tokens)
-        form.addRow("Seed", self.seed)
-        self.export_md_button = QPushButton("Export Markdown…", self)
+        form.addRow(self.tr("Temperature:"), self.temperature)
+        form.addRow(self.tr("Top-k:"), self.top_k)
+        form.addRow(self.tr("Top-p:"), self.top_p)
+        form.addRow(self.tr("Min-p:"), self.min_p)
+        form.addRow(self.tr("Repeat penalty:"), self.repeat_penalty)
+        form.addRow(self.tr("Max tokens:"), self.max_tokens)
+        form.addRow(self.tr("Seed:"), self.seed)
+        self.export_md_button = QPushButton(self.tr("Export Markdown…"), content)
+        self.export_md_button.setToolTip(self.tr("Save the conversation as a Markdown file"))
         self.export_md_button.clicked.connect(self.export_markdown_requested)
-        self.export_json_button = QPushButton("Export JSON…", self)
+        self.export_json_button = QPushButton(self.tr("Export JSON…"), content)
+        self.export_json_button.setToolTip(
+            self.tr("Save the conversation as JSON, with the model's SHA-256, the settings and each reply's stats"))
         self.export_json_button.clicked.connect(self.export_json_requested)
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addWidget(box)
+        inner.addWidget(self.export_md_button)
+        inner.addWidget(self.export_json_button)
+        inner.addStretch(1)
+        scroll = _VerticalScrollArea(self)
+        scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(box)
-        layout.addWidget(self.export_md_button)
-        layout.addWidget(self.export_json_button)
-        layout.addStretch(1)
+        layout.addWidget(scroll)
 
     def mode(self) -> str:
         """The mode shown: ``"chat"`` or ``"completion"``."""
@@ -137,7 +205,7 @@ class GenerationSettings(QWidget):
         text = self.system_edit.toPlainText()
         preset = preset_for(text)
         if preset is not None:
-            index = self.preset_combo.findText(preset.name)
+            index = self.preset_combo.findData(preset.text)
         elif text.strip():
             self._own_text = text
             index = self.preset_combo.count() - 1
@@ -183,7 +251,7 @@ class GenerationSettings(QWidget):
         saying why in the tooltip; ``None`` (nothing loaded) enables them all."""
         onnx = backend == "onnxruntime-genai"
         self.min_p.setEnabled(not onnx)
-        self.min_p.setToolTip(MIN_P_ONNX_TIP if onnx else MIN_P_TIP)
+        self.min_p.setToolTip(_tr(MIN_P_ONNX_TIP if onnx else MIN_P_TIP))
 
     def set_export_enabled(self, enabled: bool) -> None:
         """Export needs a conversation with messages and an idle engine."""

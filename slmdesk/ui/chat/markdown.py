@@ -6,6 +6,7 @@ Plain Python (no Qt), so the rules are tested without a widget.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,20 +17,25 @@ from markdown_it.utils import OptionsDict
 
 from slmdesk.ui.chat.highlight import highlight_code
 
+COPY_CODE = "Copy code"
+"""The code blocks' Copy link text when the caller gives none (the transcript passes it translated)."""
+
 
 def _with_copy_link(
     self: RendererHTML, tokens: list[Token], idx: int, options: OptionsDict, env: dict[str, Any]
 ) -> str:
     """markdown-it render rule for ``fence`` and ``code_block``: the default HTML followed by a
-    "Copy code" link to ``{copy_prefix}{k}``, where ``k`` counts code blocks from
-    ``env['code_index_base']``; the block's text is appended to ``env['code_blocks']``."""
+    "Copy code" link (its text ``env['copy_label']``, translated by the caller) to
+    ``{copy_prefix}{k}``, where ``k`` counts code blocks from ``env['code_index_base']``; the
+    block's text is appended to ``env['code_blocks']``."""
     token = tokens[idx]
     default = RendererHTML.fence if token.type == "fence" else RendererHTML.code_block
     rendered = default(self, tokens, idx, options, env)
     blocks: list[str] = env.setdefault("code_blocks", [])
     blocks.append(token.content)
     k = env.get("code_index_base", 0) + len(blocks) - 1
-    link = f"<a class='copy' href='{env.get('copy_prefix', 'copy:')}{k}'>Copy code</a>"
+    label = html.escape(env.get("copy_label", COPY_CODE))
+    link = f"<a class='copy' href='{env.get('copy_prefix', 'copy:')}{k}'>{label}</a>"
     # No newline after the link: Qt would show it as a trailing space in the link's line.
     return rendered.rstrip("\n") + link
 
@@ -52,14 +58,15 @@ UNCOLOURED = _parser(colour=False).options
 once it settles (:class:`StreamingMarkdown`) or the reply ends, not again at every token batch."""
 
 
-def render_markdown(text: str, copy_prefix: str = "copy:") -> tuple[str, list[str]]:
+def render_markdown(text: str, copy_prefix: str = "copy:", copy_label: str = COPY_CODE) -> tuple[str, list[str]]:
     """Render Markdown to HTML; return ``(html, code blocks)``.
 
     Each fenced or indented code block is followed by a ``{copy_prefix}{k}`` link (by default
-    ``copy:<k>``) whose index ``k`` counts blocks within this text; the second element lists
-    the blocks' text in that order. Raw HTML in ``text`` is shown as text, not interpreted.
+    ``copy:<k>``) reading ``copy_label``, whose index ``k`` counts blocks within this text; the
+    second element lists the blocks' text in that order. Raw HTML in ``text`` is shown as
+    text, not interpreted.
     """
-    env: dict[str, Any] = {"copy_prefix": copy_prefix, "code_blocks": []}
+    env: dict[str, Any] = {"copy_prefix": copy_prefix, "copy_label": copy_label, "code_blocks": []}
     return MARKDOWN.render(text, env), list(env["code_blocks"])
 
 
@@ -108,8 +115,9 @@ class StreamingMarkdown:
     whole text (when the reply ends) resolves those.
     """
 
-    def __init__(self, copy_prefix: str = "copy:") -> None:
+    def __init__(self, copy_prefix: str = "copy:", copy_label: str = COPY_CODE) -> None:
         self._copy_prefix = copy_prefix
+        self._copy_label = copy_label
         self._settled_text = ""  # normalized source of the settled blocks
         self._settled_codes: list[str] = []
         self._live_codes: list[str] = []
@@ -128,7 +136,8 @@ class StreamingMarkdown:
             self._settled_text, self._settled_codes = "", []
         tail = text[len(self._settled_text) :]
         env: dict[str, Any] = {
-            "copy_prefix": self._copy_prefix, "code_blocks": [], "code_index_base": len(self._settled_codes)
+            "copy_prefix": self._copy_prefix, "copy_label": self._copy_label, "code_blocks": [],
+            "code_index_base": len(self._settled_codes),
         }
         tokens = MARKDOWN.parse(tail, env)
         # Top-level blocks that start on a complete line: an unfinished last line may still

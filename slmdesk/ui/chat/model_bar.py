@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,15 +19,21 @@ from PySide6.QtWidgets import (
 
 from slmdesk.engine.types import LoadInfo, LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.palette import colour_hex
 
-NO_MODELS = "No models yet: add one in the Library"
+NO_MODELS = QT_TRANSLATE_NOOP("ModelBar", "No models yet: add one in the Library")
 
-BASE_MODEL_NOTE = (
+BASE_MODEL_NOTE = QT_TRANSLATE_NOOP(
+    "ModelBar",
     "{name} has no chat template: it is a base model, so this conversation is in completion mode "
     "(the model continues your text). Choose Chat mode to try it with the ChatML format anyway."
 )
 """Shown once, instead of the template warnings, for a model without a chat template in completion mode."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("ModelBar", text)
 
 
 def artifact_entry(artifact: ArtifactRecord, settings: LoadSettings, verdict: str | None) -> tuple[str, str]:
@@ -39,26 +45,28 @@ def artifact_entry(artifact: ArtifactRecord, settings: LoadSettings, verdict: st
         f"{artifact.display_name} · {artifact.quantization or artifact.format.upper()} · "
         f"n_ctx {settings.n_ctx}{kv}" + (f" · {verdict}" if verdict else "")
     )
-    tooltip = (
-        f"{artifact.path}\nLoad settings (change them in Library > Fit): n_ctx {settings.n_ctx}, "
-        f"KV {settings.type_k}, GPU layers {settings.n_gpu_layers}"
-    )
+    tooltip = f"{artifact.path}\n" + QCoreApplication.translate(
+        "ModelBar", "Load settings (change them in Library > Fit): n_ctx {n_ctx}, KV {kv_type}, GPU layers {gpu_layers}"
+    ).format(n_ctx=settings.n_ctx, kv_type=settings.type_k, gpu_layers=settings.n_gpu_layers)
     return label, tooltip
 
 
 def loaded_text(name: str, info: LoadInfo) -> str:
     """``'Loaded X · llama.cpp 0.3.36 · n_ctx 4096 · load 0.42 s · engine peak 190 MiB'``."""
-    return (
-        f"Loaded {name} · {info.backend} {info.backend_version} · n_ctx {info.n_ctx} · "
-        f"load {info.load_s:.2f} s · engine peak {info.peak_rss_bytes / 2**20:.0f} MiB"
-    )
+    text = QCoreApplication.translate(
+        "ModelBar", "Loaded {name} · {backend} {version} · n_ctx {n_ctx} · load {seconds} s · engine peak {memory}")
+    return text.format(name=name, backend=info.backend, version=info.backend_version, n_ctx=info.n_ctx,
+                       seconds=format_number(info.load_s, 2), memory=format_bytes(info.peak_rss_bytes))
 
 
 def remote_loaded_text(model: str, base_url: str, server: str, info: LoadInfo) -> str:
     """``'Connected to X at http://gpu-box:8000/v1 · vLLM 0.6.3 · n_ctx 4096 · answered in 0.05 s'``
     (``server``: its kind and version; n_ctx when the server says it)."""
     context = f" · n_ctx {info.n_ctx}" if info.n_ctx else ""
-    return f"Connected to {model} at {base_url} · {server}{context} · answered in {info.load_s:.2f} s"
+    text = QCoreApplication.translate(
+        "ModelBar", "Connected to {model} at {address} · {server}{context} · answered in {seconds} s")
+    return text.format(model=model, address=base_url, server=server, context=context,
+                       seconds=format_number(info.load_s, 2))
 
 
 def distinct_warnings(warnings: Sequence[str]) -> list[str]:
@@ -87,25 +95,31 @@ class ModelBar(QWidget):
         # Long names elide instead of pushing Load off a 1024-pixel-wide window (full name in
         # each item's tooltip).
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.setMinimumContentsLength(14)
-        self.combo.setAccessibleName("Model")
-        self.load_button = QPushButton("Load", self)
+        self.combo.setMinimumContentsLength(10)
+        self.combo.setAccessibleName(self.tr("Model"))
+        self.combo.setToolTip(self.tr("The model to chat with: your models, then those of remote servers"))
+        model_label = QLabel(self.tr("Model:"), self)
+        model_label.setBuddy(self.combo)
+        self.load_button = QPushButton(self.tr("Load"), self)
+        self.load_button.setToolTip(self.tr("Load the chosen model (a remote model: connect to it)"))
         self.load_button.clicked.connect(self.load_requested)
-        self.unload_button = QPushButton("Unload", self)
+        self.unload_button = QPushButton(self.tr("Unload"), self)
+        self.unload_button.setToolTip(self.tr("Free the memory the loaded model takes"))
         self.unload_button.clicked.connect(self.unload_requested)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)  # a load reports no progress: busy indicator
         self.progress.setMaximumWidth(120)
+        self.progress.setAccessibleName(self.tr("Loading"))
         self.progress.hide()
-        self.status_label = QLabel("No model loaded.", self)
+        self.status_label = QLabel(self.tr("No model loaded."), self)
         self.status_label.setWordWrap(True)
         self.warning_label = QLabel(self)
         self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
         self.warning_label.hide()
+        self._apply_colours()
 
         row = QHBoxLayout()
-        row.addWidget(QLabel("Model:", self))
+        row.addWidget(model_label)
         row.addWidget(self.combo, 1)
         row.addWidget(self.load_button)
         row.addWidget(self.unload_button)
@@ -138,7 +152,7 @@ class ModelBar(QWidget):
         if current is not None:
             self.select(current)
         if not entries and not remote:
-            self.combo.addItem(NO_MODELS, None)
+            self.combo.addItem(_tr(NO_MODELS), None)
 
     def selected_id(self) -> int | None:
         """The artifact id chosen in the picker (None for the "no models" row or a remote model)."""
@@ -171,7 +185,7 @@ class ModelBar(QWidget):
         if info is None:
             self.show_warnings([])
         elif not info.has_chat_template and mode == "completion":
-            self.show_warnings([BASE_MODEL_NOTE.format(name=name or info.model_name)])
+            self.show_warnings([_tr(BASE_MODEL_NOTE).format(name=name or info.model_name)])
         else:
             self.show_warnings([info.template_warning, *info.template_notes])
 
@@ -181,6 +195,15 @@ class ModelBar(QWidget):
         shown = distinct_warnings(warnings)
         self.warning_label.setText("\n".join(shown))
         self.warning_label.setVisible(bool(shown))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (theme): the warnings' colour from it."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colours()
+
+    def _apply_colours(self) -> None:
+        self.warning_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
 
     def set_state(self, busy: bool, loaded: bool, has_models: bool) -> None:
         """Enable Load, Unload and the picker for the engine's state."""

@@ -14,6 +14,7 @@ address, which exports carry as provenance.
 from __future__ import annotations
 
 from collections.abc import Callable
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, Signal, Slot
@@ -144,10 +145,19 @@ class ChatPane(QWidget):
         for index, (part, stretch) in enumerate(((self.conversations, 0), (centre, 1), (self.generation, 0))):
             splitter.addWidget(part)
             splitter.setStretchFactor(index, stretch)
-        splitter.setSizes([210, 760, 270])
-        self.conversations.setMinimumWidth(160)
+        splitter.setSizes([200, 760, 260])
+        splitter.setChildrenCollapsible(False)  # a column dragged too narrow would clip, not hide
         self.generation.setMaximumWidth(340)
         QVBoxLayout(self).addWidget(splitter)
+        # Reading order: the conversations, the model bar, transcript and composer, then the
+        # generation settings.
+        chain = [self.conversations.search_edit, self.conversations.view, self.conversations.new_button,
+                 self.conversations.rename_button, self.conversations.delete_button, self.model_bar.combo,
+                 self.model_bar.load_button, self.model_bar.unload_button, self.transcript,
+                 self.composer.input_edit, self.composer.edit_button, self.composer.regenerate_button,
+                 self.composer.stop_button, self.composer.send_button, self.generation.mode_combo]
+        for before, after in pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
         QShortcut(QKeySequence("Ctrl+Return"), self, self.send)
         QShortcut(QKeySequence("Ctrl+Enter"), self, self.send)
@@ -210,7 +220,8 @@ class ChatPane(QWidget):
             return
         self._pending_artifact, self._pending_remote = artifact, None
         settings = self._load_settings_for(artifact)
-        self.model_bar.show_status(f"Loading {artifact.display_name} (n_ctx {settings.n_ctx})…", loading=True)
+        self.model_bar.show_status(self.tr("Loading {name} (n_ctx {n_ctx})…").format(
+            name=artifact.display_name, n_ctx=settings.n_ctx), loading=True)
         self._session.load(artifact.path, settings)
         self._update_buttons()
 
@@ -219,11 +230,13 @@ class ChatPane(QWidget):
         if pick is None or self._session.busy:
             return
         if not pick.usable:
-            self._show_error("Cannot use this connection", f"{pick.connection.name}: {pick.note}.",
-                             "Settings > Remote engines tests and changes connections.")
+            self._show_error(self.tr("Cannot use this connection"),
+                             self.tr("{connection}: {note}.").format(connection=pick.connection.name, note=pick.note),
+                             self.tr("Settings > Remote engines tests and changes connections."))
             return
         self._pending_artifact, self._pending_remote = None, pick
-        self.model_bar.show_status(f"Connecting to {pick.model_id} at {pick.host}…", loading=True)
+        self.model_bar.show_status(self.tr("Connecting to {model} at {host}…").format(
+            model=pick.model_id, host=pick.host), loading=True)
         self._session.load_remote(self.remotes.client_for(pick))
         self._update_buttons()
 
@@ -250,7 +263,7 @@ class ChatPane(QWidget):
         self._show_model_warnings()
         self._record_measurement(info.peak_rss_bytes)
         self.generation.show_backend(info.backend)
-        self.status_changed.emit(f"Loaded {name}")
+        self.status_changed.emit(self.tr("Loaded {name}").format(name=name))
         self._update_token_label()
         self._update_buttons()
 
@@ -267,14 +280,14 @@ class ChatPane(QWidget):
             try:
                 self._chat.set_mode(chosen)
             except UserError as error:
-                self._show_error("Cannot change the mode", error.message, error.hint)
+                self._show_error(self.tr("Cannot change the mode"), error.message, error.hint)
                 chosen = self._chat.mode
         self.generation.show_mode(chosen)
         self._show_model_warnings()
 
     @Slot(str, str, bool)
     def _on_load_failed(self, message: str, hint: str, _crashed: bool) -> None:
-        self._show_error("Could not load the model", message, hint)
+        self._show_error(self.tr("Could not load the model"), message, hint)
         self._on_unloaded()
 
     @Slot()
@@ -282,7 +295,7 @@ class ChatPane(QWidget):
         self.generation.show_backend(None)
         self._loaded_artifact = None
         self._loaded_remote = None
-        self.model_bar.show_status("No model loaded.")
+        self.model_bar.show_status(self.tr("No model loaded."))
         self.model_bar.show_warnings([])
         self._update_buttons()
 
@@ -373,7 +386,8 @@ class ChatPane(QWidget):
         if not text or self._session.busy:
             return
         if self._session.load_info is None:
-            self._show_error("No model is loaded", "Load a model first.", "Pick one above and press Load.")
+            self._show_error(self.tr("No model is loaded"), self.tr("Load a model first."),
+                             self.tr("Pick one above and press Load."))
             return
         if self._chat is None:
             self.new_conversation()
@@ -436,7 +450,7 @@ class ChatPane(QWidget):
         try:
             request = begin(system_prompt=self.generation.system_prompt(), artifact_id=artifact_id)
         except UserError as error:  # e.g. the conversation was deleted meanwhile
-            self._show_error("Cannot send", error.message, error.hint)
+            self._show_error(self.tr("Cannot send"), error.message, error.hint)
             return False
         history = self._chat.history()
         show_turn(history)
@@ -495,8 +509,9 @@ class ChatPane(QWidget):
         self._end_reply()
         if crashed:
             self._loaded_artifact = None
-            self.model_bar.show_status("The engine stopped. Press Load to start it again; the conversation is kept.")
-        self._show_error("The reply failed", message, hint)
+            self.model_bar.show_status(
+                self.tr("The engine stopped. Press Load to start it again; the conversation is kept."))
+        self._show_error(self.tr("The reply failed"), message, hint)
 
     def _end_reply(self) -> None:
         assert self._reply is not None and self._chat is not None
@@ -542,4 +557,5 @@ class ChatPane(QWidget):
         self.composer.set_enter_sends(enter_sends)
 
     def _show_error(self, title: str, message: str, hint: str) -> None:
-        self.composer.show_notice(f"{title}: {message} {hint}".strip())
+        self.composer.show_notice(self.tr("{title}: {message} {hint}", "an error: what failed, why, what to do")
+                                  .format(title=title, message=message, hint=hint).strip())

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from slmdesk.core import offline
 from slmdesk.core.errors import UserError
@@ -18,8 +18,10 @@ from slmdesk.inventory import remotes as store
 from slmdesk.inventory.remotes import KeyStore, RemoteConnectionRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 
-OFFLINE_ROW = "offline mode: only servers on this computer"
+OFFLINE_ROW = QT_TRANSLATE_NOOP("RemoteModels", "offline mode: only servers on this computer")
+"""Why a connection's row is disabled in offline mode (translated where the row is made)."""
 REFRESH_INTERVAL_S = 2.0
 """Showing Chat lists the remote models again at most this often."""
 LIST_TIMEOUTS = RemoteTimeouts(connect_s=3.0, request_s=5.0)
@@ -57,16 +59,26 @@ class RemotePick:
         return host_of(self.connection.base_url)
 
     def entry(self) -> tuple[str, str, str, bool]:
-        """``(key, label, tooltip, enabled)`` for :meth:`ModelBar.set_entries`."""
-        server = kind_label(self.kind) if self.kind else "server"
+        """``(key, label, tooltip, enabled)`` for :meth:`ModelBar.set_entries`, in the
+        interface's language."""
+        server = kind_label(self.kind) if self.kind else QCoreApplication.translate("RemoteModels", "server")
         if self.usable:
             context = f" · n_ctx {self.context_length}" if self.context_length else ""
-            label = f"{self.model_id} @ {self.host} · remote {server}{context}"
-            tooltip = (f"{self.model_id} on the {server} at {self.connection.base_url} (connection "
-                       f"{self.connection.name}). Replies are generated there: your messages are sent to it.")
+            label = QCoreApplication.translate("RemoteModels", "{model} @ {host} · remote {server}{context}").format(
+                model=self.model_id, host=self.host, server=server, context=context)
+            tooltip = QCoreApplication.translate(
+                "RemoteModels", "{model} on the {server} at {address} (connection {connection}). Replies are "
+                "generated there: your messages are sent to it.").format(
+                model=self.model_id, server=server, address=self.connection.base_url, connection=self.connection.name)
             return self.key, label, tooltip, True
-        label = f"{self.connection.name} @ {self.host} · remote: {self.note}"
+        label = QCoreApplication.translate("RemoteModels", "{connection} @ {host} · remote: {note}").format(
+            connection=self.connection.name, host=self.host, note=self.note)
         return self.key, label, f"{self.connection.base_url}\n{self.note}", False
+
+
+def _tr(text: str) -> str:
+    """``text`` (marked with QT_TRANSLATE_NOOP) in the interface's language; safe in a job's thread."""
+    return QCoreApplication.translate("RemoteModels", text)
 
 
 def list_remote_models(inventory: Inventory, keys: KeyStore, offline_on: bool,
@@ -77,17 +89,18 @@ def list_remote_models(inventory: Inventory, keys: KeyStore, offline_on: bool,
     for connection in store.list_connections(inventory):
         base = f"remote:{connection.id}:"
         if offline_on and not is_loopback(connection.base_url):
-            picks.append(RemotePick(base, connection, kind=connection.server_kind or "", note=OFFLINE_ROW))
+            picks.append(RemotePick(base, connection, kind=connection.server_kind or "", note=_tr(OFFLINE_ROW)))
             continue
         client = RemoteEngineClient(connection.base_url, keys.get(connection.id), timeouts=timeouts)
         try:
             info = client.probe()
         except UserError as error:
-            picks.append(RemotePick(base, connection, kind=connection.server_kind or "",
-                                    note=f"unreachable ({error.message})"))
+            note = QCoreApplication.translate("RemoteModels", "unreachable ({error})").format(error=error.message)
+            picks.append(RemotePick(base, connection, kind=connection.server_kind or "", note=note))
             continue
         if not info.models:
-            picks.append(RemotePick(base, connection, kind=info.kind, note="no models"))
+            picks.append(RemotePick(base, connection, kind=info.kind,
+                                    note=QCoreApplication.translate("RemoteModels", "no models")))
         picks += [RemotePick(base + model.id, connection, model.id, info.kind, model.context_length)
                   for model in info.models]
     return picks
@@ -116,7 +129,8 @@ class RemoteModels(QObject):
             return
         self._listing = True
         keys, offline_on = self._keys(), offline.current().on
-        self._runner.submit_call("List remote models", lambda: list_remote_models(self._inventory, keys, offline_on),
+        self._runner.submit_call(self.tr("List remote models"),
+                                 lambda: list_remote_models(self._inventory, keys, offline_on),
                                  resource="remote", on_done=self._on_listed, background=True)
 
     def _on_listed(self, job: Job) -> None:

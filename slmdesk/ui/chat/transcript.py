@@ -17,14 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QTime, QUrl, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QTextCursor
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from slmdesk.inventory.conversations import MessageRecord
 from slmdesk.ui.chat.highlight import CODE_CLASSES
 from slmdesk.ui.chat.markdown import StreamingMarkdown, render_markdown
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_datetime, format_number
+from slmdesk.ui.palette import colour_hex, is_dark
 
 __all__ = [
     "TranscriptMessage", "TranscriptView", "message_time", "render_markdown", "render_message", "stats_line",
@@ -35,7 +36,9 @@ def style_sheet(dark: bool | None = None) -> str:
     """The document's default style sheet, in the current (or the given) palette's colours
     (:mod:`slmdesk.ui.palette`), code colours included (:data:`CODE_CLASSES`): Qt applies it
     to setHtml() and to every later QTextCursor.insertHtml(), which a <style> element inside
-    the HTML would not reach."""
+    the HTML would not reach. Qt bakes these colours (and a link's colour) into the document
+    when it parses the HTML: :class:`TranscriptView` renders its messages again on a palette
+    change."""
     def c(role: str) -> str:
         return colour_hex(role, dark)
 
@@ -49,12 +52,18 @@ def style_sheet(dark: bool | None = None) -> str:
   .stats {{ color: {c("text.muted")}; font-size: small; }}
   .note {{ color: {c("text.warning")}; font-style: italic; }}
   .error {{ color: {c("text.error")}; }}
+  a {{ color: {c("ui.link")}; }}
   a.copy {{ font-size: small; }}
   .meta {{ color: {c("text.muted")}; font-weight: normal; font-size: small; }}
 """ + "".join(f"  .{name} {{ color: {c(role)}; }}\n" for name, role in CODE_CLASSES.items())
 
 
-ROLE_LABELS = {"user": "You", "assistant": "Assistant", "system": "System"}
+ROLE_LABELS = {
+    "user": QT_TRANSLATE_NOOP("TranscriptView", "You"),
+    "assistant": QT_TRANSLATE_NOOP("TranscriptView", "Assistant"),
+    "system": QT_TRANSLATE_NOOP("TranscriptView", "System"),
+}
+"""A message's role as its heading shows it (translated where shown)."""
 PLACEHOLDER = "<p>…</p>"  # an empty reply, before its first token
 
 # Qt gives the first block of HTML inserted into a non-empty document the format of the block
@@ -85,23 +94,29 @@ class TranscriptMessage:
 
 def stats_line(stats: Mapping[str, Any]) -> str:
     """``'42 tokens · TTFT 0.12 s · 63.1 tok/s · prompt 18 tokens'`` for a finished reply's
-    stored stats (:class:`~slmdesk.engine.types.GenerationStats` fields)."""
-    parts = [f"{stats.get('completion_tokens', 0)} tokens"]
+    stored stats (:class:`~slmdesk.engine.types.GenerationStats` fields), in the interface's
+    language and number format."""
+    parts = [TranscriptView.tokens_text(int(stats.get("completion_tokens", 0)))]
     if stats.get("ttft_s"):
-        parts.append(f"TTFT {stats['ttft_s']:.2f} s")
+        seconds = format_number(float(stats["ttft_s"]), 2)
+        parts.append(QCoreApplication.translate("TranscriptView", "TTFT {seconds} s").format(seconds=seconds))
     if stats.get("tg_tokens_per_s"):
-        parts.append(f"{stats['tg_tokens_per_s']:.1f} tok/s")
+        rate = format_number(float(stats["tg_tokens_per_s"]), 1)
+        parts.append(QCoreApplication.translate("TranscriptView", "{rate} tok/s").format(rate=rate))
     if stats.get("prompt_tokens"):
-        parts.append(f"prompt {stats['prompt_tokens']} tokens")
+        parts.append(TranscriptView.tokens_text(int(stats["prompt_tokens"]), prompt=True))
     return " · ".join(parts)
 
 
 def message_time(created_at: datetime, now: datetime | None = None) -> str:
-    """When a message was written, in local time: ``'14:03'`` on the day of ``now`` (default:
-    the current time), ``'2026-01-02 14:03'`` on another day."""
+    """When a message was written, in local time and the locale's short format: the time
+    alone (``'14:03'``, ``'2:03 PM'``) on the day of ``now`` (default: the current time), with
+    the date (:func:`~slmdesk.ui.i18n.format_datetime`) on another day."""
     local = created_at.astimezone()
     today = (now or datetime.now()).astimezone().date()
-    return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+    if local.date() != today:
+        return format_datetime(local)
+    return QLocale().toString(QTime(local.hour, local.minute), QLocale.FormatType.ShortFormat)
 
 
 def transcript_message(record: MessageRecord, versions: tuple[int, int] | None = None) -> TranscriptMessage:
@@ -140,11 +155,12 @@ def _versions(versions: tuple[int, int]) -> str:
 def _head(index: int, message: TranscriptMessage) -> str:
     """The role label, then in small muted type the time, the version switcher (the last reply
     only: the pane gives ``versions`` to no other) and a Copy link to ``copy-message:<index>``."""
-    label = ROLE_LABELS.get(message.role, message.role)
+    label = QCoreApplication.translate("TranscriptView", ROLE_LABELS.get(message.role, message.role))
     meta = [message_time(message.created_at)] if message.created_at else []
     if message.versions:
         meta.append(_versions(message.versions))
-    meta.append(f"<a class='copy' href='copy-message:{index}'>Copy</a>")
+    copy = html.escape(QCoreApplication.translate("TranscriptView", "Copy", "link: copy a message"))
+    meta.append(f"<a class='copy' href='copy-message:{index}'>{copy}</a>")
     return (f"<p class='role role-{html.escape(message.role)}'>{html.escape(label)}"
             f"<span class='meta'> · {' · '.join(meta)}</span></p>")
 
@@ -158,17 +174,23 @@ def _extra(message: TranscriptMessage) -> str:
     return extra
 
 
+def _copy_code() -> str:
+    return QCoreApplication.translate("TranscriptView", "Copy code", "link: copy a code block")
+
+
 def render_message(index: int, message: TranscriptMessage) -> str:
     """The HTML of one message (role label, Markdown body, note, stats); fills
     ``message.code_blocks``, whose Copy links point to ``copy:<index>:<k>``."""
-    body, message.code_blocks = render_markdown(message.content, f"copy:{index}:") if message.content else ("", [])
+    body, message.code_blocks = (
+        render_markdown(message.content, f"copy:{index}:", _copy_code()) if message.content else ("", [])
+    )
     return _head(index, message) + (body or PLACEHOLDER) + _extra(message)
 
 
 class TranscriptView(QTextBrowser):
     """Read-only transcript; a message's "Copy" link puts its text (the Markdown as written) on
     the clipboard, a "Copy code" link that block; ‹ and › ask for another version of the last
-    reply."""
+    reply. A palette change (a new theme) renders the messages again in its colours."""
 
     copied = Signal(str)  # the text that was copied
     version_step_requested = Signal(int)
@@ -178,9 +200,11 @@ class TranscriptView(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
-        self.setAccessibleName("Conversation")
+        self.setAccessibleName(self.tr("Transcript"))
+        self.setAccessibleDescription(self.tr("The messages of the conversation; links copy a message or a code block"))
         document = self.document()
-        document.setDefaultStyleSheet(style_sheet())
+        self._style_sheet = style_sheet(is_dark(self.palette()))
+        document.setDefaultStyleSheet(self._style_sheet)
         document.setUndoRedoEnabled(False)  # read-only: an undo stack would only grow
         self._messages: list[TranscriptMessage] = []
         self._tail_start = 0  # document position where the last message begins
@@ -229,6 +253,37 @@ class TranscriptView(QTextBrowser):
         """The messages on screen."""
         return list(self._messages)
 
+    @staticmethod
+    def tokens_text(count: int, prompt: bool = False) -> str:
+        """``'42 tokens'`` (``prompt``: ``'prompt 18 tokens'``) in the interface's language,
+        singular or plural as ``count`` asks (a QObject's tr: Qt's tools see the plural there)."""
+        if prompt:
+            # PySide6 calls tr() on the class too; its stub knows only the instance method.
+            return TranscriptView.tr("prompt %Ln token(s)", "tokens of the prompt", count)  # type: ignore[arg-type]
+        return TranscriptView.tr("%Ln token(s)", "tokens of a reply", count)  # type: ignore[arg-type]
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (theme): the style sheet in its colours, every message rendered again
+        (Qt keeps the colours a document was parsed with), the scroll position kept."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Render the transcript in the colours of the widget's palette (:func:`style_sheet`);
+        nothing to do when they did not change."""
+        sheet = style_sheet(is_dark(self.palette()))
+        if sheet == self._style_sheet:
+            return
+        self._style_sheet = sheet
+        self.document().setDefaultStyleSheet(sheet)
+        if not self._messages:
+            return
+        scrollbar = self.verticalScrollBar()
+        at_bottom, value = scrollbar.value() >= scrollbar.maximum() - 4, scrollbar.value()
+        self.set_messages(self._messages)  # a streaming reply streams on from its whole render
+        scrollbar.setValue(scrollbar.maximum() if at_bottom else value)
+
     # -- document edits -------------------------------------------------------------------
     def _render_last_whole(self, always: bool = False) -> None:
         """Render the last message whole (its code coloured); a later update streams it anew."""
@@ -271,7 +326,7 @@ class TranscriptView(QTextBrowser):
     def _refresh_last(self, message: TranscriptMessage) -> None:
         """Show the last message from its live part on (all of it when not streaming yet)."""
         if self._stream is None:
-            self._stream = StreamingMarkdown(f"copy:{len(self._messages) - 1}:")
+            self._stream = StreamingMarkdown(f"copy:{len(self._messages) - 1}:", _copy_code())
             self._replace_from(self._tail_start, _head(len(self._messages) - 1, message))
             self._live_start = self._end()
         update = self._stream.feed(message.content)
