@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from slmdesk.bench.results import load_results, save_result
 from slmdesk.bench.settings import BenchSettings
@@ -19,6 +20,8 @@ from slmdesk.jobs.runner import JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.bench.charts import SpeedChartView
 from slmdesk.ui.bench.pane import RESOURCE, BenchmarkPane
+from slmdesk.ui.bench.queue import MIN_VISIBLE_ROWS
+from slmdesk.ui.i18n import format_number
 
 pytestmark = pytest.mark.slow
 
@@ -80,9 +83,9 @@ def test_quick_run_on_smollm2_fills_table_charts_and_fit(qtbot, qtmodeltester, s
     assert row["Test"] == "pp32 / tg8 · KV q8_0 ×2"
     # What the engine ran on is shown and stored (the CPU variant chosen at run time).
     assert result.runtime["cpu_variant"] and row["Runs on"] == f"CPU {result.runtime['cpu_variant']}, repack on"
-    assert row["pp t/s"] == f"{result.pp.mean:.1f} ± {result.pp.stdev:.1f}"
+    assert row["pp t/s"] == f"{format_number(result.pp.mean, 1)} ± {format_number(result.pp.stdev, 1)}"
     assert row["Energy J/token"] == "not available"  # no RAPL here: never shown as 0
-    assert row["tg bound (fit)"] == f"≤ {result.fit_tg_bound:.1f}"
+    assert row["tg bound (fit)"] == f"≤ {format_number(result.fit_tg_bound, 1)}"
     assert "fit estimate bound" in pane.fit_label.text() and f"{result.tg.mean:.1f}" in pane.fit_label.text()
 
     chart: SpeedChartView = pane.speed_chart
@@ -145,12 +148,12 @@ def test_compare_export_delete_and_cancel(qtbot, qtmodeltester, setup, tmp_path:
     assert [r.id for r in load_results(inventory)] == [newer.id]
 
 
-def _stored(inventory, artifact_id: int, tg_rate: float, days_ago: int):
+def _stored(inventory, artifact_id: int, tg_rate: float, days_ago: int, name: str = "SmolLM2", quant: str = "Q4_1"):
     from slmdesk.bench.results import BenchResult
 
     result = BenchResult(
-        model_path="/models/smollm2.gguf", model_name="SmolLM2", model_format="gguf", model_sha256=None,
-        quantization="Q4_1", backend="llama.cpp", backend_version="0.3.36", n_threads=1, n_ctx=256, n_batch=40,
+        model_path="/models/smollm2.gguf", model_name=name, model_format="gguf", model_sha256=None,
+        quantization=quant, backend="llama.cpp", backend_version="0.3.36", n_threads=1, n_ctx=256, n_batch=40,
         n_ubatch=40, flash_attn="auto", settings=TINY, pp=tokens_per_s(32, [320_000_000, 330_000_000]),
         tg=tokens_per_s(8, [int(8e9 / tg_rate)] * 2), ttft=seconds([0.5, 0.5]), load_s=0.2,
         peak_rss_bytes=190 << 20, artifact_id=artifact_id, created_at=datetime.now(UTC) - timedelta(days=days_ago),
@@ -185,3 +188,41 @@ def test_a_gguf_and_an_onnx_build_of_one_model_compared(qtbot, setup, smollm2_on
     assert deltas["tg tokens/s"].before == pytest.approx(before.tg.mean)
     assert deltas["tg tokens/s"].delta_pct == pytest.approx((after.tg.mean - before.tg.mean) / before.tg.mean * 100)
     assert pane.compare_model.index(2, 1).data() == "–"  # TTFT skipped in both runs
+
+
+def test_the_compare_view_names_both_models_and_quantizations(qtbot, setup) -> None:
+    pane, inventory, _runner, artifact = setup
+    older = _stored(inventory, artifact.id, tg_rate=40.0, days_ago=2, name="SmolLM2 135M Instruct", quant="Q4_1")
+    newer = _stored(inventory, artifact.id, tg_rate=50.0, days_ago=1, name="Qwen2.5 0.5B Instruct", quant="Q8_0")
+    pane.refresh()
+    qtbot.waitUntil(lambda: not pane.is_refreshing(), timeout=10_000)
+    pane.select_results([older.id, newer.id])
+    assert pane.tabs.currentIndex() == 2
+    headers = [pane.compare_model.headerData(c, Qt.Orientation.Horizontal) for c in (1, 2)]
+    assert headers == ["A: SmolLM2 135M Instruct Q4_1", "B: Qwen2.5 0.5B Instruct Q8_0"]  # older run is A
+    tooltip = pane.compare_model.headerData(1, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
+    assert "SmolLM2 135M Instruct Q4_1" in tooltip and "llama.cpp" in tooltip and f"run {older.id}" in tooltip
+    caption = pane.results.compare_caption.text()
+    assert "A: SmolLM2 135M Instruct Q4_1" in caption and "B: Qwen2.5 0.5B Instruct Q8_0" in caption
+    # The memory row says what it shows: a size, not a byte count under a "bytes" name.
+    rows = {pane.compare_model.index(r, 0).data(): r for r in range(pane.compare_model.rowCount())}
+    assert "Peak memory" in rows and pane.compare_model.index(rows["Peak memory"], 1).data() == "190.0 MiB"
+    # The speed chart numbers its bar groups and names them in full in the key below it.
+    assert pane.speed_chart.key.entries == [  # the selection in view order, newest first
+        ("1", "Qwen2.5 0.5B Instruct Q8_0 · llama.cpp · 1 t"), ("2", "SmolLM2 135M Instruct Q4_1 · llama.cpp · 1 t")]
+
+
+def test_a_long_status_never_squeezes_the_queue(qtbot, setup) -> None:
+    pane = setup[0]
+    pane.resize(870, 600)  # a 1024x640 window less the sidebar
+    qtbot.waitUntil(lambda: pane.queue_view.height() > 0)
+    before = pane.queue_view.height()
+    message = "SmolLM2 135M Instruct: the engine could not start because the model file is unreadable. " * 8
+    pane.set_status(message)
+    qtbot.wait(50)
+    rows = pane.queue_view.verticalHeader().defaultSectionSize()
+    assert pane.queue_view.height() >= pane.queue_view.horizontalHeader().height() + MIN_VISIBLE_ROWS * rows
+    assert pane.queue_view.height() == before
+    assert pane.status_label.height() < 3 * pane.status_label.fontMetrics().height()  # one elided line
+    assert pane.status_label.text() == message and pane.status_label.toolTip() == message
+    assert pane.status_label.is_elided()

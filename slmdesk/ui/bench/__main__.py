@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tab", choices=("speed", "history", "compare"), default="speed", help="tab to show")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
     from slmdesk.bench.results import save_result
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
             save_result(inventory, result)
         runner = JobRunner()
         pane = BenchmarkPane(inventory, runner, paths)
-        pane.setWindowTitle("slmdesk — Benchmark (preview, fake data)")
+        pane.setWindowTitle(QCoreApplication.translate("BenchPreview", "slmdesk — Benchmark (preview, fake data)"))
         pane.resize(1400, 860)
         pane.show()
         if args.screenshot:

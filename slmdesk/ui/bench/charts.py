@@ -6,16 +6,24 @@ series on a category axis puts category ``i`` at x = ``i`` (Qt's "lineandbar" ex
 QtCharts lays bar ``j`` of ``n`` sets out at ``i - w/2 + (j + 0.5) * w / n`` with ``w`` the
 series' bar width (``BarChartItem::calculateLayout``), so each stem sits on its bar's centre.
 A QBoxPlotSeries or QCandlestickSeries could not be placed beside each other within a group.
+
+Names: QtCharts cuts category labels and legend entries to the space under a bar group
+("SmolLM2 1…"), whatever their angle, so the bar groups are numbered and a :class:`ChartKey`
+label under the chart names them in full (it word-wraps); the history chart's key names its
+lines the same way. Colours come from :mod:`slmdesk.ui.palette` and are re-applied when the
+palette changes (a theme switch).
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
 from PySide6.QtCharts import (
+    QAbstractAxis,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
@@ -25,14 +33,18 @@ from PySide6.QtCharts import (
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QDateTime, QMargins, QPointF, Qt
-from PySide6.QtGui import QPainter, QPen
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QMargins, QPointF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from slmdesk.bench.results import BenchResult
+from slmdesk.ui.bench.model import backend_name
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 from slmdesk.ui.palette import colour
 
 ERROR_BAR_PEN_WIDTH = 1.5
+DATE_LABEL_WIDTH = 120
+"""Pixels a history-axis date label ("30 Nov 04:25") needs, ticks are spaced by at least this."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +59,11 @@ class ErrorBar:
 
 
 def short_label(result: BenchResult) -> str:
-    """A compact category name: ``"SmolLM2 135M Instruct Q4_1 · llama.cpp · 2 t"`` (QtCharts
-    elides what does not fit under a bar group)."""
-    name = result.model_name if len(result.model_name) <= 22 else result.model_name[:21] + "…"
+    """The name of a run's group or line: ``"SmolLM2 135M Instruct Q4_1 · llama.cpp · 2 t"``."""
     quant = f" {result.quantization}" if result.quantization else ""
-    backend = "ONNX" if result.backend == "onnxruntime-genai" else result.backend
-    return f"{name}{quant} · {backend} · {result.n_threads} t"
+    threads = QCoreApplication.translate("BenchCharts", "{count} t", "threads, abbreviated").format(
+        count=result.n_threads)
+    return f"{result.model_name}{quant} · {backend_name(result)} · {threads}"
 
 
 def _clear(chart: QChart) -> None:
@@ -62,35 +73,127 @@ def _clear(chart: QChart) -> None:
         axis.deleteLater()
 
 
-class SpeedChartView(QChartView):
-    """Grouped bars of pp and tg tokens/s, one group per result, with ±stdev error bars."""
+def style_chart(chart: QChart) -> None:
+    """Give ``chart`` and its axes the palette's colours (background, title, labels, grid) and
+    the interface's number format; call again after the axes change or the palette does."""
+    text, base, grid = colour("ui.text"), colour("ui.base"), colour("ui.mid")
+    chart.setBackgroundBrush(QBrush(base))
+    chart.setBackgroundPen(QPen(grid))
+    chart.setPlotAreaBackgroundVisible(False)
+    chart.setTitleBrush(QBrush(text))
+    chart.legend().setLabelColor(text)
+    chart.setLocale(QLocale())
+    chart.setLocalizeNumbers(True)
+    for axis in chart.axes():
+        style_axis(axis)
+
+
+def style_axis(axis: QAbstractAxis) -> None:
+    """The palette's colours on one axis (labels, title, line, grid)."""
+    text = colour("ui.text")
+    axis.setLabelsColor(text)
+    axis.setTitleBrush(QBrush(text))
+    axis.setLinePenColor(colour("ui.dark"))
+    axis.setGridLineColor(colour("ui.mid"))
+
+
+class ChartKey(QLabel):
+    """The names under a chart, one per line, each after its number or its line's colour;
+    word-wrapped, never cut. The chart view that owns it fills it; its parent lays it out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.entries: list[tuple[str, str]] = []
+        """(marker, name) as shown: the group number, or "●" for a line."""
+        self._colours: list[QColor | None] = []
+
+    def set_entries(self, entries: Sequence[tuple[str, str, QColor | None]]) -> None:
+        """Show ``(marker, name, colour of the marker or None)`` entries; none hides the key."""
+        self.entries = [(marker, name) for marker, name, _ in entries]
+        self._colours = [c for _, _, c in entries]
+        self._render()
+
+    def _render(self) -> None:
+        lines = []
+        for (marker, name), tint in zip(self.entries, self._colours, strict=True):
+            if not marker:
+                lines.append(html.escape(name))
+                continue
+            mark = html.escape(marker)
+            mark = f'<span style="color:{tint.name()}">{mark}</span>' if tint is not None else f"<b>{mark}</b>"
+            lines.append(f"{mark}&nbsp;{html.escape(name)}")
+        self.setText("<br>".join(lines))
+        self.setVisible(bool(lines))
+
+
+class ThemedChartView(QChartView):
+    """A chart view that redraws its content in the new palette's colours on a theme change.
+    Subclasses draw in :meth:`render_chart` from what they were last given."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
         chart = QChart()
-        chart.setTitle("Speed (tokens/s, mean ± standard deviation)")
+        chart.setTitle(title)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
         chart.setMargins(QMargins(4, 4, 4, 4))
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do with the keyboard; the key label reads it out
+        self.setMinimumHeight(200)
+        self.key = ChartKey(parent)
+        """The label naming the groups or lines; the owner of this view lays it out below it."""
+        style_chart(chart)
+
+    def render_chart(self) -> None:
+        """Redraw from the data last given (subclasses)."""
+
+    def restyle(self) -> None:
+        """Redraw in the current palette's colours. The widget that holds the view calls this on
+        its ``PaletteChange`` (an override of ``changeEvent`` on a QChartView itself crashed
+        PySide 6 once accessibility was active)."""
+        self.render_chart()
+        style_chart(self.chart())
+
+
+class SpeedChartView(ThemedChartView):
+    """Grouped bars of pp and tg tokens/s, one group per result, with ±stdev error bars. The
+    groups are numbered 1, 2, …; :attr:`key` names them."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(self.tr("Speed (tokens/s, mean ± standard deviation)"), parent)
         self.setMinimumHeight(240)
+        self.setAccessibleName(self.tr("Speed chart"))
         self.error_bars: list[ErrorBar] = []
         self.categories: list[str] = []
+        """The groups' names, in order (the axis shows their numbers)."""
         self.bar_values: dict[str, list[float]] = {}
+        self._results: list[BenchResult] = []
 
     def set_results(self, results: Sequence[BenchResult]) -> None:
         """Show ``results`` (one group each, in order); an empty list clears the chart."""
+        self._results = list(results)
+        self.render_chart()
+
+    def render_chart(self) -> None:
+        results = self._results
         chart = self.chart()
         _clear(chart)
         self.error_bars = []
         self.categories = [short_label(r) for r in results]
         self.bar_values = {"pp": [], "tg": []}
+        self.key.set_entries([(str(i + 1), name, None) for i, name in enumerate(self.categories)])
+        self.setAccessibleDescription("\n".join(self.categories))
         if not results:
             return
         series = QBarSeries()
         sets = []
         for kind in ("pp", "tg"):
-            bar_set = QBarSet(f"{kind} t/s")
+            bar_set = QBarSet(self.tr("pp t/s") if kind == "pp" else self.tr("tg t/s"))
             bar_set.setColor(colour(f"chart.{kind}"))
+            bar_set.setBorderColor(colour(f"chart.{kind}"))
             for result in results:
                 stat = result.pp if kind == "pp" else result.tg
                 value = stat.mean if stat else 0.0  # a skipped test draws no bar
@@ -100,9 +203,9 @@ class SpeedChartView(QChartView):
             sets.append(kind)
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
-        axis_x.append(self.categories)
+        axis_x.append([str(i + 1) for i in range(len(results))])
         axis_y = QValueAxis()
-        axis_y.setTitleText("tokens/s")
+        axis_y.setTitleText(self.tr("tokens/s"))
         axis_y.setLabelFormat("%.0f")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -126,7 +229,7 @@ class SpeedChartView(QChartView):
                     continue
                 x = i - width / 2 + (j + 0.5) * width / n_sets
                 line = QLineSeries()
-                line.setName(f"{kind} ± stdev")
+                line.setName(self.tr("{figure} ± standard deviation").format(figure=kind))
                 line.setPen(pen)
                 for px, py in ((x - cap, low), (x + cap, low), (x, low), (x, high), (x - cap, high), (x + cap, high)):
                     line.append(QPointF(px, py))
@@ -138,21 +241,34 @@ class SpeedChartView(QChartView):
                 self.error_bars.append(ErrorBar(kind, i, x, low, high))
         axis_y.setRange(0.0, max(top, 1.0) * 1.12)
         axis_y.applyNiceNumbers()
+        style_chart(chart)
 
 
-class HistoryChartView(QChartView):
-    """One line per model and configuration over time, for one figure (tg, pp or TTFT)."""
+class HistoryChartView(ThemedChartView):
+    """One line per model and configuration over time, for one figure (tg, pp or TTFT); the
+    lines are named in :attr:`key` (QtCharts' legend would cut the names)."""
 
-    METRICS: ClassVar[dict[str, str]] = {"tg": "tg tokens/s", "pp": "pp tokens/s", "ttft": "TTFT seconds"}
+    METRICS: ClassVar[dict[str, str]] = {
+        "tg": QT_TRANSLATE_NOOP("HistoryChartView", "tg tokens/s"),
+        "pp": QT_TRANSLATE_NOOP("HistoryChartView", "pp tokens/s"),
+        "ttft": QT_TRANSLATE_NOOP("HistoryChartView", "TTFT seconds"),
+    }
+    """Figure key -> its name (translate with :meth:`metric_name`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        super().__init__(chart, parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
+        super().__init__("", parent)
         self.setMinimumHeight(240)
+        self.setAccessibleName(self.tr("History chart"))
+        self.chart().legend().hide()
         self.lines: dict[str, list[tuple[datetime, float]]] = {}
+        self._results: list[BenchResult] = []
+        self._metric = "tg"
+        self._axis_x: QDateTimeAxis | None = None
+
+    @classmethod
+    def metric_name(cls, metric: str) -> str:
+        """The translated name of a :data:`METRICS` key."""
+        return QCoreApplication.translate("HistoryChartView", cls.METRICS[metric])
 
     @staticmethod
     def _value(result: BenchResult, metric: str) -> float | None:
@@ -165,12 +281,20 @@ class HistoryChartView(QChartView):
         Raises:
             KeyError: an unknown metric.
         """
-        title = self.METRICS[metric]
+        if metric not in self.METRICS:
+            raise KeyError(metric)
+        self._results, self._metric = list(results), metric
+        self.render_chart()
+
+    def render_chart(self) -> None:
+        metric = self._metric
+        title = self.metric_name(metric)
         chart = self.chart()
-        chart.setTitle(f"History: {title}")
+        chart.setTitle(self.tr("History: {figure}").format(figure=title))
         _clear(chart)
+        self._axis_x = None
         groups: dict[tuple[object, str, int], list[BenchResult]] = {}
-        for result in results:
+        for result in self._results:
             key = (result.artifact_id if result.artifact_id is not None else result.model_path, result.backend,
                    result.n_threads)
             groups.setdefault(key, []).append(result)
@@ -185,14 +309,16 @@ class HistoryChartView(QChartView):
             self.lines[name] = points
             points_all.extend(points)
         if not points_all:
+            self.key.set_entries([])
             return
         axis_x = QDateTimeAxis()
-        axis_x.setFormat("dd MMM HH:mm")
-        axis_x.setTitleText("run time")
+        axis_x.setFormat("d MMM HH:mm")
+        axis_x.setTitleText(self.tr("Run time"))
         axis_y = QValueAxis()
         axis_y.setTitleText(title)
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        entries = []
         for name, points in self.lines.items():
             line = QLineSeries()
             line.setName(name)
@@ -202,6 +328,9 @@ class HistoryChartView(QChartView):
             chart.addSeries(line)
             line.attachAxis(axis_x)
             line.attachAxis(axis_y)
+            entries.append(("●", name, line.color()))
+        self.key.set_entries(entries)
+        self.setAccessibleDescription("\n".join(self.lines))
         first = min(p[0] for p in points_all).timestamp()
         last = max(p[0] for p in points_all).timestamp()
         if last - first < 60:  # a single moment: widen so the points are not on the frame
@@ -212,3 +341,16 @@ class HistoryChartView(QChartView):
         top = max(p[1] for p in points_all)
         axis_y.setRange(0.0, max(top, 1e-3) * 1.15)
         axis_y.applyNiceNumbers()
+        self._axis_x = axis_x
+        self._fit_ticks()
+        style_chart(chart)
+
+    def _fit_ticks(self) -> None:
+        """As many date ticks as fit side by side uncut (QtCharts cuts, it does not skip)."""
+        if self._axis_x is not None:
+            plot_width = self.width() - 100  # the value axis and margins take about 100 px
+            self._axis_x.setTickCount(max(2, min(6, plot_width // DATE_LABEL_WIDTH + 1)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_ticks()

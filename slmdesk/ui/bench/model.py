@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -13,15 +14,38 @@ from PySide6.QtCore import (
 )
 
 from slmdesk.bench.results import BenchResult, Delta, compare
-from slmdesk.bench.stats import format_stat
-from slmdesk.core.units import format_bytes
+from slmdesk.bench.stats import Stat
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number
 from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ResultRole = Qt.ItemDataRole.UserRole + 2
 
-NOT_AVAILABLE = "not available"
+
+NOT_AVAILABLE = QT_TRANSLATE_NOOP("BenchModels", "not available")
+"""Shown for a figure this machine cannot measure (energy), never 0 (translated where shown)."""
+
+
+def not_available() -> str:
+    """:data:`NOT_AVAILABLE` in the interface language."""
+    return QCoreApplication.translate("BenchModels", NOT_AVAILABLE)
+
+
+def format_stat(stat: Stat | None, digits: int = 1) -> str:
+    """``"77.1 ± 1.2"`` in the interface's locale with ``digits`` decimals; "–" when the figure
+    was not measured (:func:`slmdesk.bench.stats.format_stat` for people)."""
+    if stat is None:
+        return "–"
+    return f"{format_number(stat.mean, digits)} ± {format_number(stat.stdev, digits)}"
+
+
+def format_percent(value: float, signed: bool = False) -> str:
+    """``"+25.0%"`` (``signed``) or ``"25%"`` in the interface's locale."""
+    number = format_number(value, 1 if signed else 0)
+    if signed and value > 0:
+        number = "+" + number
+    return QCoreApplication.translate("BenchModels", "{value}%").format(value=number)
 
 
 class ResultsTableModel(ColumnTableModel):
@@ -32,13 +56,30 @@ class ResultsTableModel(ColumnTableModel):
     """
 
     # The measured figures come first, so they are on screen without scrolling.
-    COLUMNS = ("When", "Model", "pp t/s", "tg t/s", "tg bound (fit)", "Test", "Quant", "Threads", "TTFT s",
-               "Load s", "Peak memory", "Energy J/token", "Backend", "Runs on")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("ResultsTableModel", "When"), QT_TRANSLATE_NOOP("ResultsTableModel", "Model"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "pp t/s"), QT_TRANSLATE_NOOP("ResultsTableModel", "tg t/s"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "tg bound (fit)"), QT_TRANSLATE_NOOP("ResultsTableModel", "Test"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "Quant"), QT_TRANSLATE_NOOP("ResultsTableModel", "Threads"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "TTFT s"), QT_TRANSLATE_NOOP("ResultsTableModel", "Load s"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "Peak memory"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "Energy J/token"), QT_TRANSLATE_NOOP("ResultsTableModel", "Backend"),
+        QT_TRANSLATE_NOOP("ResultsTableModel", "Runs on"),
+    )
     (COL_WHEN, COL_MODEL, COL_PP, COL_TG, COL_BOUND, COL_TEST, COL_QUANT, COL_THREADS, COL_TTFT, COL_LOAD,
      COL_MEMORY, COL_ENERGY, COL_BACKEND, COL_RUNTIME) = range(14)
     HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
-        COL_BOUND: "The fit estimate's upper bound on generation speed (memory bandwidth / bytes read per token)",
-        COL_RUNTIME: "The llama.cpp CPU variant chosen at run time and whether weights were repacked",
+        COL_PP: QT_TRANSLATE_NOOP("ResultsTableModel", "Prompt processing speed in tokens per second (mean ± "
+                                  "standard deviation)"),
+        COL_TG: QT_TRANSLATE_NOOP("ResultsTableModel", "Token generation speed in tokens per second (mean ± "
+                                  "standard deviation)"),
+        COL_BOUND: QT_TRANSLATE_NOOP("ResultsTableModel", "The fit estimate's upper bound on generation speed "
+                                     "(memory bandwidth / bytes read per token)"),
+        COL_TTFT: QT_TRANSLATE_NOOP("ResultsTableModel", "Time to first token of a chat prompt, in seconds"),
+        COL_LOAD: QT_TRANSLATE_NOOP("ResultsTableModel", "Time to load the model, in seconds"),
+        COL_MEMORY: QT_TRANSLATE_NOOP("ResultsTableModel", "The most memory the engine process used (peak RSS)"),
+        COL_RUNTIME: QT_TRANSLATE_NOOP("ResultsTableModel", "The llama.cpp CPU variant chosen at run time and "
+                                       "whether weights were repacked"),
     }
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -82,6 +123,13 @@ class ResultsTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._results)
 
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate("ResultsTableModel", self.COLUMNS[section])
+
+    def header_tooltip(self, section: int) -> str | None:
+        text = self.HEADER_TOOLTIPS.get(section)
+        return QCoreApplication.translate("ResultsTableModel", text) if text else None
+
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._results):
             return None
@@ -96,20 +144,27 @@ class ResultsTableModel(ColumnTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column >= self.COL_THREADS and column != self.COL_TEST:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == self.COL_ENERGY and result.energy_j_per_token is None:
-                return result.energy_note or "Energy counters are not readable here."
-            if column == self.COL_MODEL:
-                return f"{result.model_path}\nSHA-256 {result.model_sha256 or 'unknown'}\n{result.hardware_name}"
-            if column == self.COL_RUNTIME and result.runtime:
-                notes = "\n".join(str(note) for note in result.runtime.get("notes") or ())
-                return result.runtime_summary + (f"\n{notes}" if notes else "")
-            if column == self.COL_BOUND and result.tg is not None and result.fit_tg_bound:
-                return f"measured tg is {result.tg.mean / result.fit_tg_bound * 100:.0f}% of the bound"
+            return self._tooltip(result, column)
+        return None
+
+    def _tooltip(self, result: BenchResult, column: int) -> str | None:
+        if column == self.COL_ENERGY and result.energy_j_per_token is None:
+            return result.energy_note or self.tr("Energy counters are not readable here.")
+        if column == self.COL_MODEL:
+            return self.tr("{path}\nSHA-256 {sha256}\n{hardware}").format(
+                path=result.model_path, sha256=result.model_sha256 or self.tr("unknown"),
+                hardware=result.hardware_name)
+        if column == self.COL_RUNTIME and result.runtime:
+            notes = "\n".join(str(note) for note in result.runtime.get("notes") or ())
+            return result.runtime_summary + (f"\n{notes}" if notes else "")
+        if column == self.COL_BOUND and result.tg is not None and result.fit_tg_bound:
+            return self.tr("Measured tg is {share} of the bound").format(
+                share=format_percent(result.tg.mean / result.fit_tg_bound * 100))
         return None
 
     def _display(self, r: BenchResult, column: int) -> str:
         if column == self.COL_WHEN:
-            return r.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return format_datetime(r.created_at)
         if column == self.COL_MODEL:
             return r.model_name
         if column == self.COL_QUANT:
@@ -117,7 +172,7 @@ class ResultsTableModel(ColumnTableModel):
         if column == self.COL_BACKEND:
             return f"{r.backend} {r.backend_version}"
         if column == self.COL_THREADS:
-            return str(r.n_threads)
+            return format_number(r.n_threads)
         if column == self.COL_TEST:
             return f"{r.settings.test_label} ×{r.settings.repetitions}"
         if column == self.COL_PP:
@@ -125,15 +180,15 @@ class ResultsTableModel(ColumnTableModel):
         if column == self.COL_TG:
             return format_stat(r.tg)
         if column == self.COL_BOUND:
-            return "–" if r.fit_tg_bound is None else f"≤ {r.fit_tg_bound:.1f}"
+            return "–" if r.fit_tg_bound is None else f"≤ {format_number(r.fit_tg_bound, 1)}"
         if column == self.COL_TTFT:
             return format_stat(r.ttft, 3)
         if column == self.COL_LOAD:
-            return f"{r.load_s:.2f}"
+            return format_number(r.load_s, 2)
         if column == self.COL_MEMORY:
             return format_bytes(r.peak_rss_bytes)
         if column == self.COL_ENERGY:
-            return NOT_AVAILABLE if r.energy_j_per_token is None else f"{r.energy_j_per_token:.4f}"
+            return not_available() if r.energy_j_per_token is None else format_number(r.energy_j_per_token, 4)
         if column == self.COL_RUNTIME:
             return runs_on(r)
         return ""
@@ -159,44 +214,88 @@ def runs_on(result: BenchResult) -> str:
     runtime = result.runtime
     if not runtime:
         return "–"
-    parts = [f"CPU {runtime.get('cpu_variant')}" if runtime.get("cpu_variant") else "CPU"]
+    variant = runtime.get("cpu_variant")
+    parts = [f"CPU {variant}" if variant else "CPU"]
     gpus = runtime.get("gpu_backends") or ()
     if gpus:
         parts.append("+ " + ", ".join(str(g) for g in gpus))
     if str(runtime.get("engine", "")).startswith("llama.cpp"):
-        parts.append(f"repack {'on' if runtime.get('repack', True) else 'off'}")
+        parts.append(QCoreApplication.translate("BenchModels", "repack on") if runtime.get("repack", True)
+                     else QCoreApplication.translate("BenchModels", "repack off"))
     return ", ".join(parts)
 
 
-def _short(result: BenchResult) -> str:
-    backend = "ONNX" if result.backend == "onnxruntime-genai" else result.backend
-    return " ".join(p for p in (result.quantization or "", backend, f"{result.n_threads} t") if p)
+def backend_name(result: BenchResult) -> str:
+    """The engine as a short name: ``"llama.cpp"``, ``"ONNX"``."""
+    return "ONNX" if result.backend == "onnxruntime-genai" else result.backend
+
+
+def run_name(result: BenchResult) -> str:
+    """A run as people tell runs apart: ``"SmolLM2 135M Instruct Q4_1"`` (model and quantization)."""
+    return " ".join(p for p in (result.model_name, result.quantization or "") if p)
+
+
+def run_description(result: BenchResult) -> str:
+    """Everything that names a run: ``"SmolLM2 135M Instruct Q4_1 · llama.cpp · threads: 2 ·
+    pp128 / tg32 · 2026-12-02 04:25 (run 6)"``."""
+    threads = QCoreApplication.translate("BenchModels", "threads: {count}").format(count=result.n_threads)
+    run = (QCoreApplication.translate("BenchModels", "run {id}").format(id=result.id)
+           if result.id is not None else "")
+    when = format_datetime(result.created_at)
+    return " · ".join(p for p in (run_name(result), backend_name(result), threads, result.settings.test_label,
+                                  f"{when} ({run})" if run else when) if p)
+
+
+METRIC_LABELS: dict[str, str] = {
+    "pp tokens/s": QT_TRANSLATE_NOOP("CompareTableModel", "Prompt processing (pp), tokens/s"),
+    "tg tokens/s": QT_TRANSLATE_NOOP("CompareTableModel", "Generation (tg), tokens/s"),
+    "TTFT s": QT_TRANSLATE_NOOP("CompareTableModel", "Time to first token (TTFT), s"),
+    "load s": QT_TRANSLATE_NOOP("CompareTableModel", "Load time, s"),
+    "peak memory bytes": QT_TRANSLATE_NOOP("CompareTableModel", "Peak memory"),
+    "energy J/token": QT_TRANSLATE_NOOP("CompareTableModel", "Energy, J/token"),
+}
+"""The compared figures' names (:func:`slmdesk.bench.results.compare`'s metric keys) as the
+Compare table shows them; the values of "peak memory bytes" are shown as a size (MiB, GiB)."""
 
 
 class CompareTableModel(ColumnTableModel):
-    """Two runs side by side: one row per figure with both values and the change in percent."""
+    """Two runs side by side: one row per figure with both values and the change in percent.
+    The value columns' headers name each run's model and quantization ("A: SmolLM2 Q4_1"),
+    with the full description (engine, threads, test, time) in their tooltips."""
 
-    COLUMNS = ("Figure", "Run A", "Run B", "Change")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("CompareTableModel", "Figure"), QT_TRANSLATE_NOOP("CompareTableModel", "Run A"),
+        QT_TRANSLATE_NOOP("CompareTableModel", "Run B"), QT_TRANSLATE_NOOP("CompareTableModel", "Change"),
+    )
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._deltas: list[Delta] = []
-        self._names = ("Run A", "Run B")
-        self._tooltips = ("", "")
+        self._runs: tuple[BenchResult, BenchResult] | None = None
 
     def set_runs(self, before: BenchResult | None, after: BenchResult | None) -> None:
         """Compare ``before`` (A) with ``after`` (B); None clears the table."""
         self.beginResetModel()
         if before is None or after is None:
             self._deltas = []
-            self._names = ("Run A", "Run B")
-            self._tooltips = ("", "")
+            self._runs = None
         else:
             self._deltas = compare(before, after)
-            self._names = (f"A: run {before.id} ({_short(before)})", f"B: run {after.id} ({_short(after)})")
-            self._tooltips = (before.label, after.label)
+            self._runs = (before, after)
         self.endResetModel()
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 1, 2)
+
+    def runs(self) -> tuple[BenchResult, BenchResult] | None:
+        """The compared runs (A, B), None when the table is empty."""
+        return self._runs
+
+    def run_header(self, which: int) -> str:
+        """The header of run A (``which`` 0) or B (1): ``"A: SmolLM2 135M Instruct Q4_1"``."""
+        if self._runs is None:
+            return self.header_text(which + 1)
+        result = self._runs[which]
+        text = self.tr("A: {name}") if which == 0 else self.tr("B: {name}")
+        return text.format(name=run_name(result))
 
     def deltas(self) -> list[Delta]:
         """The figures shown, in order."""
@@ -206,10 +305,14 @@ class CompareTableModel(ColumnTableModel):
         return len(self._deltas)
 
     def header_text(self, section: int) -> str:
-        return self._names[section - 1] if section in (1, 2) else self.COLUMNS[section]
+        if section in (1, 2) and self._runs is not None:
+            return self.run_header(section - 1)
+        return QCoreApplication.translate("CompareTableModel", self.COLUMNS[section])
 
     def header_tooltip(self, section: int) -> str | None:
-        return (self._tooltips[section - 1] or None) if section in (1, 2) else None
+        if section in (1, 2) and self._runs is not None:
+            return run_description(self._runs[section - 1])
+        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._deltas):
@@ -217,25 +320,27 @@ class CompareTableModel(ColumnTableModel):
         delta = self._deltas[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return delta.metric
-            if column in (1, 2):
-                value = delta.before if column == 1 else delta.after
-                if value is None:
-                    return NOT_AVAILABLE if "energy" in delta.metric else "–"
-                if "bytes" in delta.metric:
-                    return format_bytes(value)
-                return (
-                    f"{value:.4f}"
-                    if "energy" in delta.metric
-                    else f"{value:.3f}"
-                    if " s" in delta.metric
-                    else f"{value:.1f}"
-                )
-            if column == 3:
-                return "–" if delta.delta_pct is None else f"{delta.delta_pct:+.1f}%"
+            return self._display(delta, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == 3 and delta.improved is not None:
             return colour("verdict.good") if delta.improved else colour("verdict.bad")
         if role == Qt.ItemDataRole.ToolTipRole and column == 3 and delta.improved is not None:
-            return "better" if delta.improved else "worse"
+            return self.tr("better") if delta.improved else self.tr("worse")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 0:
+            return delta.metric
+        return None
+
+    def _display(self, delta: Delta, column: int) -> str | None:
+        if column == 0:
+            label = METRIC_LABELS.get(delta.metric)
+            return QCoreApplication.translate("CompareTableModel", label) if label else delta.metric
+        if column in (1, 2):
+            value = delta.before if column == 1 else delta.after
+            if value is None:
+                return not_available() if "energy" in delta.metric else "–"
+            if "bytes" in delta.metric:
+                return format_bytes(value)
+            decimals = 4 if "energy" in delta.metric else 3 if " s" in delta.metric else 1
+            return format_number(value, decimals)
+        if column == 3:
+            return "–" if delta.delta_pct is None else format_percent(delta.delta_pct, signed=True)
         return None

@@ -8,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import (
     QItemSelection,
     QItemSelectionModel,
+    QSettings,
+    QSize,
     Qt,
     Signal,
     Slot,
@@ -20,6 +22,8 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -41,14 +45,21 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts
-from slmdesk.ui.bench.model import (
-    ResultRole,
-)
+from slmdesk.ui.bench.model import ResultRole, format_percent
 from slmdesk.ui.bench.queue import RESOURCE, BenchQueueView
 from slmdesk.ui.bench.results_view import BenchResultsView
 from slmdesk.ui.bench.serving_view import LocalEndpoint, ServingBenchView
 from slmdesk.ui.bench.settings_form import BenchSettingsForm
+from slmdesk.ui.i18n import format_number
 from slmdesk.ui.jobs.model import JobIdRole
+from slmdesk.ui.widgets.elided import ElidedLabel
+
+
+class ModelChecklist(QListView):
+    """The models to benchmark, a few rows tall by default (the settings form gets the height first)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(), 5 * self.fontMetrics().height() + 2 * self.frameWidth() + 8)
 
 
 class BenchmarkPane(QWidget):
@@ -72,6 +83,7 @@ class BenchmarkPane(QWidget):
             machine in each run (cached after the first probe).
         local_endpoint: slmdesk's local API server as ``(base URL, key)`` while it runs, for the
             Serving tab's "Local server" button (:class:`ServingBenchView`).
+        state: the window-state settings (the tables' chosen columns); default: in memory only.
     """
 
     results_changed = Signal()
@@ -89,6 +101,7 @@ class BenchmarkPane(QWidget):
         plans: LoadPlanStore | None = None,
         artifacts: ArtifactSourceModel | None = None,
         local_endpoint: LocalEndpoint | None = None,
+        state: QSettings | None = None,
     ) -> None:
         super().__init__(parent)
         self._inventory = inventory
@@ -103,12 +116,16 @@ class BenchmarkPane(QWidget):
         """The shared source model of artifacts (the main window's; its own when alone)."""
         self._pending_selection: set[int] | None = None
         self._jobs: set[int] = set()
+        # Made first so that its tab bar comes first in the tab order, as on screen.
+        self.modes = QTabWidget(self)
+        self.modes.setAccessibleName(self.tr("Benchmark mode"))
 
         # -- models to benchmark
         self.artifact_model = LoadableArtifacts(self.artifacts, checkable=True, parent=self)
-        self.artifact_list = QListView(self)
+        self.artifact_list = ModelChecklist(self)
         self.artifact_list.setModel(self.artifact_model)
-        self.artifact_list.setAccessibleName("Models to benchmark")
+        self.artifact_list.setAccessibleName(self.tr("Models to benchmark"))
+        self.artifact_list.setAccessibleDescription(self.tr("Check the models to benchmark"))
         self.artifact_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.artifact_model.checked_changed.connect(self._update_buttons)
         self.artifacts.records_changed.connect(self._on_artifacts_changed)
@@ -128,22 +145,25 @@ class BenchmarkPane(QWidget):
         self.batch_spin, self.ubatch_spin, self.ctx_spin, self.gpu_spin = (
             form.batch_spin, form.ubatch_spin, form.ctx_spin, form.gpu_spin)
         self.fit_check, self.ttft_check = form.fit_check, form.ttft_check
-        self.run_button = QPushButton("Run benchmark", self)
+        self.run_button = QPushButton(self.tr("Run benchmark"), self)
+        self.run_button.setToolTip(self.tr("Queue one benchmark per checked model"))
         self.run_button.clicked.connect(self.start_runs)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.setToolTip(
-            "Cancel the selected queued or running benchmark (all of them if none is selected)"
+            self.tr("Cancel the selected queued or running benchmark (all of them if none is selected)")
         )
+        self.cancel_button.setAccessibleName(self.tr("Cancel benchmarks"))
         self.cancel_button.clicked.connect(self.cancel_selected)
         self.queue_view = BenchQueueView(runner, self)
         self.queue_source, self.queue_model = self.queue_view.queue_source, self.queue_view.queue_model
-        self.status_label = QLabel(self)
-        self.status_label.setWordWrap(True)
-        self.fit_label = QLabel(self)
-        self.fit_label.setWordWrap(True)
-        self.fit_label.setAccessibleName("Measured generation speed against the fit estimate")
+        # Elided to the column's width, one line per message, the whole text in the tooltip: a long
+        # message never squeezes the queue (which keeps MIN_VISIBLE_ROWS rows).
+        self.fit_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight, selectable=True)
+        self.fit_label.setAccessibleName(self.tr("Measured generation speed against the fit estimate"))
+        self.status_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight, selectable=True)
+        self.status_label.setAccessibleName(self.tr("Benchmark status"))
 
-        self.results = BenchResultsView(self)
+        self.results = BenchResultsView(self, state)
         part = self.results
         self.results_model, self.results_proxy, self.results_view = (
             part.results_model,
@@ -167,28 +187,57 @@ class BenchmarkPane(QWidget):
         self.delete_button.clicked.connect(self.delete_selected)
         self.history_metric.currentIndexChanged.connect(self._on_history_metric_changed)
 
+        # The left column: models, the settings form (it scrolls when the window is too short for
+        # it, so its fields keep their height at 1024x640), Run/Cancel, the queue, the messages.
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
-        left_layout.addWidget(QLabel("Models", self))
-        left_layout.addWidget(self.artifact_list, 2)
-        left_layout.addWidget(self.form)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        models_label = QLabel(self.tr("Models"), self)
+        models_label.setBuddy(self.artifact_list)
+        queue_label = QLabel(self.tr("Queue"), self)
+        queue_label.setBuddy(self.queue_view)
+        left_layout.addWidget(models_label)
+        self.artifact_list.setMinimumHeight(max(self.artifact_list.minimumSizeHint().height(),
+                                                3 * self.artifact_list.fontMetrics().height() + 12))
+        # The form takes the height it needs first; the list and the queue share what is left.
+        for view in (self.artifact_list, self.queue_view):
+            view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        for label in (models_label, queue_label, self.fit_label, self.status_label):
+            label.setSizePolicy(label.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Fixed)
+        left_layout.addWidget(self.artifact_list)
+        self.form_scroll = QScrollArea(self)
+        self.form_scroll.setWidget(self.form)
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; a focused one scrolls
+        bar = self.form_scroll.verticalScrollBar().sizeHint().width()
+        self.form_scroll.setMinimumSize(self.form.minimumSizeHint().width() + bar + 2,
+                                        max(self.form_scroll.minimumSizeHint().height(),
+                                            4 * self.form.fontMetrics().height()))
+        self.form_scroll.setMaximumHeight(self.form.sizeHint().height() + 2)
+        left_layout.addWidget(self.form_scroll, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.cancel_button)
         left_layout.addLayout(buttons)
-        left_layout.addWidget(QLabel("Queue", self))
-        left_layout.addWidget(self.queue_view, 1)
+        left_layout.addWidget(queue_label)
+        left_layout.addWidget(self.queue_view)
         left_layout.addWidget(self.fit_label)
         left_layout.addWidget(self.status_label)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(self.results)
-        splitter.setStretchFactor(1, 3)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([left.minimumSizeHint().width() + 20, 900])
         # Local models (llama-bench's figures) and Serving (an endpoint, vLLM's figures) side by side.
-        self.serving = ServingBenchView(inventory, runner, local_endpoint, self)
-        self.modes = QTabWidget(self)
-        self.modes.addTab(splitter, "Local models")
-        self.modes.addTab(self.serving, "Serving")
+        self.serving = ServingBenchView(inventory, runner, local_endpoint, self, state)
+        self.modes.addTab(splitter, self.tr("Local models"))
+        self.modes.addTab(self.serving, self.tr("Serving"))
+        self.modes.setTabToolTip(0, self.tr("Benchmark models from the inventory with llama-bench's figures"))
+        self.modes.setTabToolTip(1, self.tr("Benchmark an OpenAI-compatible server with vLLM's serving figures"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.modes)
 
@@ -214,7 +263,7 @@ class BenchmarkPane(QWidget):
         self._refreshing -= 1
         if job.state is not JobState.SUCCEEDED:
             if job.state is JobState.FAILED:
-                self.status_label.setText(f"Cannot read the inventory: {job.error}")
+                self.set_status(self.tr("Cannot read the inventory: {error}").format(error=job.error))
             return
         self.results_model.set_results(job.result)
         self._update_charts()
@@ -273,11 +322,11 @@ class BenchmarkPane(QWidget):
         try:
             settings = self.settings()
         except UserError as error:
-            self.status_label.setText(f"{error.message} {error.hint}".strip())
+            self.set_status(f"{error.message} {error.hint}".strip())
             return []
         records = [r for r in (self.artifacts.find(i) for i in self.checked_artifact_ids()) if r is not None]
         if not records:
-            self.status_label.setText("Check at least one model to benchmark.")
+            self.set_status(self.tr("Check at least one model to benchmark."))
             return []
         ids, problems = [], []
         for record in records:
@@ -288,11 +337,11 @@ class BenchmarkPane(QWidget):
                 continue
             task = bench_task(target_from_record(record), own, self._paths, self._client_factory,
                               self._inventory, self._profile)
-            title = f"Benchmark {record.display_name} ({own.label})"
+            title = self.tr("Benchmark {model} ({settings})").format(model=record.display_name, settings=own.label)
             job_id = self._runner.submit(title, task, resource=RESOURCE, on_done=self._on_run_done)
             self._jobs.add(job_id)
             ids.append(job_id)
-        self.status_label.setText(" ".join([f"{len(ids)} benchmark(s) queued.", *problems]))
+        self.set_status(" ".join([self.tr("%n benchmark(s) queued.", "", len(ids)), *problems]))
         self._update_buttons()
         return ids
 
@@ -317,31 +366,41 @@ class BenchmarkPane(QWidget):
             self.results_model.add_results(results)
             self._show_fit(results)
             noisy = [note for r in results for note in noise_notes(r.pp, r.tg, r.settings.n_prompt, r.settings.n_gen)]
-            self.status_label.setText(" ".join([f"Finished: {job.title}.", *noisy]))
+            self.set_status(" ".join([self.tr("Finished: {job}.").format(job=job.title), *noisy]))
             self.results_view.clearSelection()
             self._update_charts()
             self.results_changed.emit()
             self.run_finished.emit(results)
         elif job.state is JobState.FAILED:
-            self.status_label.setText(f"{job.title} failed: {job.error} {job.hint}".strip())
+            self.set_status(self.tr("{job} failed: {error}").format(job=job.title,
+                                                                    error=f"{job.error} {job.hint}".strip()))
             self.run_failed.emit(job.error, job.hint)
         else:
-            self.status_label.setText(f"Cancelled: {job.title}.")
+            self.set_status(self.tr("Cancelled: {job}.").format(job=job.title))
         self._update_buttons()
+
+    def set_status(self, text: str) -> None:
+        """Show ``text`` in the status line (elided to its width; the whole text in its tooltip)."""
+        self.status_label.setText(text)
 
     def _show_fit(self, results: Sequence[BenchResult]) -> None:
         lines = []
         for result in results:
             if result.tg is None:
                 continue
-            measured = f"tg {result.tg.mean:.1f} ± {result.tg.stdev:.1f} t/s measured"
+            mean, stdev = format_number(result.tg.mean, 1), format_number(result.tg.stdev, 1)
+            threads = self.tr("%n thread(s)", "", result.n_threads)
             if result.fit_tg_bound:
-                share = result.tg.mean / result.fit_tg_bound * 100
-                lines.append(f"{result.model_name} ({result.n_threads} t): {measured}; fit estimate bound "
-                             f"{result.fit_tg_bound:.1f} t/s ({share:.0f}% of it).")
+                lines.append(self.tr(
+                    "{model} ({threads}): tg {mean} ± {stdev} t/s measured; fit estimate bound {bound} t/s "
+                    "({share} of it).").format(
+                        model=result.model_name, threads=threads, mean=mean, stdev=stdev,
+                        bound=format_number(result.fit_tg_bound, 1),
+                        share=format_percent(result.tg.mean / result.fit_tg_bound * 100)))
             else:
-                lines.append(f"{result.model_name} ({result.n_threads} t): {measured}; no fit bound"
-                             " (no memory bandwidth figure).")
+                lines.append(self.tr(
+                    "{model} ({threads}): tg {mean} ± {stdev} t/s measured; no fit bound (no memory bandwidth "
+                    "figure).").format(model=result.model_name, threads=threads, mean=mean, stdev=stdev))
         self.fit_label.setText("\n".join(lines))
 
     # -- results: selection, charts, compare, export, delete ------------------------------------
@@ -391,7 +450,7 @@ class BenchmarkPane(QWidget):
         """Compare the two selected runs (older as A); shows the Compare tab."""
         selected = sorted(self.selected_results(), key=lambda r: r.created_at)
         if len(selected) != 2:
-            self.status_label.setText("Select exactly two runs to compare them.")
+            self.set_status(self.tr("Select exactly two runs to compare them."))
             return
         self.compare_model.set_runs(selected[0], selected[1])
         self.tabs.setCurrentIndex(2)
@@ -399,8 +458,8 @@ class BenchmarkPane(QWidget):
     @Slot()
     def _on_export_clicked(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export benchmark results", str(Path.home() / "slmdesk-benchmarks.csv"),
-            "CSV (*.csv);;JSON (*.json);;Markdown (*.md)",
+            self, self.tr("Export benchmark results"), str(Path.home() / "slmdesk-benchmarks.csv"),
+            self.tr("CSV (*.csv);;JSON (*.json);;Markdown (*.md)"),
         )
         if path:
             self.export_to(Path(path))
@@ -412,9 +471,9 @@ class BenchmarkPane(QWidget):
         try:
             export.write_export(path, results)
         except UserError as error:
-            self.status_label.setText(f"{error.message} {error.hint}".strip())
+            self.set_status(f"{error.message} {error.hint}".strip())
             return None
-        self.status_label.setText(f"Exported {len(results)} run(s) to {path}.")
+        self.set_status(self.tr("Exported %n run(s) to {path}.", "", len(results)).format(path=path))
         return path
 
     @Slot()
@@ -424,7 +483,8 @@ class BenchmarkPane(QWidget):
         if not selected:
             return
         answer = QMessageBox.question(
-            self, "Delete benchmark runs?", f"Delete {len(selected)} run(s) from the history?"
+            self, self.tr("Delete benchmark runs?"),
+            self.tr("Delete %n run(s) from the history?", "", len(selected)),
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.delete_runs([r.id for r in selected if r.id is not None])

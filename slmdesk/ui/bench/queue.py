@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.ui.jobs.model import JobIdRole, JobListModel
@@ -11,6 +11,9 @@ from slmdesk.ui.jobs.pane import ProgressBarDelegate
 
 RESOURCE = "engine:bench"
 """The job-runner queue of benchmarks: one at a time, so runs never compete for the cores."""
+
+MIN_VISIBLE_ROWS = 3
+"""The queue is never shorter than this many rows (a long status line cannot squeeze it)."""
 
 
 class BenchJobsProxy(QSortFilterProxyModel):
@@ -38,12 +41,31 @@ class BenchQueueView(QTableView):
         self.queue_model = BenchJobsProxy(runner, self)
         self.queue_model.setSourceModel(self.queue_source)
         self.setModel(self.queue_model)
-        self.setAccessibleName("Benchmark queue")
+        self.setAccessibleName(self.tr("Benchmark queue"))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.verticalHeader().hide()
         self._progress_delegate = ProgressBarDelegate(self)
         self.setItemDelegateForColumn(JobListModel.COL_PROGRESS, self._progress_delegate)
         for column in (JobListModel.COL_BYTES, JobListModel.COL_SPEED, JobListModel.COL_ETA, JobListModel.COL_CANCEL):
             self.hideColumn(column)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.setColumnWidth(JobListModel.COL_TITLE, 220)
+        # Fits the narrow left column without a horizontal scroll bar; cut titles have their tooltip.
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(JobListModel.COL_TITLE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(JobListModel.COL_STATE, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(JobListModel.COL_PROGRESS, QHeaderView.ResizeMode.Fixed)
+        header.setSectionResizeMode(JobListModel.COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
+        self.setColumnWidth(JobListModel.COL_PROGRESS, 80)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the columns fit the width
+        self.setMinimumHeight(self.minimum_rows_height(MIN_VISIBLE_ROWS))
+
+    def sizeHint(self) -> QSize:
+        """A few rows tall: the settings form above gets the height first."""
+        return QSize(super().sizeHint().width(), self.minimum_rows_height(MIN_VISIBLE_ROWS + 1))
+
+    def minimum_rows_height(self, rows: int) -> int:
+        """Pixels that show the header and ``rows`` rows."""
+        return (self.horizontalHeader().sizeHint().height() + rows * self.verticalHeader().defaultSectionSize()
+                + 2 * self.frameWidth())

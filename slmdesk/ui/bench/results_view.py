@@ -3,7 +3,7 @@ comparison views."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QSettings, QSortFilterProxyModel, Qt, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -18,68 +18,125 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView
-from slmdesk.ui.bench.model import CompareTableModel, ResultsTableModel, SortRole
+from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView, ThemedChartView
+from slmdesk.ui.bench.model import CompareTableModel, ResultsTableModel, SortRole, run_description
+from slmdesk.ui.widgets.columns import install_column_chooser
+
+RESULTS_COLUMNS_KEY = "bench/results_hidden_columns"
+"""Window-state key of the results table's hidden columns (the header's context menu)."""
+DEFAULT_HIDDEN = {ResultsTableModel.COL_LOAD, ResultsTableModel.COL_ENERGY, ResultsTableModel.COL_RUNTIME}
+"""Hidden until the user shows them: the table fits a 1024 px window with the figures people compare."""
+
+
+def chart_with_key(view: ThemedChartView, parent: QWidget, above: QWidget | None = None) -> QWidget:
+    """``view`` with its key label below it (and ``above`` it, when given) in one widget."""
+    holder = QWidget(parent)
+    layout = QVBoxLayout(holder)
+    layout.setContentsMargins(0, 0, 0, 0)
+    if above is not None:
+        layout.addWidget(above, 0, Qt.AlignmentFlag.AlignLeft)
+    layout.addWidget(view, 1)
+    layout.addWidget(view.key)
+    return holder
 
 
 class BenchResultsView(QWidget):
     """Every stored run (sortable; select rows to chart, two to compare, any to export or
     delete), the speed chart, the history chart and the comparison of two runs. The pane
-    connects the buttons and the selection; this part only builds and lays out the views."""
+    connects the buttons and the selection; this part only builds and lays out the views.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    Args:
+        state: the window-state settings that remember the results table's columns (default:
+            kept in memory only).
+    """
+
+    def __init__(self, parent: QWidget | None = None, state: QSettings | None = None) -> None:
         super().__init__(parent)
+        # Built in the order they are seen (and tabbed through): the header row, the table, the tabs.
+        results_label = QLabel(self.tr("Results"), self)
+        self.compare_button = QPushButton(self.tr("Compare"), self)
+        self.compare_button.setToolTip(self.tr("Select two runs to compare them (change in %)"))
+        self.compare_button.setAccessibleName(self.tr("Compare the two selected runs"))
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.export_button.setToolTip(
+            self.tr("Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown")
+        )
+        self.export_button.setAccessibleName(self.tr("Export benchmark results"))
+        self.delete_button = QPushButton(self.tr("Delete runs"), self)
+        self.delete_button.setToolTip(self.tr("Delete the selected runs from the history"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(results_label)
+        buttons.addStretch(1)
+        for button in (self.compare_button, self.export_button, self.delete_button):
+            buttons.addWidget(button)
+
         self.results_model = ResultsTableModel(self)
         self.results_proxy = QSortFilterProxyModel(self)
         self.results_proxy.setSourceModel(self.results_model)
         self.results_proxy.setSortRole(SortRole)
         self.results_view = QTableView(self)
         self.results_view.setModel(self.results_proxy)
-        self.results_view.setAccessibleName("Benchmark results")
+        self.results_view.setAccessibleName(self.tr("Benchmark results"))
         self.results_view.setSortingEnabled(True)
         self.results_view.sortByColumn(ResultsTableModel.COL_WHEN, Qt.SortOrder.DescendingOrder)
         self.results_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.results_view.verticalHeader().hide()
         self.results_view.setWordWrap(False)
-        self.results_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.results_view.setColumnWidth(ResultsTableModel.COL_WHEN, 115)
-        self.results_view.setColumnWidth(ResultsTableModel.COL_MODEL, 170)
+        self.results_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.results_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        # Wide enough for the header texts and the usual values; the model column keeps its tooltip.
+        header.setMinimumSectionSize(48)
+        metrics = self.results_view.fontMetrics()
+        samples = {ResultsTableModel.COL_WHEN: "2026-12-31 23:59 PM", ResultsTableModel.COL_MODEL: "M" * 14,
+                   ResultsTableModel.COL_PP: "8888.8 ± 888.8", ResultsTableModel.COL_TG: "888.8 ± 88.8",
+                   ResultsTableModel.COL_TEST: "pp512 / tg128 ×5", ResultsTableModel.COL_TTFT: "8.888 ± 0.888",
+                   ResultsTableModel.COL_RUNTIME: "CPU haswell, repack on"}
+        for column in range(self.results_model.columnCount()):
+            text = samples.get(column, "")
+            header_text = self.results_model.headerData(column, Qt.Orientation.Horizontal) or ""
+            width = max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(header_text) + 24) + 16
+            self.results_view.setColumnWidth(column, width)
+        results_label.setBuddy(self.results_view)
+        # Right-click the header to pick the columns; an empty file name keeps them in memory.
+        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
+        install_column_chooser(self.results_view, self._state, RESULTS_COLUMNS_KEY, DEFAULT_HIDDEN)
+        self.results_view.horizontalHeader().setToolTip(self.tr("Right-click to choose the columns"))
 
-        self.compare_button = QPushButton("Compare", self)
-        self.compare_button.setToolTip("Select two runs to compare them (change in %)")
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip(
-            "Export the selected runs (all runs if none is selected) as CSV, JSON or Markdown"
-        )
-        self.delete_button = QPushButton("Delete runs", self)
-        buttons = QHBoxLayout()
-        buttons.addWidget(QLabel("Results", self))
-        buttons.addStretch(1)
-        for button in (self.compare_button, self.export_button, self.delete_button):
-            buttons.addWidget(button)
-
+        self.tabs = QTabWidget(self)  # made before its pages: its tab bar comes first in the tab order
+        self.tabs.setAccessibleName(self.tr("Benchmark charts"))
         self.speed_chart = SpeedChartView(self)
         self.history_chart = HistoryChartView(self)
         self.history_metric = QComboBox(self)
-        for key, text in HistoryChartView.METRICS.items():
-            self.history_metric.addItem(text, key)
-        self.history_metric.setAccessibleName("History figure")
-        history = QWidget(self)
-        history_layout = QVBoxLayout(history)
-        history_layout.setContentsMargins(0, 0, 0, 0)
-        history_layout.addWidget(self.history_metric, 0, Qt.AlignmentFlag.AlignLeft)
-        history_layout.addWidget(self.history_chart, 1)
+        for key in HistoryChartView.METRICS:
+            self.history_metric.addItem(HistoryChartView.metric_name(key), key)
+        self.history_metric.setAccessibleName(self.tr("History figure"))
+        self.history_metric.setToolTip(self.tr("The figure the history chart plots"))
         self.compare_model = CompareTableModel(self)
+        self.compare_caption = QLabel(self)
+        """Names both compared runs in full (model, quantization, engine, threads, test, time)."""
+        self.compare_caption.setWordWrap(True)
+        self.compare_caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.compare_view = QTableView(self)
         self.compare_view.setModel(self.compare_model)
-        self.compare_view.setAccessibleName("Comparison of two runs")
+        self.compare_view.setAccessibleName(self.tr("Comparison of two runs"))
         self.compare_view.verticalHeader().hide()
-        self.compare_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.tabs = QTabWidget(self)
-        self.tabs.addTab(self.speed_chart, "Speed")
-        self.tabs.addTab(history, "History")
-        self.tabs.addTab(self.compare_view, "Compare")
+        self.compare_view.setWordWrap(True)
+        compare_header = self.compare_view.horizontalHeader()
+        compare_header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        compare_header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        compare_header.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # keeps the quantization at the end
+        self.compare_model.modelReset.connect(self._on_compared)
+        compare = QWidget(self)
+        compare_layout = QVBoxLayout(compare)
+        compare_layout.setContentsMargins(0, 0, 0, 0)
+        compare_layout.addWidget(self.compare_caption)
+        compare_layout.addWidget(self.compare_view, 1)
+        self.tabs.addTab(chart_with_key(self.speed_chart, self), self.tr("Speed"))
+        self.tabs.addTab(chart_with_key(self.history_chart, self, self.history_metric), self.tr("History"))
+        self.tabs.addTab(compare, self.tr("Compare"))
+        self._on_compared()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -87,6 +144,23 @@ class BenchResultsView(QWidget):
         splitter = QSplitter(Qt.Orientation.Vertical, self)
         splitter.addWidget(self.results_view)
         splitter.addWidget(self.tabs)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a theme switch: the charts' colours
+            self.speed_chart.restyle()
+            self.history_chart.restyle()
+
+    @Slot()
+    def _on_compared(self) -> None:
+        runs = self.compare_model.runs()
+        if runs is None:
+            self.compare_caption.setText(self.tr("Select two runs in the table to compare them."))
+            return
+        before, after = runs
+        self.compare_caption.setText(self.tr("A: {run_a}\nB: {run_b}").format(
+            run_a=run_description(before), run_b=run_description(after)))

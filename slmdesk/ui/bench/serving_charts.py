@@ -1,56 +1,60 @@
 """QtCharts views of serving runs: output throughput against concurrency, and TTFT/ITL percentiles
-per level (the style of :mod:`slmdesk.ui.bench.charts`)."""
+per level (the style of :mod:`slmdesk.ui.bench.charts`: palette colours, names in a key)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QMargins, QPointF, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QLineSeries, QValueAxis
+from PySide6.QtCore import QCoreApplication, QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
 from slmdesk.bench.serving import ServingRun
-from slmdesk.ui.bench.charts import _clear
+from slmdesk.ui.bench.charts import ThemedChartView, _clear, style_chart
 
 
-def _view(chart: QChart, view: QChartView) -> None:
-    chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-    chart.setMargins(QMargins(4, 4, 4, 4))
-    view.setRenderHint(QPainter.RenderHint.Antialiasing)
-    view.setMinimumHeight(200)
+def level_label(run: ServingRun) -> str:
+    """A latency bar group's name: ``"c4 · inf"`` (concurrency and request rate)."""
+    return QCoreApplication.translate("ServingCharts", "c{concurrency} · {rate}").format(
+        concurrency=run.concurrency, rate=run.settings.rate_label)
 
 
-class ThroughputChartView(QChartView):
+class ThroughputChartView(ThemedChartView):
     """Output tokens/s against concurrency, one line per endpoint, model and request rate."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.setTitle("Output throughput vs concurrency (tokens/s)")
-        super().__init__(chart, parent)
-        _view(chart, self)
+        super().__init__(self.tr("Output throughput vs concurrency (tokens/s)"), parent)
+        self.setAccessibleName(self.tr("Throughput chart"))
+        self.chart().legend().hide()
         self.lines: dict[str, list[tuple[int, float]]] = {}
+        self._runs: list[ServingRun] = []
 
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """Plot ``runs`` (the newest run of each level per line); an empty list clears the chart."""
+        self._runs = list(runs)
+        self.render_chart()
+
+    def render_chart(self) -> None:
         chart = self.chart()
         _clear(chart)
         latest: dict[str, dict[int, ServingRun]] = {}
-        for run in sorted(runs, key=lambda r: r.created_at):
-            key = f"{run.settings.model} · rate {run.settings.rate_label}"
+        for run in sorted(self._runs, key=lambda r: r.created_at):
+            key = self.tr("{model} · rate {rate}").format(model=run.settings.model, rate=run.settings.rate_label)
             latest.setdefault(key, {})[run.concurrency] = run
         self.lines = {key: sorted((c, r.metrics.output_throughput) for c, r in levels.items())
                       for key, levels in latest.items()}
         if not self.lines:
+            self.key.set_entries([])
             return
         axis_x = QValueAxis()
-        axis_x.setTitleText("concurrency")
+        axis_x.setTitleText(self.tr("Concurrency"))
         axis_x.setLabelFormat("%d")
         axis_y = QValueAxis()
-        axis_y.setTitleText("tokens/s")
+        axis_y.setTitleText(self.tr("tokens/s"))
         axis_y.setLabelFormat("%.0f")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
+        entries = []
         for name, points in self.lines.items():
             line = QLineSeries()
             line.setName(name)
@@ -60,33 +64,43 @@ class ThroughputChartView(QChartView):
             chart.addSeries(line)
             line.attachAxis(axis_x)
             line.attachAxis(axis_y)
+            entries.append(("●", name, line.color()))
+        self.key.set_entries(entries)
+        self.setAccessibleDescription("\n".join(self.lines))
         levels = [c for points in self.lines.values() for c, _ in points]
         axis_x.setRange(0.0, max(levels) + 1.0)
         axis_x.setTickCount(min(max(levels) + 2, 10))
         top = max(v for points in self.lines.values() for _, v in points)
         axis_y.setRange(0.0, max(top, 1.0) * 1.15)
         axis_y.applyNiceNumbers()
+        style_chart(chart)
 
 
-class LatencyChartView(QChartView):
+class LatencyChartView(ThemedChartView):
     """Grouped bars per run: TTFT and ITL p50/p95/p99 in milliseconds."""
 
     SERIES = (("ttft", "p50"), ("ttft", "p95"), ("ttft", "p99"), ("itl", "p50"), ("itl", "p95"), ("itl", "p99"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.setTitle("Latency percentiles per level (ms)")
-        super().__init__(chart, parent)
-        _view(chart, self)
+        super().__init__(self.tr("Latency percentiles per level (ms)"), parent)
+        self.setAccessibleName(self.tr("Latency chart"))
         self.categories: list[str] = []
         self.values: dict[str, list[float]] = {}
+        self._runs: list[ServingRun] = []
 
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """One bar group per run (in the order given); an empty list clears the chart."""
+        self._runs = list(runs)
+        self.render_chart()
+
+    def render_chart(self) -> None:
+        runs = self._runs
         chart = self.chart()
         _clear(chart)
-        self.categories = [f"c{r.concurrency} · {r.settings.rate_label}" for r in runs]
+        self.categories = [level_label(r) for r in runs]
         self.values = {}
+        models = list(dict.fromkeys(r.settings.model for r in runs))
+        self.key.set_entries([("", self.tr("Model: {model}").format(model=m), None) for m in models])
         if not runs:
             return
         series = QBarSeries()
@@ -103,8 +117,9 @@ class LatencyChartView(QChartView):
         chart.addSeries(series)
         axis_x = QBarCategoryAxis()
         axis_x.append(self.categories)
+        axis_x.setTitleText(self.tr("Concurrency · request rate"))
         axis_y = QValueAxis()
-        axis_y.setTitleText("ms")
+        axis_y.setTitleText(self.tr("ms"))
         axis_y.setLabelFormat("%.0f")
         chart.addAxis(axis_x, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(axis_y, Qt.AlignmentFlag.AlignLeft)
@@ -113,3 +128,4 @@ class LatencyChartView(QChartView):
         top = max((v for values in self.values.values() for v in values), default=1.0)
         axis_y.setRange(0.0, max(top, 1.0) * 1.12)
         axis_y.applyNiceNumbers()
+        style_chart(chart)

@@ -5,33 +5,61 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from slmdesk.bench.serving import ServingRun
 from slmdesk.bench.serving_stats import Distribution
 from slmdesk.ui.bench.model import ResultRole, SortRole
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_datetime, format_number
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 
 def _ms(dist: Distribution | None, stat: str) -> str:
-    return "–" if dist is None else f"{getattr(dist, stat) * 1000:.1f}"
+    return "–" if dist is None else format_number(getattr(dist, stat) * 1000, 1)
 
 
 class ServingRunsModel(ColumnTableModel):
     """Serving runs: when, endpoint, model, concurrency, rate, throughputs, latency percentiles
     (ms), errors. ``SortRole`` gives numbers, ``ResultRole`` the :class:`ServingRun`."""
 
-    COLUMNS = ("When", "Model", "Conc.", "Rate", "OK / failed", "Output tok/s", "Req/s", "TTFT p50 ms",
-               "TTFT p99 ms", "TPOT p50 ms", "ITL p50 ms", "ITL p99 ms", "E2E p50 ms", "Endpoint")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("ServingRunsModel", "When"), QT_TRANSLATE_NOOP("ServingRunsModel", "Model"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "Conc."), QT_TRANSLATE_NOOP("ServingRunsModel", "Rate"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "OK / failed"), QT_TRANSLATE_NOOP("ServingRunsModel", "Output tok/s"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "Req/s"), QT_TRANSLATE_NOOP("ServingRunsModel", "TTFT p50 ms"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "TTFT p99 ms"), QT_TRANSLATE_NOOP("ServingRunsModel", "TPOT p50 ms"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "ITL p50 ms"), QT_TRANSLATE_NOOP("ServingRunsModel", "ITL p99 ms"),
+        QT_TRANSLATE_NOOP("ServingRunsModel", "E2E p50 ms"), QT_TRANSLATE_NOOP("ServingRunsModel", "Endpoint"),
+    )
     (COL_WHEN, COL_MODEL, COL_CONC, COL_RATE, COL_OK, COL_OUT, COL_REQ, COL_TTFT50, COL_TTFT99, COL_TPOT50,
      COL_ITL50, COL_ITL99, COL_E2E50, COL_ENDPOINT) = range(14)
     _FIGURES: ClassVar[dict[int, tuple[str, str]]] = {
         COL_TTFT50: ("ttft", "p50"), COL_TTFT99: ("ttft", "p99"), COL_TPOT50: ("tpot", "p50"),
         COL_ITL50: ("itl", "p50"), COL_ITL99: ("itl", "p99"), COL_E2E50: ("e2el", "p50")}
 
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
+        COL_CONC: QT_TRANSLATE_NOOP("ServingRunsModel", "Concurrency: requests in flight at once"),
+        COL_RATE: QT_TRANSLATE_NOOP("ServingRunsModel", "Request rate per second (inf: all at once)"),
+        COL_OUT: QT_TRANSLATE_NOOP("ServingRunsModel", "Output tokens per second"),
+        COL_REQ: QT_TRANSLATE_NOOP("ServingRunsModel", "Completed requests per second"),
+        COL_TTFT50: QT_TRANSLATE_NOOP("ServingRunsModel", "Time to first token, median"),
+        COL_TTFT99: QT_TRANSLATE_NOOP("ServingRunsModel", "Time to first token, 99th percentile"),
+        COL_TPOT50: QT_TRANSLATE_NOOP("ServingRunsModel", "Time per output token, median"),
+        COL_ITL50: QT_TRANSLATE_NOOP("ServingRunsModel", "Inter-token latency, median"),
+        COL_ITL99: QT_TRANSLATE_NOOP("ServingRunsModel", "Inter-token latency, 99th percentile"),
+        COL_E2E50: QT_TRANSLATE_NOOP("ServingRunsModel", "End-to-end request latency, median"),
+    }
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runs: list[ServingRun] = []
+
+    def header_text(self, section: int) -> str:
+        return QCoreApplication.translate("ServingRunsModel", self.COLUMNS[section])
+
+    def header_tooltip(self, section: int) -> str | None:
+        text = self.HEADER_TOOLTIPS.get(section)
+        return QCoreApplication.translate("ServingRunsModel", text) if text else None
 
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """Replace every row (newest first)."""
@@ -77,19 +105,19 @@ class ServingRunsModel(ColumnTableModel):
     def _display(self, run: ServingRun, column: int) -> str:
         m = run.metrics
         if column == self.COL_WHEN:
-            return run.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            return format_datetime(run.created_at)
         if column == self.COL_MODEL:
             return run.settings.model
         if column == self.COL_CONC:
-            return str(run.concurrency)
+            return format_number(run.concurrency)
         if column == self.COL_RATE:
             return run.settings.rate_label
         if column == self.COL_OK:
-            return f"{m.completed} / {m.failed}"
+            return f"{format_number(m.completed)} / {format_number(m.failed)}"
         if column == self.COL_OUT:
-            return f"{m.output_throughput:.1f}"
+            return format_number(m.output_throughput, 1)
         if column == self.COL_REQ:
-            return f"{m.request_throughput:.2f}"
+            return format_number(m.request_throughput, 2)
         if column in self._FIGURES:
             figure, stat = self._FIGURES[column]
             return _ms(getattr(m, figure), stat)

@@ -10,11 +10,12 @@ and are stored in the inventory; the key is never stored.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QItemSelection, QSettings, QSortFilterProxyModel, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,8 +44,15 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.bench.model import ResultRole, SortRole
 from slmdesk.ui.bench.queue import RESOURCE
+from slmdesk.ui.bench.results_view import chart_with_key
 from slmdesk.ui.bench.serving_charts import LatencyChartView, ThroughputChartView
 from slmdesk.ui.bench.serving_model import ServingRunsModel
+from slmdesk.ui.widgets.columns import install_column_chooser
+
+RUNS_COLUMNS_KEY = "bench/serving_hidden_columns"
+"""Window-state key of the serving runs table's hidden columns."""
+DEFAULT_HIDDEN = {ServingRunsModel.COL_TPOT50, ServingRunsModel.COL_ITL99, ServingRunsModel.COL_E2E50}
+"""Hidden until the user shows them (the Latency chart plots the percentiles)."""
 
 LocalEndpoint = Callable[[], "tuple[str, str] | None"]
 """Returns slmdesk's local server as ``(base URL, key)`` while it runs, else None."""
@@ -61,7 +69,10 @@ def parse_levels(text: str) -> tuple[int, ...]:
     except ValueError:
         levels = ()
     if not levels or any(level < 1 for level in levels):
-        raise UserError(f"{text!r} is not a list of concurrency levels.", "For example 1,2,4,8.")
+        raise UserError(
+            QCoreApplication.translate("ServingBenchView", "{text} is not a list of concurrency levels.").format(
+                text=repr(text)),
+            QCoreApplication.translate("ServingBenchView", "For example 1,2,4,8."))
     return levels
 
 
@@ -73,6 +84,8 @@ class ServingBenchView(QWidget):
         runner: the job runner (benchmarks run on :data:`~slmdesk.ui.bench.queue.RESOURCE`).
         local_endpoint: slmdesk's local API server as ``(URL, key)`` when it runs (None: no
             button target; the main window passes its server).
+        state: the window-state settings that remember the runs table's columns (default: kept
+            in memory only).
     """
 
     runs_changed = Signal()
@@ -80,7 +93,7 @@ class ServingBenchView(QWidget):
     run_failed = Signal(str, str)  # message, hint
 
     def __init__(self, inventory: Inventory, runner: JobRunner, local_endpoint: LocalEndpoint | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, state: QSettings | None = None) -> None:
         super().__init__(parent)
         self._inventory = inventory
         self._runner = runner
@@ -88,75 +101,100 @@ class ServingBenchView(QWidget):
         self._job: int | None = None
         self._reading = 0
 
-        # -- form
+        # -- form, built in the order it is shown (the tab order)
         self.url_edit = QLineEdit(self)
         self.url_edit.setPlaceholderText("http://127.0.0.1:8080/v1")
-        self.url_edit.setAccessibleName("Endpoint URL")
-        self.local_button = QPushButton("Local server", self)
-        self.local_button.setToolTip("Use slmdesk's own API server (Settings › Local API server) when it runs")
+        self.url_edit.setAccessibleName(self.tr("Endpoint URL"))
+        self.local_button = QPushButton(self.tr("Local server"), self)
+        self.local_button.setToolTip(self.tr("Use slmdesk's own API server (Settings › Local API server) when it runs"))
+        self.local_button.setAccessibleName(self.tr("Use the local API server"))
         self.local_button.clicked.connect(self.use_local_server)
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("API key (not stored)")
-        self.key_edit.setAccessibleName("API key")
+        self.key_edit.setPlaceholderText(self.tr("API key (not stored)"))
+        self.key_edit.setAccessibleName(self.tr("API key"))
         self.model_combo = QComboBox(self)
         self.model_combo.setEditable(True)
-        self.model_combo.setAccessibleName("Model id")
+        self.model_combo.setAccessibleName(self.tr("Model id"))
         self.model_combo.setMinimumContentsLength(12)
         self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.fetch_button = QPushButton("Fetch", self)
-        self.fetch_button.setToolTip("List the models the endpoint serves (GET /v1/models)")
+        self.fetch_button = QPushButton(self.tr("Fetch"), self)
+        self.fetch_button.setToolTip(self.tr("List the models the endpoint serves (GET /v1/models)"))
+        self.fetch_button.setAccessibleName(self.tr("Fetch the endpoint's models"))
         self.fetch_button.clicked.connect(self.fetch_models)
+        self.endpoint_combo = QComboBox(self)
+        for path, key in (("chat/completions", "chat"), ("completions", "completions")):
+            self.endpoint_combo.addItem(path, key)  # the API's paths, not words: never translated
+        self.endpoint_combo.setAccessibleName(self.tr("API endpoint"))
         self.levels_edit = QLineEdit("1,2,4", self)
-        self.levels_edit.setAccessibleName("Concurrency levels")
+        self.levels_edit.setAccessibleName(self.tr("Concurrency levels"))
+        self.levels_edit.setToolTip(self.tr("Requests in flight at once; a list such as 1,2,4 runs each level"))
         self.requests_spin = QSpinBox(self)
         self.requests_spin.setRange(1, 100_000)
         self.requests_spin.setValue(16)
+        self.requests_spin.setAccessibleName(self.tr("Requests per level"))
         self.rate_spin = QDoubleSpinBox(self)
         self.rate_spin.setRange(0.0, 10_000.0)
         self.rate_spin.setDecimals(2)
-        self.rate_spin.setSpecialValueText("inf (all at once)")
-        self.rate_spin.setToolTip("Requests per second, Poisson arrivals; 0 sends all at once (vLLM's inf)")
+        self.rate_spin.setSpecialValueText(self.tr("inf (all at once)"))
+        self.rate_spin.setToolTip(self.tr("Requests per second, Poisson arrivals; 0 sends all at once (vLLM's inf)"))
+        self.rate_spin.setAccessibleName(self.tr("Request rate per second"))
         self.input_spin = QSpinBox(self)
         self.input_spin.setRange(1, 100_000)
         self.input_spin.setValue(128)
-        self.input_spin.setToolTip("Words of each synthetic prompt, about one token each")
+        self.input_spin.setToolTip(self.tr("Words of each synthetic prompt, about one token each"))
+        self.input_spin.setAccessibleName(self.tr("Input words"))
         self.output_spin = QSpinBox(self)
         self.output_spin.setRange(1, 100_000)
         self.output_spin.setValue(64)
-        self.output_spin.setToolTip("max_tokens of each request (ignore_eos/min_tokens ask for exactly this many)")
+        self.output_spin.setToolTip(self.tr("max_tokens of each request (ignore_eos/min_tokens ask for exactly "
+                                            "this many)"))
+        self.output_spin.setAccessibleName(self.tr("Output tokens"))
         self.dataset_edit = QLineEdit(self)
-        self.dataset_edit.setPlaceholderText("synthetic prompts")
-        self.dataset_edit.setAccessibleName("Dataset file")
+        self.dataset_edit.setPlaceholderText(self.tr("synthetic prompts"))
+        self.dataset_edit.setAccessibleName(self.tr("Dataset file"))
         self.dataset_button = QPushButton("…", self)
-        self.dataset_button.setToolTip("A JSONL file (prompt, output_len) or a text file, one prompt per line")
+        self.dataset_button.setToolTip(self.tr("A JSONL file (prompt, output_len) or a text file, one prompt per line"))
+        self.dataset_button.setAccessibleName(self.tr("Choose a dataset file"))
         self.dataset_button.clicked.connect(self._on_dataset_clicked)
-        self.endpoint_combo = QComboBox(self)
-        self.endpoint_combo.addItem("chat/completions", "chat")
-        self.endpoint_combo.addItem("completions", "completions")
+        # Wide enough to read a local URL and a file name (the column scrolls, it never cuts them).
+        url_width = self.url_edit.fontMetrics().horizontalAdvance("http://127.0.0.1:8080/v1") + 16
+        for edit in (self.url_edit, self.key_edit, self.dataset_edit):
+            edit.setMinimumWidth(url_width)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("URL", _row(self.url_edit, self.local_button))
-        form.addRow("API key", self.key_edit)
-        form.addRow("Model", _row(self.model_combo, self.fetch_button))
-        form.addRow("Endpoint", self.endpoint_combo)
-        form.addRow("Concurrency", self.levels_edit)
-        form.addRow("Requests / level", self.requests_spin)
-        form.addRow("Request rate /s", self.rate_spin)
-        form.addRow("Input words", self.input_spin)
-        form.addRow("Output tokens", self.output_spin)
-        form.addRow("Dataset", _row(self.dataset_edit, self.dataset_button))
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        rows: tuple[tuple[str, QWidget, QWidget], ...] = (
+            (self.tr("URL"), self.url_edit, _row(self.url_edit, self.local_button)),
+            (self.tr("API key"), self.key_edit, self.key_edit),
+            (self.tr("Model"), self.model_combo, _row(self.model_combo, self.fetch_button)),
+            (self.tr("Endpoint"), self.endpoint_combo, self.endpoint_combo),
+            (self.tr("Concurrency"), self.levels_edit, self.levels_edit),
+            (self.tr("Requests / level"), self.requests_spin, self.requests_spin),
+            (self.tr("Request rate /s"), self.rate_spin, self.rate_spin),
+            (self.tr("Input words"), self.input_spin, self.input_spin),
+            (self.tr("Output tokens"), self.output_spin, self.output_spin),
+            (self.tr("Dataset"), self.dataset_edit, _row(self.dataset_edit, self.dataset_button)),
+        )
+        for text, buddy, field in rows:
+            # Labels made here, with a parent and a buddy (the screen reader's name of the field).
+            label = QLabel(text, self)
+            label.setBuddy(buddy)
+            form.addRow(label, field)
 
-        self.run_button = QPushButton("Run serving benchmark", self)
+        self.run_button = QPushButton(self.tr("Run serving benchmark"), self)
         self.run_button.clicked.connect(self.start_run)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setAccessibleName(self.tr("Cancel the serving benchmark"))
         self.cancel_button.clicked.connect(self.cancel_run)
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(True)
         self.progress.setFormat("")
+        self.progress.setAccessibleName(self.tr("Serving benchmark progress"))
         self.status_label = QLabel(self)
+        self.status_label.setAccessibleName(self.tr("Serving benchmark status"))
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -174,17 +212,25 @@ class ServingBenchView(QWidget):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; a focused one scrolls into view
         # Never narrower than the form: with no horizontal scroll bar the fields would be cut off.
-        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
+        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
+                               + 2 * scroll.frameWidth() + 8)
 
-        # -- results
+        # -- results: the header row (label, Export) is built before the table it sits above.
+        runs_label = QLabel(self.tr("Serving runs"), self)
+        self.export_button = QPushButton(self.tr("Export…"), self)
+        self.export_button.setToolTip(self.tr("Export the selected runs (all if none is selected) as CSV, JSON or "
+                                              "Markdown"))
+        self.export_button.setAccessibleName(self.tr("Export serving runs"))
+        self.export_button.clicked.connect(self._on_export_clicked)
         self.runs_model = ServingRunsModel(self)
         self.runs_proxy = QSortFilterProxyModel(self)
         self.runs_proxy.setSourceModel(self.runs_model)
         self.runs_proxy.setSortRole(SortRole)
         self.runs_view = QTableView(self)
         self.runs_view.setModel(self.runs_proxy)
-        self.runs_view.setAccessibleName("Serving benchmark runs")
+        self.runs_view.setAccessibleName(self.tr("Serving benchmark runs"))
         self.runs_view.setSortingEnabled(True)
         self.runs_view.sortByColumn(ServingRunsModel.COL_WHEN, Qt.SortOrder.DescendingOrder)
         self.runs_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -193,19 +239,22 @@ class ServingBenchView(QWidget):
         self.runs_view.setWordWrap(False)
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.runs_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Export the selected runs (all if none is selected) as CSV, JSON or Markdown")
-        self.export_button.clicked.connect(self._on_export_clicked)
+        runs_label.setBuddy(self.runs_view)
+        # Right-click the header to pick the columns; an empty file name keeps them in memory.
+        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
+        install_column_chooser(self.runs_view, self._state, RUNS_COLUMNS_KEY, DEFAULT_HIDDEN)
+        self.runs_view.horizontalHeader().setToolTip(self.tr("Right-click to choose the columns"))
         self.throughput_chart = ThroughputChartView(self)
         self.latency_chart = LatencyChartView(self)
         self.chart_tabs = QTabWidget(self)
-        self.chart_tabs.addTab(self.throughput_chart, "Throughput")
-        self.chart_tabs.addTab(self.latency_chart, "Latency")
+        self.chart_tabs.setAccessibleName(self.tr("Serving charts"))
+        self.chart_tabs.addTab(chart_with_key(self.throughput_chart, self), self.tr("Throughput"))
+        self.chart_tabs.addTab(chart_with_key(self.latency_chart, self), self.tr("Latency"))
         right = QWidget(self)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
-        header.addWidget(QLabel("Serving runs", self))
+        header.addWidget(runs_label)
         header.addStretch(1)
         header.addWidget(self.export_button)
         right_layout.addLayout(header)
@@ -226,6 +275,13 @@ class ServingBenchView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
 
+        # Laying the form out reparented its fields, which moves them in the focus chain: Tab
+        # follows the form from top to bottom again.
+        order = (self.url_edit, self.local_button, self.key_edit, self.model_combo, self.fetch_button,
+                 self.endpoint_combo, self.levels_edit, self.requests_spin, self.rate_spin, self.input_spin,
+                 self.output_spin, self.dataset_edit, self.dataset_button, self.run_button, self.cancel_button)
+        for before, after in itertools.pairwise(order):
+            QWidget.setTabOrder(before, after)
         runner.job_changed.connect(self._on_job_changed)
         self._update_buttons()
         self.refresh()
@@ -237,7 +293,7 @@ class ServingBenchView(QWidget):
         message when it does not run."""
         endpoint = self._local_endpoint() if self._local_endpoint is not None else None
         if endpoint is None:
-            self.status_label.setText("slmdesk's local API server is not running: switch it on in Settings.")
+            self.status_label.setText(self.tr("slmdesk's local API server is not running: switch it on in Settings."))
             return False
         url, key = endpoint
         self.url_edit.setText(url)
@@ -250,7 +306,7 @@ class ServingBenchView(QWidget):
         """List the endpoint's models in a background job; returns the job id."""
         url, key = self.url_edit.text().strip(), self.key_edit.text()
         self._reading += 1
-        return self._runner.submit_call("List the endpoint's models", lambda: list_models(url, key),
+        return self._runner.submit_call(self.tr("List the endpoint's models"), lambda: list_models(url, key),
                                         resource="net", on_done=self._on_models, background=True)
 
     def _on_models(self, job: Job) -> None:
@@ -263,12 +319,13 @@ class ServingBenchView(QWidget):
         self.model_combo.addItems(job.result)
         if current in job.result:
             self.model_combo.setCurrentText(current)
-        self.status_label.setText(f"{len(job.result)} model(s) at {self.url_edit.text().strip()}.")
+        self.status_label.setText(self.tr("%n model(s) at {url}.", "", len(job.result)).format(
+            url=self.url_edit.text().strip()))
 
     @Slot()
     def _on_dataset_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Prompts dataset", str(Path.home()),
-                                              "JSONL or text (*.jsonl *.json *.txt);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Prompts dataset"), str(Path.home()),
+                                              self.tr("JSONL or text (*.jsonl *.json *.txt);;All files (*)"))
         if path:
             self.dataset_edit.setText(path)
 
@@ -298,10 +355,10 @@ class ServingBenchView(QWidget):
             return None
         task = serving_task(settings, self.key_edit.text(), self._inventory)
         levels = ",".join(str(c) for c in settings.concurrency)
-        self._job = self._runner.submit(f"Serving benchmark {settings.model} (c={levels})", task, resource=RESOURCE,
-                                        on_done=self._on_run_done)
+        title = self.tr("Serving benchmark {model} (c={levels})").format(model=settings.model, levels=levels)
+        self._job = self._runner.submit(title, task, resource=RESOURCE, on_done=self._on_run_done)
         self.progress.setValue(0)
-        self.progress.setFormat("queued")
+        self.progress.setFormat(self.tr("queued"))
         self.status_label.setText("")
         self._update_buttons()
         return self._job
@@ -334,8 +391,9 @@ class ServingBenchView(QWidget):
             self.progress.setValue(1000)
             failed = sum(r.metrics.failed for r in runs)
             notes = list(dict.fromkeys(n for r in runs for n in r.notes))
-            self.status_label.setText(" ".join([f"Finished {len(runs)} level(s); {failed} request(s) failed.",
-                                                *notes]))
+            finished = self.tr("Finished %n level(s);", "", len(runs))
+            failures = self.tr("%n request(s) failed.", "", failed)
+            self.status_label.setText(" ".join([finished, failures, *notes]))
             self.runs_view.clearSelection()
             self._update_charts()
             self.runs_changed.emit()
@@ -346,7 +404,7 @@ class ServingBenchView(QWidget):
             self.run_failed.emit(job.error, job.hint)
         else:
             self.progress.setValue(0)
-            self.status_label.setText("Cancelled.")
+            self.status_label.setText(self.tr("Cancelled."))
         self._update_buttons()
 
     # -- results -------------------------------------------------------------------------------
@@ -368,7 +426,7 @@ class ServingBenchView(QWidget):
             self._update_buttons()
             self.runs_changed.emit()
         elif job.state is JobState.FAILED:
-            self.status_label.setText(f"Cannot read the inventory: {job.error}")
+            self.status_label.setText(self.tr("Cannot read the inventory: {error}").format(error=job.error))
 
     def selected_runs(self) -> list[ServingRun]:
         """The selected rows' runs, in view order."""
@@ -399,9 +457,9 @@ class ServingBenchView(QWidget):
 
     @Slot()
     def _on_export_clicked(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export serving benchmark runs",
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export serving benchmark runs"),
                                               str(Path.home() / "slmdesk-serving.csv"),
-                                              "CSV (*.csv);;JSON (*.json);;Markdown (*.md)")
+                                              self.tr("CSV (*.csv);;JSON (*.json);;Markdown (*.md)"))
         if path:
             self.export_to(Path(path))
 
@@ -414,8 +472,14 @@ class ServingBenchView(QWidget):
         except UserError as error:
             self.status_label.setText(str(error))
             return None
-        self.status_label.setText(f"Exported {len(runs)} run(s) to {path}.")
+        self.status_label.setText(self.tr("Exported %n run(s) to {path}.", "", len(runs)).format(path=path))
         return path
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a theme switch: the charts' colours
+            self.throughput_chart.restyle()
+            self.latency_chart.restyle()
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self._job is None)

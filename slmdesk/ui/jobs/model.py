@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -13,8 +14,9 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from slmdesk.core.units import format_bytes, format_duration, format_rate
 from slmdesk.jobs.runner import Job, JobRunner, JobState
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_duration, format_number, format_rate
+from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 ProgressRole = Qt.ItemDataRole.UserRole + 1  # float 0..1, or -1.0 for "unknown"
@@ -22,19 +24,26 @@ SortRole = Qt.ItemDataRole.UserRole + 2
 JobIdRole = Qt.ItemDataRole.UserRole + 3
 CancellableRole = Qt.ItemDataRole.UserRole + 4
 
+
 _STATE_TEXT = {
-    JobState.QUEUED: "Queued",
-    JobState.RUNNING: "Running",
-    JobState.SUCCEEDED: "Done",
-    JobState.FAILED: "Failed",
-    JobState.CANCELLED: "Cancelled",
+    JobState.QUEUED: QT_TRANSLATE_NOOP("JobListModel", "Queued"),
+    JobState.RUNNING: QT_TRANSLATE_NOOP("JobListModel", "Running"),
+    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("JobListModel", "Done"),
+    JobState.FAILED: QT_TRANSLATE_NOOP("JobListModel", "Failed"),
+    JobState.CANCELLED: QT_TRANSLATE_NOOP("JobListModel", "Cancelled"),
 }
+"""A job's state as the Status column shows it (translated where shown)."""
 
 
 class JobListModel(ColumnTableModel):
     """One row per job, newest last; updates only the changed row."""
 
-    COLUMNS = ("Job", "Status", "Progress", "Transferred", "Speed", "ETA", "Message", "")
+    COLUMNS = (
+        QT_TRANSLATE_NOOP("JobListModel", "Job"), QT_TRANSLATE_NOOP("JobListModel", "Status"),
+        QT_TRANSLATE_NOOP("JobListModel", "Progress"), QT_TRANSLATE_NOOP("JobListModel", "Transferred"),
+        QT_TRANSLATE_NOOP("JobListModel", "Speed"), QT_TRANSLATE_NOOP("JobListModel", "ETA"),
+        QT_TRANSLATE_NOOP("JobListModel", "Message"), "",
+    )
     COL_TITLE, COL_STATE, COL_PROGRESS, COL_BYTES, COL_SPEED, COL_ETA, COL_MESSAGE, COL_CANCEL = range(8)
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
@@ -48,6 +57,17 @@ class JobListModel(ColumnTableModel):
     # -- Qt model API ----------------------------------------------------------------------
     def row_count(self) -> int:
         return len(self._ids)
+
+    def header_text(self, section: int) -> str:
+        text = self.COLUMNS[section]
+        return QCoreApplication.translate("JobListModel", text) if text else ""
+
+    def header_tooltip(self, section: int) -> str | None:
+        if section == self.COL_ETA:
+            return self.tr("Estimated time left")
+        if section == self.COL_CANCEL:
+            return self.tr("Cancel a job that is queued or running")
+        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -66,13 +86,15 @@ class JobListModel(ColumnTableModel):
             if column == self.COL_MESSAGE and job.state is JobState.FAILED:
                 return "\n\n".join(part for part in (job.error, job.hint, job.details) if part)
             if column == self.COL_CANCEL and not job.state.is_final:
-                return "Cancel this job"
+                return self.tr("Cancel this job")
+            if column in (self.COL_TITLE, self.COL_MESSAGE):
+                return self._display(job, column) or None  # the whole text of a cut cell
         if role == Qt.ItemDataRole.AccessibleTextRole and column == self.COL_CANCEL:
-            return "Cancel" if not job.state.is_final else ""
+            return self.tr("Cancel {job}").format(job=job.title) if not job.state.is_final else ""
         if role == SortRole:
             return self._sort_key(job, column)
         if role == Qt.ItemDataRole.ForegroundRole and column == self.COL_MESSAGE and job.state is JobState.FAILED:
-            return Qt.GlobalColor.darkRed
+            return colour("text.error")
         return None
 
     # -- helpers -------------------------------------------------------------------------
@@ -85,9 +107,11 @@ class JobListModel(ColumnTableModel):
         if column == self.COL_TITLE:
             return job.title
         if column == self.COL_STATE:
-            return _STATE_TEXT[job.state]
+            return QCoreApplication.translate("JobListModel", _STATE_TEXT[job.state])
         if column == self.COL_PROGRESS:
-            return "" if progress.fraction is None else f"{progress.fraction * 100:.0f}%"
+            if progress.fraction is None:
+                return ""
+            return self.tr("{percent}%").format(percent=format_number(progress.fraction * 100, 0))
         if column == self.COL_BYTES:
             if progress.bytes_done is None:
                 return ""
@@ -101,7 +125,8 @@ class JobListModel(ColumnTableModel):
             if job.state is JobState.FAILED:
                 return f"{job.error} {job.hint}".strip()
             if job.state is JobState.SUCCEEDED and job.finished_at and job.started_at:
-                return f"Finished in {format_duration(job.finished_at - job.started_at)}"
+                return self.tr("Finished in {duration}").format(
+                    duration=format_duration(job.finished_at - job.started_at))
             return progress.message
         return ""
 

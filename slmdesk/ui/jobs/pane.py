@@ -73,7 +73,7 @@ class CancelButtonDelegate(QStyledItemDelegate):
             return
         button = QStyleOptionButton()
         button.rect = option.rect.adjusted(2, 2, -2, -2)
-        button.text = "Cancel"
+        button.text = self.tr("Cancel")
         button.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Raised
         QApplication.style().drawControl(QStyle.ControlElement.CE_PushButton, button, painter)
 
@@ -96,20 +96,40 @@ class JobsPane(QWidget):
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SortRole)
 
+        # Built in the order they are seen (and tabbed through): title, table, summary and buttons.
+        title = QLabel(self.tr("Jobs"), self)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        self.empty_label = QLabel(self.tr(
+            "No jobs yet. Downloads, checksums, quantizations and benchmarks appear here "
+            "while they run, with their progress and a Cancel button."), self)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
+        self.table.setAccessibleName(self.tr("Jobs"))
+        self.table.setAccessibleDescription(self.tr("Press Delete to cancel the selected jobs"))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(JobListModel.COL_TITLE, Qt.SortOrder.AscendingOrder)  # submission order
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(JobListModel.COL_MESSAGE, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(JobListModel.COL_TITLE, 260)
-        self.table.setColumnWidth(JobListModel.COL_PROGRESS, 160)
-        self.table.setColumnWidth(JobListModel.COL_BYTES, 160)
+        header.setSectionResizeMode(JobListModel.COL_STATE, QHeaderView.ResizeMode.ResizeToContents)
+        # Sum about 700 px with the message column's minimum: no horizontal scroll bar in a 1024 px window.
+        self.table.setColumnWidth(JobListModel.COL_TITLE, 200)
+        self.table.setColumnWidth(JobListModel.COL_PROGRESS, 110)
+        self.table.setColumnWidth(JobListModel.COL_BYTES, 120)
+        self.table.setColumnWidth(JobListModel.COL_SPEED, 80)
+        self.table.setColumnWidth(JobListModel.COL_ETA, 70)
         self.table.setColumnWidth(JobListModel.COL_CANCEL, 80)
         self._progress_delegate = ProgressBarDelegate(self.table)
         self._cancel_delegate = CancelButtonDelegate(self.table)
@@ -117,28 +137,23 @@ class JobsPane(QWidget):
         self.table.setItemDelegateForColumn(JobListModel.COL_CANCEL, self._cancel_delegate)
         self._cancel_delegate.cancel_clicked.connect(self._on_cancel_clicked)
 
-        self.empty_label = QLabel(
-            "No jobs yet. Downloads, checksums, quantizations and benchmarks appear here "
-            "while they run, with their progress and a Cancel button.",
-            self,
-        )
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-
-        self.cancel_button = QPushButton("Cancel selected", self)
-        self.cancel_button.setToolTip("Cancel the selected jobs (Delete)")
-        self.cancel_button.clicked.connect(self.cancel_selected)
-        self.clear_button = QPushButton("Clear finished", self)
-        self.clear_button.clicked.connect(self.clear_finished)
         self.summary_label = QLabel(self)
+        self.summary_label.setWordWrap(True)
+        self.cancel_button = QPushButton(self.tr("Cancel selected"), self)
+        self.cancel_button.setToolTip(self.tr("Cancel the selected jobs (Delete)"))
+        self.cancel_button.setAccessibleName(self.tr("Cancel the selected jobs"))
+        self.cancel_button.clicked.connect(self.cancel_selected)
+        self.clear_button = QPushButton(self.tr("Clear finished"), self)
+        self.clear_button.setToolTip(self.tr("Remove finished, failed and cancelled jobs from the list"))
+        self.clear_button.clicked.connect(self.clear_finished)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.summary_label, 1)
         buttons.addWidget(self.cancel_button)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("<h2>Jobs</h2>", self))
-        layout.addWidget(self.empty_label)
+        layout.addWidget(title)
+        layout.addWidget(self.empty_label, 1)  # the title stays at the top when the table is hidden
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
 
@@ -173,7 +188,7 @@ class JobsPane(QWidget):
         failed = sum(1 for job in jobs if job.state.name == "FAILED")
         self.empty_label.setVisible(not jobs)
         self.table.setVisible(bool(jobs))
-        parts = [f"{active} running or queued", f"{len(jobs) - active} finished"]
+        parts = [self.tr("%n running or queued", "", active), self.tr("%n finished", "", len(jobs) - active)]
         if failed:
-            parts.append(f"{failed} failed")
+            parts.append(self.tr("%n failed", "", failed))
         self.summary_label.setText(" · ".join(parts))
