@@ -15,7 +15,7 @@ from types import TracebackType
 os.environ.setdefault("QT_API", "pyside6")
 
 import qasync
-from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -23,7 +23,7 @@ from slmdesk import __version__, paths
 from slmdesk.core.errors import UserError
 from slmdesk.core.offline import apply_network_policy
 from slmdesk.core.resources import app_icon_path
-from slmdesk.core.settings import load_settings
+from slmdesk.core.settings import Settings, load_settings
 from slmdesk.hardware.live import UsageSampler
 from slmdesk.hub.http import install_request_log
 from slmdesk.inventory import backups
@@ -34,8 +34,10 @@ from slmdesk.jobs.engine_session import EngineSession
 from slmdesk.jobs.gc_guard import GuiThreadCollector
 from slmdesk.jobs.runner import JobRunner
 from slmdesk.ui.context import AppContext
+from slmdesk.ui.i18n import install_language
 from slmdesk.ui.main_window import PANE_NAMES, MainWindow
 from slmdesk.ui.startup import DamagedInventoryChoice, ModalTrap, ask_about_damaged_inventory
+from slmdesk.ui.theme import apply_theme
 
 log = logging.getLogger("slmdesk")
 
@@ -117,17 +119,38 @@ def _check_and_back_up(db_path: Path) -> None:
 
 def _repair_inventory(error: InventoryDamaged, choice: DamagedInventoryChoice) -> str:
     """Carry out the user's choice for a damaged inventory; return what was done, for the
-    status bar.
+    status bar (in the interface language).
 
     Raises:
         UserError: no usable backup, or the files cannot be moved or copied.
     """
     if choice is DamagedInventoryChoice.RESTORE:
         result = backups.restore_latest_backup(error.db_path)
-        kept = f"; the damaged file is kept as {result.damaged.name}" if result.damaged else ""
-        return f"Inventory restored from the backup taken {result.backup.taken_at:%Y-%m-%d %H:%M} UTC{kept}."
+        taken = f"{result.backup.taken_at:%Y-%m-%d %H:%M}"
+        if result.damaged:
+            return QCoreApplication.translate(
+                "App", "Inventory restored from the backup taken {taken} UTC; the damaged file is kept as {name}."
+            ).format(taken=taken, name=result.damaged.name)
+        return QCoreApplication.translate("App", "Inventory restored from the backup taken {taken} UTC.").format(
+            taken=taken)
     aside = backups.move_aside(error.db_path)
-    return f"Started with an empty inventory; the damaged one is kept as {aside.name}."
+    return QCoreApplication.translate(
+        "App", "Started with an empty inventory; the damaged one is kept as {name}.").format(name=aside.name)
+
+
+def _cannot_start(text: str) -> None:
+    """Tell the user, in a modal box, why slmdesk cannot start."""
+    QMessageBox.critical(None, QCoreApplication.translate("App", "slmdesk cannot start"), text)
+
+
+def _early_settings() -> Settings:
+    """The settings file's language and theme, read before any window exists; the defaults when
+    the file cannot be read or holds an invalid value (:func:`build_context` reports those)."""
+    try:
+        return load_settings(paths.resolve().settings_file)
+    except (UserError, OSError) as error:
+        log.warning("settings: %s; starting in the system language and theme", error)
+        return Settings()
 
 
 def _configure_logging(log_dir: os.PathLike[str]) -> None:
@@ -158,7 +181,9 @@ class _FailureRecorder:
         print(text, file=sys.stderr)
         if self._interactive and QApplication.instance() is not None:
             QMessageBox.critical(
-                None, "slmdesk: unexpected error", f"{kind.__name__}: {value}\n\nDetails are in the log."
+                None, QCoreApplication.translate("App", "slmdesk: unexpected error"),
+                QCoreApplication.translate("App", "{kind}: {error}\n\nDetails are in the log.").format(
+                    kind=kind.__name__, error=value),
             )
 
     def qt_message(self, kind: QtMsgType, _context: object, message: str) -> None:
@@ -187,6 +212,9 @@ def run_gui(smoke_test: bool = False) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(app_icon())
+    # Before any widget is built: widgets read the language when they are created.
+    early = _early_settings()
+    shown = f"language {install_language(early.language)}, {apply_theme(app, early.theme)} theme"
     if smoke_test:
         # Nobody clicks in a smoke test: a modal dialog is a failure, reported at once.
         app.installEventFilter(ModalTrap(_fail_on_modal, app))
@@ -200,7 +228,7 @@ def run_gui(smoke_test: bool = False) -> int:
             break
         except OSError as error:
             collector.stop()
-            QMessageBox.critical(None, "slmdesk cannot start", f"Cannot create its folders: {error}")
+            _cannot_start(QCoreApplication.translate("App", "Cannot create its folders: {error}").format(error=error))
             return 2
         except InventoryDamaged as error:
             log.error("%s", error)
@@ -212,12 +240,12 @@ def run_gui(smoke_test: bool = False) -> int:
                 notice = _repair_inventory(error, choice)
             except UserError as failure:
                 collector.stop()
-                QMessageBox.critical(None, "slmdesk cannot start", str(failure))
+                _cannot_start(str(failure))
                 return 2
             log.warning("%s", notice)
         except UserError as error:
             collector.stop()
-            QMessageBox.critical(None, "slmdesk cannot start", str(error))
+            _cannot_start(str(error))
             return 2
     window = MainWindow(context)
     window.show()
@@ -249,7 +277,7 @@ def run_gui(smoke_test: bool = False) -> int:
         return 1
     if smoke_test:
         startup = f" (window ready {ready[0]:.2f} s after the process started)" if ready else ""
-        print(f"slmdesk {__version__}: smoke test passed{startup}")
+        print(f"slmdesk {__version__}: smoke test passed, {shown}{startup}")
     return 0
 
 

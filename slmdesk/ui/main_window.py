@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QSize, Qt, Slot
+from PySide6.QtCore import QCoreApplication, QProcess, QSettings, QSize, Qt, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -28,18 +30,38 @@ from slmdesk.ui.bench.pane import BenchmarkPane
 from slmdesk.ui.catalog.pane import CatalogPane
 from slmdesk.ui.chat.pane import ChatPane
 from slmdesk.ui.context import AppContext
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 from slmdesk.ui.jobs.pane import JobsPane
 from slmdesk.ui.library.pane import LibraryPane
 from slmdesk.ui.network_log import open_network_log
 from slmdesk.ui.quantize.pane import QuantizePane
 from slmdesk.ui.settings.pane import SettingsPane
+from slmdesk.ui.startup import relaunch_command
 from slmdesk.ui.statusbar import UsageLabel
+from slmdesk.ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from slmdesk.api.models import ServedModel
     from slmdesk.api.server import ApiServer, ServerConfig
 
-PANE_NAMES = ("Library", "Catalog", "Quantize", "Chat", "Benchmark", "Jobs", "Settings")
+log = logging.getLogger(__name__)
+
+PANE_NAMES: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("MainWindow", "Library"),
+    QT_TRANSLATE_NOOP("MainWindow", "Catalog"),
+    QT_TRANSLATE_NOOP("MainWindow", "Quantize"),
+    QT_TRANSLATE_NOOP("MainWindow", "Chat"),
+    QT_TRANSLATE_NOOP("MainWindow", "Benchmark"),
+    QT_TRANSLATE_NOOP("MainWindow", "Jobs"),
+    QT_TRANSLATE_NOOP("MainWindow", "Settings"),
+)
+"""The panes in sidebar order: English ids used in code and the window-state file; shown
+through :func:`pane_title`."""
+
+
+def pane_title(name: str) -> str:
+    """The pane ``name`` (a :data:`PANE_NAMES` id) in the interface language."""
+    return QCoreApplication.translate("MainWindow", name)
 
 
 class MainWindow(QMainWindow):
@@ -62,15 +84,15 @@ class MainWindow(QMainWindow):
         self.sidebar = QListWidget(self)
         self.sidebar.setObjectName("sidebar")
         self.sidebar.setFixedWidth(150)
-        self.sidebar.setAccessibleName("Panes")
+        self.sidebar.setAccessibleName(self.tr("Panes"))
         self.stack = QStackedWidget(self)
         self.panes: dict[str, QWidget] = {}
         for index, name in enumerate(PANE_NAMES):
             pane = self._build_pane(name)
             self.panes[name] = pane
             self.stack.addWidget(pane)
-            item = QListWidgetItem(name, self.sidebar)
-            item.setToolTip(f"{name} (Ctrl+{index + 1})")
+            item = QListWidgetItem(pane_title(name), self.sidebar)
+            item.setToolTip(self.tr("{pane} (Ctrl+{number})").format(pane=pane_title(name), number=index + 1))
             item.setSizeHint(QSize(140, 36))
         self.sidebar.currentRowChanged.connect(self.stack.setCurrentIndex)
         self.library: LibraryPane = self.panes["Library"]  # type: ignore[assignment]
@@ -84,6 +106,7 @@ class MainWindow(QMainWindow):
         self.library.fit_panel.defaults_saved.connect(self._on_defaults_saved)
         settings_pane: SettingsPane = self.panes["Settings"]  # type: ignore[assignment]
         settings_pane.remotes_box.connections_changed.connect(self.chat.refresh_remotes)
+        settings_pane.restart_requested.connect(self.restart)
         self.sidebar.currentRowChanged.connect(self._on_pane_changed)
 
         central = QWidget(self)
@@ -104,7 +127,7 @@ class MainWindow(QMainWindow):
     def _build_pane(self, name: str) -> QWidget:
         if name == "Library":
             return LibraryPane(self._context.inventory, self._context.runner, self._context.paths, self,
-                               plans=self._context.plans, artifacts=self.artifacts)
+                               plans=self._context.plans, artifacts=self.artifacts, state=self._state)
         if name == "Chat":
             return ChatPane(
                 self._context.inventory, self._context.engine, self._context.runner, self.load_settings_for, self,
@@ -114,7 +137,7 @@ class MainWindow(QMainWindow):
         if name == "Benchmark":
             return BenchmarkPane(self._context.inventory, self._context.runner, self._context.paths, parent=self,
                                  plans=self._context.plans, artifacts=self.artifacts,
-                                 local_endpoint=self._local_api_endpoint)
+                                 local_endpoint=self._local_api_endpoint, state=self._state)
         if name == "Catalog":
             return CatalogPane(self._context.runner, self._context.paths, self._context.inventory,
                                artifacts=self.artifacts, state=self._state, parent=self)
@@ -137,29 +160,30 @@ class MainWindow(QMainWindow):
         return status.address, status.key
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        quit_action = QAction("&Quit", self)
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        quit_action = QAction(self.tr("&Quit"), self)
         quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
 
-        view_menu = self.menuBar().addMenu("&View")
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
         for index, name in enumerate(PANE_NAMES):
-            action = QAction(name, self)
+            action = QAction(pane_title(name), self)
             action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
             action.setData(name)
             action.triggered.connect(self._on_view_action)
             view_menu.addAction(action)
             self.addAction(action)
 
-        help_menu = self.menuBar().addMenu("&Help")
-        network_action = QAction("&Network log…", self)
-        network_action.setToolTip("The connections slmdesk attempted beyond this computer (blocked in offline mode)")
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        network_action = QAction(self.tr("&Network log…"), self)
+        network_action.setToolTip(self.tr("The connections slmdesk attempted beyond this computer (blocked in "
+                                          "offline mode)"))
         network_action.triggered.connect(self.show_network_log)
         help_menu.addAction(network_action)
         self.network_log_action = network_action
-        about_action = QAction("&About slmdesk", self)
+        about_action = QAction(self.tr("&About slmdesk"), self)
         about_action.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
         about_action.triggered.connect(self.show_about)
         help_menu.addAction(about_action)
@@ -222,7 +246,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def _on_api_status(self, status: ApiStatus) -> None:
         if status.state is ServerState.FAILED:
-            self.statusBar().showMessage(f"Local API server: {status.error}", 10_000)
+            self.statusBar().showMessage(self.tr("Local API server: {error}").format(error=status.error), 10_000)
 
     def _verdict_text(self, artifact_id: int) -> str | None:
         """The Library's fit verdict for an artifact on this machine, as text."""
@@ -232,7 +256,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def _on_pane_changed(self, row: int) -> None:
-        self.setWindowTitle(f"{PANE_NAMES[row]} — slmdesk")
+        self.setWindowTitle(self.tr("{pane} — slmdesk").format(pane=pane_title(PANE_NAMES[row])))
         if PANE_NAMES[row] == "Chat" and not self._context.engine.busy:
             self.chat.refresh_artifacts()  # picks up new verdicts and load settings
 
@@ -241,11 +265,14 @@ class MainWindow(QMainWindow):
         environment of later children and this process's network guard), and the local API server
         (started, restarted on a new address, or stopped)."""
         self._context.settings = settings  # load_settings_for reads n_threads from here
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
         self._context.plans.default_n_ctx = settings.default_n_ctx
         state = offline.update_setting(settings.offline_mode)
         if state.forced and not settings.offline_mode:
-            self.statusBar().showMessage("Offline mode stays on until slmdesk restarts: it was started with --offline "
-                                         "or SLMDESK_OFFLINE=1.", 10_000)
+            self.statusBar().showMessage(self.tr("Offline mode stays on until slmdesk restarts: it was started with "
+                                                 "--offline or SLMDESK_OFFLINE=1."), 10_000)
         self.api.apply(settings)
         self.chat.refresh_artifacts()  # the picker shows each model's context
         self.chat.set_enter_sends(settings.enter_sends)
@@ -253,7 +280,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def _on_defaults_saved(self, _artifact_id: int) -> None:
         self.chat.refresh_artifacts()
-        self.statusBar().showMessage("Load settings saved: Chat and Benchmark will use them.", 5000)
+        self.statusBar().showMessage(self.tr("Load settings saved: Chat and Benchmark will use them."), 5000)
 
     @Slot(int)
     def _on_open_in_bench(self, artifact_id: int) -> None:
@@ -300,6 +327,17 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
+    @Slot()
+    def restart(self) -> bool:
+        """Close the window (asking first when jobs run) and start slmdesk again, for a new
+        language or models folder; False when the user chose to stay (nothing is started)."""
+        if not self.close():
+            return False
+        program, arguments = relaunch_command()
+        if not QProcess.startDetached(program, arguments)[0]:
+            log.warning("could not start slmdesk again: %s %s", program, arguments)
+        return True
+
     def save_state(self) -> None:
         """Persist geometry and the current pane to the window-state file."""
         self._state.setValue("window/geometry", self.saveGeometry())
@@ -311,8 +349,8 @@ class MainWindow(QMainWindow):
         if active:
             answer = QMessageBox.question(
                 self,
-                "Quit slmdesk?",
-                f"{len(active)} job(s) are still running or queued. Quit and cancel them?",
+                self.tr("Quit slmdesk?"),
+                self.tr("%n job(s) are still running or queued. Quit and cancel them?", "", len(active)),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

@@ -1,7 +1,9 @@
-"""Before the main window: the damaged-inventory dialog, and the smoke test's trap for modal dialogs."""
+"""Before the main window: the damaged-inventory dialog, the smoke test's trap for modal dialogs, and
+how to start slmdesk again (Settings' Restart now)."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from enum import Enum
 
@@ -30,28 +32,28 @@ class DamagedInventoryDialog(QMessageBox):
     def __init__(self, error: InventoryDamaged, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setIcon(QMessageBox.Icon.Critical)
-        self.setWindowTitle("slmdesk: the inventory is damaged")
-        self.setText(error.message)
+        self.setWindowTitle(self.tr("slmdesk: the inventory is damaged"))
+        self.setText(error.message)  # from the inventory (English, as every core error)
         aside = f"{error.db_path.name}.damaged-<date>"
         if error.backup is not None:
-            taken = f"{error.backup.taken_at:%Y-%m-%d %H:%M} UTC"
-            self.setInformativeText(
-                f"Restore the latest backup, taken {taken}: the damaged file is kept as {aside} in "
-                f"{error.db_path.parent}. Models adopted, conversations and results saved after {taken} "
+            taken = f"{error.backup.taken_at:%Y-%m-%d %H:%M}"
+            self.setInformativeText(self.tr(
+                "Restore the latest backup, taken {taken} UTC: the damaged file is kept as {aside} in "
+                "{folder}. Models adopted, conversations and results saved after {taken} UTC "
                 "are not in the backup; rescan your folders to find the models again. Your model "
                 "files are not touched."
-            )
+            ).format(taken=taken, aside=aside, folder=error.db_path.parent))
         else:
-            self.setInformativeText(
+            self.setInformativeText(self.tr(
                 "There is no backup of the inventory yet (slmdesk takes one a day). You can start with "
-                f"an empty inventory: the damaged file is kept as {aside} in {error.db_path.parent} for "
+                "an empty inventory: the damaged file is kept as {aside} in {folder} for "
                 "recovery, and your model files are not touched."
-            )
+            ).format(aside=aside, folder=error.db_path.parent))
         self.restore_button: QPushButton | None = None
         if error.backup is not None:
-            self.restore_button = self.addButton("Restore latest backup", QMessageBox.ButtonRole.AcceptRole)
-        self.empty_button = self.addButton("Start with an empty inventory", QMessageBox.ButtonRole.ActionRole)
-        self.quit_button = self.addButton("Quit", QMessageBox.ButtonRole.RejectRole)
+            self.restore_button = self.addButton(self.tr("Restore latest backup"), QMessageBox.ButtonRole.AcceptRole)
+        self.empty_button = self.addButton(self.tr("Start with an empty inventory"), QMessageBox.ButtonRole.ActionRole)
+        self.quit_button = self.addButton(self.tr("Quit"), QMessageBox.ButtonRole.RejectRole)
         self.setDefaultButton(self.restore_button or self.quit_button)
         self.setEscapeButton(self.quit_button)
 
@@ -72,6 +74,15 @@ def ask_about_damaged_inventory(error: InventoryDamaged) -> DamagedInventoryChoi
     choice = dialog.choice()
     dialog.deleteLater()
     return choice
+
+
+def relaunch_command() -> tuple[str, list[str]]:
+    """The program and arguments that start this slmdesk again with the same options: the
+    frozen executable itself, else this Python with ``-m slmdesk`` (whichever way it was started:
+    the console script, ``python -m slmdesk``)."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, sys.argv[1:]
+    return sys.executable, ["-m", "slmdesk", *sys.argv[1:]]
 
 
 def describe_window(window: QWidget) -> str:

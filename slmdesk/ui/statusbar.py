@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
-from slmdesk.core.units import format_bytes
 from slmdesk.hardware.live import LiveUsage, UsageSampler
+from slmdesk.ui.i18n import format_bytes, format_number
 
 REFRESH_MS = 2000
 """Refresh period; two seconds keeps the figure live without flicker (qutebrowser uses 0.5-2 s)."""
 
 
 def usage_text(usage: LiveUsage) -> str:
-    """``'RAM 5.1 GiB / 23.5 GiB · CPU 12% · GPU none'`` for the status bar."""
+    """``'RAM 5.1 GiB / 23.5 GiB · CPU 12% · GPU none'`` for the status bar (in the interface
+    language and its number format)."""
     parts = [
-        f"RAM {format_bytes(usage.ram_used_bytes)} / {format_bytes(usage.ram_total_bytes)}",
-        f"CPU {usage.cpu_percent:.0f}%",
+        QCoreApplication.translate("UsageLabel", "RAM {used} / {total}").format(
+            used=format_bytes(usage.ram_used_bytes), total=format_bytes(usage.ram_total_bytes)),
+        QCoreApplication.translate("UsageLabel", "CPU {percent}%").format(percent=format_number(usage.cpu_percent)),
     ]
     if usage.gpus:
         for gpu in usage.gpus:
-            util = "" if gpu.utilisation_percent is None else f" {gpu.utilisation_percent:.0f}%"
-            parts.append(
-                f"{gpu.name}{util} VRAM {format_bytes(gpu.memory_used_bytes)} / "
-                f"{format_bytes(gpu.memory_total_bytes)}"
-            )
+            memory = QCoreApplication.translate("UsageLabel", "VRAM {used} / {total}").format(
+                used=format_bytes(gpu.memory_used_bytes), total=format_bytes(gpu.memory_total_bytes))
+            if gpu.utilisation_percent is None:
+                parts.append(f"{gpu.name} {memory}")
+            else:
+                busy = QCoreApplication.translate("UsageLabel", "{percent}%").format(
+                    percent=format_number(gpu.utilisation_percent))
+                parts.append(f"{gpu.name} {busy} {memory}")
     else:
-        parts.append("GPU none")
+        parts.append(QCoreApplication.translate("UsageLabel", "GPU none"))
     return " · ".join(parts)
 
 
@@ -40,6 +45,7 @@ class UsageLabel(QLabel):
         self._timer.setInterval(REFRESH_MS)
         self._timer.timeout.connect(self.refresh)
         self._timer.start()
+        self.setAccessibleName(self.tr("Memory, CPU and GPU use"))
         self.refresh()
 
     @Slot()

@@ -130,3 +130,37 @@ def test_chat_loads_with_the_load_plan_and_automatic_gpu_layers_from_the_estimat
     window.library._estimates[1] = SimpleNamespace(gpu_layers=7)
     settings = window.load_settings_for(record)
     assert (settings.n_ctx, settings.type_k, settings.flash_attn, settings.n_gpu_layers) == (1024, "q8_0", True, 7)
+
+
+def test_restart_now_closes_the_window_then_starts_slmdesk_again(make_window, monkeypatch) -> None:
+    import sys
+
+    from PySide6.QtCore import QProcess
+
+    window = make_window()
+    started: list[tuple[str, list[str]]] = []
+
+    def start_detached(program: str, arguments: list[str]) -> tuple[bool, int]:
+        assert not window.isVisible(), "the new slmdesk starts only once this window has closed"
+        started.append((program, arguments))
+        return True, 4242
+
+    monkeypatch.setattr(QProcess, "startDetached", staticmethod(start_detached))
+    prefs = window.panes["Settings"].preferences
+    window.show_pane("Settings")
+    prefs.language_combo.setCurrentIndex(prefs.language_combo.findData("sv"))
+    assert prefs.save()
+    assert prefs.restart_note.text() == "The new language takes effect when slmdesk restarts."
+    assert prefs.restart_button.isVisibleTo(window)
+    prefs.restart_button.click()
+    assert started == [(sys.executable, ["-m", "slmdesk", *sys.argv[1:]])]
+
+
+def test_sidebar_menus_and_title_use_the_pane_ids_for_state(make_window) -> None:
+    from slmdesk.ui.main_window import pane_title
+
+    window = make_window()
+    window.show_pane("Jobs")
+    assert window.windowTitle() == f"{pane_title('Jobs')} — slmdesk"
+    assert window.sidebar.item(PANE_NAMES.index("Jobs")).toolTip() == "Jobs (Ctrl+6)"
+    assert window.current_pane_name() == "Jobs"  # the English id the window-state file keeps

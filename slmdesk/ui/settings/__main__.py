@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot", type=Path, help="save a PNG of the pane and exit")
     args = parser.parse_args(argv)
 
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication
 
     from slmdesk.api.server import ApiServer, ServerConfig
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             api.apply(settings)
 
         pane = SettingsPane(paths, inventory, on_saved=saved, api=api)
-        pane.setWindowTitle("slmdesk — Settings (preview)")
+        pane.setWindowTitle(QCoreApplication.translate("SettingsPreview", "slmdesk — Settings (preview)"))
         pane.resize(900, 700)
         pane.show()
         if args.screenshot:

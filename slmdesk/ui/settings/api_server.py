@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,39 +24,16 @@ from slmdesk.api import base_url, is_loopback
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, save_settings
 from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
-from slmdesk.ui.palette import colour_hex
-
-NO_KEY_YET = "Shown once the server has started (created the first time)"
-"""What the key field says before the key exists."""
-
-
-def _text_colour(role: str) -> str:
-    """A label's style sheet for the palette's text colour ``role`` ("text.error", "text.ok"...)."""
-    return f"color: {colour_hex(role)};"
+from slmdesk.ui.settings.tint import retint, tint
 
 
 def network_warning(host: str) -> str:
     """The warning shown for a non-loopback ``host``."""
-    return (
-        f"{host} is not a loopback address: other computers on the network can reach the server. "
-        "Every request must carry the API key; keep it secret, and make a new one if it leaks."
-    )
-
-
-def status_text(status: ApiStatus) -> str:
-    """The status line: ``"Running on http://127.0.0.1:8765/v1: 3 requests served."``, ``"Stopped."``,
-    or the error."""
-    if status.state is ServerState.RUNNING:
-        served = f"{status.requests} request{'s' if status.requests != 1 else ''} served"
-        waiting = f", {status.waiting} waiting" if status.waiting else ""
-        return f"Running on {status.address}: {served}{waiting}."
-    if status.state is ServerState.STARTING:
-        return "Starting…"
-    if status.state is ServerState.STOPPING:
-        return "Stopping…"
-    if status.state is ServerState.FAILED:
-        return f"Not running: {status.error}"
-    return "Stopped."
+    return QCoreApplication.translate(
+        "ApiServerBox",
+        "{host} is not a loopback address: other computers on the network can reach the server. "
+        "Every request must carry the API key; keep it secret, and make a new one if it leaks.",
+    ).format(host=host)
 
 
 class ApiServerBox(QGroupBox):
@@ -77,60 +54,63 @@ class ApiServerBox(QGroupBox):
     """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
 
     def __init__(self, settings: Settings, path: Path, service: ApiService, parent: QWidget | None = None) -> None:
-        super().__init__("Local API server", parent)
+        super().__init__(self.tr("Local API server"), parent)
         self._settings = settings
         self._path = path
         self._service = service
 
-        self.enable_check = QCheckBox("Serve models to other programs over an OpenAI-compatible API", self)
-        self.enable_check.setAccessibleName("Enable the local API server")
-        self.enable_check.setToolTip(
+        self.enable_check = QCheckBox(self.tr("Serve models to other programs over an OpenAI-compatible API"), self)
+        self.enable_check.setAccessibleName(self.tr("Enable the local API server"))
+        self.enable_check.setToolTip(self.tr(
             "Programs that speak the OpenAI API (the openai package, editors, notebooks) can use the "
             "models in your Library. Each model loads with its load settings, in an engine process of its own."
-        )
+        ))
         self.host_edit = QLineEdit(self)
-        self.host_edit.setAccessibleName("Address to listen on")
-        self.host_edit.setToolTip("127.0.0.1: this computer only. Another address of this computer reaches the "
-                                  "network.")
+        self.host_edit.setAccessibleName(self.tr("Address to listen on"))
+        self.host_edit.setToolTip(self.tr("127.0.0.1: this computer only. Another address of this computer reaches "
+                                          "the network."))
+        port_label = QLabel(self.tr("Port:"), self)
         self.port_spin = QSpinBox(self)
         self.port_spin.setRange(0, 65535)
-        self.port_spin.setSpecialValueText("Any free port")
-        self.port_spin.setAccessibleName("Port")
-        self.apply_button = QPushButton("Apply", self)
-        self.apply_button.setAccessibleName("Apply the address and port")
-        self.apply_button.setToolTip("Save the address and port; a running server restarts on them.")
+        self.port_spin.setSpecialValueText(self.tr("Any free port"))
+        self.port_spin.setAccessibleName(self.tr("Port"))
+        port_label.setBuddy(self.port_spin)
+        self.apply_button = QPushButton(self.tr("Apply"), self)
+        self.apply_button.setAccessibleName(self.tr("Apply the address and port"))
+        self.apply_button.setToolTip(self.tr("Save the address and port; a running server restarts on them."))
         self.warning_label = QLabel(self)
         self.warning_label.setWordWrap(True)
-        self.warning_label.setStyleSheet(_text_colour("text.warning"))
-        self.warning_label.setAccessibleName("Network warning")
+        tint(self.warning_label, "text.warning")
+        self.warning_label.setAccessibleName(self.tr("Network warning"))
 
         self.address_field = QLineEdit(self)
         self.address_field.setReadOnly(True)
-        self.address_field.setAccessibleName("Base URL")
-        self.copy_address_button = QPushButton("Copy", self)
-        self.copy_address_button.setAccessibleName("Copy the base URL")
+        self.address_field.setAccessibleName(self.tr("Base URL"))
+        self.copy_address_button = QPushButton(self.tr("Copy"), self)
+        self.copy_address_button.setAccessibleName(self.tr("Copy the base URL"))
         self.key_field = QLineEdit(self)
         self.key_field.setReadOnly(True)
-        self.key_field.setPlaceholderText(NO_KEY_YET)
-        self.key_field.setAccessibleName("API key")
-        self.copy_key_button = QPushButton("Copy", self)
-        self.copy_key_button.setAccessibleName("Copy the API key")
-        self.new_key_button = QPushButton("New key", self)
-        self.new_key_button.setAccessibleName("Make a new API key")
-        self.new_key_button.setToolTip("Replace the key: programs that use the old one must be given the new one.")
+        self.key_field.setPlaceholderText(self.tr("Shown once the server has started (created the first time)"))
+        self.key_field.setAccessibleName(self.tr("API key"))
+        self.copy_key_button = QPushButton(self.tr("Copy"), self)
+        self.copy_key_button.setAccessibleName(self.tr("Copy the API key"))
+        self.new_key_button = QPushButton(self.tr("New key"), self)
+        self.new_key_button.setAccessibleName(self.tr("Make a new API key"))
+        self.new_key_button.setToolTip(self.tr("Replace the key: programs that use the old one must be given the "
+                                               "new one."))
         self.key_location_label = QLabel(self)
         self.key_location_label.setWordWrap(True)
-        self.key_location_label.setAccessibleName("Where the key is kept")
+        self.key_location_label.setAccessibleName(self.tr("Where the key is kept"))
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
-        self.status_label.setAccessibleName("API server status")
+        self.status_label.setAccessibleName(self.tr("API server status"))
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
-        self.message_label.setAccessibleName("API server message")
+        self.message_label.setAccessibleName(self.tr("API server message"))
 
         listen = QHBoxLayout()
         listen.addWidget(self.host_edit, 1)
-        listen.addWidget(QLabel("Port:", self))
+        listen.addWidget(port_label)
         listen.addWidget(self.port_spin)
         listen.addWidget(self.apply_button)
         address = QHBoxLayout()
@@ -141,12 +121,12 @@ class ApiServerBox(QGroupBox):
         key.addWidget(self.copy_key_button)
         key.addWidget(self.new_key_button)
         form = QFormLayout()
-        form.addRow("Listen on:", listen)
+        form.addRow(self.tr("Listen on:"), listen)
         form.addRow("", self.warning_label)
-        form.addRow("Base URL:", address)
-        form.addRow("API key:", key)
-        form.addRow("Key kept in:", self.key_location_label)
-        form.addRow("Status:", self.status_label)
+        form.addRow(self.tr("Base URL:"), address)
+        form.addRow(self.tr("API key:"), key)
+        form.addRow(self.tr("Key kept in:"), self.key_location_label)
+        form.addRow(self.tr("Status:"), self.status_label)
         layout = QVBoxLayout(self)
         layout.addWidget(self.enable_check)
         layout.addLayout(form)
@@ -198,16 +178,16 @@ class ApiServerBox(QGroupBox):
         try:
             settings = self.edited_settings()
         except UserError as error:
-            self._show_message(str(error), _text_colour("text.error"))
+            self._show_message(str(error), "text.error")
             return False
         try:
             save_settings(settings, self._path)
         except OSError as error:
-            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.",
-                               _text_colour("text.error"))
+            self._show_message(self.tr("Cannot save the settings to {path}: {reason}.").format(
+                path=self._path, reason=error.strerror or error), "text.error")
             return False
         self._settings = settings
-        self._show_message("", "")
+        self._show_message("", None)
         self._on_fields_edited()
         self.settings_saved.emit(settings)
         return True
@@ -230,6 +210,23 @@ class ApiServerBox(QGroupBox):
         self.show_status(self._service.status)
 
     # -- the server -----------------------------------------------------------------------------
+    def status_text(self, status: ApiStatus) -> str:
+        """The status line: ``"Running on http://127.0.0.1:8765/v1: 3 request(s) served."``, ``"Stopped."``,
+        or the error."""
+        if status.state is ServerState.RUNNING:
+            served = status.requests
+            if status.waiting:
+                return self.tr("Running on {address}: %n request(s) served, {waiting} waiting.", "", served).format(
+                    address=status.address, waiting=status.waiting)
+            return self.tr("Running on {address}: %n request(s) served.", "", served).format(address=status.address)
+        if status.state is ServerState.STARTING:
+            return self.tr("Starting…")
+        if status.state is ServerState.STOPPING:
+            return self.tr("Stopping…")
+        if status.state is ServerState.FAILED:
+            return self.tr("Not running: {error}").format(error=status.error)
+        return self.tr("Stopped.")
+
     @Slot(object)
     def show_status(self, status: ApiStatus) -> None:
         """Show the address, key, key location and status line of ``status``."""
@@ -238,11 +235,11 @@ class ApiServerBox(QGroupBox):
                                                                          self._settings.api_port))
         self.key_field.setText(status.key or "")
         self.copy_key_button.setEnabled(bool(status.key))
-        self.key_location_label.setText(status.key_location or "Chosen when the key is created: the system "
-                                        "keyring if there is one, else a file only you can read.")
-        self.status_label.setText(status_text(status))
+        self.key_location_label.setText(status.key_location or self.tr(
+            "Chosen when the key is created: the system keyring if there is one, else a file only you can read."))
+        self.status_label.setText(self.status_text(status))
         role = {ServerState.FAILED: "text.error", ServerState.RUNNING: "text.ok"}.get(status.state)
-        self.status_label.setStyleSheet(_text_colour(role) if role else "")
+        tint(self.status_label, role)
         busy = status.state in (ServerState.STARTING, ServerState.STOPPING)
         self.new_key_button.setEnabled(not busy)
 
@@ -250,15 +247,20 @@ class ApiServerBox(QGroupBox):
     def copy_address(self) -> None:
         """Put the base URL on the clipboard."""
         QGuiApplication.clipboard().setText(self.address_field.text())
-        self._show_message("Base URL copied to the clipboard.", _text_colour("text.ok"))
+        self._show_message(self.tr("Base URL copied to the clipboard."), "text.ok")
 
     @Slot()
     def copy_key(self) -> None:
         """Put the API key on the clipboard."""
         if self.key_field.text():
             QGuiApplication.clipboard().setText(self.key_field.text())
-            self._show_message("API key copied to the clipboard.", _text_colour("text.ok"))
+            self._show_message(self.tr("API key copied to the clipboard."), "text.ok")
 
-    def _show_message(self, text: str, style: str) -> None:
+    def _show_message(self, text: str, role: str | None) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(style)
+        tint(self.message_label, role)
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            retint(self)

@@ -3,6 +3,7 @@ switch, where slmdesk keeps its files, and which model folders it scans."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any, cast
 import psutil
 from PySide6.QtCore import (
     QAbstractListModel,
+    QCoreApplication,
+    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -44,18 +47,29 @@ from slmdesk.inventory.records import STORE_KINDS, ScanRootRecord, StoreKind
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.api_service import ApiService
 from slmdesk.paths import AppPaths
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, resolve_language
 from slmdesk.ui.network_log import open_network_log
-from slmdesk.ui.palette import colour_hex
 from slmdesk.ui.settings.api_server import ApiServerBox
 from slmdesk.ui.settings.remotes import RemotesBox
+from slmdesk.ui.settings.tint import retint, tint
 
-_KIND_TEXT = {
-    "folder": "Any folder",
-    "hf_cache": "Hugging Face cache",
-    "lmstudio": "LM Studio models folder",
-    "gpt4all": "GPT4All models folder",
-    "ollama": "Ollama store",
+_KIND_TEXT: dict[str, str] = {
+    "folder": QT_TRANSLATE_NOOP("ScanRootsBox", "Any folder"),
+    "hf_cache": QT_TRANSLATE_NOOP("ScanRootsBox", "Hugging Face cache"),
+    "lmstudio": QT_TRANSLATE_NOOP("ScanRootsBox", "LM Studio models folder"),
+    "gpt4all": QT_TRANSLATE_NOOP("ScanRootsBox", "GPT4All models folder"),
+    "ollama": QT_TRANSLATE_NOOP("ScanRootsBox", "Ollama store"),
 }
+
+
+def _kind_text(kind: str) -> str:
+    """A scan root's layout in the interface language (the raw kind when unknown)."""
+    text = _KIND_TEXT.get(kind)
+    return QCoreApplication.translate("ScanRootsBox", text) if text else kind
+
+
+LANGUAGE_NAMES = {"en": "English", "sv": "Svenska"}
+"""Each language by its own name (not translated: a reader looks for the language they read)."""
 
 
 class ScanRootModel(QAbstractListModel):
@@ -88,8 +102,9 @@ class ScanRootModel(QAbstractListModel):
             return None
         root = self._roots[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            origin = "found" if root.is_default else "added by you"
-            return f"{root.path}  ({_KIND_TEXT.get(root.kind, root.kind)}, {origin})"
+            if root.is_default:
+                return self.tr("{path}  ({layout}, found)").format(path=root.path, layout=_kind_text(root.kind))
+            return self.tr("{path}  ({layout}, added by you)").format(path=root.path, layout=_kind_text(root.kind))
         if role == Qt.ItemDataRole.CheckStateRole:
             return Qt.CheckState.Checked if root.enabled else Qt.CheckState.Unchecked
         return None
@@ -111,30 +126,38 @@ class ScanRootsBox(QGroupBox):
     roots_changed = Signal()
 
     def __init__(self, inventory: Inventory, parent: QWidget | None = None) -> None:
-        super().__init__("Model folders scanned by the Library", parent)
+        super().__init__(self.tr("Model folders scanned by the Library"), parent)
         self._inventory = inventory
         self.model = ScanRootModel(inventory, self)
         self.model.dataChanged.connect(self._on_data_changed)
+        note = QLabel(self.tr("Unticked folders are skipped by Rescan. Models are used where they lie, never copied."),
+                      self)
+        note.setWordWrap(True)
         self.list = QListView(self)
         self.list.setModel(self.model)
+        self.list.setAccessibleName(self.tr("Scanned model folders"))
+        self.list.setAccessibleDescription(self.tr("Tick a folder to include it in rescans"))
+        layout_label = QLabel(self.tr("Layout:"), self)
         self.kind_combo = QComboBox(self)
         for kind in STORE_KINDS:
-            self.kind_combo.addItem(_KIND_TEXT[kind], kind)
-        self.add_button = QPushButton("Add folder…", self)
+            self.kind_combo.addItem(_kind_text(kind), kind)
+        self.kind_combo.setAccessibleName(self.tr("Layout of the folder to add"))
+        layout_label.setBuddy(self.kind_combo)
+        self.add_button = QPushButton(self.tr("Add folder…"), self)
+        self.add_button.setAccessibleName(self.tr("Add a folder to scan"))
         self.add_button.clicked.connect(self.choose_folder)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setToolTip("Stop scanning the selected folder (its models stay in the Library)")
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.setAccessibleName(self.tr("Remove the selected scanned folder"))
+        self.remove_button.setToolTip(self.tr("Stop scanning the selected folder (its models stay in the Library)"))
         self.remove_button.clicked.connect(self.remove_selected)
         row = QHBoxLayout()
-        row.addWidget(QLabel("Layout:", self))
+        row.addWidget(layout_label)
         row.addWidget(self.kind_combo)
         row.addWidget(self.add_button)
         row.addStretch(1)
         row.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("Unticked folders are skipped by Rescan. Models are used where they lie, never copied.", self)
-        )
+        layout.addWidget(note)
         layout.addWidget(self.list)
         layout.addLayout(row)
         self.model.refresh()
@@ -147,7 +170,7 @@ class ScanRootsBox(QGroupBox):
 
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to scan", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder to scan"), str(Path.home()))
         if folder:
             self.add_folder(Path(folder))
 
@@ -173,9 +196,18 @@ MAX_THREADS = 1024
 
 
 class PreferencesBox(QGroupBox):
-    """The settings file's values: default context, threads, offline mode, Chat's Enter key, and Save.
+    """The settings file's values: language, theme, default context, threads, the models folder,
+    offline mode, Chat's Enter key, and Save.
 
-    Nothing is written until Save; invalid input shows a message and writes nothing.
+    Nothing is written until Save; invalid input shows a message and writes nothing. The theme
+    applies at once (the composition root's ``on_saved``); a new language or models folder at
+    the next start, which the box says (with a Restart now button).
+
+    Args:
+        settings: the settings in use (a language or models folder that differs from these
+            waits for a restart).
+        path: the settings file.
+        default_models: the models folder when none is chosen (shown as the field's placeholder).
     """
 
     settings_saved = Signal(object)
@@ -184,57 +216,122 @@ class PreferencesBox(QGroupBox):
     network_log_requested = Signal()
     """The user asked to see the Network log."""
 
-    def __init__(self, settings: Settings, path: Path, parent: QWidget | None = None) -> None:
-        super().__init__("Preferences", parent)
+    restart_requested = Signal()
+    """The user asked to restart slmdesk now (to apply a new language or models folder)."""
+
+    def __init__(self, settings: Settings, path: Path, parent: QWidget | None = None, *,
+                 default_models: Path | None = None) -> None:
+        super().__init__(self.tr("Preferences"), parent)
         self._path = path
         self._settings = settings
+        self._running = settings
+        self._default_models = default_models
+        # Built in visual order: Qt's tab order is creation order.
+        self.language_combo = QComboBox(self)
+        system = LANGUAGE_NAMES[resolve_language("system")]
+        self.language_combo.addItem(self.tr("System default ({language})").format(language=system), "system")
+        for code, name in LANGUAGE_NAMES.items():
+            self.language_combo.addItem(name, code)
+        self.language_combo.setAccessibleName(self.tr("Language"))
+        self.language_combo.setToolTip(self.tr("The language of slmdesk's windows; applied when slmdesk restarts."))
+        self.theme_combo = QComboBox(self)
+        self.theme_combo.addItem(self.tr("Follow the system"), "system")
+        self.theme_combo.addItem(self.tr("Light"), "light")
+        self.theme_combo.addItem(self.tr("Dark"), "dark")
+        self.theme_combo.setAccessibleName(self.tr("Theme"))
+        self.theme_combo.setToolTip(self.tr("The colours of slmdesk's windows; applied when you save."))
         self.n_ctx_combo = QComboBox(self)
         self.n_ctx_combo.setEditable(True)
         self.n_ctx_combo.addItems([str(n) for n in CONTEXT_CHOICES])
-        self.n_ctx_combo.setToolTip(
+        self.n_ctx_combo.setAccessibleName(self.tr("Default context in tokens"))
+        self.n_ctx_combo.setToolTip(self.tr(
             "The context a model is loaded with until you choose one in its Fit panel; never more than"
             " the model was trained for. Larger contexts take more memory."
-        )
+        ))
         self.threads_spin = QSpinBox(self)
         self.threads_spin.setRange(0, MAX_THREADS)
         cores = psutil.cpu_count(logical=False)
-        self.threads_spin.setSpecialValueText(f"Automatic ({cores or 'all'} physical cores)")
-        self.threads_spin.setToolTip("Generation threads for models whose load settings do not set them.")
-        self.offline_check = QCheckBox("Never connect beyond this computer", self)
-        self.offline_check.setToolTip(
+        self.threads_spin.setSpecialValueText(
+            self.tr("Automatic (%n physical core(s))", "", cores) if cores else self.tr("Automatic (all cores)"))
+        self.threads_spin.setAccessibleName(self.tr("Threads"))
+        self.threads_spin.setToolTip(self.tr("Generation threads for models whose load settings do not set them."))
+        self.models_edit = QLineEdit(self)
+        self.models_edit.setAccessibleName(self.tr("Models folder"))
+        self.models_edit.setAccessibleDescription(self.tr("Empty: the default folder"))
+        if default_models is not None:
+            self.models_edit.setPlaceholderText(str(default_models))
+        self.models_edit.setToolTip(self.tr(
+            "Where downloads and quantized models are saved; the Library scans it. Empty: the default folder. "
+            "Applied when slmdesk restarts."
+        ))
+        self.models_browse_button = QPushButton(self.tr("Browse…"), self)
+        self.models_browse_button.setAccessibleName(self.tr("Choose the models folder"))
+        self.models_browse_button.clicked.connect(self.choose_models_folder)
+        self.models_default_button = QPushButton(self.tr("Default"), self)
+        self.models_default_button.setAccessibleName(self.tr("Use the default models folder"))
+        self.models_default_button.setToolTip(self.tr("Empty the field: models go to the default folder."))
+        self.models_default_button.clicked.connect(self.models_edit.clear)
+        self.offline_check = QCheckBox(self.tr("Never connect beyond this computer"), self)
+        self.offline_check.setToolTip(self.tr(
             "No connection leaves this computer, from slmdesk or the engines it starts: Hugging Face Hub search and "
             "downloads stop; models on this computer, Chat, Benchmark and the local API server keep working. Blocked "
             "attempts are listed in the Network log."
-        )
-        self.network_log_button = QPushButton("Network log…", self)
-        self.network_log_button.setToolTip("The connections slmdesk attempted beyond this computer")
+        ))
+        self.network_log_button = QPushButton(self.tr("Network log…"), self)
+        self.network_log_button.setToolTip(self.tr("The connections slmdesk attempted beyond this computer"))
         self.network_log_button.clicked.connect(self.network_log_requested)
         self.offline_note = QLabel(self)
         self.offline_note.setWordWrap(True)
-        self.offline_note.setStyleSheet(f"color: {colour_hex('text.warning')};")
-        self.enter_sends_check = QCheckBox("Enter sends the message (Shift+Enter: a new line)", self)
-        self.enter_sends_check.setToolTip("When off, Enter starts a new line. Ctrl+Enter sends either way.")
-        self.save_button = QPushButton("Save", self)
+        tint(self.offline_note, "text.warning")
+        self.enter_sends_check = QCheckBox(self.tr("Enter sends the message (Shift+Enter: a new line)"), self)
+        self.enter_sends_check.setToolTip(self.tr("When off, Enter starts a new line. Ctrl+Enter sends either way."))
+        self.save_button = QPushButton(self.tr("Save"), self)
+        self.save_button.setAccessibleName(self.tr("Save the preferences"))
         self.save_button.clicked.connect(self.save)
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
+        self.restart_note = QLabel(self)
+        self.restart_note.setWordWrap(True)
+        tint(self.restart_note, "text.warning")
+        self.restart_button = QPushButton(self.tr("Restart now"), self)
+        self.restart_button.setAccessibleName(self.tr("Restart slmdesk now"))
+        self.restart_button.setToolTip(self.tr("Close slmdesk and start it again (running jobs are cancelled, "
+                                               "after you confirm)."))
+        self.restart_button.clicked.connect(self.restart_requested)
+
         form = QFormLayout()
-        form.addRow("Default context (tokens):", self.n_ctx_combo)
-        form.addRow("Threads:", self.threads_spin)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(self.tr("Language:"), self.language_combo)
+        form.addRow(self.tr("Theme:"), self.theme_combo)
+        form.addRow(self.tr("Default context (tokens):"), self.n_ctx_combo)
+        form.addRow(self.tr("Threads:"), self.threads_spin)
+        models_row = QHBoxLayout()
+        models_row.addWidget(self.models_edit, 1)
+        models_row.addWidget(self.models_browse_button)
+        models_row.addWidget(self.models_default_button)
+        models_label = QLabel(self.tr("Models folder:"), self)
+        models_label.setBuddy(self.models_edit)
+        form.addRow(models_label, models_row)
         offline_row = QHBoxLayout()
-        offline_row.addWidget(self.offline_check)
-        offline_row.addStretch(1)
+        offline_row.addWidget(self.offline_check, 1)
         offline_row.addWidget(self.network_log_button)
-        form.addRow("Offline mode:", offline_row)
+        offline_label = QLabel(self.tr("Offline mode:"), self)
+        offline_label.setBuddy(self.offline_check)
+        form.addRow(offline_label, offline_row)
         form.addRow("", self.offline_note)
-        form.addRow("Chat:", self.enter_sends_check)
+        form.addRow(self.tr("Chat:"), self.enter_sends_check)
         row = QHBoxLayout()
         row.addWidget(self.save_button)
         row.addWidget(self.message_label, 1)
+        restart_row = QHBoxLayout()
+        restart_row.addWidget(self.restart_note, 1)
+        restart_row.addWidget(self.restart_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(row)
+        layout.addLayout(restart_row)
         self.show_settings(settings)
+        self._show_restart_note()
 
     @property
     def settings(self) -> Settings:
@@ -243,13 +340,16 @@ class PreferencesBox(QGroupBox):
 
     def show_settings(self, settings: Settings) -> None:
         """Fill the fields from ``settings``."""
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
+        self.theme_combo.setCurrentIndex(max(0, self.theme_combo.findData(settings.theme)))
         self.n_ctx_combo.setCurrentText(str(settings.default_n_ctx))
         self.threads_spin.setValue(settings.n_threads or 0)
+        self.models_edit.setText(settings.models_dir or "")
         self.offline_check.setChecked(settings.offline_mode)
         forced = offline.current().forced
         self.offline_note.setVisible(forced)
         self.offline_note.setText(
-            "On for this run whatever this box says: slmdesk was started with --offline or SLMDESK_OFFLINE=1."
+            self.tr("On for this run whatever this box says: slmdesk was started with --offline or SLMDESK_OFFLINE=1.")
             if forced else ""
         )
         self.enter_sends_check.setChecked(settings.enter_sends)
@@ -266,43 +366,123 @@ class PreferencesBox(QGroupBox):
         Raises:
             UserError: a field holds an invalid value (the message says which and why).
         """
-        text = self.n_ctx_combo.currentText().strip().replace(",", "").replace("_", "").replace(" ", "")
+        typed = self.n_ctx_combo.currentText().strip()
+        text = typed.replace(",", "").replace("_", "").replace(" ", "").replace("\N{NO-BREAK SPACE}", "")
         if not text.isdigit():
             raise UserError(
-                f"The default context {self.n_ctx_combo.currentText().strip()!r} is not a whole number of tokens.",
-                "Type a number such as 4096, or pick one from the list.",
+                self.tr("The default context '{text}' is not a whole number of tokens.").format(text=typed),
+                self.tr("Type a number such as 4096, or pick one from the list."),
             )
         return replace(
             self._settings,
+            language=str(self.language_combo.currentData()),
+            theme=str(self.theme_combo.currentData()),
             offline_mode=self.offline_check.isChecked(),
             default_n_ctx=int(text),
             n_threads=self.threads_spin.value() or None,
+            models_dir=self._edited_models_dir(),
             enter_sends=self.enter_sends_check.isChecked(),
         )
+
+    def _edited_models_dir(self) -> str | None:
+        """The models folder field as the settings file holds it: None for empty or the default.
+
+        Raises:
+            UserError: not an absolute path, or a file.
+        """
+        typed = self.models_edit.text().strip()
+        if not typed:
+            return None
+        folder = Path(typed).expanduser()
+        if not folder.is_absolute():
+            raise UserError(
+                self.tr("The models folder '{path}' is not a full path.").format(path=typed),
+                self.tr("Choose a folder with the Browse button, or press Default to use the default folder."),
+            )
+        if folder.exists() and not folder.is_dir():
+            raise UserError(self.tr("The models folder '{path}' is a file, not a folder.").format(path=folder),
+                            self.tr("Choose a folder with the Browse button."))
+        if self._default_models is not None and folder == self._default_models:
+            return None
+        return str(folder)
+
+    @Slot()
+    def choose_models_folder(self) -> None:
+        """Ask for the models folder (starting at the current one) and put it in the field."""
+        current = self.models_edit.text().strip() or str(self._default_models or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose the models folder"), current)
+        if folder:
+            self.models_edit.setText(str(Path(folder)))
 
     @Slot()
     def save(self) -> bool:
         """Validate the fields and write them to the settings file; emits :attr:`settings_saved`.
-        Returns False (with the reason shown) when the input is invalid or the file cannot be
-        written; nothing is written then."""
+        Returns False (with the reason shown) when the input is invalid, a new models folder
+        cannot be created, or the file cannot be written; nothing is written then."""
         try:
             settings = self.edited_settings()
         except UserError as error:
             self._show_message(str(error), error=True)
             return False
+        if settings.models_dir is not None and settings.models_dir != self._settings.models_dir:
+            try:
+                Path(settings.models_dir).mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                self._show_message(self.tr("Cannot create the models folder {path}: {reason}.").format(
+                    path=settings.models_dir, reason=error.strerror or error), error=True)
+                return False
         try:
             save_settings(settings, self._path)
         except OSError as error:
-            self._show_message(f"Cannot save the settings to {self._path}: {error.strerror or error}.", error=True)
+            self._show_message(self.tr("Cannot save the settings to {path}: {reason}.").format(
+                path=self._path, reason=error.strerror or error), error=True)
             return False
         self._settings = settings
-        self._show_message(f"Saved to {self._path}.", error=False)
+        self._show_message(self.tr("Saved to {path}.").format(path=self._path), error=False)
+        self._show_restart_note()
         self.settings_saved.emit(settings)
         return True
 
+    def _show_restart_note(self) -> None:
+        """Say which saved settings wait for a restart (none: the note and its button hide)."""
+        language = self._settings.language != self._running.language
+        models = self._settings.models_dir != self._running.models_dir
+        if language and models:
+            text = self.tr("The new language and models folder take effect when slmdesk restarts.")
+        elif language:
+            text = self.tr("The new language takes effect when slmdesk restarts.")
+        elif models:
+            text = self.tr("The new models folder takes effect when slmdesk restarts.")
+        else:
+            text = ""
+        self.restart_note.setText(text)
+        self.restart_note.setVisible(bool(text))
+        self.restart_button.setVisible(bool(text))
+
     def _show_message(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(f"color: {colour_hex('text.error' if error else 'text.ok')};")
+        tint(self.message_label, "text.error" if error else "text.ok")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            retint(self)
+
+
+_FOLDERS: tuple[tuple[str, str, str], ...] = (
+    ("Models", QT_TRANSLATE_NOOP("SettingsPane", "Models"),
+     QT_TRANSLATE_NOOP("SettingsPane", "Open the Models folder")),
+    ("Data (inventory)", QT_TRANSLATE_NOOP("SettingsPane", "Data (inventory)"),
+     QT_TRANSLATE_NOOP("SettingsPane", "Open the Data folder")),
+    ("Configuration", QT_TRANSLATE_NOOP("SettingsPane", "Configuration"),
+     QT_TRANSLATE_NOOP("SettingsPane", "Open the Configuration folder")),
+    ("Cache", QT_TRANSLATE_NOOP("SettingsPane", "Cache"),
+     QT_TRANSLATE_NOOP("SettingsPane", "Open the Cache folder")),
+    ("Logs", QT_TRANSLATE_NOOP("SettingsPane", "Logs"),
+     QT_TRANSLATE_NOOP("SettingsPane", "Open the Logs folder")),
+)
+"""The folders the pane lists: key of :attr:`SettingsPane.path_fields`, label, the Open button's
+accessible name (five buttons read "Open": a screen reader needs to tell them apart)."""
 
 
 class SettingsPane(QWidget):
@@ -321,6 +501,9 @@ class SettingsPane(QWidget):
     settings_saved = Signal(object)
     """The new :class:`~slmdesk.core.settings.Settings`, after they were written to the file."""
 
+    restart_requested = Signal()
+    """The user asked to restart slmdesk (a new language or models folder waits for it)."""
+
     def __init__(
         self, paths: AppPaths, inventory: Inventory, parent: QWidget | None = None, *,
         settings: Settings | None = None, on_saved: Callable[[Settings], None] | None = None,
@@ -328,57 +511,72 @@ class SettingsPane(QWidget):
     ) -> None:
         super().__init__(parent)
         current = load_settings(paths.settings_file) if settings is None else settings
-        self.preferences = PreferencesBox(current, paths.settings_file, self)
+        self._paths = paths
+        content = QWidget(self)
+        heading = self.tr("Settings")
+        markup = f"<h2>{html.escape(heading)}</h2>"
+        title = QLabel(markup, content)
+        mode = QLabel(
+            self.tr("Portable mode: everything lives under SLMDESK_HOME.")
+            if paths.portable
+            else self.tr("Per-user folders of this operating system. Set SLMDESK_HOME to keep everything in one "
+                         "folder."),
+            content,
+        )
+        mode.setWordWrap(True)
+        # Widgets are built in visual order: Qt's tab order is creation order.
+        self.preferences = PreferencesBox(current, paths.settings_file, content,
+                                          default_models=paths.data / "models")
         self.preferences.settings_saved.connect(self._on_box_saved)
         self.preferences.network_log_requested.connect(self.show_network_log)
-        self._paths = paths
-        self.api_box = ApiServerBox(current, paths.settings_file, api, self) if api is not None else None
+        self.preferences.restart_requested.connect(self.restart_requested)
+        self.api_box = ApiServerBox(current, paths.settings_file, api, content) if api is not None else None
         """The local API server's group; None without a controller."""
         if self.api_box is not None:
             self.api_box.settings_saved.connect(self._on_box_saved)
         if on_saved is not None:
             self.settings_saved.connect(on_saved)
-        form = QFormLayout()
+        self.remotes_box = RemotesBox(inventory, content)
+        """Connections to remote OpenAI-compatible servers (their models appear in Chat)."""
+        folders = QGroupBox(self.tr("Folders"), content)
+        form = QFormLayout(folders)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.path_fields: dict[str, QLineEdit] = {}
-        for label, path in (
-            ("Models", paths.models),
-            ("Data (inventory)", paths.data),
-            ("Configuration", paths.config),
-            ("Cache", paths.cache),
-            ("Logs", paths.logs),
+        """The read-only folder fields by their English key ("Models", "Data (inventory)", ...)."""
+        for (key, label_text, open_name), path in zip(
+            _FOLDERS, (paths.models, paths.data, paths.config, paths.cache, paths.logs), strict=True
         ):
-            field = QLineEdit(str(path), self)
+            label = QLabel(self.tr(label_text), folders)
+            field = QLineEdit(str(path), folders)
             field.setReadOnly(True)
-            button = QPushButton("Open", self)
-            button.setToolTip(f"Open {path} in the file manager")
+            field.setAccessibleName(self.tr(label_text))
+            field.setToolTip(str(path))
+            label.setBuddy(field)
+            button = QPushButton(self.tr("Open", "verb: open a folder"), folders)
+            button.setAccessibleName(self.tr(open_name))
+            button.setToolTip(self.tr("Open {path} in the file manager").format(path=path))
             button.clicked.connect(lambda _=False, p=path: self.open_folder(p))
             row = QHBoxLayout()
             row.addWidget(field, 1)
             row.addWidget(button)
             form.addRow(label, row)
-            self.path_fields[label] = field
-        mode = (
-            "Portable mode: everything lives under SLMDESK_HOME."
-            if paths.portable
-            else "Per-user folders of this operating system. Set SLMDESK_HOME to keep everything in one folder."
-        )
-        content = QWidget(self)
+            self.path_fields[key] = field
+        self.scan_roots = ScanRootsBox(inventory, content)
         layout = QVBoxLayout(content)
-        layout.addWidget(QLabel("<h2>Settings</h2>", content))
-        layout.addWidget(QLabel(mode, content))
+        layout.addWidget(title)
+        layout.addWidget(mode)
         layout.addWidget(self.preferences)
         if self.api_box is not None:
             layout.addWidget(self.api_box)
-        self.remotes_box = RemotesBox(inventory, content)
-        """Connections to remote OpenAI-compatible servers (their models appear in Chat)."""
         layout.addWidget(self.remotes_box)
-        layout.addLayout(form)
-        self.scan_roots = ScanRootsBox(inventory, content)
+        layout.addWidget(folders)
         layout.addWidget(self.scan_roots, 1)
         # The groups are taller than a small window: scroll rather than squeeze them.
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Tab moves through the fields and the area follows the focus: no tab stop of its own.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

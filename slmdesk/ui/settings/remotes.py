@@ -8,7 +8,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -27,17 +35,10 @@ from slmdesk.engine.remote import RemoteEngineClient, RemoteTimeouts, ServerInfo
 from slmdesk.inventory import remotes as store
 from slmdesk.inventory.remotes import RemoteConnectionRecord
 from slmdesk.inventory.repository import Inventory
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.i18n import format_number
+from slmdesk.ui.settings.tint import retint, tint
 
 TIMEOUTS = RemoteTimeouts(connect_s=5.0, request_s=10.0)
-OFFLINE_NOTE = "Offline mode is on: only servers on this computer (127.0.0.1, localhost) are contacted."
-
-
-def describe(info: ServerInfo) -> str:
-    """``"vLLM 0.6.3, 2 model(s): a, b (41 ms)"``."""
-    names = ", ".join(m.id for m in info.models[:4]) + (" …" if len(info.models) > 4 else "")
-    return f"{info.label}, {len(info.models)} model(s)" + (f": {names}" if names else "") + \
-        f" ({info.latency_s * 1000:.0f} ms)"
 
 
 class ConnectionListModel(QAbstractListModel):
@@ -65,11 +66,13 @@ class ConnectionListModel(QAbstractListModel):
             return None
         record = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            kind = kind_label(record.server_kind) if record.server_kind else "not tested"
+            kind = kind_label(record.server_kind) if record.server_kind else self.tr("not tested")
             return f"{record.name}  {record.base_url}  ({kind})"
         if role == Qt.ItemDataRole.ToolTipRole:
-            seen = record.last_ok_at.strftime("%Y-%m-%d %H:%M UTC") if record.last_ok_at else "never"
-            return f"{record.base_url}\nLast answered: {seen}"
+            if record.last_ok_at is None:
+                return self.tr("{url}\nNever answered").format(url=record.base_url)
+            return self.tr("{url}\nLast answered: {time} UTC").format(
+                url=record.base_url, time=record.last_ok_at.strftime("%Y-%m-%d %H:%M"))
         return None
 
 
@@ -83,44 +86,54 @@ class RemotesBox(QGroupBox):
     _finished = Signal(object, str, bool)  # the action to run on the GUI thread, message, error
 
     def __init__(self, inventory: Inventory, parent: QWidget | None = None) -> None:
-        super().__init__("Remote engines (OpenAI-compatible servers for Chat)", parent)
+        super().__init__(self.tr("Remote engines (OpenAI-compatible servers for Chat)"), parent)
         self._inventory = inventory
         self._thread: threading.Thread | None = None
+        intro = QLabel(self.tr("Chat lists their models beside yours; messages are sent to that server."), self)
+        intro.setWordWrap(True)
         self.model = ConnectionListModel(self)
         self.list = QListView(self)
         self.list.setModel(self.model)
         self.list.setMaximumHeight(110)
+        self.list.setAccessibleName(self.tr("Remote engines"))
         self.name_edit = QLineEdit(self)
-        self.name_edit.setPlaceholderText("gpu-box")
+        self.name_edit.setPlaceholderText(self.tr("gpu-box", "an example name of a remote server"))
+        self.name_edit.setAccessibleName(self.tr("Name of the new remote engine"))
         self.url_edit = QLineEdit(self)
         self.url_edit.setPlaceholderText("http://gpu-box:8000/v1")
+        self.url_edit.setAccessibleName(self.tr("URL of the new remote engine"))
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("API key (optional; kept in the OS keyring)")
-        self.add_button = QPushButton("Test and add", self)
+        self.key_edit.setPlaceholderText(self.tr("API key (optional; kept in the OS keyring)"))
+        self.key_edit.setAccessibleName(self.tr("API key of the new remote engine"))
+        self.add_button = QPushButton(self.tr("Test and add"), self)
+        self.add_button.setAccessibleName(self.tr("Test and add the remote engine"))
         self.add_button.clicked.connect(self.add_requested)
-        self.test_button = QPushButton("Test", self)
+        self.test_button = QPushButton(self.tr("Test"), self)
+        self.test_button.setAccessibleName(self.tr("Test the selected remote engine"))
         self.test_button.clicked.connect(self.test_selected)
-        self.remove_button = QPushButton("Remove", self)
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.setAccessibleName(self.tr("Remove the selected remote engine"))
         self.remove_button.clicked.connect(self.remove_selected)
+        self.offline_label = QLabel(
+            self.tr("Offline mode is on: only servers on this computer (127.0.0.1, localhost) are contacted."), self)
+        self.offline_label.setWordWrap(True)
+        tint(self.offline_label, "text.warning")
         self.message_label = QLabel(self)
         self.message_label.setWordWrap(True)
-        self.offline_label = QLabel(OFFLINE_NOTE, self)
-        self.offline_label.setWordWrap(True)
-        self.offline_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
         self._finished.connect(self._on_finished)
 
         form = QFormLayout()
-        form.addRow("Name:", self.name_edit)
-        form.addRow("URL:", self.url_edit)
-        form.addRow("API key:", self.key_edit)
+        form.addRow(self.tr("Name:"), self.name_edit)
+        form.addRow(self.tr("URL:"), self.url_edit)
+        form.addRow(self.tr("API key:"), self.key_edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addStretch(1)
         buttons.addWidget(self.test_button)
         buttons.addWidget(self.remove_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Chat lists their models beside yours; messages are sent to that server.", self))
+        layout.addWidget(intro)
         layout.addWidget(self.list)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -157,7 +170,8 @@ class RemotesBox(QGroupBox):
             except UserError as error:
                 self._finished.emit(None, f"{error.message} {error.hint}".strip(), True)
             except Exception as error:  # noqa: BLE001 - a bug: show it, keep the app up
-                self._finished.emit(None, f"Internal error: {type(error).__name__}: {error}", True)
+                self._finished.emit(None, self.tr("Internal error: {kind}: {error}").format(
+                    kind=type(error).__name__, error=error), True)
             else:
                 self._finished.emit(then, message, False)
 
@@ -196,9 +210,19 @@ class RemotesBox(QGroupBox):
             record = store.add_connection(inventory, name, base_url, info.kind, ok=True)
             if key:
                 store.key_store().set(record.id, key)
-            return self._clear_fields, f"Added {name}: {describe(info)}."
+            return self._clear_fields, self.tr("Added {name}: {server}.").format(name=name, server=self.describe(info))
 
-        self._run(work, f"Testing {base_url}…")
+        self._run(work, self.tr("Testing {target}…").format(target=base_url))
+
+    def describe(self, info: ServerInfo) -> str:
+        """``"vLLM 0.6.3, 2 model(s): a, b (41 ms)"`` (safe off the GUI thread: text only)."""
+        names = ", ".join(m.id for m in info.models[:4]) + (" …" if len(info.models) > 4 else "")
+        milliseconds = format_number(round(info.latency_s * 1000))
+        count = len(info.models)
+        if names:
+            return self.tr("{server}, %n model(s): {names} ({ms} ms)", "", count).format(
+                server=info.label, names=names, ms=milliseconds)
+        return self.tr("{server}, %n model(s) ({ms} ms)", "", count).format(server=info.label, ms=milliseconds)
 
     def _clear_fields(self) -> None:
         for edit in (self.name_edit, self.url_edit, self.key_edit):
@@ -215,9 +239,10 @@ class RemotesBox(QGroupBox):
         def work() -> tuple[Callable[[], None], str]:
             info = RemoteEngineClient(record.base_url, store.key_store().get(record.id), timeouts=TIMEOUTS).probe()
             store.mark_ok(inventory, record.id, info.kind)
-            return (lambda: None), f"{record.name} answered: {describe(info)}."
+            answered = self.tr("{name} answered: {server}.").format(name=record.name, server=self.describe(info))
+            return (lambda: None), answered
 
-        self._run(work, f"Testing {record.name}…")
+        self._run(work, self.tr("Testing {target}…").format(target=record.name))
 
     @Slot()
     def remove_selected(self) -> None:
@@ -230,7 +255,7 @@ class RemotesBox(QGroupBox):
         except UserError as error:
             self._show(error.message, True)
             return
-        self._show(f"Removed {record.name} and its key.", False)
+        self._show(self.tr("Removed {name} and its key.").format(name=record.name), False)
         self.refresh()
         self.connections_changed.emit()
 
@@ -242,4 +267,9 @@ class RemotesBox(QGroupBox):
 
     def _show(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(f"color: {colour_hex('text.error' if error else 'text.ok')};")
+        tint(self.message_label, "text.error" if error else "text.ok")
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            retint(self)
