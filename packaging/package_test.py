@@ -213,6 +213,10 @@ def test_bundle(bundle: Path) -> dict[str, object]:
             if found:
                 raise CheckFailed(f"{name} is in the bundle ({found[0]})")
         print("  ok  no torch, transformers or tensorflow inside")
+        for translation in ("slmdesk_sv.qm", "slmdesk_en.qm", "qtbase_sv.qm"):
+            if not any(internal.rglob(translation)):
+                raise CheckFailed(f"{translation} is not in the bundle (make translations, then package)")
+        print("  ok  the Swedish and English translations are inside, with Qt's own")
 
         version = _run("--version", [str(exe), "--version"], env).stdout.strip()
         figures["version"] = version
@@ -221,6 +225,13 @@ def test_bundle(bundle: Path) -> dict[str, object]:
         marker = "window ready "
         if marker in smoke.stdout:
             figures["cold_start_s"] = float(smoke.stdout.split(marker)[1].split(" s")[0])
+        (slm_home / "config" / "settings.json").write_text(
+            json.dumps({"version": 2, "language": "sv", "theme": "dark"}), encoding="utf-8")
+        swedish = _run("--smoke-test in Swedish, dark theme", [str(exe), "--smoke-test"], env, timeout=180)
+        if "language sv, dark theme" not in swedish.stdout:
+            raise CheckFailed(f"the Swedish smoke test ran in another language: {swedish.stdout.strip()}")
+        (slm_home / "config" / "settings.json").unlink()
+        print("  ok  every pane opens in Swedish with the dark theme")
         if not (slm_home / "data" / "inventory.sqlite3").is_file():
             raise CheckFailed("the first run created no inventory (Alembic migrations not found?)")
         print("  ok  first run created the inventory (migrations found)")

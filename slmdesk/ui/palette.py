@@ -71,7 +71,7 @@ DARK: dict[str, str] = {
     "role.user": "#58a6ff",
     "role.assistant": "#3fb950",
     "role.system": "#bc8cff",
-    "code.background": "#161b22",
+    "code.background": "#1c2128",
     "code.keyword": "#ff7b72",
     "code.delimiter": "#d2a8ff",
     "code.string": "#a5d6ff",

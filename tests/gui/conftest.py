@@ -7,6 +7,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
@@ -237,3 +238,19 @@ def fake_chat(qtbot, inventory: Inventory) -> Iterator[
     yield pane, inventory, session, runner, clients
     session.shutdown()
     assert runner.shutdown(10_000)
+
+
+@pytest.fixture(scope="session")
+def swedish_qm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with the translations compiled from the committed .ts files, as ``make
+    translations`` does (``slmdesk_sv.qm``, ``slmdesk_en.qm``)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "packaging"))
+    try:
+        import translations
+    finally:
+        sys.path.pop(0)
+    folder = tmp_path_factory.mktemp("i18n")
+    translations.release(folder)
+    return folder
