@@ -1079,29 +1079,6 @@ B: {run_b}</translation>
     </message>
 </context>
 <context>
-    <name>CatalogVerdict</name>
-    <message>
-        <source>Fits fully on GPU</source>
-        <translation>Passar helt på GPU</translation>
-    </message>
-    <message>
-        <source>Partial offload</source>
-        <translation>Delvis avlastning</translation>
-    </message>
-    <message>
-        <source>CPU only</source>
-        <translation>Endast CPU</translation>
-    </message>
-    <message>
-        <source>Tight</source>
-        <translation>Trångt</translation>
-    </message>
-    <message>
-        <source>Will not fit</source>
-        <translation>Passar inte</translation>
-    </message>
-</context>
-<context>
     <name>CatalogWhy</name>
     <message>
         <source>Largest {family} that fits {profile}, but tight, at n_ctx {n_ctx} ({size}, {verdict})</source>
