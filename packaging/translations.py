@@ -37,9 +37,14 @@ def tool(name: str) -> str:
     return f"pyside6-{name}"  # on PATH
 
 
+GUI_ENTRY = ROOT / "slmdesk" / "app.py"
+"""The GUI's composition root: its start-up error boxes are interface texts too."""
+
+
 def source_files() -> list[str]:
-    """Every Python file of the interface, sorted (lupdate reads them all)."""
-    return [str(path) for path in sorted(SOURCES.rglob("*.py"))]
+    """Every Python file of the interface, sorted (lupdate reads them all): slmdesk/ui and the
+    GUI's composition root."""
+    return [str(path) for path in [GUI_ENTRY, *sorted(SOURCES.rglob("*.py"))]]
 
 
 def lupdate(ts: Path, *extra: str) -> None:

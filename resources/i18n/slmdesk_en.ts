@@ -77,12 +77,21 @@
     </message>
 </context>
 <context>
-    <name>ChatExport</name>
+    <name>ChatTexts</name>
     <message numerus="yes">
-        <source>%n token(s)</source>
+        <source>prompt %Ln token(s)</source>
+        <comment>tokens of the prompt</comment>
         <translation>
-            <numerusform>%n token</numerusform>
-            <numerusform>%n tokens</numerusform>
+            <numerusform>prompt %Ln token</numerusform>
+            <numerusform>prompt %Ln tokens</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln token(s)</source>
+        <comment>tokens of a reply</comment>
+        <translation>
+            <numerusform>%Ln token</numerusform>
+            <numerusform>%Ln tokens</numerusform>
         </translation>
     </message>
 </context>
@@ -364,25 +373,6 @@
         <translation>
             <numerusform>Exported %n run to {path}.</numerusform>
             <numerusform>Exported %n runs to {path}.</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>TranscriptView</name>
-    <message numerus="yes">
-        <source>prompt %Ln token(s)</source>
-        <comment>tokens of the prompt</comment>
-        <translation>
-            <numerusform>prompt %Ln token</numerusform>
-            <numerusform>prompt %Ln tokens</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln token(s)</source>
-        <comment>tokens of a reply</comment>
-        <translation>
-            <numerusform>%Ln token</numerusform>
-            <numerusform>%Ln tokens</numerusform>
         </translation>
     </message>
 </context>

@@ -234,6 +234,41 @@
     </message>
 </context>
 <context>
+    <name>App</name>
+    <message>
+        <source>Inventory restored from the backup taken {taken} UTC; the damaged file is kept as {name}.</source>
+        <translation>Inventariet återställdes från säkerhetskopian tagen {taken} UTC; den skadade filen sparas som {name}.</translation>
+    </message>
+    <message>
+        <source>Inventory restored from the backup taken {taken} UTC.</source>
+        <translation>Inventariet återställdes från säkerhetskopian tagen {taken} UTC.</translation>
+    </message>
+    <message>
+        <source>Started with an empty inventory; the damaged one is kept as {name}.</source>
+        <translation>Startade med ett tomt inventarie; det skadade sparas som {name}.</translation>
+    </message>
+    <message>
+        <source>slmdesk cannot start</source>
+        <translation>slmdesk kan inte starta</translation>
+    </message>
+    <message>
+        <source>slmdesk: unexpected error</source>
+        <translation>slmdesk: oväntat fel</translation>
+    </message>
+    <message>
+        <source>{kind}: {error}
+
+Details are in the log.</source>
+        <translation>{kind}: {error}
+
+Detaljer finns i loggen.</translation>
+    </message>
+    <message>
+        <source>Cannot create its folders: {error}</source>
+        <translation>Kan inte skapa sina mappar: {error}</translation>
+    </message>
+</context>
+<context>
     <name>ArtifactDetails</name>
     <message>
         <source>Name</source>
@@ -504,10 +539,6 @@
         <translation>inte tillgänglig</translation>
     </message>
     <message>
-        <source>{value}%</source>
-        <translation>{value} %</translation>
-    </message>
-    <message>
         <source>repack on</source>
         <translation>ompackning på</translation>
     </message>
@@ -579,10 +610,6 @@
     <message>
         <source>Benchmark results</source>
         <translation>Resultat av prestandatest</translation>
-    </message>
-    <message>
-        <source>Right-click to choose the columns</source>
-        <translation>Högerklicka för att välja kolumner</translation>
     </message>
     <message>
         <source>Benchmark charts</source>
@@ -1112,25 +1139,6 @@ B: {run_b}</translation>
 <context>
     <name>ChatExport</name>
     <message>
-        <source>You</source>
-        <translation>Du</translation>
-    </message>
-    <message>
-        <source>Assistant</source>
-        <translation>Assistent</translation>
-    </message>
-    <message>
-        <source>System</source>
-        <translation>System</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n token(s)</source>
-        <translation>
-            <numerusform>%n token</numerusform>
-            <numerusform>%n token</numerusform>
-        </translation>
-    </message>
-    <message>
         <source>Conversation</source>
         <translation>Konversation</translation>
     </message>
@@ -1235,7 +1243,50 @@ B: {run_b}</translation>
     </message>
 </context>
 <context>
+    <name>ChatTexts</name>
+    <message>
+        <source>You</source>
+        <translation>Du</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>Assistent</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>System</translation>
+    </message>
+    <message numerus="yes">
+        <source>prompt %Ln token(s)</source>
+        <comment>tokens of the prompt</comment>
+        <translation>
+            <numerusform>prompt %Ln token</numerusform>
+            <numerusform>prompt %Ln token</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln token(s)</source>
+        <comment>tokens of a reply</comment>
+        <translation>
+            <numerusform>%Ln token</numerusform>
+            <numerusform>%Ln token</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{rate} tok/s</source>
+        <translation>{rate} token/s</translation>
+    </message>
+    <message>
+        <source>TTFT {seconds} s</source>
+        <translation>TTFT {seconds} s</translation>
+    </message>
+</context>
+<context>
     <name>ColumnChooser</name>
+    <message>
+        <source>Right-click to choose the columns</source>
+        <translation>Högerklicka för att välja kolumner</translation>
+    </message>
     <message>
         <source>Columns</source>
         <translation>Kolumner</translation>
@@ -2249,8 +2300,8 @@ Svarade senast: {time} UTC</translation>
         <translation>Uppmätt topp: {peak}.</translation>
     </message>
     <message>
-        <source>Measured peak at the last load (n_ctx {n_ctx}, KV {kv}): {peak}; estimate {figure} {estimate} ({error}%), {full_label} {full}</source>
-        <translation>Uppmätt topp vid senaste inläsningen (n_ctx {n_ctx}, KV {kv}): {peak}; beräknat {figure} {estimate} ({error} %), {full_label} {full}</translation>
+        <source>Measured peak at the last load (n_ctx {n_ctx}, KV {kv}): {peak}; estimate {figure} {estimate} ({error}), {full_label} {full}</source>
+        <translation>Uppmätt topp vid senaste inläsningen (n_ctx {n_ctx}, KV {kv}): {peak}; beräknat {figure} {estimate} ({error}), {full_label} {full}</translation>
     </message>
     <message>
         <source> (the peak lies between the two: the context was partly filled)</source>
@@ -2654,10 +2705,6 @@ Fortsättning: modellen fortsätter din text som den är skriven, utan mall; så
         <translation>Avbryt {job}</translation>
     </message>
     <message>
-        <source>{percent}%</source>
-        <translation>{percent} %</translation>
-    </message>
-    <message>
         <source>Finished in {duration}</source>
         <translation>Klart på {duration}</translation>
     </message>
@@ -2774,10 +2821,6 @@ Fortsättning: modellen fortsätter din text som den är skriven, utan mall; så
     <message>
         <source>Any status</source>
         <translation>Alla statusar</translation>
-    </message>
-    <message>
-        <source>Right-click to choose the columns</source>
-        <translation>Högerklicka för att välja kolumner</translation>
     </message>
     <message>
         <source>&lt;h2&gt;Library&lt;/h2&gt;</source>
@@ -3710,10 +3753,6 @@ Fortsättning: modellen fortsätter din text som den är skriven, utan mall; så
 <context>
     <name>QualityTableModel</name>
     <message>
-        <source>{percent}%</source>
-        <translation>{percent} %</translation>
-    </message>
-    <message>
         <source>Variant</source>
         <translation>Variant</translation>
     </message>
@@ -4098,26 +4137,6 @@ Fortsättning: modellen fortsätter din text som den är skriven, utan mall; så
     <message>
         <source>No model to quantize yet: add an F16, BF16 or F32 GGUF in the Library (a quantized one works too, with less quality), or open a Hugging Face folder.</source>
         <translation>Ingen modell att kvantisera ännu: lägg till en F16-, BF16- eller F32-GGUF i Bibliotek (en kvantiserad fungerar också, med lägre kvalitet), eller öppna en Hugging Face-mapp.</translation>
-    </message>
-    <message>
-        <source>Queued</source>
-        <translation>I kö</translation>
-    </message>
-    <message>
-        <source>Running</source>
-        <translation>Körs</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>Klar</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>Misslyckades</translation>
-    </message>
-    <message>
-        <source>Cancelled</source>
-        <translation>Avbruten</translation>
     </message>
     <message>
         <source>Run</source>
@@ -5101,10 +5120,6 @@ SHA-256 {sha256}
         <translation>Körningar av serveringstest</translation>
     </message>
     <message>
-        <source>Right-click to choose the columns</source>
-        <translation>Högerklicka för att välja kolumner</translation>
-    </message>
-    <message>
         <source>Serving charts</source>
         <translation>Serveringsdiagram</translation>
     </message>
@@ -5472,26 +5487,6 @@ SHA-256 {sha256}
 <context>
     <name>TranscriptView</name>
     <message>
-        <source>You</source>
-        <translation>Du</translation>
-    </message>
-    <message>
-        <source>Assistant</source>
-        <translation>Assistent</translation>
-    </message>
-    <message>
-        <source>System</source>
-        <translation>System</translation>
-    </message>
-    <message>
-        <source>TTFT {seconds} s</source>
-        <translation>TTFT {seconds} s</translation>
-    </message>
-    <message>
-        <source>{rate} tok/s</source>
-        <translation>{rate} token/s</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <comment>link: copy a message</comment>
         <translation>Kopiera</translation>
@@ -5509,22 +5504,6 @@ SHA-256 {sha256}
         <source>The messages of the conversation; links copy a message or a code block</source>
         <translation>Konversationens meddelanden; länkarna kopierar ett meddelande eller ett kodblock</translation>
     </message>
-    <message numerus="yes">
-        <source>prompt %Ln token(s)</source>
-        <comment>tokens of the prompt</comment>
-        <translation>
-            <numerusform>prompt %Ln token</numerusform>
-            <numerusform>prompt %Ln token</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln token(s)</source>
-        <comment>tokens of a reply</comment>
-        <translation>
-            <numerusform>%Ln token</numerusform>
-            <numerusform>%Ln token</numerusform>
-        </translation>
-    </message>
 </context>
 <context>
     <name>UsageLabel</name>
@@ -5533,16 +5512,12 @@ SHA-256 {sha256}
         <translation>RAM {used} / {total}</translation>
     </message>
     <message>
-        <source>CPU {percent}%</source>
-        <translation>CPU {percent} %</translation>
-    </message>
-    <message>
         <source>VRAM {used} / {total}</source>
         <translation>VRAM {used} / {total}</translation>
     </message>
     <message>
-        <source>{percent}%</source>
-        <translation>{percent} %</translation>
+        <source>CPU {percent}</source>
+        <translation>CPU {percent}</translation>
     </message>
     <message>
         <source>GPU none</source>

@@ -11,7 +11,6 @@ by name, optionally with check boxes).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
@@ -29,31 +28,17 @@ from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number, format_params
-from slmdesk.ui.palette import colour
+from slmdesk.ui.verdicts import Badge, level_colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
+
+__all__ = ["ArtifactIdRole", "ArtifactSourceModel", "Badge", "LoadableArtifacts", "LoadableRole", "RecordRole",
+           "SortRole", "source_text", "status_reason", "status_text"]
 
 SortRole = Qt.ItemDataRole.UserRole + 1
 ArtifactIdRole = Qt.ItemDataRole.UserRole + 2
 RecordRole = Qt.ItemDataRole.UserRole + 3
 LoadableRole = Qt.ItemDataRole.UserRole + 4
 
-
-@dataclass(frozen=True)
-class Badge:
-    """A fit verdict as the panes show it: text (never colour alone) and a colour key (the
-    estimate's own verdict is :class:`slmdesk.core.fit.Verdict`).
-
-    ``level`` is one of "good", "partial", "tight", "bad", "unknown" (palette role
-    ``verdict.<level>``).
-    """
-
-    text: str
-    level: str = "unknown"
-    tooltip: str = ""
-
-
-_CONTEXT = "Artifacts"
-"""Translation context of this module's texts."""
 
 _SOURCE_TEXT = {
     "folder": QT_TRANSLATE_NOOP("Artifacts", "Folder"),
@@ -74,8 +59,8 @@ STATUS_TEXT = {
 """An artifact's status (``ArtifactRecord.status``) in words."""
 
 
-def _tr(text: object) -> str:
-    return QCoreApplication.translate(_CONTEXT, str(text))
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Artifacts", text)
 
 
 def status_text(record: ArtifactRecord) -> str:
@@ -109,14 +94,14 @@ class ArtifactSourceModel(ColumnTableModel):
     """
 
     TRANSLATION_CONTEXT = "Artifacts"
-    COLUMNS = tuple(str(text) for text in (
+    COLUMNS = (
         QT_TRANSLATE_NOOP("Artifacts", "Name"), QT_TRANSLATE_NOOP("Artifacts", "Fit here"),
         QT_TRANSLATE_NOOP("Artifacts", "Parameters"), QT_TRANSLATE_NOOP("Artifacts", "Quantization"),
         QT_TRANSLATE_NOOP("Artifacts", "Size"), QT_TRANSLATE_NOOP("Artifacts", "Context"),
         QT_TRANSLATE_NOOP("Artifacts", "Architecture"), QT_TRANSLATE_NOOP("Artifacts", "Format"),
         QT_TRANSLATE_NOOP("Artifacts", "Source"), QT_TRANSLATE_NOOP("Artifacts", "Status"),
         QT_TRANSLATE_NOOP("Artifacts", "Added"),
-    ))
+    )
     (COL_NAME, COL_FIT, COL_PARAMS, COL_QUANT, COL_SIZE, COL_CTX,
      COL_ARCH, COL_FORMAT, COL_SOURCE, COL_STATUS, COL_ADDED) = range(11)
 
@@ -226,9 +211,9 @@ class ArtifactSourceModel(ColumnTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.COL_FIT:
                 badge = self._badges.get(record.id)
-                return colour(f"verdict.{badge.level}") if badge else None
+                return level_colour(badge.level) if badge else None
             if column == self.COL_STATUS and record.status != "ok":
-                return colour("verdict.bad")
+                return level_colour("bad")
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == self.COL_FIT and record.id in self._badges:
                 return self._badges[record.id].tooltip or None

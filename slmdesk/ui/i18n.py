@@ -16,6 +16,7 @@ Swedish) through :func:`format_bytes`, :func:`format_number` and friends.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -25,9 +26,6 @@ from slmdesk.core import units
 from slmdesk.core.resources import resource_path
 
 log = logging.getLogger(__name__)
-
-LANGUAGES: tuple[str, ...] = ("system", "en", "sv")
-"""The settings file's ``language`` values: follow the system locale, English, Swedish."""
 
 TRANSLATED: tuple[str, ...] = ("en", "sv")
 """Languages slmdesk has a translation for; a system locale outside these gets English."""
@@ -70,8 +68,9 @@ def resolve_language(language: str, system: QLocale | None = None) -> str:
 
 
 def install_language(language: str, directory: Path | None = None) -> str:
-    """Install the translators for ``language`` (a :data:`LANGUAGES` value) into the running
-    application, replacing earlier ones, and make its locale :meth:`QLocale.setDefault`.
+    """Install the translators for ``language`` (a
+    :data:`~slmdesk.core.settings.LANGUAGE_CHOICES` value) into the running application,
+    replacing earlier ones, and make its locale :meth:`QLocale.setDefault`.
     Widgets built afterwards show the language; existing ones keep theirs until rebuilt
     (slmdesk applies a new language at the next start).
 
@@ -86,9 +85,7 @@ def install_language(language: str, directory: Path | None = None) -> str:
     """
     app = QCoreApplication.instance()
     chosen = resolve_language(language)
-    for translator in _installed:
-        QCoreApplication.removeTranslator(translator)
-    _installed.clear()
+    uninstall_language()
     if app is not None:
         folder = translations_dir() if directory is None else directory
         ours = QTranslator(app)
@@ -109,6 +106,16 @@ def install_language(language: str, directory: Path | None = None) -> str:
     return chosen
 
 
+def uninstall_language() -> None:
+    """Remove (and delete) the translators :func:`install_language` installed and give the
+    default locale back to the system: the English sources, as before any install."""
+    for translator in _installed:
+        QCoreApplication.removeTranslator(translator)
+        translator.deleteLater()
+    _installed.clear()
+    QLocale.setDefault(QLocale.system())
+
+
 def _qt_translation_dirs() -> list[str]:
     """Where Qt's own ``.qm`` files may lie: Qt's configured folder, then PySide6's package
     folder (a frozen app's Qt may report a build-time path)."""
@@ -118,25 +125,30 @@ def _qt_translation_dirs() -> list[str]:
             str(Path(PySide6.__file__).resolve().parent / "Qt" / "translations")]
 
 
-def _decimal(text: str) -> str:
-    """``text`` with its ASCII decimal point as the default locale writes it."""
+_DECIMAL_POINT = re.compile(r"(?<=\d)\.(?=\d)")
+"""A decimal point: a full stop between two digits (not the end of a sentence, not "…")."""
+
+
+def localize_decimals(text: str) -> str:
+    """``text`` with its ASCII decimal points (a full stop between digits) as the default locale
+    writes them (``"4.25 bpw" -> "4,25 bpw"`` in Swedish; "v1.2." keeps its last full stop)."""
     point = QLocale().decimalPoint()
-    return text if point == "." else text.replace(".", point)
+    return text if point == "." else _DECIMAL_POINT.sub(point, text)
 
 
 def format_bytes(n: int | float | None) -> str:
     """:func:`slmdesk.core.units.format_bytes` in the default locale (``"1,5 GiB"`` in Swedish)."""
-    return _decimal(units.format_bytes(n))
+    return localize_decimals(units.format_bytes(n))
 
 
 def format_rate(bytes_per_s: float | None) -> str:
     """:func:`slmdesk.core.units.format_rate` in the default locale."""
-    return _decimal(units.format_rate(bytes_per_s))
+    return localize_decimals(units.format_rate(bytes_per_s))
 
 
 def format_params(n: int | None) -> str:
     """:func:`slmdesk.core.units.format_params` in the default locale (``"1,7B"``)."""
-    return _decimal(units.format_params(n))
+    return localize_decimals(units.format_params(n))
 
 
 def format_duration(seconds: float | None) -> str:
@@ -151,6 +163,23 @@ def format_number(value: float | int, decimals: int = 0) -> str:
     if isinstance(value, int) and decimals == 0:
         return locale.toString(value)
     return locale.toString(float(value), "f", decimals)
+
+
+_SPACED_PERCENT = frozenset({QLocale.Language.Swedish})
+"""Languages that write a space between a number and its percent sign ("91,0 %"; CLDR's
+percent pattern, which QLocale does not expose: it gives the sign only)."""
+
+
+def format_percent(value: float, decimals: int = 0, signed: bool = False) -> str:
+    """``value`` (a percentage: 91.0 for 91 %) with ``decimals`` decimals as the default locale
+    writes it: ``"91.0%"``, Swedish ``"91,0 %"``; ``signed`` puts the locale's plus sign before
+    a positive value (``"+25.0%"``; a negative one has its minus sign either way)."""
+    locale = QLocale()
+    number = format_number(value, decimals)
+    if signed and value > 0:
+        number = locale.positiveSign() + number
+    space = " " if locale.language() in _SPACED_PERCENT else ""
+    return f"{number}{space}{locale.percent()}"
 
 
 def format_datetime(moment: datetime, seconds: bool = False) -> str:

@@ -35,6 +35,7 @@ read takes milliseconds and stays on the GUI thread."""
 class NetworkLogModel(ColumnTableModel):
     """Network log entries, newest first: one row per attempt (or guard start, when traced)."""
 
+    TRANSLATION_CONTEXT = "NetworkLogModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("NetworkLogModel", "Time (UTC)"),
         QT_TRANSLATE_NOOP("NetworkLogModel", "Result"),
@@ -52,13 +53,6 @@ class NetworkLogModel(ColumnTableModel):
         5: QT_TRANSLATE_NOOP("NetworkLogModel", "The slmdesk function that asked, else the library module that "
                              "opened the socket."),
     }
-
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("NetworkLogModel", self.COLUMNS[section])
-
-    def header_tooltip(self, section: int) -> str | None:
-        tip = self.HEADER_TOOLTIPS.get(section)
-        return QCoreApplication.translate("NetworkLogModel", tip) if tip else None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -6,7 +6,7 @@ from PySide6.QtCore import QCoreApplication, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QWidget
 
 from slmdesk.hardware.live import LiveUsage, UsageSampler
-from slmdesk.ui.i18n import format_bytes, format_number
+from slmdesk.ui.i18n import format_bytes, format_percent
 
 REFRESH_MS = 2000
 """Refresh period; two seconds keeps the figure live without flicker (qutebrowser uses 0.5-2 s)."""
@@ -18,7 +18,7 @@ def usage_text(usage: LiveUsage) -> str:
     parts = [
         QCoreApplication.translate("UsageLabel", "RAM {used} / {total}").format(
             used=format_bytes(usage.ram_used_bytes), total=format_bytes(usage.ram_total_bytes)),
-        QCoreApplication.translate("UsageLabel", "CPU {percent}%").format(percent=format_number(usage.cpu_percent)),
+        QCoreApplication.translate("UsageLabel", "CPU {percent}").format(percent=format_percent(usage.cpu_percent)),
     ]
     if usage.gpus:
         for gpu in usage.gpus:
@@ -27,9 +27,7 @@ def usage_text(usage: LiveUsage) -> str:
             if gpu.utilisation_percent is None:
                 parts.append(f"{gpu.name} {memory}")
             else:
-                busy = QCoreApplication.translate("UsageLabel", "{percent}%").format(
-                    percent=format_number(gpu.utilisation_percent))
-                parts.append(f"{gpu.name} {busy} {memory}")
+                parts.append(f"{gpu.name} {format_percent(gpu.utilisation_percent)} {memory}")
     else:
         parts.append(QCoreApplication.translate("UsageLabel", "GPU none"))
     return " · ".join(parts)

@@ -12,10 +12,8 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
-from slmdesk.ui.palette import colour_hex
-
-THEMES: tuple[str, ...] = ("system", "light", "dark")
-"""The settings file's ``theme`` values."""
+from slmdesk.core.settings import THEME_CHOICES
+from slmdesk.ui.palette import colour_hex, is_dark
 
 FOCUS_STYLE_SHEET = """
 QAbstractItemView:focus, QPlainTextEdit:focus, QTextEdit:focus {{ border: 2px solid {focus}; }}
@@ -26,6 +24,7 @@ These are plain frames, so a style sheet border keeps their look; buttons, line 
 and combo boxes keep the style's own focus ring, drawn in the palette's Highlight colour."""
 
 _system: tuple[str, QPalette] | None = None
+_applied: str | None = None
 
 
 def build_palette(dark: bool) -> QPalette:
@@ -66,18 +65,22 @@ def build_palette(dark: bool) -> QPalette:
 
 
 def apply_theme(app: QApplication, theme: str) -> str:
-    """Give ``app`` the ``theme`` (a :data:`THEMES` value; an unknown one counts as
-    ``"system"``) and return the theme applied. Every widget gets a ``PaletteChange`` event."""
-    global _system
+    """Give ``app`` the ``theme`` (a :data:`~slmdesk.core.settings.THEME_CHOICES` value; an unknown one counts as
+    ``"system"``) and return the theme applied. Every widget gets a ``PaletteChange`` event,
+    unless ``theme`` is the one already applied (then nothing happens)."""
+    global _system, _applied
     if _system is None:
         _system = (app.style().name(), QPalette(app.palette()))
-    chosen = theme if theme in THEMES else "system"
+    chosen = theme if theme in THEME_CHOICES else "system"
+    if chosen == _applied:
+        return chosen  # a save of other settings: no re-polish, no PaletteChange for every widget
+    _applied = chosen
     if chosen == "system":
         app.setStyle(QStyleFactory.create(_system[0]) or app.style())
         app.setPalette(_system[1])
     else:
         app.setStyle(QStyleFactory.create("Fusion"))
         app.setPalette(build_palette(dark=chosen == "dark"))
-    dark = app.palette().color(QPalette.ColorRole.Window).lightnessF() < 0.5
+    dark = is_dark(app.palette())
     app.setStyleSheet(FOCUS_STYLE_SHEET.format(focus=colour_hex("ui.focus", dark)))
     return chosen

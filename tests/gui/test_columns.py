@@ -13,7 +13,7 @@ from slmdesk.ui.widgets.columns import column_chooser, install_column_chooser
 HEADERS = ["Name", "Size", "Format"]
 
 
-def _view(qtbot, settings: QSettings, default_hidden: set[int]) -> QTableView:
+def _view(qtbot, settings: QSettings | None, default_hidden: set[int]) -> QTableView:
     model = QStandardItemModel(2, len(HEADERS))
     model.setHorizontalHeaderLabels(HEADERS)
     view = QTableView()
@@ -67,3 +67,14 @@ def test_the_choice_survives_a_model_reset(qtbot, tmp_path: Path) -> None:
     model.clear()
     model.setHorizontalHeaderLabels(HEADERS)
     assert _hidden(view) == [2]
+
+
+def test_without_settings_the_choice_lives_in_memory_and_the_header_says_how(qtbot) -> None:
+    view = _view(qtbot, None, default_hidden={2})
+    assert _hidden(view) == [2]
+    assert view.horizontalHeader().toolTip() == "Right-click to choose the columns"
+    chooser = column_chooser(view)
+    assert chooser is not None
+    assert chooser.set_visible(2, True) and chooser.set_visible(0, False)
+    chooser.apply()  # re-read from its in-memory settings
+    assert _hidden(view) == [0]

@@ -140,3 +140,28 @@ def test_measure_again_replaces_the_cached_bandwidth(
     assert list(json.loads(cache.read_text()).values()) == [then]
     assert quick_machine_probe == [first, then]
     assert fit.remeasure_button.isEnabled()
+
+
+def test_a_theme_switch_recolours_the_verdict_and_chart_without_estimating_again(qtbot, qapp, library) -> None:
+    from slmdesk.ui.palette import colour_hex
+    from slmdesk.ui.theme import apply_theme
+
+    pane, _ = library
+    fit = pane.fit_panel
+    _select(qtbot, pane, "llama")
+    estimates: list[object] = []
+    fit.estimated.connect(lambda _artifact_id, result: estimates.append(result))
+    try:
+        for theme, dark in (("dark", True), ("light", False)):
+            apply_theme(qapp, theme)
+            qapp.processEvents()
+            assert f"color:{colour_hex('verdict.good', dark)}" in fit.verdict_label.text()
+            assert fit.chart.backgroundBrush().color().name() == colour_hex("ui.base", dark)
+            assert fit.chart.series()[0].barSets()[0].label() == "Weights"  # still drawn
+        fit.verdict_label.setText("Measuring this machine (CPU, memory, bandwidth)…")  # a message, not the verdict
+        apply_theme(qapp, "dark")
+        qapp.processEvents()
+        assert fit.verdict_label.text() == "Measuring this machine (CPU, memory, bandwidth)…"  # left as it is
+    finally:
+        apply_theme(qapp, "system")
+    assert estimates == []  # only the colours changed: no estimate, no database read

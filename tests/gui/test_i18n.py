@@ -17,7 +17,7 @@ from slmdesk.ui import i18n
 @pytest.fixture
 def language(qapp: QApplication) -> Iterator[None]:
     yield
-    i18n.install_language("en")
+    i18n.uninstall_language()
 
 
 def test_swedish_translates_texts_plurals_and_numbers(language, swedish_qm: Path) -> None:
@@ -27,6 +27,10 @@ def test_swedish_translates_texts_plurals_and_numbers(language, swedish_qm: Path
     assert i18n.format_bytes(1536) == "1,5 KiB"
     assert i18n.format_number(12345.6, 1) == "12\N{NO-BREAK SPACE}345,6"
     assert i18n.format_datetime(datetime(2026, 12, 2, 4, 21)) == "2026-12-02 04:21"
+    assert i18n.format_percent(91.0, 1) == "91,0 %"
+    assert i18n.format_percent(25, 1, signed=True) == "+25,0 %"
+    assert i18n.format_percent(-3.04, 1, signed=True) == "\N{MINUS SIGN}3,0 %"  # Swedish's minus, not "+−"
+    assert i18n.localize_decimals("4.25 bpw, v1.") == "4,25 bpw, v1."
 
 
 def test_english_has_real_plurals(language, swedish_qm: Path) -> None:
@@ -36,6 +40,10 @@ def test_english_has_real_plurals(language, swedish_qm: Path) -> None:
     assert translate("LibraryPane", "%Ln model(s)", "", 3) == "3 models"
     assert i18n.format_bytes(1536) == "1.5 KiB"
     assert i18n.format_number(12345) == "12,345"
+    assert i18n.format_percent(91.0, 1) == "91.0%"
+    assert i18n.format_percent(12.4) == "12%"
+    assert i18n.format_percent(25, 1, signed=True) == "+25.0%"
+    assert i18n.format_percent(0, 1, signed=True) == "0.0%"
 
 
 def test_a_missing_translation_leaves_english(language, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

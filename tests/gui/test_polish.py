@@ -176,7 +176,7 @@ def swedish(qapp: QApplication, swedish_qm: Path) -> Iterator[None]:
     assert i18n.install_language("sv", swedish_qm) == "sv"
     assert QCoreApplication.translate("MainWindow", "&Quit") != "&Quit", "the Swedish .qm did not load"
     yield
-    i18n.install_language("en")
+    i18n.uninstall_language()
 
 
 @pytest.mark.parametrize("size", list(SIZES))

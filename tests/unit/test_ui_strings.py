@@ -97,12 +97,16 @@ def untranslated(path: Path) -> list[str]:
     return problems
 
 
-AREAS = sorted({p.parent.name if p.parent != UI else p.stem for p in UI.rglob("*.py")})
+AREAS = [*sorted({p.parent.name if p.parent != UI else p.stem for p in UI.rglob("*.py")}), "app"]
+"""One case per pane package or top-level module of slmdesk/ui, and the GUI's ``slmdesk/app.py``."""
 
 
 @pytest.mark.parametrize("area", AREAS)
 def test_user_visible_strings_are_translatable(area: str) -> None:
-    files = sorted((UI / area).rglob("*.py")) if (UI / area).is_dir() else [UI / f"{area}.py"]
+    if area == "app":
+        files = [UI.parent / "app.py"]
+    else:
+        files = sorted((UI / area).rglob("*.py")) if (UI / area).is_dir() else [UI / f"{area}.py"]
     problems = [f"{path.parent.name}/{problem}" for path in files for problem in untranslated(path)]
     assert not problems, "wrap these in self.tr() / QCoreApplication.translate():\n" + "\n".join(problems)
 

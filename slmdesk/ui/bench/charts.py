@@ -23,24 +23,22 @@ from datetime import datetime
 from typing import ClassVar
 
 from PySide6.QtCharts import (
-    QAbstractAxis,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
-    QChart,
-    QChartView,
     QDateTimeAxis,
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QCoreApplication, QDateTime, QLocale, QMargins, QPointF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QResizeEvent
+from PySide6.QtCore import QCoreApplication, QDateTime, QPointF, Qt
+from PySide6.QtGui import QColor, QPen, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from slmdesk.bench.results import BenchResult
 from slmdesk.ui.bench.model import backend_name
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
 from slmdesk.ui.palette import colour
+from slmdesk.ui.widgets.charts import ThemedChartView, clear_chart
 
 ERROR_BAR_PEN_WIDTH = 1.5
 DATE_LABEL_WIDTH = 120
@@ -64,37 +62,6 @@ def short_label(result: BenchResult) -> str:
     threads = QCoreApplication.translate("BenchCharts", "{count} t", "threads, abbreviated").format(
         count=result.n_threads)
     return f"{result.model_name}{quant} · {backend_name(result)} · {threads}"
-
-
-def _clear(chart: QChart) -> None:
-    chart.removeAllSeries()
-    for axis in chart.axes():
-        chart.removeAxis(axis)
-        axis.deleteLater()
-
-
-def style_chart(chart: QChart) -> None:
-    """Give ``chart`` and its axes the palette's colours (background, title, labels, grid) and
-    the interface's number format; call again after the axes change or the palette does."""
-    text, base, grid = colour("ui.text"), colour("ui.base"), colour("ui.mid")
-    chart.setBackgroundBrush(QBrush(base))
-    chart.setBackgroundPen(QPen(grid))
-    chart.setPlotAreaBackgroundVisible(False)
-    chart.setTitleBrush(QBrush(text))
-    chart.legend().setLabelColor(text)
-    chart.setLocale(QLocale())
-    chart.setLocalizeNumbers(True)
-    for axis in chart.axes():
-        style_axis(axis)
-
-
-def style_axis(axis: QAbstractAxis) -> None:
-    """The palette's colours on one axis (labels, title, line, grid)."""
-    text = colour("ui.text")
-    axis.setLabelsColor(text)
-    axis.setTitleBrush(QBrush(text))
-    axis.setLinePenColor(colour("ui.dark"))
-    axis.setGridLineColor(colour("ui.mid"))
 
 
 class ChartKey(QLabel):
@@ -130,35 +97,18 @@ class ChartKey(QLabel):
         self.setVisible(bool(lines))
 
 
-class ThemedChartView(QChartView):
-    """A chart view that redraws its content in the new palette's colours on a theme change.
-    Subclasses draw in :meth:`render_chart` from what they were last given."""
+class KeyedChartView(ThemedChartView):
+    """A themed chart view whose groups or lines are named in a :class:`ChartKey` (the key
+    label reads them out: the view itself takes no keyboard focus). The widget that holds it
+    calls :meth:`redraw` on its ``PaletteChange``."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.setTitle(title)
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        super().__init__(chart, parent)
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to do with the keyboard; the key label reads it out
-        self.setMinimumHeight(200)
+        super().__init__(title, parent)
         self.key = ChartKey(parent)
         """The label naming the groups or lines; the owner of this view lays it out below it."""
-        style_chart(chart)
-
-    def render_chart(self) -> None:
-        """Redraw from the data last given (subclasses)."""
-
-    def restyle(self) -> None:
-        """Redraw in the current palette's colours. The widget that holds the view calls this on
-        its ``PaletteChange`` (an override of ``changeEvent`` on a QChartView itself crashed
-        PySide 6 once accessibility was active)."""
-        self.render_chart()
-        style_chart(self.chart())
 
 
-class SpeedChartView(ThemedChartView):
+class SpeedChartView(KeyedChartView):
     """Grouped bars of pp and tg tokens/s, one group per result, with ±stdev error bars. The
     groups are numbered 1, 2, …; :attr:`key` names them."""
 
@@ -175,12 +125,12 @@ class SpeedChartView(ThemedChartView):
     def set_results(self, results: Sequence[BenchResult]) -> None:
         """Show ``results`` (one group each, in order); an empty list clears the chart."""
         self._results = list(results)
-        self.render_chart()
+        self.redraw()
 
     def render_chart(self) -> None:
         results = self._results
         chart = self.chart()
-        _clear(chart)
+        clear_chart(chart)
         self.error_bars = []
         self.categories = [short_label(r) for r in results]
         self.bar_values = {"pp": [], "tg": []}
@@ -241,10 +191,9 @@ class SpeedChartView(ThemedChartView):
                 self.error_bars.append(ErrorBar(kind, i, x, low, high))
         axis_y.setRange(0.0, max(top, 1.0) * 1.12)
         axis_y.applyNiceNumbers()
-        style_chart(chart)
 
 
-class HistoryChartView(ThemedChartView):
+class HistoryChartView(KeyedChartView):
     """One line per model and configuration over time, for one figure (tg, pp or TTFT); the
     lines are named in :attr:`key` (QtCharts' legend would cut the names)."""
 
@@ -284,14 +233,14 @@ class HistoryChartView(ThemedChartView):
         if metric not in self.METRICS:
             raise KeyError(metric)
         self._results, self._metric = list(results), metric
-        self.render_chart()
+        self.redraw()
 
     def render_chart(self) -> None:
         metric = self._metric
         title = self.metric_name(metric)
         chart = self.chart()
         chart.setTitle(self.tr("History: {figure}").format(figure=title))
-        _clear(chart)
+        clear_chart(chart)
         self._axis_x = None
         groups: dict[tuple[object, str, int], list[BenchResult]] = {}
         for result in self._results:
@@ -343,7 +292,6 @@ class HistoryChartView(ThemedChartView):
         axis_y.applyNiceNumbers()
         self._axis_x = axis_x
         self._fit_ticks()
-        style_chart(chart)
 
     def _fit_ticks(self) -> None:
         """As many date ticks as fit side by side uncut (QtCharts cuts, it does not skip)."""

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
 
 from slmdesk.bench.results import BenchResult, Delta, compare
 from slmdesk.bench.stats import Stat
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_datetime, format_number, format_percent
 from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
@@ -40,14 +40,6 @@ def format_stat(stat: Stat | None, digits: int = 1) -> str:
     return f"{format_number(stat.mean, digits)} ± {format_number(stat.stdev, digits)}"
 
 
-def format_percent(value: float, signed: bool = False) -> str:
-    """``"+25.0%"`` (``signed``) or ``"25%"`` in the interface's locale."""
-    number = format_number(value, 1 if signed else 0)
-    if signed and value > 0:
-        number = "+" + number
-    return QCoreApplication.translate("BenchModels", "{value}%").format(value=number)
-
-
 class ResultsTableModel(ColumnTableModel):
     """One row per stored benchmark result, newest first.
 
@@ -56,6 +48,7 @@ class ResultsTableModel(ColumnTableModel):
     """
 
     # The measured figures come first, so they are on screen without scrolling.
+    TRANSLATION_CONTEXT = "ResultsTableModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("ResultsTableModel", "When"), QT_TRANSLATE_NOOP("ResultsTableModel", "Model"),
         QT_TRANSLATE_NOOP("ResultsTableModel", "pp t/s"), QT_TRANSLATE_NOOP("ResultsTableModel", "tg t/s"),
@@ -122,13 +115,6 @@ class ResultsTableModel(ColumnTableModel):
     # -- Qt model API ----------------------------------------------------------------------
     def row_count(self) -> int:
         return len(self._results)
-
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("ResultsTableModel", self.COLUMNS[section])
-
-    def header_tooltip(self, section: int) -> str | None:
-        text = self.HEADER_TOOLTIPS.get(section)
-        return QCoreApplication.translate("ResultsTableModel", text) if text else None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._results):
@@ -263,6 +249,7 @@ class CompareTableModel(ColumnTableModel):
     The value columns' headers name each run's model and quantization ("A: SmolLM2 Q4_1"),
     with the full description (engine, threads, test, time) in their tooltips."""
 
+    TRANSLATION_CONTEXT = "CompareTableModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("CompareTableModel", "Figure"), QT_TRANSLATE_NOOP("CompareTableModel", "Run A"),
         QT_TRANSLATE_NOOP("CompareTableModel", "Run B"), QT_TRANSLATE_NOOP("CompareTableModel", "Change"),
@@ -307,12 +294,12 @@ class CompareTableModel(ColumnTableModel):
     def header_text(self, section: int) -> str:
         if section in (1, 2) and self._runs is not None:
             return self.run_header(section - 1)
-        return QCoreApplication.translate("CompareTableModel", self.COLUMNS[section])
+        return super().header_text(section)
 
     def header_tooltip(self, section: int) -> str | None:
         if section in (1, 2) and self._runs is not None:
             return run_description(self._runs[section - 1])
-        return None
+        return super().header_tooltip(section)
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._deltas):
@@ -342,5 +329,5 @@ class CompareTableModel(ColumnTableModel):
             decimals = 4 if "energy" in delta.metric else 3 if " s" in delta.metric else 1
             return format_number(value, decimals)
         if column == 3:
-            return "–" if delta.delta_pct is None else format_percent(delta.delta_pct, signed=True)
+            return "–" if delta.delta_pct is None else format_percent(delta.delta_pct, 1, signed=True)
         return None

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QSplitter,
     QTabWidget,
@@ -45,14 +44,15 @@ from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts
-from slmdesk.ui.bench.model import ResultRole, format_percent
+from slmdesk.ui.bench.model import ResultRole
 from slmdesk.ui.bench.queue import RESOURCE, BenchQueueView
 from slmdesk.ui.bench.results_view import BenchResultsView
 from slmdesk.ui.bench.serving_view import LocalEndpoint, ServingBenchView
 from slmdesk.ui.bench.settings_form import BenchSettingsForm
-from slmdesk.ui.i18n import format_number
+from slmdesk.ui.i18n import format_number, format_percent
 from slmdesk.ui.jobs.model import JobIdRole
 from slmdesk.ui.widgets.elided import ElidedLabel
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
 
 
 class ModelChecklist(QListView):
@@ -205,16 +205,10 @@ class BenchmarkPane(QWidget):
         for label in (models_label, queue_label, self.fit_label, self.status_label):
             label.setSizePolicy(label.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Fixed)
         left_layout.addWidget(self.artifact_list)
-        self.form_scroll = QScrollArea(self)
+        self.form_scroll = VerticalScrollArea(self)  # Tab goes to the fields; a focused one scrolls
         self.form_scroll.setWidget(self.form)
-        self.form_scroll.setWidgetResizable(True)
-        self.form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; a focused one scrolls
-        bar = self.form_scroll.verticalScrollBar().sizeHint().width()
-        self.form_scroll.setMinimumSize(self.form.minimumSizeHint().width() + bar + 2,
-                                        max(self.form_scroll.minimumSizeHint().height(),
-                                            4 * self.form.fontMetrics().height()))
+        self.form_scroll.setMinimumHeight(max(self.form_scroll.minimumSizeHint().height(),
+                                              4 * self.form.fontMetrics().height()))
         self.form_scroll.setMaximumHeight(self.form.sizeHint().height() + 2)
         left_layout.addWidget(self.form_scroll, 1)
         buttons = QHBoxLayout()

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from slmdesk.ui.bench.charts import HistoryChartView, SpeedChartView, ThemedChartView
+from slmdesk.ui.bench.charts import HistoryChartView, KeyedChartView, SpeedChartView
 from slmdesk.ui.bench.model import CompareTableModel, ResultsTableModel, SortRole, run_description
 from slmdesk.ui.widgets.columns import install_column_chooser
 
@@ -28,7 +28,7 @@ DEFAULT_HIDDEN = {ResultsTableModel.COL_LOAD, ResultsTableModel.COL_ENERGY, Resu
 """Hidden until the user shows them: the table fits a 1024 px window with the figures people compare."""
 
 
-def chart_with_key(view: ThemedChartView, parent: QWidget, above: QWidget | None = None) -> QWidget:
+def chart_with_key(view: KeyedChartView, parent: QWidget, above: QWidget | None = None) -> QWidget:
     """``view`` with its key label below it (and ``above`` it, when given) in one widget."""
     holder = QWidget(parent)
     layout = QVBoxLayout(holder)
@@ -99,10 +99,7 @@ class BenchResultsView(QWidget):
             width = max(metrics.horizontalAdvance(text), metrics.horizontalAdvance(header_text) + 24) + 16
             self.results_view.setColumnWidth(column, width)
         results_label.setBuddy(self.results_view)
-        # Right-click the header to pick the columns; an empty file name keeps them in memory.
-        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
-        install_column_chooser(self.results_view, self._state, RESULTS_COLUMNS_KEY, DEFAULT_HIDDEN)
-        self.results_view.horizontalHeader().setToolTip(self.tr("Right-click to choose the columns"))
+        install_column_chooser(self.results_view, state, RESULTS_COLUMNS_KEY, DEFAULT_HIDDEN)
 
         self.tabs = QTabWidget(self)  # made before its pages: its tab bar comes first in the tab order
         self.tabs.setAccessibleName(self.tr("Benchmark charts"))
@@ -152,8 +149,8 @@ class BenchResultsView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:  # a theme switch: the charts' colours
-            self.speed_chart.restyle()
-            self.history_chart.restyle()
+            self.speed_chart.redraw()
+            self.history_chart.redraw()
 
     @Slot()
     def _on_compared(self) -> None:

@@ -10,7 +10,8 @@ from PySide6.QtCore import QCoreApplication, QPointF, Qt
 from PySide6.QtWidgets import QWidget
 
 from slmdesk.bench.serving import ServingRun
-from slmdesk.ui.bench.charts import ThemedChartView, _clear, style_chart
+from slmdesk.ui.bench.charts import KeyedChartView
+from slmdesk.ui.widgets.charts import clear_chart
 
 
 def level_label(run: ServingRun) -> str:
@@ -19,7 +20,7 @@ def level_label(run: ServingRun) -> str:
         concurrency=run.concurrency, rate=run.settings.rate_label)
 
 
-class ThroughputChartView(ThemedChartView):
+class ThroughputChartView(KeyedChartView):
     """Output tokens/s against concurrency, one line per endpoint, model and request rate."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -32,11 +33,11 @@ class ThroughputChartView(ThemedChartView):
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """Plot ``runs`` (the newest run of each level per line); an empty list clears the chart."""
         self._runs = list(runs)
-        self.render_chart()
+        self.redraw()
 
     def render_chart(self) -> None:
         chart = self.chart()
-        _clear(chart)
+        clear_chart(chart)
         latest: dict[str, dict[int, ServingRun]] = {}
         for run in sorted(self._runs, key=lambda r: r.created_at):
             key = self.tr("{model} · rate {rate}").format(model=run.settings.model, rate=run.settings.rate_label)
@@ -73,10 +74,9 @@ class ThroughputChartView(ThemedChartView):
         top = max(v for points in self.lines.values() for _, v in points)
         axis_y.setRange(0.0, max(top, 1.0) * 1.15)
         axis_y.applyNiceNumbers()
-        style_chart(chart)
 
 
-class LatencyChartView(ThemedChartView):
+class LatencyChartView(KeyedChartView):
     """Grouped bars per run: TTFT and ITL p50/p95/p99 in milliseconds."""
 
     SERIES = (("ttft", "p50"), ("ttft", "p95"), ("ttft", "p99"), ("itl", "p50"), ("itl", "p95"), ("itl", "p99"))
@@ -91,12 +91,12 @@ class LatencyChartView(ThemedChartView):
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """One bar group per run (in the order given); an empty list clears the chart."""
         self._runs = list(runs)
-        self.render_chart()
+        self.redraw()
 
     def render_chart(self) -> None:
         runs = self._runs
         chart = self.chart()
-        _clear(chart)
+        clear_chart(chart)
         self.categories = [level_label(r) for r in runs]
         self.values = {}
         models = list(dict.fromkeys(r.settings.model for r in runs))
@@ -128,4 +128,3 @@ class LatencyChartView(ThemedChartView):
         top = max((v for values in self.values.values() for v in values), default=1.0)
         axis_y.setRange(0.0, max(top, 1.0) * 1.12)
         axis_y.applyNiceNumbers()
-        style_chart(chart)

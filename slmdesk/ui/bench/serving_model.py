@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 
 from slmdesk.bench.serving import ServingRun
 from slmdesk.bench.serving_stats import Distribution
@@ -22,6 +22,7 @@ class ServingRunsModel(ColumnTableModel):
     """Serving runs: when, endpoint, model, concurrency, rate, throughputs, latency percentiles
     (ms), errors. ``SortRole`` gives numbers, ``ResultRole`` the :class:`ServingRun`."""
 
+    TRANSLATION_CONTEXT = "ServingRunsModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("ServingRunsModel", "When"), QT_TRANSLATE_NOOP("ServingRunsModel", "Model"),
         QT_TRANSLATE_NOOP("ServingRunsModel", "Conc."), QT_TRANSLATE_NOOP("ServingRunsModel", "Rate"),
@@ -53,13 +54,6 @@ class ServingRunsModel(ColumnTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._runs: list[ServingRun] = []
-
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("ServingRunsModel", self.COLUMNS[section])
-
-    def header_tooltip(self, section: int) -> str | None:
-        text = self.HEADER_TOOLTIPS.get(section)
-        return QCoreApplication.translate("ServingRunsModel", text) if text else None
 
     def set_runs(self, runs: Sequence[ServingRun]) -> None:
         """Replace every row (newest first)."""

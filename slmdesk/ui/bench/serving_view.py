@@ -22,13 +22,13 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
@@ -48,6 +48,7 @@ from slmdesk.ui.bench.results_view import chart_with_key
 from slmdesk.ui.bench.serving_charts import LatencyChartView, ThroughputChartView
 from slmdesk.ui.bench.serving_model import ServingRunsModel
 from slmdesk.ui.widgets.columns import install_column_chooser
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
 
 RUNS_COLUMNS_KEY = "bench/serving_hidden_columns"
 """Window-state key of the serving runs table's hidden columns."""
@@ -208,14 +209,10 @@ class ServingBenchView(QWidget):
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status_label)
         left_layout.addStretch(1)
-        scroll = QScrollArea(self)
+        # Tab goes to the fields (a focused one scrolls into view); never narrower than the form.
+        scroll = VerticalScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.StyledPanel)
         scroll.setWidget(left)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes to the fields; a focused one scrolls into view
-        # Never narrower than the form: with no horizontal scroll bar the fields would be cut off.
-        scroll.setMinimumWidth(left.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width()
-                               + 2 * scroll.frameWidth() + 8)
 
         # -- results: the header row (label, Export) is built before the table it sits above.
         runs_label = QLabel(self.tr("Serving runs"), self)
@@ -240,10 +237,7 @@ class ServingBenchView(QWidget):
         self.runs_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.runs_view.selectionModel().selectionChanged.connect(self._on_selection_changed)
         runs_label.setBuddy(self.runs_view)
-        # Right-click the header to pick the columns; an empty file name keeps them in memory.
-        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
-        install_column_chooser(self.runs_view, self._state, RUNS_COLUMNS_KEY, DEFAULT_HIDDEN)
-        self.runs_view.horizontalHeader().setToolTip(self.tr("Right-click to choose the columns"))
+        install_column_chooser(self.runs_view, state, RUNS_COLUMNS_KEY, DEFAULT_HIDDEN)
         self.throughput_chart = ThroughputChartView(self)
         self.latency_chart = LatencyChartView(self)
         self.chart_tabs = QTabWidget(self)
@@ -269,7 +263,7 @@ class ServingBenchView(QWidget):
         splitter.addWidget(scroll)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([scroll.minimumWidth(), 900])
+        splitter.setSizes([scroll.minimumSizeHint().width(), 900])
         splitter.setCollapsible(0, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -478,8 +472,8 @@ class ServingBenchView(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:  # a theme switch: the charts' colours
-            self.throughput_chart.restyle()
-            self.latency_chart.restyle()
+            self.throughput_chart.redraw()
+            self.latency_chart.redraw()
 
     def _update_buttons(self) -> None:
         self.run_button.setEnabled(self._job is None)

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -36,10 +35,11 @@ from slmdesk.core.tasks import CancelToken, Progress
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.artifacts import ArtifactSourceModel
-from slmdesk.ui.catalog.models import TranslatedColumns, error_html
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_duration, format_rate
 from slmdesk.ui.jobs.model import ProgressRole
 from slmdesk.ui.jobs.pane import ProgressBarDelegate
+from slmdesk.ui.widgets.table_model import ColumnTableModel
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 REFRESH_MS = 250
 """The downloads table repaints at most four times a second (qutebrowser refreshes every 500 ms)."""
@@ -238,11 +238,11 @@ class DownloadController(QObject):
             self.download_finished.emit(job.result.id)
 
 
-class DownloadsModel(TranslatedColumns):
+class DownloadsModel(ColumnTableModel):
     """The Catalog's downloads, one row each; repaints are gathered and sent at most every
     :data:`REFRESH_MS` milliseconds."""
 
-    TR_CONTEXT = "DownloadsModel"
+    TRANSLATION_CONTEXT = "DownloadsModel"
     COLUMNS = (QT_TRANSLATE_NOOP("DownloadsModel", "File"), QT_TRANSLATE_NOOP("DownloadsModel", "Repository"),
                QT_TRANSLATE_NOOP("DownloadsModel", "Status"), QT_TRANSLATE_NOOP("DownloadsModel", "Progress"),
                QT_TRANSLATE_NOOP("DownloadsModel", "Speed"), QT_TRANSLATE_NOOP("DownloadsModel", "ETA"))
@@ -354,9 +354,8 @@ class DownloadsView(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.model = DownloadsModel(controller, self)
-        self._error: tuple[str, str] | None = None
         self.title_label = QLabel(self.tr("<b>Downloads</b>"), self)
-        self.error_label = QLabel(self)
+        self.error_label = TintedLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setTextFormat(Qt.TextFormat.RichText)
         self.error_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # long text: tooltip
@@ -448,22 +447,8 @@ class DownloadsView(QWidget):
 
     @Slot(str, str)
     def _on_failed(self, message: str, hint: str) -> None:
-        self._error = (message, hint)
-        self._render_error()
+        self.error_label.set_error(message, hint)  # the message in the theme's error colour
         self.error_label.show()
-
-    def _render_error(self) -> None:
-        """The last failure, its message in the palette's error colour (again after a theme change)."""
-        if self._error is None:
-            return
-        message, hint = self._error
-        self.error_label.setText(error_html(message, hint))
-        self.error_label.setToolTip(f"{message}\n{hint}".strip())
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._render_error()
 
     @Slot()
     def _update_buttons(self) -> None:

@@ -6,12 +6,11 @@ import html
 import os
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
@@ -22,9 +21,10 @@ from PySide6.QtWidgets import (
 from slmdesk.core import offline
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.catalog.curated_view import configure_table
-from slmdesk.ui.catalog.models import HubResultsModel, error_html
+from slmdesk.ui.catalog.models import HubResultsModel
 from slmdesk.ui.catalog.repo_view import RESOURCE, RepoView
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 DEBOUNCE_MS = 300
 """Typing pauses this long (ms) before a search is sent."""
@@ -52,7 +52,6 @@ class HubView(QWidget):
         self.dropped_answers = 0
         """Answers that arrived after their query changed (they are not shown)."""
         self._offline_shown = False
-        self._error: tuple[str, str] | None = None
         self.query_edit = QLineEdit(self)
         self.query_edit.setPlaceholderText(self.tr("Search the Hugging Face Hub (Ctrl+F)"))
         self.query_edit.setAccessibleName(self.tr("Search the Hugging Face Hub"))
@@ -67,7 +66,7 @@ class HubView(QWidget):
         self.sort_combo.setToolTip(self.tr("The order the Hub lists the results in"))
         for text, key in _SORTS:
             self.sort_combo.addItem(QCoreApplication.translate("HubView", text), key)
-        self.notice_label = QLabel(self)
+        self.notice_label = TintedLabel(self)
         self.notice_label.setWordWrap(True)
         self.notice_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)  # fills the tab offline
         self.notice_label.setTextFormat(Qt.TextFormat.RichText)
@@ -158,7 +157,7 @@ class HubView(QWidget):
         for widget in (self.query_edit, self.format_combo, self.sort_combo, self.splitter):
             widget.setHidden(reason is not None)
         if reason is not None:
-            self._error = None  # the notice replaces an earlier error (a theme change must not bring it back)
+            # The notice replaces an earlier error (a theme change does not bring it back).
             self.notice_label.setText(self.tr("<b>The Hub is off.</b> {reason} The Curated and Recommend tabs "
                                               "work offline.").format(reason=html.escape(reason)))
             self.notice_label.setToolTip(reason)
@@ -172,30 +171,16 @@ class HubView(QWidget):
 
     def _show_notice(self, text: str) -> None:
         """Plain text in the notice line (it replaces an error)."""
-        self._error = None
         self.notice_label.setText(html.escape(text))
         self.notice_label.setToolTip("")
         if text:
             self.notice_label.show()
 
     def _show_error(self, message: str, hint: str) -> None:
-        """An error in the notice line, its message in the palette's error colour."""
-        self._error = (message, hint)
-        self._render_error()
-
-    def _render_error(self) -> None:
-        """The last error, drawn anew (after a theme change too); nothing when there is none."""
-        if self._error is None:
-            return
-        message, hint = self._error
-        self.notice_label.setText(error_html(message, hint))
-        self.notice_label.setToolTip(f"{message}\n{hint}".strip())
+        """An error in the notice line, its message in the palette's error colour (again after a
+        theme change)."""
+        self.notice_label.set_error(message, hint)
         self.notice_label.show()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._render_error()
 
     @Slot()
     def _schedule(self) -> None:

@@ -3,7 +3,6 @@ Hub search results (paged with ``canFetchMore``/``fetchMore``) and a repository'
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,9 +23,7 @@ from slmdesk.hub.recommend import DEFAULT_MIN_TG_TPS, PPL_INCREASE, Recommendati
 from slmdesk.hub.repo import RepoItem
 from slmdesk.hub.search import HubModel
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number, format_params
-from slmdesk.ui.library.fit_panel import VERDICT_LEVELS, sentence_case
-from slmdesk.ui.library.fit_panel import verdict_text as fit_verdict_text
-from slmdesk.ui.palette import colour, colour_hex
+from slmdesk.ui.verdicts import verdict_colour, verdict_text
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 SortRole = Qt.ItemDataRole.UserRole + 1
@@ -58,18 +55,6 @@ _TASK_TEXTS = {
 """The catalog's task tags in words; a tag not listed here is shown as it is."""
 
 
-def error_html(message: str, hint: str, separator: str = " ") -> str:
-    """Rich text of an error for a label: ``message`` in the palette's error colour (of the theme
-    on screen now: call again after a PaletteChange), then ``hint``, both escaped."""
-    return (f"<span style='color:{colour_hex('text.error')}'>{html.escape(message)}</span>"
-            f"{separator}{html.escape(hint)}")
-
-
-def verdict_text(verdict: Verdict | None) -> str:
-    """The verdict as the Library writes it ("Fits fully on GPU", "Will not fit"), "" for none."""
-    return sentence_case(fit_verdict_text(verdict)) if verdict is not None else ""
-
-
 def tier_text(tier: str) -> str:
     """A catalog tier ("micro", "small", "medium") in the interface language."""
     return QCoreApplication.translate("CatalogTier", _TIER_TEXTS[tier]) if tier in _TIER_TEXTS else tier
@@ -78,11 +63,6 @@ def tier_text(tier: str) -> str:
 def task_text(task: str) -> str:
     """A catalog task tag ("vision", "tools"...) in the interface language."""
     return QCoreApplication.translate("CatalogTask", _TASK_TEXTS[task]) if task in _TASK_TEXTS else task
-
-
-def verdict_colour(verdict: Verdict | None) -> Any:
-    """The Library's colour of a verdict (palette ``verdict.<level>``)."""
-    return colour(f"verdict.{VERDICT_LEVELS[verdict]}" if verdict is not None else "verdict.unknown")
 
 
 def format_ctx(n_ctx: int | None) -> str:
@@ -105,7 +85,7 @@ def why_text(item: Recommendation, profile_name: str, min_tg_tps: float = DEFAUL
     :func:`slmdesk.hub.recommend._why`, which the CLI prints in English)."""
     row = item.assessment
     values = {"family": item.family, "profile": profile_name, "n_ctx": format_number(row.n_ctx),
-              "size": format_bytes(row.size_bytes), "verdict": verdict_text(row.verdict)}
+              "size": format_bytes(row.size_bytes), "verdict": verdict_text(row.verdict, sentence=True)}
     if row.verdict is Verdict.TIGHT:
         fit = QCoreApplication.translate(
             "CatalogWhy", "Largest {family} that fits {profile}, but tight, at n_ctx {n_ctx} ({size}, {verdict})")
@@ -124,20 +104,6 @@ def why_text(item: Recommendation, profile_name: str, min_tg_tps: float = DEFAUL
         return QCoreApplication.translate("CatalogWhy", "{fit}; {quality}, {choice}").format(**parts)
     return QCoreApplication.translate("CatalogWhy", "{fit}; {quality}, {choice}, up to {tps} tokens/s").format(
         tps=format_number(row.tg_bound_tps, 0), **parts)
-
-
-class TranslatedColumns(ColumnTableModel):
-    """A :class:`ColumnTableModel` whose :attr:`COLUMNS` and :attr:`HEADER_TOOLTIPS` are marked
-    with ``QT_TRANSLATE_NOOP(<TR_CONTEXT>, ...)`` and shown translated."""
-
-    TR_CONTEXT = ""
-
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate(self.TR_CONTEXT, super().header_text(section))
-
-    def header_tooltip(self, section: int) -> str | None:
-        tooltip = super().header_tooltip(section)
-        return None if tooltip is None else QCoreApplication.translate(self.TR_CONTEXT, tooltip)
 
 
 @dataclass(frozen=True)
@@ -161,11 +127,11 @@ class CuratedRow:
         return tuple(f.path.rsplit("/", 1)[-1] for f in self.quant.files)
 
 
-class CuratedModel(TranslatedColumns):
+class CuratedModel(ColumnTableModel):
     """One row per model x quantization, in catalog order; verdicts arrive later
     (:meth:`set_assessments`, only the fit columns are signalled)."""
 
-    TR_CONTEXT = "CuratedModel"
+    TRANSLATION_CONTEXT = "CuratedModel"
     COLUMNS = (QT_TRANSLATE_NOOP("CuratedModel", "Model"), QT_TRANSLATE_NOOP("CuratedModel", "Quantization"),
                QT_TRANSLATE_NOOP("CuratedModel", "Size"), QT_TRANSLATE_NOOP("CuratedModel", "Fit"),
                QT_TRANSLATE_NOOP("CuratedModel", "Max context"), QT_TRANSLATE_NOOP("CuratedModel", "Speed bound"),
@@ -259,7 +225,7 @@ class CuratedModel(TranslatedColumns):
         if column == self.COL_SIZE:
             return format_bytes(row.quant.size_bytes) + ("~" if row.quant.size_source == "estimated" else "")
         if column == self.COL_FIT:
-            return verdict_text(assessment.verdict) if assessment else "…"
+            return verdict_text(assessment.verdict, sentence=True) if assessment else "…"
         if column == self.COL_MAX_CTX:
             return format_ctx(assessment.max_ctx) if assessment else ""
         if column == self.COL_TG:
@@ -282,8 +248,8 @@ class CuratedModel(TranslatedColumns):
         """Full text where a cell may be elided, and the figures behind the verdict."""
         assessment = row.assessment
         if column == self.COL_FIT and assessment is not None:
-            values = {"verdict": verdict_text(assessment.verdict), "n_ctx": format_number(assessment.n_ctx),
-                      "ram": format_bytes(assessment.total_host_bytes)}
+            values = {"verdict": verdict_text(assessment.verdict, sentence=True),
+                      "n_ctx": format_number(assessment.n_ctx), "ram": format_bytes(assessment.total_host_bytes)}
             if not assessment.gpu_layers:
                 return self.tr("{verdict} at n_ctx {n_ctx}: {ram} RAM").format(**values)
             return self.tr("{verdict} at n_ctx {n_ctx}: {ram} RAM, {gpu} GPU (%n layer(s))", "",
@@ -381,11 +347,11 @@ class CuratedFilter(QSortFilterProxyModel):
         return source.row(self.mapToSource(self.index(row, 0)).row())
 
 
-class RecommendModel(TranslatedColumns):
+class RecommendModel(ColumnTableModel):
     """One row per recommended quantization, ranked (a recommendation carries its assessment and
     the "why")."""
 
-    TR_CONTEXT = "RecommendModel"
+    TRANSLATION_CONTEXT = "RecommendModel"
     COLUMNS = (QT_TRANSLATE_NOOP("RecommendModel", "#"), QT_TRANSLATE_NOOP("RecommendModel", "Model"),
                QT_TRANSLATE_NOOP("RecommendModel", "Quantization"), QT_TRANSLATE_NOOP("RecommendModel", "Size"),
                QT_TRANSLATE_NOOP("RecommendModel", "Fit"), QT_TRANSLATE_NOOP("RecommendModel", "Max context"),
@@ -433,7 +399,7 @@ class RecommendModel(TranslatedColumns):
                 self.COL_NAME: assessment.model.name,
                 self.COL_QUANT: assessment.quant.name,
                 self.COL_SIZE: format_bytes(assessment.size_bytes),
-                self.COL_FIT: verdict_text(assessment.verdict),
+                self.COL_FIT: verdict_text(assessment.verdict, sentence=True),
                 self.COL_MAX_CTX: format_ctx(assessment.max_ctx),
                 self.COL_TG: format_tps(assessment.tg_bound_tps),
                 self.COL_WHY: self._whys[index.row()],
@@ -451,11 +417,11 @@ class RecommendModel(TranslatedColumns):
         return None
 
 
-class HubResultsModel(TranslatedColumns):
+class HubResultsModel(ColumnTableModel):
     """Hub search results, page after page: when the view scrolls to the end, ``canFetchMore``
     says whether the Hub has more and ``fetchMore`` asks for it (``more_requested``)."""
 
-    TR_CONTEXT = "HubResultsModel"
+    TRANSLATION_CONTEXT = "HubResultsModel"
     COLUMNS = (QT_TRANSLATE_NOOP("HubResultsModel", "Repository"), QT_TRANSLATE_NOOP("HubResultsModel", "Downloads"),
                QT_TRANSLATE_NOOP("HubResultsModel", "Likes"), QT_TRANSLATE_NOOP("HubResultsModel", "Updated"),
                QT_TRANSLATE_NOOP("HubResultsModel", "Library"), QT_TRANSLATE_NOOP("HubResultsModel", "Gated"))
@@ -542,11 +508,11 @@ class HubResultsModel(TranslatedColumns):
         return None
 
 
-class RepoItemsModel(TranslatedColumns):
+class RepoItemsModel(ColumnTableModel):
     """A repository's loadable items (a GGUF file, a split set as one item, an mmproj, an ONNX
     folder), grouped by quantization, with the fit of the selected one once its header is read."""
 
-    TR_CONTEXT = "RepoItemsModel"
+    TRANSLATION_CONTEXT = "RepoItemsModel"
     COLUMNS = (QT_TRANSLATE_NOOP("RepoItemsModel", "Item"), QT_TRANSLATE_NOOP("RepoItemsModel", "Kind"),
                QT_TRANSLATE_NOOP("RepoItemsModel", "Size"), QT_TRANSLATE_NOOP("RepoItemsModel", "SHA-256"),
                QT_TRANSLATE_NOOP("RepoItemsModel", "Fit"), QT_TRANSLATE_NOOP("RepoItemsModel", "Max context"),
@@ -607,7 +573,9 @@ class RepoItemsModel(TranslatedColumns):
                 sha = item_sha256(item)
                 return sha[:12] if sha else ""
             if column == self.COL_FIT:
-                return fit if isinstance(fit, str) else verdict_text(estimate.verdict) if estimate else ""
+                if isinstance(fit, str):
+                    return fit
+                return verdict_text(estimate.verdict, sentence=True) if estimate else ""
             if column == self.COL_MAX_CTX:
                 return format_ctx(estimate.max_ctx) if estimate else ""
             if column == self.COL_TG:

@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from slmdesk.core.errors import UserError
 from slmdesk.core.fit import FitEstimate, Verdict
@@ -26,11 +26,11 @@ from slmdesk.ui.catalog.models import (
     HubResultsModel,
     RepoItemsModel,
     format_ctx,
-    verdict_text,
 )
 from slmdesk.ui.catalog.recommend_view import RecommendView
 from slmdesk.ui.catalog.target import TargetBar
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
+from slmdesk.ui.verdicts import verdict_text
 from slmdesk.ui.widgets.columns import install_column_chooser
 
 TABS = (QT_TRANSLATE_NOOP("CatalogPane", "Curated"), QT_TRANSLATE_NOOP("CatalogPane", "Recommend"),
@@ -86,7 +86,7 @@ class CatalogPane(QWidget):
         for view, key in ((self.curated.table, "catalog/curated_hidden_columns"),
                           (self.hub.table, "catalog/hub_hidden_columns"),
                           (self.hub.repo_view.table, "catalog/repo_hidden_columns")):
-            self._choose_columns(view, key)
+            install_column_chooser(view, state, key, HIDDEN_COLUMNS[key])
         for widget, name in zip((self.curated, self.recommend, self.hub), TABS, strict=True):
             self.tabs.addTab(widget, QCoreApplication.translate("CatalogPane", name))
         self.tabs.setTabToolTip(0, self.tr("The curated catalog: works offline"))
@@ -123,15 +123,6 @@ class CatalogPane(QWidget):
             saved = str(state.value("catalog/tab", 0))
             self.tabs.setCurrentIndex(min(len(TABS) - 1, int(saved)) if saved.isdigit() else 0)
         self._load_catalog()
-
-    def _choose_columns(self, view: QTableView, key: str) -> None:
-        """Let the user pick ``view``'s columns (remembered under ``key``); without a window state
-        to remember them in, the default columns are hidden."""
-        if self._state is not None:
-            install_column_chooser(view, self._state, key, HIDDEN_COLUMNS[key])
-            return
-        for column in HIDDEN_COLUMNS[key]:
-            view.setColumnHidden(column, True)
 
     def _load_catalog(self) -> None:
         """Read the catalog here, on the GUI thread: about 10 ms for 27 models (measured); the
@@ -217,7 +208,8 @@ class CatalogPane(QWidget):
         """Ask before a download: the size and the fit; a warning when it will not fit."""
         where = self.target.profile_name() if self.target.profile() else self.tr("the chosen profile")
         if verdict is not None:
-            fit = self.tr("Fit: {verdict} on {profile}.").format(verdict=verdict_text(verdict), profile=where)
+            fit = self.tr("Fit: {verdict} on {profile}.").format(
+                verdict=verdict_text(verdict, sentence=True), profile=where)
         else:
             fit = self.tr("Fit on {profile}: not known yet.").format(profile=where)
         question = self.tr("Download {name} ({size})?").format(name=name, size=format_bytes(size_bytes))

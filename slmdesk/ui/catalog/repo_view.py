@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout, QWidget
 
 from slmdesk.core.errors import UserError
@@ -15,8 +15,9 @@ from slmdesk.core.profiles import HardwareProfile
 from slmdesk.hub.catalog import fit_options
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.ui.catalog.curated_view import configure_table
-from slmdesk.ui.catalog.models import RepoItemsModel, error_html, item_kind
+from slmdesk.ui.catalog.models import RepoItemsModel, item_kind
 from slmdesk.ui.widgets.elided import ElidedLabel
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 RESOURCE = "hub"
 """The runner resource of Hub searches (one at a time: a person waits for the newest)."""
@@ -41,14 +42,13 @@ class RepoView(QWidget):
         self._repo_id = ""
         self._generation = 0
         self._specs: dict[tuple[str, str], Any] = {}
-        self._error: tuple[str, str] | None = None
         self.title_label = ElidedLabel("", self, Qt.TextElideMode.ElideMiddle, selectable=True)  # long names elide
         font = self.title_label.font()
         font.setBold(True)
         self.title_label.setFont(font)
         self.facts_label = QLabel(self)
         self.facts_label.setWordWrap(True)
-        self.notice_label = QLabel(self.tr("Select a search result to see its files."), self)
+        self.notice_label = TintedLabel(self.tr("Select a search result to see its files."), self)
         self.notice_label.setWordWrap(True)
         self.model = RepoItemsModel(self)
         self.table = QTableView(self)
@@ -133,26 +133,12 @@ class RepoView(QWidget):
 
     def _show_notice(self, text: str) -> None:
         """Plain text under the table (it replaces an error)."""
-        self._error = None
         self.notice_label.setText(html.escape(text))
         self.notice_label.setToolTip("")
 
     def _show_error(self, message: str, hint: str) -> None:
         """An error, its message in the palette's error colour (again after a theme change)."""
-        self._error = (message, hint)
-        self._render_error()
-
-    def _render_error(self) -> None:
-        if self._error is None:
-            return
-        message, hint = self._error
-        self.notice_label.setText(error_html(message, hint, "<br>"))
-        self.notice_label.setToolTip(f"{message}\n{hint}".strip())
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._render_error()
+        self.notice_label.set_error(message, hint, "<br>")
 
     # -- selection and fit --------------------------------------------------------------------
     def selected_row(self) -> int | None:

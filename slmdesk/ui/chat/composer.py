@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from slmdesk.ui.i18n import format_number
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 
 def send_key_hint(enter_sends: bool) -> str:
@@ -38,7 +38,7 @@ class Composer(QWidget):
     def __init__(self, parent: QWidget | None = None, enter_sends: bool = True) -> None:
         super().__init__(parent)
         self._enter_sends = enter_sends
-        self.notice_label = QLabel(self)
+        self.notice_label = TintedLabel(self, role="text.warning")
         self.notice_label.setWordWrap(True)
         self.notice_label.hide()
         self.input_edit = QPlainTextEdit(self)
@@ -61,7 +61,6 @@ class Composer(QWidget):
         self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.clicked.connect(self.send_requested)
         self.set_enter_sends(enter_sends)
-        self._apply_colours()
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.token_label, 1)
@@ -79,15 +78,6 @@ class Composer(QWidget):
         hint = send_key_hint(enter_sends)
         self.input_edit.setPlaceholderText(self.tr("Message ({hint})").format(hint=hint))
         self.send_button.setToolTip(self.tr("Send ({hint})").format(hint=hint))
-
-    def changeEvent(self, event: QEvent) -> None:
-        """A new palette (theme): the notice's colour from it."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_colours()
-
-    def _apply_colours(self) -> None:
-        self.notice_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Enter in the message box: send, or with Shift a new line (``enter_sends``); Ctrl+Enter

@@ -6,31 +6,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication
 
 from slmdesk import __version__
 from slmdesk.inventory.conversations import ConversationRecord, MessageRecord
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
+from slmdesk.ui.chat.texts import rate_text, role_label, tokens, ttft_text
 
 EXPORT_FORMAT_VERSION = 1
-
-ROLE_HEADINGS = {
-    "user": QT_TRANSLATE_NOOP("ChatExport", "You"),
-    "assistant": QT_TRANSLATE_NOOP("ChatExport", "Assistant"),
-    "system": QT_TRANSLATE_NOOP("ChatExport", "System"),
-}
-"""The Markdown export's heading of each message role (translated when written)."""
-
-
-class ChatExport(QObject):
-    """The translation context of the Markdown export (a QObject, so that Qt's tools see its
-    plurals)."""
-
-    @staticmethod
-    def tokens(count: int) -> str:
-        """``'42 tokens'``, singular or plural as ``count`` asks, in the interface's language."""
-        # PySide6 calls tr() on the class too; its stub knows only the instance method.
-        return ChatExport.tr("%n token(s)", "", count)  # type: ignore[arg-type]
 
 
 def remote_model(messages: Sequence[MessageRecord]) -> dict[str, Any]:
@@ -81,9 +63,6 @@ def conversation_markdown(
 ) -> str:
     """A readable Markdown export with a header naming the model, its SHA-256 and settings; its
     headings and labels in the interface's language (the JSON export's keys never change)."""
-    def tr(text: str) -> str:
-        return QCoreApplication.translate("ChatExport", text)
-
     settings = dict(conversation.settings)
     title = conversation.title or QCoreApplication.translate("ChatExport", "Conversation")
     lines = [f"# {title}", ""]
@@ -108,15 +87,14 @@ def conversation_markdown(
     lines.append(exported.format(version=__version__))
     lines.append("")
     if conversation.system_prompt:
-        lines += [f"## {tr(ROLE_HEADINGS['system'])}", "", conversation.system_prompt, ""]
+        lines += [f"## {role_label('system')}", "", conversation.system_prompt, ""]
     for message in messages:
-        heading = tr(ROLE_HEADINGS[message.role]) if message.role in ROLE_HEADINGS else message.role
-        lines += [f"## {heading}", "", message.content, ""]
+        lines += [f"## {role_label(message.role)}", "", message.content, ""]
         stats = dict(message.stats or {})
         if stats.get("completion_tokens"):
-            tokens = ChatExport.tokens(int(stats["completion_tokens"]))
-            rate, ttft = stats.get("tg_tokens_per_s", 0), stats.get("ttft_s", 0)
-            lines.append(f"_{tokens}, {rate:.1f} tok/s, TTFT {ttft:.2f} s_")
+            figures = (tokens(int(stats["completion_tokens"])), rate_text(float(stats.get("tg_tokens_per_s", 0))),
+                       ttft_text(float(stats.get("ttft_s", 0))))
+            lines.append(f"_{', '.join(figures)}_")
             lines.append("")
         if stats.get("note"):
             lines += [f"> {stats['note']}", ""]

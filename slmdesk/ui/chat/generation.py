@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -22,13 +20,8 @@ from slmdesk.chat.presets import SYSTEM_PROMPT_PRESETS, preset_for
 from slmdesk.engine.types import SamplingParams
 from slmdesk.inventory.conversations import ConversationMode
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
 from slmdesk.ui.widgets.spin import float_spin, int_spin
-
-MODE_TIP = QT_TRANSLATE_NOOP(
-    "GenerationSettings",
-    "Chat: the conversation goes through the model's chat template (instruct models).\n"
-    "Completion: the model continues your text as written, with no template; how a base "
-    "model (no chat template) is meant to be used.")
 
 
 class NewChatSettings(TypedDict):
@@ -38,10 +31,6 @@ class NewChatSettings(TypedDict):
     params: SamplingParams
     mode: ConversationMode
 
-
-NO_PRESET = QT_TRANSLATE_NOOP("GenerationSettings", "None")
-OWN_PRESET = QT_TRANSLATE_NOOP("GenerationSettings", "Your own")
-"""The preset list's first entry (no system prompt) and last (the text you wrote yourself)."""
 
 PRESET_NAMES = (
     QT_TRANSLATE_NOOP("GenerationSettings", "Helpful assistant"),
@@ -54,37 +43,8 @@ PRESET_NAMES = (
 """The names of :data:`~slmdesk.chat.presets.SYSTEM_PROMPT_PRESETS`, for the translation tools:
 the list shows them translated (their prompts stay English, which small models follow best)."""
 
-MIN_P_TIP = QT_TRANSLATE_NOOP(
-    "GenerationSettings", "Drop tokens less likely than min-p × the most likely token's probability (llama.cpp).")
-MIN_P_ONNX_TIP = QT_TRANSLATE_NOOP(
-    "GenerationSettings",
-    "ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
-    "and repetition penalty), so min-p is off for this model.")
-
-
 def _tr(text: str) -> str:
     return QCoreApplication.translate("GenerationSettings", text)
-
-
-class _VerticalScrollArea(QScrollArea):
-    """Scrolls its widget up and down when the window is short, never sideways: it is as wide
-    as the widget needs at least (the form wraps its rows instead)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the fields inside take the focus
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-    def minimumSizeHint(self) -> QSize:
-        """The widget's minimum width and the scroll bar's; any height."""
-        hint = super().minimumSizeHint()
-        widget = self.widget()
-        if widget is None:
-            return hint
-        width = widget.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width()
-        return QSize(max(hint.width(), width), hint.height())
 
 
 class GenerationSettings(QWidget):
@@ -109,16 +69,19 @@ class GenerationSettings(QWidget):
         self.mode_combo = QComboBox(content)
         self.mode_combo.addItem(self.tr("Chat", "conversation mode"), "chat")
         self.mode_combo.addItem(self.tr("Completion (continue the text)"), "completion")
-        self.mode_combo.setToolTip(_tr(MODE_TIP))
+        self.mode_combo.setToolTip(self.tr(
+            "Chat: the conversation goes through the model's chat template (instruct models).\n"
+            "Completion: the model continues your text as written, with no template; how a base "
+            "model (no chat template) is meant to be used."))
         self.mode_combo.setAccessibleName(self.tr("Conversation mode"))
         self.mode_combo.activated.connect(lambda index: self.mode_chosen.emit(str(self.mode_combo.itemData(index))))
         self.preset_combo = QComboBox(content)
         self.preset_combo.setAccessibleName(self.tr("System prompt preset"))
-        self.preset_combo.addItem(_tr(NO_PRESET), "")
+        self.preset_combo.addItem(self.tr("None"), "")  # no system prompt
         for preset in SYSTEM_PROMPT_PRESETS:
             self.preset_combo.addItem(_tr(preset.name), preset.text)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, preset.text, Qt.ItemDataRole.ToolTipRole)
-        self.preset_combo.addItem(_tr(OWN_PRESET), None)
+        self.preset_combo.addItem(self.tr("Your own"), None)  # the text you wrote yourself
         self.preset_combo.activated.connect(self._on_preset_chosen)
         for combo in (self.mode_combo, self.preset_combo):  # long items elide in a narrow column
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -135,7 +98,7 @@ class GenerationSettings(QWidget):
         # Top-p 0 is no distribution at all (SamplingParams refuses it), so the box stops at 0.01.
         self.top_p = float_spin(0.01, 1.0, defaults.top_p, 0.01)
         self.min_p = float_spin(0.0, 1.0, defaults.min_p, 0.01)
-        self.min_p.setToolTip(_tr(MIN_P_TIP))
+        self.min_p.setToolTip(self._min_p_tip(onnx=False))
         self.repeat_penalty = float_spin(0.5, 2.0, defaults.repeat_penalty, 0.05)
         self.max_tokens = int_spin(1, 32768, defaults.max_tokens)
         self.seed = int_spin(-1, 2**31 - 1, -1)
@@ -174,7 +137,7 @@ class GenerationSettings(QWidget):
         inner.addWidget(self.export_md_button)
         inner.addWidget(self.export_json_button)
         inner.addStretch(1)
-        scroll = _VerticalScrollArea(self)
+        scroll = VerticalScrollArea(self)
         scroll.setWidget(content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -251,7 +214,15 @@ class GenerationSettings(QWidget):
         saying why in the tooltip; ``None`` (nothing loaded) enables them all."""
         onnx = backend == "onnxruntime-genai"
         self.min_p.setEnabled(not onnx)
-        self.min_p.setToolTip(_tr(MIN_P_ONNX_TIP if onnx else MIN_P_TIP))
+        self.min_p.setToolTip(self._min_p_tip(onnx))
+
+    def _min_p_tip(self, onnx: bool) -> str:
+        """The min-p box's tooltip: what it does, or why it is off for an ONNX model."""
+        if onnx:
+            return self.tr(
+                "ONNX Runtime GenAI has no min-p sampling (its search options are temperature, top-k, top-p "
+                "and repetition penalty), so min-p is off for this model.")
+        return self.tr("Drop tokens less likely than min-p × the most likely token's probability (llama.cpp).")
 
     def set_export_enabled(self, enabled: bool) -> None:
         """Export needs a conversation with messages and an idle engine."""

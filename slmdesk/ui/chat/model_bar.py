@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,9 +20,7 @@ from PySide6.QtWidgets import (
 from slmdesk.engine.types import LoadInfo, LoadSettings
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
-from slmdesk.ui.palette import colour_hex
-
-NO_MODELS = QT_TRANSLATE_NOOP("ModelBar", "No models yet: add one in the Library")
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 BASE_MODEL_NOTE = QT_TRANSLATE_NOOP(
     "ModelBar",
@@ -113,10 +111,9 @@ class ModelBar(QWidget):
         self.progress.hide()
         self.status_label = QLabel(self.tr("No model loaded."), self)
         self.status_label.setWordWrap(True)
-        self.warning_label = QLabel(self)
+        self.warning_label = TintedLabel(self, role="text.warning")
         self.warning_label.setWordWrap(True)
         self.warning_label.hide()
-        self._apply_colours()
 
         row = QHBoxLayout()
         row.addWidget(model_label)
@@ -152,7 +149,7 @@ class ModelBar(QWidget):
         if current is not None:
             self.select(current)
         if not entries and not remote:
-            self.combo.addItem(_tr(NO_MODELS), None)
+            self.combo.addItem(self.tr("No models yet: add one in the Library"), None)
 
     def selected_id(self) -> int | None:
         """The artifact id chosen in the picker (None for the "no models" row or a remote model)."""
@@ -195,15 +192,6 @@ class ModelBar(QWidget):
         shown = distinct_warnings(warnings)
         self.warning_label.setText("\n".join(shown))
         self.warning_label.setVisible(bool(shown))
-
-    def changeEvent(self, event: QEvent) -> None:
-        """A new palette (theme): the warnings' colour from it."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_colours()
-
-    def _apply_colours(self) -> None:
-        self.warning_label.setStyleSheet(f"color: {colour_hex('text.warning')};")
 
     def set_state(self, busy: bool, loaded: bool, has_models: bool) -> None:
         """Enable Load, Unload and the picker for the engine's state."""

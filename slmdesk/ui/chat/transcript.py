@@ -12,10 +12,9 @@ batch costs the same in a 200-message chat as in an empty one
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QTime, QUrl, Signal, Slot
 from PySide6.QtGui import QGuiApplication, QTextCursor
@@ -24,7 +23,8 @@ from PySide6.QtWidgets import QTextBrowser, QWidget
 from slmdesk.inventory.conversations import MessageRecord
 from slmdesk.ui.chat.highlight import CODE_CLASSES
 from slmdesk.ui.chat.markdown import StreamingMarkdown, render_markdown
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_datetime, format_number
+from slmdesk.ui.chat.texts import role_label, stats_line
+from slmdesk.ui.i18n import format_datetime
 from slmdesk.ui.palette import colour_hex, is_dark
 
 __all__ = [
@@ -58,12 +58,6 @@ def style_sheet(dark: bool | None = None) -> str:
 """ + "".join(f"  .{name} {{ color: {c(role)}; }}\n" for name, role in CODE_CLASSES.items())
 
 
-ROLE_LABELS = {
-    "user": QT_TRANSLATE_NOOP("TranscriptView", "You"),
-    "assistant": QT_TRANSLATE_NOOP("TranscriptView", "Assistant"),
-    "system": QT_TRANSLATE_NOOP("TranscriptView", "System"),
-}
-"""A message's role as its heading shows it (translated where shown)."""
 PLACEHOLDER = "<p>…</p>"  # an empty reply, before its first token
 
 # Qt gives the first block of HTML inserted into a non-empty document the format of the block
@@ -90,22 +84,6 @@ class TranscriptMessage:
     created_at: datetime | None = None
     versions: tuple[int, int] | None = None
     """``(shown, count)`` of a regenerated reply's versions, ``shown`` from 1; None for one version."""
-
-
-def stats_line(stats: Mapping[str, Any]) -> str:
-    """``'42 tokens · TTFT 0.12 s · 63.1 tok/s · prompt 18 tokens'`` for a finished reply's
-    stored stats (:class:`~slmdesk.engine.types.GenerationStats` fields), in the interface's
-    language and number format."""
-    parts = [TranscriptView.tokens_text(int(stats.get("completion_tokens", 0)))]
-    if stats.get("ttft_s"):
-        seconds = format_number(float(stats["ttft_s"]), 2)
-        parts.append(QCoreApplication.translate("TranscriptView", "TTFT {seconds} s").format(seconds=seconds))
-    if stats.get("tg_tokens_per_s"):
-        rate = format_number(float(stats["tg_tokens_per_s"]), 1)
-        parts.append(QCoreApplication.translate("TranscriptView", "{rate} tok/s").format(rate=rate))
-    if stats.get("prompt_tokens"):
-        parts.append(TranscriptView.tokens_text(int(stats["prompt_tokens"]), prompt=True))
-    return " · ".join(parts)
 
 
 def message_time(created_at: datetime, now: datetime | None = None) -> str:
@@ -155,7 +133,7 @@ def _versions(versions: tuple[int, int]) -> str:
 def _head(index: int, message: TranscriptMessage) -> str:
     """The role label, then in small muted type the time, the version switcher (the last reply
     only: the pane gives ``versions`` to no other) and a Copy link to ``copy-message:<index>``."""
-    label = QCoreApplication.translate("TranscriptView", ROLE_LABELS.get(message.role, message.role))
+    label = role_label(message.role)
     meta = [message_time(message.created_at)] if message.created_at else []
     if message.versions:
         meta.append(_versions(message.versions))
@@ -252,15 +230,6 @@ class TranscriptView(QTextBrowser):
     def messages(self) -> list[TranscriptMessage]:
         """The messages on screen."""
         return list(self._messages)
-
-    @staticmethod
-    def tokens_text(count: int, prompt: bool = False) -> str:
-        """``'42 tokens'`` (``prompt``: ``'prompt 18 tokens'``) in the interface's language,
-        singular or plural as ``count`` asks (a QObject's tr: Qt's tools see the plural there)."""
-        if prompt:
-            # PySide6 calls tr() on the class too; its stub knows only the instance method.
-            return TranscriptView.tr("prompt %Ln token(s)", "tokens of the prompt", count)  # type: ignore[arg-type]
-        return TranscriptView.tr("%Ln token(s)", "tokens of a reply", count)  # type: ignore[arg-type]
 
     def changeEvent(self, event: QEvent) -> None:
         """A new palette (theme): the style sheet in its colours, every message rendered again

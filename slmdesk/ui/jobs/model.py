@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -15,7 +15,7 @@ from PySide6.QtCore import (
 )
 
 from slmdesk.jobs.runner import Job, JobRunner, JobState
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_duration, format_number, format_rate
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_duration, format_percent, format_rate
 from slmdesk.ui.palette import colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
@@ -32,12 +32,19 @@ _STATE_TEXT = {
     JobState.FAILED: QT_TRANSLATE_NOOP("JobListModel", "Failed"),
     JobState.CANCELLED: QT_TRANSLATE_NOOP("JobListModel", "Cancelled"),
 }
-"""A job's state as the Status column shows it (translated where shown)."""
+"""A job's state as the Status column shows it (translated where shown: :func:`job_state_text`)."""
+
+
+def job_state_text(state: JobState) -> str:
+    """``state`` as a word in the interface language ("Queued", "Running", "Done", "Failed",
+    "Cancelled"): the Jobs pane's Status column and the other panes' job lines."""
+    return QCoreApplication.translate("JobListModel", _STATE_TEXT[state])
 
 
 class JobListModel(ColumnTableModel):
     """One row per job, newest last; updates only the changed row."""
 
+    TRANSLATION_CONTEXT = "JobListModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("JobListModel", "Job"), QT_TRANSLATE_NOOP("JobListModel", "Status"),
         QT_TRANSLATE_NOOP("JobListModel", "Progress"), QT_TRANSLATE_NOOP("JobListModel", "Transferred"),
@@ -45,6 +52,10 @@ class JobListModel(ColumnTableModel):
         QT_TRANSLATE_NOOP("JobListModel", "Message"), "",
     )
     COL_TITLE, COL_STATE, COL_PROGRESS, COL_BYTES, COL_SPEED, COL_ETA, COL_MESSAGE, COL_CANCEL = range(8)
+    HEADER_TOOLTIPS: ClassVar[dict[int, str]] = {
+        COL_ETA: QT_TRANSLATE_NOOP("JobListModel", "Estimated time left"),
+        COL_CANCEL: QT_TRANSLATE_NOOP("JobListModel", "Cancel a job that is queued or running"),
+    }
 
     def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -57,17 +68,6 @@ class JobListModel(ColumnTableModel):
     # -- Qt model API ----------------------------------------------------------------------
     def row_count(self) -> int:
         return len(self._ids)
-
-    def header_text(self, section: int) -> str:
-        text = self.COLUMNS[section]
-        return QCoreApplication.translate("JobListModel", text) if text else ""
-
-    def header_tooltip(self, section: int) -> str | None:
-        if section == self.COL_ETA:
-            return self.tr("Estimated time left")
-        if section == self.COL_CANCEL:
-            return self.tr("Cancel a job that is queued or running")
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -107,11 +107,11 @@ class JobListModel(ColumnTableModel):
         if column == self.COL_TITLE:
             return job.title
         if column == self.COL_STATE:
-            return QCoreApplication.translate("JobListModel", _STATE_TEXT[job.state])
+            return job_state_text(job.state)
         if column == self.COL_PROGRESS:
             if progress.fraction is None:
                 return ""
-            return self.tr("{percent}%").format(percent=format_number(progress.fraction * 100, 0))
+            return format_percent(progress.fraction * 100)
         if column == self.COL_BYTES:
             if progress.bytes_done is None:
                 return ""

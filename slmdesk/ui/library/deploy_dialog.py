@@ -64,7 +64,7 @@ class DeployDialog(QDialog):
         self.target_boxes: dict[str, QCheckBox] = {}
         targets = QVBoxLayout()
         for target in TARGETS:
-            box = QCheckBox(QCoreApplication.translate("DeployDialog", str(TARGET_LABELS[target])), self)
+            box = QCheckBox(QCoreApplication.translate("DeployDialog", TARGET_LABELS[target]), self)
             box.setChecked(target in ("ollama", "llama-server") if record.format == "gguf" else target != "ollama")
             box.toggled.connect(self._update_ok)
             self.target_boxes[target] = box

@@ -10,11 +10,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFontDatabase
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,6 +27,7 @@ from slmdesk.ui.library.model import source_text
 from slmdesk.ui.quantize.lineage_panel import LineagePanel
 from slmdesk.ui.widgets.elided import ElidedLabel
 from slmdesk.ui.widgets.jinja_highlighter import JinjaHighlighter
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
 
 
 def _number(value: int | None) -> str | None:
@@ -68,12 +69,11 @@ class ArtifactDetails(QWidget):
         form = QFormLayout(form_host)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for field in self.FIELDS:
-            label = str(field)
             value = QLabel(form_host)
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.values[label] = value
-            form.addRow(self.tr("{field}:").format(field=QCoreApplication.translate("ArtifactDetails", label)),
+            self.values[field] = value
+            form.addRow(self.tr("{field}:").format(field=QCoreApplication.translate("ArtifactDetails", field)),
                         value)
         self.path_label = ElidedLabel("", form_host, selectable=True)
         self.path_label.setAccessibleName(self.tr("Path"))
@@ -97,10 +97,10 @@ class ArtifactDetails(QWidget):
         checksum_row.addWidget(self.checksum_label, 1)
         checksum_row.addWidget(self.verify_button)
         form.addRow(self.tr("SHA-256:"), checksum_row)
-        scroll = QScrollArea(self)
+        scroll = VerticalScrollArea(self)
+        scroll.setFrameShape(QFrame.Shape.StyledPanel)  # framed in its tab, and a tab stop of its own
+        scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         scroll.setAccessibleName(self.tr("Details"))
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(form_host)
 
         self.template_edit = QPlainTextEdit(self)

@@ -5,20 +5,19 @@ from __future__ import annotations
 from PySide6.QtCharts import (
     QBarCategoryAxis,
     QBarSet,
-    QChart,
-    QChartView,
     QHorizontalStackedBarSeries,
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QCoreApplication, QEvent, QMargins, QPointF, QRectF, Qt, Slot
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Slot
+from PySide6.QtGui import QBrush, QColor, QPen
 from PySide6.QtWidgets import QGraphicsSimpleTextItem, QWidget
 
 from slmdesk.core.fit import AT_LOAD_LABEL, CONTEXT_FULL_LABEL, FitEstimate, memory_figures
 from slmdesk.core.units import MIB
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes
 from slmdesk.ui.palette import colour
+from slmdesk.ui.widgets.charts import ThemedChartView, clear_chart
 
 PART_ROLES = {"Weights": "fit.weights", "KV cache": "fit.kv_cache", "Compute buffers": "fit.compute",
               "Runtime overhead": "fit.overhead"}
@@ -38,7 +37,7 @@ def _words(label: str) -> str:
     """A label of :func:`~slmdesk.core.fit.memory_figures` in the interface language (a GPU's
     name stays as it is)."""
     source = _WORDS.get(label)
-    return label if source is None else QCoreApplication.translate("FitChart", str(source))
+    return label if source is None else QCoreApplication.translate("FitChart", source)
 
 AVAILABLE_ON_SCALE = 4.0
 """The axis stretches to show the memory available when it is at most 4x the largest row; beyond
@@ -50,58 +49,49 @@ LABEL_Z = 100
 """Above the series (QtCharts draws them at z 0-10)."""
 
 
-class FitChart(QChartView):
+class FitChart(ThemedChartView):
     """A horizontal stacked bar per :func:`~slmdesk.core.fit.memory_figures` row (MiB), a
     vertical line at the memory available to each row's device, and each segment's size in MiB
-    written on it when the number fits inside."""
+    written on it when the number fits inside. The widget that holds it calls :meth:`redraw`
+    on a theme change (the parts' colours are the theme's)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        super().__init__(self.tr("Memory needed"), parent)  # takes no focus: the same figures are written below it
+        chart = self.chart()
         legend_font = chart.legend().font()
         legend_font.setPointSizeF(legend_font.pointSizeF() * 0.85)
         chart.legend().setFont(legend_font)
         chart.legend().setShowToolTips(True)  # a narrow panel elides the names: the tooltip has them whole
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        super().__init__(chart, parent)
-        chart.setTitle(self.tr("Memory needed"))
         self.setAccessibleName(self.tr("Memory needed"))
         self.setAccessibleDescription(self.tr("Memory each part of the model needs, against the memory available"))
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the same figures are written below it
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._result: FitEstimate | None = None
         self.setMinimumHeight(220)
         self._series: QHorizontalStackedBarSeries | None = None
         self._segments: list[tuple[str, float, float, int, QColor]] = []  # text, start/end MiB, row, fill
         self._labels: list[QGraphicsSimpleTextItem] = []  # a pool, owned by the chart
         chart.plotAreaChanged.connect(self._place_labels)
-        self._apply_theme()
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_theme()
-            if self._result is not None:
-                self.show_estimate(self._result)  # the parts' colours are the theme's
-
-    def _apply_theme(self) -> None:
-        """The chart's background, texts and grid in the current theme's colours."""
-        chart = self.chart()
-        text = colour("ui.text")
-        chart.setBackgroundBrush(QBrush(colour("ui.base")))
-        chart.setTitleBrush(QBrush(text))
-        chart.legend().setLabelColor(text)
-        for axis in chart.axes():
-            axis.setLabelsColor(text)
-            axis.setTitleBrush(QBrush(text))
-            axis.setGridLineColor(colour("ui.mid"))
-            axis.setLinePenColor(colour("ui.dark"))
 
     def show_estimate(self, result: FitEstimate) -> None:
         """Draw ``result``'s rows (replacing what was shown)."""
-        self.clear()
         self._result = result
+        self.redraw()
+
+    def clear(self) -> None:
+        """Remove every series, axis and segment label."""
+        self._result = None
+        self.redraw()
+
+    def render_chart(self) -> None:
         chart = self.chart()
+        clear_chart(chart)
+        self._series = None
+        self._segments = []
+        for item in self._labels:
+            item.hide()
+        chart.setTitle(self.tr("Memory needed"))
+        result = self._result
+        if result is None:
+            return
         rows = memory_figures(result)[::-1]  # QtCharts puts the first category at the bottom
         series = QHorizontalStackedBarSeries()
         parts = [label for label, _ in rows[0][1]]
@@ -141,7 +131,6 @@ class FitChart(QChartView):
             # A second line: one line is clipped in a narrow panel.
             chart.setTitle(self.tr("Memory needed<br>available: {devices} (beyond this scale)").format(
                 devices=", ".join(hidden)))
-        self._apply_theme()
 
         for row_index in reversed(range(len(rows))):
             start = 0.0
@@ -172,20 +161,6 @@ class FitChart(QChartView):
             else:
                 hidden.append(f"{device} {format_bytes(available)}")
         return shown, hidden
-
-    def clear(self) -> None:
-        """Remove every series, axis and segment label."""
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-            axis.deleteLater()  # removeAxis hands the axis back: left alone, its drawing stays in the scene
-        self._series = None
-        self._segments = []
-        for item in self._labels:
-            item.hide()
-        self._result = None
-        chart.setTitle(self.tr("Memory needed"))
 
     def segment_labels(self) -> list[tuple[str, bool]]:
         """``(text, shown)`` of each segment's number, row by row from the top (the order of

@@ -25,7 +25,6 @@ from slmdesk.core.fit import (
     SHORT_PROMPT_TOKENS,
     FitEstimate,
     FitOptions,
-    Verdict,
     estimate,
     max_ctx_that_fits,
     pad_ctx,
@@ -41,69 +40,19 @@ from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.jobs.runner import Job, JobRunner, JobState
 from slmdesk.paths import AppPaths
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
+from slmdesk.ui.i18n import format_bytes, format_number, format_percent
 from slmdesk.ui.library.fit_chart import PART_ROLES, FitChart
-from slmdesk.ui.library.model import Badge
 from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.verdicts import VERDICT_LEVELS, at_load_text, context_full_text, verdict_text
 
 CTX_STEP = 256
 """Slider step: llama.cpp pads n_ctx to a multiple of 256 anyway (field-notes section 0)."""
 MIN_CTX = 512
-__all__ = ["PART_ROLES", "FitPanel", "badge_for", "sentence_case", "verdict_text"]
+__all__ = ["PART_ROLES", "FitPanel"]
 MEASURED_TOKENS_KEY = "tokens_in_context"
 """Key of a measurement's ``load_settings`` that may say how many tokens the KV cache held when
 the peak was read; without it the peak is compared with the "at load / short prompt" figure
 (Chat records one at the load and one after each reply)."""
-
-VERDICT_LEVELS = {
-    Verdict.FITS_GPU: "good",
-    Verdict.CPU_ONLY: "good",
-    Verdict.PARTIAL_OFFLOAD: "partial",
-    Verdict.TIGHT: "tight",
-    Verdict.WILL_NOT_FIT: "bad",
-}
-
-_VERDICT_TEXT = {  # the words of slmdesk.core.fit_report's labels, to translate
-    Verdict.FITS_GPU: QT_TRANSLATE_NOOP("FitPanel", "fits fully on GPU"),
-    Verdict.PARTIAL_OFFLOAD: QT_TRANSLATE_NOOP("FitPanel", "partial offload"),
-    Verdict.CPU_ONLY: QT_TRANSLATE_NOOP("FitPanel", "CPU only"),
-    Verdict.TIGHT: QT_TRANSLATE_NOOP("FitPanel", "tight"),
-    Verdict.WILL_NOT_FIT: QT_TRANSLATE_NOOP("FitPanel", "will not fit"),
-}
-_AT_LOAD = QT_TRANSLATE_NOOP("FitPanel", "at load / short prompt")
-""":data:`slmdesk.core.fit.AT_LOAD_LABEL` in the interface language."""
-_CONTEXT_FULL = QT_TRANSLATE_NOOP("FitPanel", "with the context full")
-""":data:`slmdesk.core.fit.CONTEXT_FULL_LABEL` in the interface language."""
-
-
-def _tr(text: object) -> str:
-    return QCoreApplication.translate("FitPanel", str(text))
-
-
-def verdict_text(verdict: Verdict) -> str:
-    """The verdict in words, in the interface language ("fits fully on GPU", ...)."""
-    return _tr(_VERDICT_TEXT.get(verdict, verdict.label))
-
-
-def sentence_case(text: str) -> str:
-    """``"CPU only" -> "CPU only"``, ``"tight" -> "Tight"``: the first letter up, the rest as is
-    (``str.capitalize`` would write "Cpu only")."""
-    return text[:1].upper() + text[1:]
-
-
-def badge_for(result: FitEstimate) -> Badge:
-    """The Library badge for an estimate: the verdict in words plus a colour level."""
-    tooltip = QCoreApplication.translate(
-        "FitPanel", "{at_load} RAM {at_load_label}, {full} {full_label} (n_ctx {n_ctx})"
-    ).format(
-        at_load=format_bytes(result.total_host_at_load_bytes), at_load_label=_tr(_AT_LOAD),
-        full=format_bytes(result.total_host_context_full_bytes), full_label=_tr(_CONTEXT_FULL),
-        n_ctx=result.n_ctx,
-    )
-    if result.gpu_layers:
-        tooltip += QCoreApplication.translate("FitPanel", ", {size} on {device}").format(
-            size=format_bytes(result.total_device_bytes), device=result.device_name)
-    return Badge(text=verdict_text(result.verdict), level=VERDICT_LEVELS[result.verdict], tooltip=tooltip)
 
 
 class FitPanel(QWidget):
@@ -132,6 +81,9 @@ class FitPanel(QWidget):
         self._machine: HardwareProfile | None = None
         self._probing = False
         self.result: FitEstimate | None = None
+        self._verdict_shown: tuple[FitEstimate, HardwareProfile, str] | None = None
+        """The estimate and profile of the verdict line last written, and its text (redrawn in a
+        new theme's colours while the label still shows it)."""
 
         # Built in reading order (the tab order); the form puts labels above their fields when
         # the panel is narrow, so nothing is clipped in a 1024x640 window.
@@ -226,8 +178,13 @@ class FitPanel(QWidget):
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and self.result is not None:
-            self.recompute()  # the verdict's colour is the theme's
+        if event.type() == QEvent.Type.PaletteChange:  # a theme switch: only the colours change
+            shown = self._verdict_shown
+            if shown is not None and self.verdict_label.text() == shown[2]:  # still the verdict, not a message
+                result, profile, _ = shown
+                self._verdict_shown = (result, profile, self._verdict_html(result, profile))
+                self.verdict_label.setText(self._verdict_shown[2])
+            self.chart_view.redraw()
 
     # -- inputs ---------------------------------------------------------------------------
     def forget(self, artifact_id: int) -> None:
@@ -398,17 +355,8 @@ class FitPanel(QWidget):
         self.result = result
         self._set_enabled(True)
         self.gpu_spin.setEnabled(bool(profile.gpus))
-        level_colour = colour_hex(f"verdict.{VERDICT_LEVELS[result.verdict]}")
-        verdict = f"<b style='color:{level_colour}'>{html.escape(sentence_case(verdict_text(result.verdict)))}</b>"
-        text = self.tr("{verdict} on {profile}: {needed} of {available} RAM available").format(
-            verdict=verdict, profile=html.escape(self.profile_name(profile)),
-            needed=format_bytes(result.total_host_bytes), available=format_bytes(result.host_available_bytes))
-        if result.gpu_layers:
-            text += self.tr(", {needed} of {available} on {device}").format(
-                needed=format_bytes(result.total_device_bytes),
-                available=format_bytes(result.device_available_bytes or 0),
-                device=html.escape(result.device_name or "GPU"))
-        self.verdict_label.setText(text)
+        self._verdict_shown = (result, profile, self._verdict_html(result, profile))
+        self.verdict_label.setText(self._verdict_shown[2])
         if largest:
             largest_text = self.tr("Largest context that fits: {tokens} tokens").format(  # at least MIN_CTX
                 tokens=format_number(largest))
@@ -426,7 +374,7 @@ class FitPanel(QWidget):
                 rate=format_number(result.tg_tokens_per_s_bound, 0))
             if full:
                 speed += self.tr(", {rate} tokens/s {full_label}").format(rate=format_number(full, 0),
-                                                                        full_label=_tr(_CONTEXT_FULL))
+                                                                        full_label=context_full_text())
             speed += self.tr(" (read bandwidth of all cores / bytes read per token: no decode can be faster)")
             facts.append(speed)
         facts += list(result.notes)
@@ -436,6 +384,21 @@ class FitPanel(QWidget):
         self.estimated.emit(record.id, result)
         return result
 
+    def _verdict_html(self, result: FitEstimate, profile: HardwareProfile) -> str:
+        """The verdict line: the verdict in words in its level's colour (of the theme on screen
+        now), then the memory needed and available."""
+        level_colour = colour_hex(f"verdict.{VERDICT_LEVELS[result.verdict]}")
+        verdict = f"<b style='color:{level_colour}'>{html.escape(verdict_text(result.verdict, sentence=True))}</b>"
+        text = self.tr("{verdict} on {profile}: {needed} of {available} RAM available").format(
+            verdict=verdict, profile=html.escape(self.profile_name(profile)),
+            needed=format_bytes(result.total_host_bytes), available=format_bytes(result.host_available_bytes))
+        if result.gpu_layers:
+            text += self.tr(", {needed} of {available} on {device}").format(
+                needed=format_bytes(result.total_device_bytes),
+                available=format_bytes(result.device_available_bytes or 0),
+                device=html.escape(result.device_name or "GPU"))
+        return text
+
     @staticmethod
     def figures_text(result: FitEstimate) -> str:
         """The two memory figures in words: at load / short prompt, and with the context full."""
@@ -444,8 +407,8 @@ class FitPanel(QWidget):
             "RAM {at_load_label} (up to {short} tokens): {at_load}; {full_label} ({n_ctx} tokens): {full} "
             "(the compute buffers are reserved at load and touched as the context fills)"
         ).format(
-            at_load_label=_tr(_AT_LOAD), short=SHORT_PROMPT_TOKENS,
-            at_load=format_bytes(result.total_host_at_load_bytes), full_label=_tr(_CONTEXT_FULL),
+            at_load_label=at_load_text(), short=SHORT_PROMPT_TOKENS,
+            at_load=format_bytes(result.total_host_at_load_bytes), full_label=context_full_text(),
             n_ctx=format_number(result.n_ctx), full=format_bytes(result.total_host_context_full_bytes),
         )
 
@@ -472,23 +435,24 @@ class FitPanel(QWidget):
             result = estimate(spec, options, profile)
             if isinstance(tokens, int) and tokens > SHORT_PROMPT_TOKENS:
                 # more than SHORT_PROMPT_TOKENS: always a plural
+                at_load = False
                 figure = self.tr("with {tokens} tokens in the context").format(tokens=format_number(tokens))
                 reference = estimate(spec, replace(options, tokens_in_context=tokens), profile).total_host_bytes
             else:
-                figure, reference = _tr(_AT_LOAD), result.total_host_at_load_bytes
+                at_load = True  # compared with the "at load / short prompt" figure
+                figure, reference = at_load_text(), result.total_host_at_load_bytes
         except UserError:
             return self.tr("Measured peak: {peak}.").format(peak=format_bytes(peak))
         error = (reference - peak) / peak * 100
-        signed = format_number(error, 1)
         text = self.tr(
             "Measured peak at the last load (n_ctx {n_ctx}, KV {kv}): {peak}; estimate {figure} {estimate} "
-            "({error}%), {full_label} {full}"
+            "({error}), {full_label} {full}"
         ).format(
             n_ctx=options.n_ctx, kv=kv, peak=format_bytes(peak), figure=figure, estimate=format_bytes(reference),
-            error=signed if signed.startswith("-") else "+" + signed, full_label=_tr(_CONTEXT_FULL),
+            error=format_percent(error, 1, signed=True), full_label=context_full_text(),
             full=format_bytes(result.total_host_context_full_bytes),
         )
-        if figure == _tr(_AT_LOAD) and peak > reference * 1.1:
+        if at_load and peak > reference * 1.1:
             text += self.tr(" (the peak lies between the two: the context was partly filled)")
         return text + "."
 

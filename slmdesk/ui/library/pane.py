@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -41,12 +40,14 @@ from slmdesk.ui.artifacts import ArtifactSourceModel, Badge
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
 from slmdesk.ui.library.deploy_dialog import DeployChoices, DeployDialog, default_folder, export_in_job
 from slmdesk.ui.library.details import ArtifactDetails
-from slmdesk.ui.library.fit_panel import FitPanel, badge_for
+from slmdesk.ui.library.fit_panel import FitPanel
 from slmdesk.ui.library.model import ArtifactTableModel
 from slmdesk.ui.library.welcome import WelcomeBanner, missing_starters
 from slmdesk.ui.quantize.lineage_panel import Derived
+from slmdesk.ui.verdicts import badge_for
 from slmdesk.ui.widgets.columns import install_column_chooser
 from slmdesk.ui.widgets.flow import FlowLayout
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
 
 _FACETS = (
     # (accessible name, first item, column)
@@ -70,9 +71,9 @@ DEFAULT_HIDDEN_COLUMNS = {
 bar; the details panel shows them all for the selected model."""
 
 
-def _tr(text: object) -> str:
+def _tr(text: str) -> str:
     """``text`` (a ``QT_TRANSLATE_NOOP("LibraryPane", ...)`` literal) in the interface language."""
-    return QCoreApplication.translate("LibraryPane", str(text))
+    return QCoreApplication.translate("LibraryPane", text)
 
 
 def configure_table(view: QTableView) -> None:
@@ -89,7 +90,6 @@ def configure_table(view: QTableView) -> None:
     horizontal = view.horizontalHeader()
     horizontal.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     horizontal.setStretchLastSection(True)
-    horizontal.setToolTip(QCoreApplication.translate("LibraryPane", "Right-click to choose the columns"))
     view.setColumnWidth(ArtifactTableModel.COL_NAME, 220)
     view.setColumnWidth(ArtifactTableModel.COL_FIT, 110)
     for column in (ArtifactTableModel.COL_PARAMS, ArtifactTableModel.COL_SIZE, ArtifactTableModel.COL_STATUS):
@@ -120,8 +120,7 @@ class LibraryPane(QWidget):
         self._inventory = inventory
         self._runner = runner
         self._paths = paths
-        # An empty file name keeps the values in memory (writing them back fails quietly).
-        self._state = state if state is not None else QSettings("", QSettings.Format.IniFormat, self)
+        self._state = state
         self.artifacts = artifacts or ArtifactSourceModel(inventory, runner, self)
         """The shared source model of artifacts (the main window's; its own when alone)."""
         self._reselect: int | None = None
@@ -215,17 +214,12 @@ class LibraryPane(QWidget):
         self.details.lineage.quantize_requested.connect(self.quantize_requested)
         self.details.lineage.compare_requested.connect(self.compare_requested)
         self.details.lineage.delete_variant_requested.connect(self.delete_variant)
-        fit_scroll = QScrollArea(self)  # a short window scrolls the facts instead of overlapping them
+        fit_scroll = VerticalScrollArea(self)  # a short window scrolls the facts instead of overlapping them
+        fit_scroll.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # a tab stop of its own, as the Details tab
         fit_scroll.setAccessibleName(self.tr("Fit"))
         self.fit_panel = FitPanel(paths, runner, inventory, fit_scroll, plans=plans)
         self.plans = self.fit_panel.plans
-        fit_scroll.setWidgetResizable(True)
-        fit_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         fit_scroll.setWidget(self.fit_panel)
-        fit_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        fit_scroll.setMinimumWidth(
-            self.fit_panel.minimumSizeHint().width() + fit_scroll.verticalScrollBar().sizeHint().width()
-        )
         self.details.tabs.insertTab(0, fit_scroll, self.tr("Fit"))
         self.details.tabs.setCurrentIndex(0)
         self.fit_panel.estimated.connect(self._on_estimated)

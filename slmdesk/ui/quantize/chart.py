@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCharts import QChart, QChartView, QScatterSeries, QValueAxis
-from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QMargins, QPointF, Qt, Slot
-from PySide6.QtGui import QBrush, QCursor, QPainter, QPen
+from PySide6.QtCharts import QScatterSeries, QValueAxis
+from PySide6.QtCore import QCoreApplication, QPointF, Qt, Slot
+from PySide6.QtGui import QBrush, QCursor
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from slmdesk.ui.palette import colour
 from slmdesk.ui.quantize.models import QualityTableModel, VariantQuality
+from slmdesk.ui.widgets.charts import ThemedChartView, clear_chart
 
 MIB = 2**20
 SOURCE_ROLE, VARIANT_ROLE = "chart.tg", "chart.pp"
@@ -56,28 +57,22 @@ def point_tooltip(variant: VariantQuality) -> str:
     return "\n".join(parts)
 
 
-class QualityChartView(QChartView):
+class QualityChartView(ThemedChartView):
     """Size (MiB) against perplexity of the variants that have a perplexity. Its colours come
-    from :mod:`slmdesk.ui.palette` and follow a theme change."""
+    from :mod:`slmdesk.ui.palette`; the widget that holds it calls :meth:`redraw` on a theme
+    change."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.setLocalizeNumbers(True)
-        super().__init__(chart, parent)
-        chart.setTitle(self.empty_chart_title())
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(200)
+        super().__init__(self.empty_chart_title(), parent)
         self.setAccessibleName(self.tr("Chart of size against perplexity"))
         self.setAccessibleDescription(self.tr(
             "One point per measured variant: file size across, perplexity up; lower left is better. "
             "The table above holds the same figures."))
-        for widget in (self, self.viewport()):  # nothing to do with the keyboard; the table has the figures
-            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.viewport().setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the table has the figures
         self.points: list[ChartPoint] = []
         self._tooltips: dict[tuple[float, float], str] = {}
-        self._apply_colours()
+        self._variants: list[VariantQuality] = []
+        self.setBackgroundBrush(QBrush(colour("ui.base")))
 
     def chart_title(self) -> str:
         """The chart's title while it shows points."""
@@ -89,11 +84,14 @@ class QualityChartView(QChartView):
 
     def set_variants(self, variants: Sequence[VariantQuality]) -> None:
         """Plot every variant with a perplexity (the others are not drawn: no made-up values)."""
+        self._variants = list(variants)
+        self.redraw()
+
+    def render_chart(self) -> None:
+        variants = self._variants
         chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-            axis.deleteLater()
+        clear_chart(chart)
+        self.setBackgroundBrush(QBrush(colour("ui.base")))
         self.points = [
             ChartPoint(v.artifact_id, v.size_bytes / MIB, v.perplexity, point_tooltip(v))
             for v in variants if v.perplexity is not None
@@ -102,7 +100,6 @@ class QualityChartView(QChartView):
         chart.setTitle(self.chart_title() if self.points else self.empty_chart_title())
         if not self.points:
             return
-        chart.setLocale(QLocale())
         source_ids = {v.artifact_id for v in variants if v.is_source}
         axis_x, axis_y = QValueAxis(), QValueAxis()
         axis_x.setTitleText(self.tr("Size (MiB)"))
@@ -119,7 +116,9 @@ class QualityChartView(QChartView):
                 continue
             series = QScatterSeries()
             series.setName(name)
-            series.setProperty("palette_role", role)
+            series.setColor(colour(role))
+            series.setBorderColor(colour("ui.base"))
+            series.setPointLabelsColor(colour("ui.text"))
             series.setMarkerSize(size)
             series.setPointLabelsVisible(True)
             series.setPointLabelsFormat("@yPoint")
@@ -134,32 +133,6 @@ class QualityChartView(QChartView):
         pad_y = max((max(ys) - min(ys)) * 0.15, max(ys) * 0.02, 0.01)
         axis_x.setRange(max(0.0, min(xs) - pad_x), max(xs) + pad_x)
         axis_y.setRange(max(0.0, min(ys) - pad_y), max(ys) + pad_y)
-        self._apply_colours()
-
-    def _apply_colours(self) -> None:
-        """Background, texts, grid and points in the current palette's colours."""
-        chart = self.chart()
-        text, mid = colour("ui.text"), colour("ui.mid")
-        chart.setBackgroundBrush(QBrush(colour("ui.base")))
-        chart.setPlotAreaBackgroundVisible(False)
-        chart.setTitleBrush(QBrush(text))
-        chart.legend().setLabelColor(text)
-        for axis in chart.axes():
-            axis.setLabelsColor(text)
-            axis.setTitleBrush(QBrush(text))
-            axis.setLinePen(QPen(colour("ui.dark")))
-            axis.setGridLineColor(mid)
-        for series in chart.series():
-            if isinstance(series, QScatterSeries):
-                series.setColor(colour(str(series.property("palette_role") or VARIANT_ROLE)))
-                series.setBorderColor(colour("ui.base"))
-                series.setPointLabelsColor(text)
-        self.setBackgroundBrush(QBrush(colour("ui.base")))
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_colours()
 
     @Slot(QPointF, bool)
     def _on_hovered(self, point: QPointF, state: bool) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QEvent,
     QItemSelectionModel,
     QSortFilterProxyModel,
     Qt,
@@ -35,9 +34,9 @@ from PySide6.QtWidgets import (
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.artifacts import ArtifactSourceModel, SortRole
 from slmdesk.ui.i18n import QT_TRANSLATE_NOOP
-from slmdesk.ui.palette import colour_hex
-from slmdesk.ui.quantize.elided_combo import ElidedComboBox
 from slmdesk.ui.quantize.models import QuantizeSources, QuantTypeModel, TypeNameRole
+from slmdesk.ui.widgets.elided import ElidedComboBox
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 IMATRIX_CHOICES = (
     ("none", QT_TRANSLATE_NOOP("QuantizeForm", "None")),
@@ -91,7 +90,7 @@ class QuantizeForm(QWidget):
         self.open_folder_button.setToolTip(self.tr("Quantize a Hugging Face model folder (converted to GGUF first)"))
         self.open_folder_button.setAccessibleName(self.tr("Open a Hugging Face model folder"))
         self.open_folder_button.clicked.connect(self.open_folder_requested)
-        self.source_note = QLabel(self)
+        self.source_note = TintedLabel(self)
         self.source_note.setWordWrap(True)
         self.source_note.setAccessibleName(self.tr("About the source"))
         source_row = QHBoxLayout()
@@ -275,17 +274,7 @@ class QuantizeForm(QWidget):
     def set_source_note(self, text: str, level: str = "") -> None:
         """Show what to know about the source (a re-quantization warning: ``level`` "warning")."""
         self.source_note.setText(text)
-        self.source_note.setProperty("level", level)
-        self._colour_source_note()
-
-    def _colour_source_note(self) -> None:
-        warning = self.source_note.property("level") == "warning"
-        self.source_note.setStyleSheet(f"color: {colour_hex('text.warning')};" if warning else "")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._colour_source_note()  # the warning colour of the new theme
+        self.source_note.set_role("text.warning" if level == "warning" else None)
 
     # -- GGUF target --------------------------------------------------------------------------
     def target(self) -> int:

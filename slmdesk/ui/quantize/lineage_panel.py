@@ -122,6 +122,7 @@ def describe_lineage(lineage: LineageRecord, source: ArtifactRecord | None) -> s
 class DerivedTableModel(ColumnTableModel):
     """The variants made from one artifact: name, what was made, size, when."""
 
+    TRANSLATION_CONTEXT = "DerivedTableModel"
     COLUMNS = (QT_TRANSLATE_NOOP("DerivedTableModel", "Variant"), QT_TRANSLATE_NOOP("DerivedTableModel", "Type"),
                QT_TRANSLATE_NOOP("DerivedTableModel", "Size"), QT_TRANSLATE_NOOP("DerivedTableModel", "Made"))
     COL_NAME, COL_TYPE, COL_SIZE, COL_MADE = range(4)
@@ -140,9 +141,6 @@ class DerivedTableModel(ColumnTableModel):
 
     def row_count(self) -> int:
         return len(self._rows)
-
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("DerivedTableModel", self.COLUMNS[section])
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

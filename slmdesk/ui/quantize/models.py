@@ -9,7 +9,6 @@ from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QCoreApplication,
-    QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -19,8 +18,9 @@ from PySide6.QtCore import (
 
 from slmdesk.inventory.records import ArtifactRecord
 from slmdesk.ui.artifacts import ArtifactSourceModel, Badge, SortRole
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number, format_percent, localize_decimals
 from slmdesk.ui.palette import colour
+from slmdesk.ui.verdicts import level_colour
 from slmdesk.ui.widgets.table_model import ColumnTableModel
 
 TypeNameRole = Qt.ItemDataRole.UserRole + 10
@@ -50,7 +50,6 @@ _DESCRIPTION_PHRASES = frozenset((
 translatable; a phrase not listed here is shown as the core wrote it."""
 
 _BPW = re.compile(r"^(\S+ bpw) (.+)$")
-_DECIMAL = re.compile(r"(?<=\d)\.(?=\d)")
 
 
 def describe_type(description: str) -> str:
@@ -65,13 +64,8 @@ def describe_type(description: str) -> str:
         elif bpw:
             head, phrase = part, ""
         text = " ".join(p for p in (head, phrase) if p)
-        parts.append(_DECIMAL.sub(QLocale().decimalPoint(), text))
+        parts.append(localize_decimals(text))
     return ", ".join(parts)
-
-
-def percent(share: float) -> str:
-    """``share`` (0-1) as a percentage with one decimal in the locale ("91.0%", Swedish "91,0 %")."""
-    return QCoreApplication.translate("QualityTableModel", "{percent}%").format(percent=format_number(share * 100, 1))
 
 
 def is_source(record: ArtifactRecord) -> bool:
@@ -166,6 +160,7 @@ class QuantTypeModel(ColumnTableModel):
     matrix mark. Sizes sort as Python ints through :data:`SortRole`; :data:`TypeNameRole` gives
     the type name of any cell, :data:`NeedsImatrixRole` the mark as a bool."""
 
+    TRANSLATION_CONTEXT = "QuantTypeModel"
     COLUMNS = (QT_TRANSLATE_NOOP("QuantTypeModel", "Type"), QT_TRANSLATE_NOOP("QuantTypeModel", "Predicted size"),
                QT_TRANSLATE_NOOP("QuantTypeModel", "Fit here"), QT_TRANSLATE_NOOP("QuantTypeModel", "Imatrix"),
                QT_TRANSLATE_NOOP("QuantTypeModel", "About"))
@@ -220,13 +215,6 @@ class QuantTypeModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("QuantTypeModel", self.COLUMNS[section])
-
-    def header_tooltip(self, section: int) -> str | None:
-        tip = self.HEADER_TOOLTIPS.get(section)
-        return QCoreApplication.translate("QuantTypeModel", tip) if tip else None
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -254,7 +242,7 @@ class QuantTypeModel(ColumnTableModel):
                 return describe_type(row.description)
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == self.COL_FIT and row.fit is not None:
-                return colour(f"verdict.{row.fit.level}")
+                return level_colour(row.fit.level)
             if column == self.COL_IMATRIX and row.needs_imatrix:
                 return colour("text.warning")
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COL_SIZE:
@@ -313,6 +301,7 @@ class QualityTableModel(ColumnTableModel):
     source, and speeds. Figures not measured read "–" (never 0); numbers sort through
     :data:`SortRole` (sizes as Python ints); :data:`VariantIdRole` gives the artifact id."""
 
+    TRANSLATION_CONTEXT = "QualityTableModel"
     COLUMNS = (
         QT_TRANSLATE_NOOP("QualityTableModel", "Variant"), QT_TRANSLATE_NOOP("QualityTableModel", "Type"),
         QT_TRANSLATE_NOOP("QualityTableModel", "Size"), QT_TRANSLATE_NOOP("QualityTableModel", "Perplexity"),
@@ -367,13 +356,6 @@ class QualityTableModel(ColumnTableModel):
     def row_count(self) -> int:
         return len(self._rows)
 
-    def header_text(self, section: int) -> str:
-        return QCoreApplication.translate("QualityTableModel", self.COLUMNS[section])
-
-    def header_tooltip(self, section: int) -> str | None:
-        tip = self.HEADER_TOOLTIPS.get(section)
-        return QCoreApplication.translate("QualityTableModel", tip) if tip else None
-
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
@@ -417,7 +399,7 @@ class QualityTableModel(ColumnTableModel):
         if column == QualityTableModel.COL_KLD:
             return NOT_MEASURED if row.kld_mean is None else format_number(row.kld_mean, 4)
         if column == QualityTableModel.COL_TOP1:
-            return NOT_MEASURED if row.top1_agreement is None else percent(row.top1_agreement)
+            return NOT_MEASURED if row.top1_agreement is None else format_percent(row.top1_agreement * 100, 1)
         if column == QualityTableModel.COL_PP:
             return NOT_MEASURED if row.pp_tokens_per_s is None else format_number(row.pp_tokens_per_s, 1)
         if column == QualityTableModel.COL_TG:

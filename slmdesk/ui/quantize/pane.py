@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -41,14 +40,16 @@ from slmdesk.quantize.onnx_build import OnnxBuildPlan
 from slmdesk.quantize.types import QUANT_TYPES
 from slmdesk.ui.artifacts import ArtifactSourceModel
 from slmdesk.ui.bench.queue import RESOURCE as BENCH_RESOURCE
-from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number
-from slmdesk.ui.library.fit_panel import badge_for
-from slmdesk.ui.palette import colour_hex
+from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, format_bytes, format_number, format_percent
+from slmdesk.ui.jobs.model import job_state_text
 from slmdesk.ui.quantize import build
 from slmdesk.ui.quantize.form import TARGET_ONNX, QuantizeForm
-from slmdesk.ui.quantize.models import TypeRow, VariantQuality, percent
+from slmdesk.ui.quantize.models import TypeRow, VariantQuality
 from slmdesk.ui.quantize.quality_view import QualityView
+from slmdesk.ui.verdicts import badge_for
 from slmdesk.ui.widgets.elided import ElidedLabel
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 RESOURCE = "quantize"
 """The job-runner queue of quantizations, builds and quality checks: one at a time."""
@@ -59,14 +60,6 @@ NO_SOURCE = QT_TRANSLATE_NOOP(
     "too, with less quality), or open a Hugging Face folder.")
 """The source note without a source (translated in the "QuantizePane" context where shown)."""
 
-JOB_STATES = {
-    JobState.QUEUED: QT_TRANSLATE_NOOP("QuantizePane", "Queued"),
-    JobState.RUNNING: QT_TRANSLATE_NOOP("QuantizePane", "Running"),
-    JobState.SUCCEEDED: QT_TRANSLATE_NOOP("QuantizePane", "Done"),
-    JobState.FAILED: QT_TRANSLATE_NOOP("QuantizePane", "Failed"),
-    JobState.CANCELLED: QT_TRANSLATE_NOOP("QuantizePane", "Cancelled"),
-}
-"""The step line of a job that has no progress message yet."""
 VALIDATE_DELAY_MS = 150
 """Edits are checked (the core's ``prepare``, in a job) this long after the last one."""
 
@@ -124,7 +117,6 @@ class QuantizePane(QWidget):
         self.speed_settings: BenchSettings = PRESETS["quick"]
         """The benchmark of "Measure speed too" (the Benchmark pane's quick preset)."""
         self._speed_jobs: set[int] = set()
-        self._status_role = ""
         self._pending_source: int | None = None
         self._pending_pair: tuple[int, int] | None = None
         self._measured: dict[int, dict[int, quality.ComparisonResult]] = {}
@@ -160,7 +152,7 @@ class QuantizePane(QWidget):
         self.progress.setAccessibleName(self.tr("Progress"))
         self.progress_label = ElidedLabel("", self, Qt.TextElideMode.ElideRight)  # a long step never widens the form
         self.progress_label.setAccessibleName(self.tr("Step"))
-        self.status_label = QLabel(self)
+        self.status_label = TintedLabel(self)
         self.status_label.setWordWrap(True)
         self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -183,11 +175,7 @@ class QuantizePane(QWidget):
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.progress_label)
         left_layout.addWidget(self.status_label)
-        scroll = QScrollArea(self)  # a short window scrolls the form instead of squeezing the type table
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a frame, not a stop: Tab goes to the form's fields
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = VerticalScrollArea(self)  # a short window scrolls the form instead of squeezing the type table
         scroll.setWidget(left)
         left.setMinimumHeight(500)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -517,7 +505,7 @@ class QuantizePane(QWidget):
         self._build_source = record.id if record is not None else None
         self.progress.setValue(0)
         self.progress.setFormat(self._percent_format())
-        self.progress_label.setText(self._state_text(JobState.QUEUED))
+        self.progress_label.setText(job_state_text(JobState.QUEUED))
         self._show_status(self.tr("{title}…").format(title=title))
         self._update_buttons()
         return self._build_job
@@ -547,7 +535,7 @@ class QuantizePane(QWidget):
         else:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(fraction * 1000))
-        self.progress_label.setText(job.progress.message or self._state_text(job.state))
+        self.progress_label.setText(job.progress.message or job_state_text(job.state))
 
     def _on_build_done(self, job: Job) -> None:
         self._build_job = None
@@ -576,13 +564,13 @@ class QuantizePane(QWidget):
             self.build_finished.emit(result)
         elif job.state is JobState.FAILED:
             self.progress.setValue(0)
-            self.progress_label.setText(self._state_text(JobState.FAILED))
+            self.progress_label.setText(job_state_text(JobState.FAILED))
             self._show_status(f"{job.error} {job.hint}".strip(), "text.error")
             self.build_failed.emit(job.error, job.hint)
         else:
             self.progress.setValue(0)
             self.progress.setFormat("")
-            self.progress_label.setText(self._state_text(JobState.CANCELLED))
+            self.progress_label.setText(job_state_text(JobState.CANCELLED))
             self._show_status(self.tr("Cancelled: nothing was left behind."))
         self._schedule_validation()  # the output exists now: the same plan would be refused
         self._update_buttons()
@@ -643,7 +631,7 @@ class QuantizePane(QWidget):
                 "top-1 {top1}.", "", result.n_tokens).format(
                 n_ctx=result.n_ctx, base_ppl=format_number(result.base_ppl, 3),
                 variant_ppl=format_number(result.variant_ppl, 3), kld=format_number(result.kld_mean, 4),
-                top1=percent(result.top1_agreement)), "text.ok")
+                top1=format_percent(result.top1_agreement * 100, 1)), "text.ok")
             self._fill_variants()
             if self.quality.speed_check.isChecked():
                 self.measure_speed([variant_id, base_id])
@@ -802,20 +790,7 @@ class QuantizePane(QWidget):
     # -- buttons and status ----------------------------------------------------------------
     def _show_status(self, text: str, role: str = "") -> None:
         self.status_label.setText(text)
-        self._status_role = role
-        self._colour_status()
-
-    def _colour_status(self) -> None:
-        role = self._status_role
-        self.status_label.setStyleSheet(f"color: {colour_hex(role)};" if role else "")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._colour_status()  # the ok/warning/error colour of the new theme
-
-    def _state_text(self, state: JobState) -> str:
-        return QCoreApplication.translate("QuantizePane", JOB_STATES[state])
+        self.status_label.set_role(role)
 
     def _percent_format(self) -> str:
         return self.tr("%p%", "progress bar: percent done")

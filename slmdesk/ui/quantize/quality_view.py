@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSettings, QSortFilterProxyModel, Qt, Signal, Slot
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+    Slot,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,9 +35,9 @@ from PySide6.QtWidgets import (
 
 from slmdesk.ui.artifacts import ArtifactSourceModel, LoadableArtifacts, SortRole
 from slmdesk.ui.quantize.chart import QualityChartView
-from slmdesk.ui.quantize.elided_combo import ElidedComboBox
 from slmdesk.ui.quantize.models import QualityTableModel, source_label
 from slmdesk.ui.widgets.columns import install_column_chooser
+from slmdesk.ui.widgets.elided import ElidedComboBox
 
 DEFAULT_N_CTX = 512
 """Context of the quality check, tokens (llama-perplexity's common setting for small models)."""
@@ -125,8 +134,7 @@ class QualityView(QWidget):
         run_row.addStretch(1)
         run_row.addWidget(self.compare_button)
         run_row.addWidget(self.export_button)
-        if state is not None:
-            install_column_chooser(self.table_view, state, COLUMNS_KEY, DEFAULT_HIDDEN)
+        install_column_chooser(self.table_view, state, COLUMNS_KEY, DEFAULT_HIDDEN)
         self.table_view.setMinimumHeight(100)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.table_view)
@@ -148,6 +156,11 @@ class QualityView(QWidget):
         self.variant_combo.currentIndexChanged.connect(self._update_buttons)
         self._busy = False
         self._update_buttons()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:  # a theme switch: the chart's colours
+            self.chart.redraw()
 
     def _combo(self, model: LoadableArtifacts, name: str) -> QComboBox:
         combo = ElidedComboBox(self)

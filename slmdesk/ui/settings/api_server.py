@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Signal, Slot
+from PySide6.QtCore import QCoreApplication, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,7 +24,7 @@ from slmdesk.api import base_url, is_loopback
 from slmdesk.core.errors import UserError
 from slmdesk.core.settings import Settings, save_settings
 from slmdesk.jobs.api_service import ApiService, ApiStatus, ServerState
-from slmdesk.ui.settings.tint import retint, tint
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 
 def network_warning(host: str) -> str:
@@ -78,9 +78,8 @@ class ApiServerBox(QGroupBox):
         self.apply_button = QPushButton(self.tr("Apply"), self)
         self.apply_button.setAccessibleName(self.tr("Apply the address and port"))
         self.apply_button.setToolTip(self.tr("Save the address and port; a running server restarts on them."))
-        self.warning_label = QLabel(self)
+        self.warning_label = TintedLabel(self, role="text.warning")
         self.warning_label.setWordWrap(True)
-        tint(self.warning_label, "text.warning")
         self.warning_label.setAccessibleName(self.tr("Network warning"))
 
         self.address_field = QLineEdit(self)
@@ -101,10 +100,10 @@ class ApiServerBox(QGroupBox):
         self.key_location_label = QLabel(self)
         self.key_location_label.setWordWrap(True)
         self.key_location_label.setAccessibleName(self.tr("Where the key is kept"))
-        self.status_label = QLabel(self)
+        self.status_label = TintedLabel(self)
         self.status_label.setWordWrap(True)
         self.status_label.setAccessibleName(self.tr("API server status"))
-        self.message_label = QLabel(self)
+        self.message_label = TintedLabel(self)
         self.message_label.setWordWrap(True)
         self.message_label.setAccessibleName(self.tr("API server message"))
 
@@ -239,7 +238,7 @@ class ApiServerBox(QGroupBox):
             "Chosen when the key is created: the system keyring if there is one, else a file only you can read."))
         self.status_label.setText(self.status_text(status))
         role = {ServerState.FAILED: "text.error", ServerState.RUNNING: "text.ok"}.get(status.state)
-        tint(self.status_label, role)
+        self.status_label.set_role(role)
         busy = status.state in (ServerState.STARTING, ServerState.STOPPING)
         self.new_key_button.setEnabled(not busy)
 
@@ -258,9 +257,4 @@ class ApiServerBox(QGroupBox):
 
     def _show_message(self, text: str, role: str | None) -> None:
         self.message_label.setText(text)
-        tint(self.message_label, role)
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            retint(self)
+        self.message_label.set_role(role)

@@ -13,7 +13,6 @@ import psutil
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
-    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -27,14 +26,12 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListView,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -51,7 +48,8 @@ from slmdesk.ui.i18n import QT_TRANSLATE_NOOP, resolve_language
 from slmdesk.ui.network_log import open_network_log
 from slmdesk.ui.settings.api_server import ApiServerBox
 from slmdesk.ui.settings.remotes import RemotesBox
-from slmdesk.ui.settings.tint import retint, tint
+from slmdesk.ui.widgets.scroll import VerticalScrollArea
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 _KIND_TEXT: dict[str, str] = {
     "folder": QT_TRANSLATE_NOOP("ScanRootsBox", "Any folder"),
@@ -280,19 +278,17 @@ class PreferencesBox(QGroupBox):
         self.network_log_button = QPushButton(self.tr("Network log…"), self)
         self.network_log_button.setToolTip(self.tr("The connections slmdesk attempted beyond this computer"))
         self.network_log_button.clicked.connect(self.network_log_requested)
-        self.offline_note = QLabel(self)
+        self.offline_note = TintedLabel(self, role="text.warning")
         self.offline_note.setWordWrap(True)
-        tint(self.offline_note, "text.warning")
         self.enter_sends_check = QCheckBox(self.tr("Enter sends the message (Shift+Enter: a new line)"), self)
         self.enter_sends_check.setToolTip(self.tr("When off, Enter starts a new line. Ctrl+Enter sends either way."))
         self.save_button = QPushButton(self.tr("Save"), self)
         self.save_button.setAccessibleName(self.tr("Save the preferences"))
         self.save_button.clicked.connect(self.save)
-        self.message_label = QLabel(self)
+        self.message_label = TintedLabel(self)
         self.message_label.setWordWrap(True)
-        self.restart_note = QLabel(self)
+        self.restart_note = TintedLabel(self, role="text.warning")
         self.restart_note.setWordWrap(True)
-        tint(self.restart_note, "text.warning")
         self.restart_button = QPushButton(self.tr("Restart now"), self)
         self.restart_button.setAccessibleName(self.tr("Restart slmdesk now"))
         self.restart_button.setToolTip(self.tr("Close slmdesk and start it again (running jobs are cancelled, "
@@ -461,12 +457,7 @@ class PreferencesBox(QGroupBox):
 
     def _show_message(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
-        tint(self.message_label, "text.error" if error else "text.ok")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            retint(self)
+        self.message_label.set_role("text.error" if error else "text.ok")
 
 
 _FOLDERS: tuple[tuple[str, str, str], ...] = (
@@ -572,11 +563,7 @@ class SettingsPane(QWidget):
         layout.addWidget(folders)
         layout.addWidget(self.scan_roots, 1)
         # The groups are taller than a small window: scroll rather than squeeze them.
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        # Tab moves through the fields and the area follows the focus: no tab stop of its own.
-        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        scroll = VerticalScrollArea(self)
         scroll.setWidget(content)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

@@ -10,7 +10,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
-    QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -36,7 +35,7 @@ from slmdesk.inventory import remotes as store
 from slmdesk.inventory.remotes import RemoteConnectionRecord
 from slmdesk.inventory.repository import Inventory
 from slmdesk.ui.i18n import format_number
-from slmdesk.ui.settings.tint import retint, tint
+from slmdesk.ui.widgets.tinted import TintedLabel
 
 TIMEOUTS = RemoteTimeouts(connect_s=5.0, request_s=10.0)
 
@@ -115,11 +114,11 @@ class RemotesBox(QGroupBox):
         self.remove_button = QPushButton(self.tr("Remove"), self)
         self.remove_button.setAccessibleName(self.tr("Remove the selected remote engine"))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.offline_label = QLabel(
-            self.tr("Offline mode is on: only servers on this computer (127.0.0.1, localhost) are contacted."), self)
+        self.offline_label = TintedLabel(
+            self.tr("Offline mode is on: only servers on this computer (127.0.0.1, localhost) are contacted."), self,
+            role="text.warning")
         self.offline_label.setWordWrap(True)
-        tint(self.offline_label, "text.warning")
-        self.message_label = QLabel(self)
+        self.message_label = TintedLabel(self)
         self.message_label.setWordWrap(True)
         self._finished.connect(self._on_finished)
 
@@ -267,9 +266,4 @@ class RemotesBox(QGroupBox):
 
     def _show(self, text: str, error: bool) -> None:
         self.message_label.setText(text)
-        tint(self.message_label, "text.error" if error else "text.ok")
-
-    def changeEvent(self, event: QEvent) -> None:
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            retint(self)
+        self.message_label.set_role("text.error" if error else "text.ok")

@@ -1,5 +1,5 @@
 """A column chooser for tables and trees: right-click the header, tick the columns to show;
-the choice is remembered in a QSettings."""
+the choice is remembered in a QSettings (or in memory)."""
 
 from __future__ import annotations
 
@@ -12,21 +12,23 @@ OBJECT_NAME = "column_chooser"
 
 class ColumnChooser(QObject):
     """Shows and hides the columns of ``view`` from its header's context menu and keeps the
-    hidden ones in ``settings[key]`` (column numbers, comma-separated). At least one column
-    stays visible. Built by :func:`install_column_chooser`; found again with
-    :func:`column_chooser`."""
+    hidden ones in ``settings[key]`` (column numbers, comma-separated; an in-memory QSettings
+    when ``settings`` is None). At least one column stays visible. The header's tooltip says
+    how. Built by :func:`install_column_chooser`; found again with :func:`column_chooser`."""
 
-    def __init__(self, view: QTableView | QTreeView, settings: QSettings, key: str,
+    def __init__(self, view: QTableView | QTreeView, settings: QSettings | None, key: str,
                  default_hidden: set[int]) -> None:
         super().__init__(view)
         self.setObjectName(OBJECT_NAME)
         self._view = view
-        self._settings = settings
+        # An empty file name keeps the values in memory (writing them back fails quietly).
+        self._settings = settings if settings is not None else QSettings("", QSettings.Format.IniFormat, self)
         self._key = key
         self._default_hidden = set(default_hidden)
         header = self.header()
         header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header.customContextMenuRequested.connect(self._on_menu_requested)
+        header.setToolTip(self.tr("Right-click to choose the columns"))
         model = view.model()
         if model is not None:
             # A reset of the model may bring the header's sections back; hide them again.
@@ -119,12 +121,13 @@ class ColumnChooser(QObject):
             action.setChecked(True)  # the last visible column stays
 
 
-def install_column_chooser(view: QTableView | QTreeView, settings: QSettings, key: str,
+def install_column_chooser(view: QTableView | QTreeView, settings: QSettings | None, key: str,
                            default_hidden: set[int]) -> None:
     """Let the user pick the columns of ``view`` from its header's context menu (one checkable
     action per column, named by the model's ``headerData``), remember the choice in
-    ``settings`` under ``key``, and restore it now. ``default_hidden``: the columns hidden
-    until the user chooses. Install after the view has its model."""
+    ``settings`` under ``key`` (None: in memory, for this view's life), and restore it now;
+    the header's tooltip says "Right-click to choose the columns". ``default_hidden``: the
+    columns hidden until the user chooses. Install after the view has its model."""
     ColumnChooser(view, settings, key, default_hidden)
 
 

@@ -1,10 +1,19 @@
-"""A label that shortens long text (paths, model names) with an ellipsis to fit its width."""
+"""A label and a combo box that shorten long text (paths, model names) with an ellipsis to fit
+their width."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt
-from PySide6.QtGui import QFontMetrics, QResizeEvent
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtGui import QFontMetrics, QPaintEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QSizePolicy,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
+    QWidget,
+)
 
 
 class ElidedLabel(QLabel):
@@ -85,3 +94,25 @@ class ElidedLabel(QLabel):
         metrics = QFontMetrics(self.font())
         hint = self.sizeHint()
         return QSize(min(hint.width(), metrics.horizontalAdvance("M…M")), hint.height())
+
+
+class ElidedComboBox(QComboBox):
+    """A QComboBox that draws its current text elided in the middle to the width it gets, so
+    a long model name keeps its end ("… · Q8_0 · 1.2 GiB"): the type and size that tell the
+    variants of one model apart. The popup list shows the whole texts; callers put the whole
+    current text in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        option.currentText = self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideMiddle,
+                                                           max(0, field.width() - 2))
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)

@@ -13,6 +13,9 @@ class ColumnTableModel(QAbstractTableModel):
     Subclasses implement :meth:`row_count` and ``data``; :meth:`header_text` and
     :meth:`header_tooltip` may be overridden for headers that change (the Compare view names
     its runs). A flat model: child indexes have no rows and no columns (``qtmodeltester``).
+
+    Translated headers: set :attr:`TRANSLATION_CONTEXT` and mark the texts of :attr:`COLUMNS`
+    and :attr:`HEADER_TOOLTIPS` with ``QT_TRANSLATE_NOOP(<that context>, "...")``.
     """
 
     COLUMNS: tuple[str, ...] = ()
@@ -20,7 +23,8 @@ class ColumnTableModel(QAbstractTableModel):
     """Column index -> tooltip of its header."""
     TRANSLATION_CONTEXT: ClassVar[str] = ""
     """When set, :attr:`COLUMNS` and :attr:`HEADER_TOOLTIPS` hold English source texts marked
-    with ``QT_TRANSLATE_NOOP(TRANSLATION_CONTEXT, "...")`` and the headers show them translated."""
+    with ``QT_TRANSLATE_NOOP(TRANSLATION_CONTEXT, "...")`` and the headers show them translated
+    (an empty text stays empty)."""
 
     def row_count(self) -> int:
         """Rows in the table."""
@@ -37,7 +41,7 @@ class ColumnTableModel(QAbstractTableModel):
 
     def _translated(self, text: str) -> str:
         context = self.TRANSLATION_CONTEXT
-        return QCoreApplication.translate(context, text) if context else text
+        return QCoreApplication.translate(context, text) if context and text else text
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008 (Qt API)
         return 0 if parent.isValid() else self.row_count()
