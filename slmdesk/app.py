@@ -63,8 +63,8 @@ def app_icon() -> QIcon:
     return icon
 
 
-def build_context() -> AppContext:
-    """Build every service once.
+def build_context(settings: Settings | None = None) -> AppContext:
+    """Build every service once, with ``settings`` (default: read from the settings file).
 
     Offline mode (Settings, or ``--offline``/``SLMDESK_OFFLINE=1`` for this run) is applied and
     this process guarded first (:func:`slmdesk.core.offline.apply_network_policy`). The
@@ -78,7 +78,8 @@ def build_context() -> AppContext:
     """
     app_paths = paths.resolve().ensure()
     _configure_logging(app_paths.logs)
-    settings = load_settings(app_paths.settings_file)
+    if settings is None:
+        settings = load_settings(app_paths.settings_file)
     # Offline mode for this process and every child it starts, and the network guard, before
     # any service exists.
     apply_network_policy(settings.offline_mode, process=GUI_PROCESS, app_paths=app_paths)
@@ -143,16 +144,6 @@ def _cannot_start(text: str) -> None:
     QMessageBox.critical(None, QCoreApplication.translate("App", "slmdesk cannot start"), text)
 
 
-def _early_settings() -> Settings:
-    """The settings file's language and theme, read before any window exists; the defaults when
-    the file cannot be read or holds an invalid value (:func:`build_context` reports those)."""
-    try:
-        return load_settings(paths.resolve().settings_file)
-    except (UserError, OSError) as error:
-        log.warning("settings: %s; starting in the system language and theme", error)
-        return Settings()
-
-
 def _configure_logging(log_dir: os.PathLike[str]) -> None:
     root = logging.getLogger()
     if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
@@ -213,8 +204,9 @@ def run_gui(smoke_test: bool = False) -> int:
     app.setDesktopFileName(DESKTOP_ID)
     app.setWindowIcon(app_icon())
     # Before any widget is built: widgets read the language when they are created.
-    early = _early_settings()
-    shown = f"language {install_language(early.language)}, {apply_theme(app, early.theme)} theme"
+    # load_settings never fails: an unreadable or invalid file gives the defaults (logged).
+    settings = load_settings(paths.resolve().settings_file)
+    shown = f"language {install_language(settings.language)}, {apply_theme(app, settings.theme)} theme"
     if smoke_test:
         # Nobody clicks in a smoke test: a modal dialog is a failure, reported at once.
         app.installEventFilter(ModalTrap(_fail_on_modal, app))
@@ -224,7 +216,7 @@ def run_gui(smoke_test: bool = False) -> int:
     notice = ""
     while True:
         try:
-            context = build_context()
+            context = build_context(settings)
             break
         except OSError as error:
             collector.stop()

@@ -7,6 +7,7 @@ Shared by the byte parser (:mod:`slmdesk.formats.gguf_reader`) and the model-spe
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,6 +72,25 @@ TYPE_NAMES: dict[int, str] = {
     T_INT64: "i64",
     T_FLOAT64: "f64",
 }
+
+
+SCALAR_FORMATS: dict[int, str] = {
+    T_UINT8: "B",
+    T_INT8: "b",
+    T_UINT16: "H",
+    T_INT16: "h",
+    T_UINT32: "I",
+    T_INT32: "i",
+    T_FLOAT32: "f",
+    T_BOOL: "B",
+    T_UINT64: "Q",
+    T_INT64: "q",
+    T_FLOAT64: "d",
+}
+"""The :mod:`struct` format of each fixed-size value type (little-endian in the file)."""
+
+SCALAR_BYTES: dict[int, int] = {t: struct.calcsize("<" + f) for t, f in SCALAR_FORMATS.items()}
+"""Bytes of one value of each fixed-size type (``gguf_type_size`` in ggml's ``gguf.cpp``)."""
 
 
 class GGUFFormatError(UserError):

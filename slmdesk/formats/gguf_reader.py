@@ -29,20 +29,11 @@ from slmdesk.formats.gguf_header import (
     MAX_DIMS,
     MAX_HEADER_BYTES,
     MAX_TENSOR_NAME,
+    SCALAR_FORMATS,
     SUPPORTED_VERSIONS,
     T_ARRAY,
     T_BOOL,
-    T_FLOAT32,
-    T_FLOAT64,
-    T_INT8,
-    T_INT16,
-    T_INT32,
-    T_INT64,
     T_STRING,
-    T_UINT8,
-    T_UINT16,
-    T_UINT32,
-    T_UINT64,
     TYPE_NAMES,
     GGUFArray,
     GGUFFormatError,
@@ -52,20 +43,7 @@ from slmdesk.formats.gguf_header import (
     GGUFValue,
 )
 
-_SCALAR_FORMATS: dict[int, str] = {
-    T_UINT8: "B",
-    T_INT8: "b",
-    T_UINT16: "H",
-    T_INT16: "h",
-    T_UINT32: "I",
-    T_INT32: "i",
-    T_FLOAT32: "f",
-    T_BOOL: "B",
-    T_UINT64: "Q",
-    T_INT64: "q",
-    T_FLOAT64: "d",
-}
-_SCALAR_STRUCTS = {t: struct.Struct("<" + f) for t, f in _SCALAR_FORMATS.items()}
+_SCALAR_STRUCTS = {t: struct.Struct("<" + f) for t, f in SCALAR_FORMATS.items()}
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -234,7 +212,7 @@ class _Parser:
             self.ensure(end, f"array {key!r}", start)
             self.pos = end
             if count <= MAX_DECODED_ARRAY:
-                values = struct.unpack_from(f"<{count}{_SCALAR_FORMATS[item_type]}", self.buf, items_at)
+                values = struct.unpack_from(f"<{count}{SCALAR_FORMATS[item_type]}", self.buf, items_at)
                 if item_type == T_BOOL:
                     values = tuple(bool(v) for v in values)
                 return GGUFValue(T_ARRAY, tuple(values), key_offset, item_type)

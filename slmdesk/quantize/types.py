@@ -17,19 +17,10 @@ from dataclasses import dataclass
 
 from slmdesk.core.quant_types import FILE_TYPE_NAMES, GGML_TYPES, GGML_TYPES_BY_NAME
 from slmdesk.formats.gguf_header import (
+    SCALAR_BYTES,
     T_ARRAY,
-    T_BOOL,
-    T_FLOAT32,
-    T_FLOAT64,
-    T_INT8,
-    T_INT16,
-    T_INT32,
-    T_INT64,
     T_STRING,
     T_UINT8,
-    T_UINT16,
-    T_UINT32,
-    T_UINT64,
     GGUFArray,
     GGUFHeader,
     GGUFTensorInfo,
@@ -402,9 +393,6 @@ def _pad(size: int, alignment: int) -> int:
     return (size + alignment - 1) // alignment * alignment
 
 
-_SCALAR_BYTES = {T_UINT8: 1, T_INT8: 1, T_BOOL: 1, T_UINT16: 2, T_INT16: 2, T_UINT32: 4, T_INT32: 4,
-                 T_FLOAT32: 4, T_UINT64: 8, T_INT64: 8, T_FLOAT64: 8}
-
 _ADDED_KEYS = ("general.quantization_version", "general.file_type")
 """u32 keys ``llama_model_quantize_impl`` sets on the output; the split keys it removes."""
 _REMOVED_KEYS = ("split.no", "split.count", "split.tensors.count")
@@ -421,8 +409,8 @@ def _value_bytes(key: str, value: GGUFValue) -> int:
         items = value.value
         if value.item_type == T_STRING:
             return size + 12 + sum(8 + len(str(item).encode()) for item in items)
-        return size + 12 + len(items) * _SCALAR_BYTES[value.item_type or T_UINT8]
-    return size + _SCALAR_BYTES[value.type]
+        return size + 12 + len(items) * SCALAR_BYTES[value.item_type or T_UINT8]
+    return size + SCALAR_BYTES[value.type]
 
 
 def metadata_bytes(header: GGUFHeader) -> int:

@@ -35,3 +35,11 @@ def test_every_quant_type_description_phrase_is_translatable() -> None:
     field_terms = {"bfloat16"}  # a number format's name, the same in Swedish
     untranslatable = phrases - set(quantize_models._DESCRIPTION_PHRASES) - field_terms
     assert not untranslatable, f"describe_type would show these in English: {sorted(untranslatable)}"
+
+
+def test_verdict_words_match_the_core_labels() -> None:
+    from slmdesk.core.fit import AT_LOAD_LABEL, CONTEXT_FULL_LABEL, Verdict
+    from slmdesk.ui import verdicts
+
+    assert {v: verdicts._VERDICT_TEXT[v] for v in Verdict} == {v: v.label for v in Verdict}
+    assert (verdicts._AT_LOAD, verdicts._CONTEXT_FULL) == (AT_LOAD_LABEL, CONTEXT_FULL_LABEL)
